@@ -1,0 +1,10 @@
+/** Unit, snapshot, policy and Pulumi-mock tests. Tiers that need real servers have their own configs. */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/pulumi-real/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 60000,
+};
