@@ -1,0 +1,190 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Validator } from '../lib/errors';
+import { selectorLabels, standardLabels } from '../lib/labels';
+import { SecretKeyRef, secretEnv } from '../lib/secrets';
+import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { checkImage, checkName, checkQuantity } from '../lib/validate';
+
+/** The MinIO server image the embedded object store pins. */
+export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z';
+/** The MinIO client image used to create buckets. */
+export const MINIO_CLIENT_IMAGE = 'quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z';
+
+/** User-facing properties of the embedded MinIO. */
+export interface EmbeddedMinioProps {
+  /** Volume size. @default "50Gi" */
+  readonly storageSize?: string;
+  /** StorageClass. @default - the cluster default */
+  readonly storageClassName?: string;
+  /** Bucket for MLflow artifacts (created by a Job). @default "mlflow" */
+  readonly bucket?: string;
+  /** Image. @default {@link MINIO_IMAGE} */
+  readonly image?: string;
+  /**
+   * Secret with keys `root-user` and `root-password`. modelplane's bootstrap Job creates it with
+   * random values when it does not exist. @default "modelplane-minio"
+   */
+  readonly credentialsSecretName?: string;
+}
+
+/** Internal props: where to run and who may connect. */
+export interface EmbeddedMinioInternalProps extends EmbeddedMinioProps {
+  /** Namespace. */
+  readonly namespace: string;
+  /** Labels of platform pods allowed to connect (team namespaces are always allowed). */
+  readonly clientPodLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A single-node MinIO as the S3-compatible artifact store (the embedded default): a StatefulSet
+ * with a PersistentVolumeClaim, a Service, a Job that creates the bucket, and a NetworkPolicy.
+ */
+export class EmbeddedMinio extends Construct {
+  /** Service name. */
+  public readonly serviceName = 'minio';
+  /** In-cluster endpoint URL. */
+  public readonly endpoint: string;
+  /** The artifact bucket. */
+  public readonly bucket: string;
+  /** Root user Secret key. */
+  public readonly rootUserSecret: SecretKeyRef;
+  /** Root password Secret key. */
+  public readonly rootPasswordSecret: SecretKeyRef;
+  /** Pod labels. */
+  public readonly podLabels: Record<string, string>;
+  /** The StatefulSet. */
+  public readonly statefulSet: ApiObject;
+
+  constructor(scope: Construct, id: string, props: EmbeddedMinioInternalProps) {
+    super(scope, id);
+    const v = new Validator(`EmbeddedMinio "${id}"`);
+    const size = props.storageSize ?? '50Gi';
+    checkQuantity(v, 'artifactStore.embedded.storageSize', size, '50Gi');
+    const image = props.image ?? MINIO_IMAGE;
+    checkImage(v, 'artifactStore.embedded.image', image);
+    this.bucket = props.bucket ?? 'mlflow';
+    v.check(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(this.bucket), 'artifactStore.embedded.bucket', this.bucket, 'is not a valid bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
+    const secretName = props.credentialsSecretName ?? 'modelplane-minio';
+    checkName(v, 'artifactStore.embedded.credentialsSecretName', secretName);
+    v.done();
+
+    const ns = props.namespace;
+    const name = this.serviceName;
+    this.endpoint = `http://${name}.${ns}.svc.cluster.local:9000`;
+    this.rootUserSecret = { name: secretName, key: 'root-user' };
+    this.rootPasswordSecret = { name: secretName, key: 'root-password' };
+    const info = { name: 'minio', instance: name, component: 'object-store', version: image.split(':').pop() };
+    const labels = standardLabels(info);
+    this.podLabels = selectorLabels(info);
+    const credsEnv = [secretEnv('MINIO_ROOT_USER', this.rootUserSecret), secretEnv('MINIO_ROOT_PASSWORD', this.rootPasswordSecret)];
+    const health = (path: string): k8s.Probe => ({ httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
+    const uid = 1000;
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name, namespace: ns, labels },
+      spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 's3', port: 9000, targetPort: k8s.IntOrString.fromString('s3'), protocol: 'TCP' }] },
+    });
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: this.podLabels },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(uid),
+            containers: [{
+              name: 'minio',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['minio', 'server', '/data', '--address', ':9000', '--console-address', ':9001'],
+              env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINIO_BROWSER', value: 'off' }],
+              ports: [{ name: 's3', containerPort: 9000, protocol: 'TCP' }],
+              startupProbe: { ...health('/minio/health/live'), failureThreshold: 30, periodSeconds: 5 },
+              readinessProbe: health('/minio/health/ready'),
+              livenessProbe: { ...health('/minio/health/live'), periodSeconds: 20 },
+              securityContext: restrictedContainerSecurityContext(uid),
+              resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
+              volumeMounts: [{ name: 'data', mountPath: '/data' }, ...scratchMounts([TMP_DIR])],
+            }],
+            volumes: scratchVolumes([TMP_DIR]),
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+          },
+        }],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    const jobLabels = standardLabels({ name: 'minio', instance: 'minio-buckets', component: 'bucket-setup' });
+    new k8s.KubeJob(this, 'Buckets', {
+      metadata: { name: 'minio-buckets', namespace: ns, labels: jobLabels },
+      spec: {
+        backoffLimit: 20,
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels: jobLabels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(uid),
+            containers: [{
+              name: 'mc',
+              image: MINIO_CLIENT_IMAGE,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-ec'],
+              args: [`mc alias set local http://${name}:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${this.bucket}`],
+              env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }],
+              securityContext: restrictedContainerSecurityContext(uid),
+              resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
+              volumeMounts: scratchMounts([TMP_DIR]),
+            }],
+            volumes: scratchVolumes([TMP_DIR]),
+          },
+        },
+      },
+    });
+
+    const port = { port: k8s.IntOrString.fromNumber(9000), protocol: 'TCP' };
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: this.podLabels },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{
+          from: [
+            { podSelector: { matchLabels: { ...props.clientPodLabels } } },
+            { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } } },
+            { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+          ],
+          ports: [port],
+        }],
+        egress: [],
+      },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'BucketsNetworkPolicy', {
+      metadata: { name: 'minio-buckets', namespace: ns, labels: jobLabels },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          { to: [{ podSelector: { matchLabels: this.podLabels } }], ports: [port] },
+          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' }] },
+        ],
+      },
+    });
+  }
+}

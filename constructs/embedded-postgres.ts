@@ -1,0 +1,136 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Validator } from '../lib/errors';
+import { selectorLabels, standardLabels } from '../lib/labels';
+import { SecretKeyRef, secretEnv } from '../lib/secrets';
+import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { checkImage, checkName, checkQuantity } from '../lib/validate';
+
+/** The PostgreSQL image the embedded database pins (Debian-based; runs as uid 999). */
+export const POSTGRES_IMAGE = 'docker.io/library/postgres:16.4';
+
+/** User-facing properties of the embedded PostgreSQL. */
+export interface EmbeddedPostgresProps {
+  /** Volume size. @default "20Gi" */
+  readonly storageSize?: string;
+  /** StorageClass. @default - the cluster default */
+  readonly storageClassName?: string;
+  /** Image. @default {@link POSTGRES_IMAGE} */
+  readonly image?: string;
+  /**
+   * Secret holding the database password under key `password`. modelplane's bootstrap Job creates
+   * it with a random value when it does not exist. @default "mlflow-postgres"
+   */
+  readonly passwordSecretName?: string;
+}
+
+/** Internal props: where to run and who may connect. */
+export interface EmbeddedPostgresInternalProps extends EmbeddedPostgresProps {
+  /** Namespace. */
+  readonly namespace: string;
+  /** Labels of the pods allowed to connect. */
+  readonly clientPodLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A single-instance PostgreSQL for MLflow's backend store (seed 002's "small team" default): a
+ * StatefulSet with a PersistentVolumeClaim, a Service, and a NetworkPolicy letting only MLflow in.
+ * For production, point MLflow at a managed database with `backendStore.external`.
+ */
+export class EmbeddedPostgres extends Construct {
+  /** Service name. */
+  public readonly serviceName: string;
+  /** Database user. */
+  public readonly user = 'mlflow';
+  /** Database name. */
+  public readonly database = 'mlflow';
+  /** The password's Secret key. */
+  public readonly passwordSecret: SecretKeyRef;
+  /** Pod labels. */
+  public readonly podLabels: Record<string, string>;
+  /** The StatefulSet. */
+  public readonly statefulSet: ApiObject;
+
+  constructor(scope: Construct, id: string, props: EmbeddedPostgresInternalProps) {
+    super(scope, id);
+    const v = new Validator(`EmbeddedPostgres "${id}"`);
+    const size = props.storageSize ?? '20Gi';
+    checkQuantity(v, 'backendStore.embedded.storageSize', size, '20Gi');
+    const image = props.image ?? POSTGRES_IMAGE;
+    checkImage(v, 'backendStore.embedded.image', image);
+    const secretName = props.passwordSecretName ?? 'mlflow-postgres';
+    checkName(v, 'backendStore.embedded.passwordSecretName', secretName);
+    v.done();
+
+    const ns = props.namespace;
+    const name = 'mlflow-postgres';
+    this.serviceName = name;
+    this.passwordSecret = { name: secretName, key: 'password' };
+    const info = { name: 'postgresql', instance: name, component: 'database', version: image.split(':').pop() };
+    const labels = standardLabels(info);
+    this.podLabels = selectorLabels(info);
+    const uid = 999; // the postgres user of the Debian-based image
+    const pgReady: k8s.Probe = { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-U', this.user, '-d', this.database] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
+    const scratch = [TMP_DIR, { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' }];
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name, namespace: ns, labels },
+      spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 'postgres', port: 5432, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }] },
+    });
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: this.podLabels },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(uid),
+            containers: [{
+              name: 'postgres',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              env: [
+                { name: 'POSTGRES_USER', value: this.user },
+                { name: 'POSTGRES_DB', value: this.database },
+                secretEnv('POSTGRES_PASSWORD', this.passwordSecret),
+                { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+              ],
+              ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
+              startupProbe: { ...pgReady, failureThreshold: 30, periodSeconds: 5 },
+              readinessProbe: pgReady,
+              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgres') }, periodSeconds: 20, failureThreshold: 3 },
+              securityContext: restrictedContainerSecurityContext(uid),
+              resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
+              volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, ...scratchMounts(scratch)],
+            }],
+            volumes: scratchVolumes(scratch),
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+          },
+        }],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: this.podLabels },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { ...props.clientPodLabels } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432), protocol: 'TCP' }] }],
+        egress: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { platformContext, PlatformContext } from '../lib/context';
+import { Validator } from '../lib/errors';
+import { GpuPoolSpec } from '../lib/gpu';
+import { checkName } from '../lib/validate';
+
+/** Properties of a {@link TeamModels} chart. */
+export interface TeamModelsProps extends ChartProps {
+  /** The platform the models run on. @default platformContext() (modelplane's conventional names) */
+  readonly platform?: PlatformContext;
+}
+
+/** Where a chart sits in deployment order: operators, then platform, then teams, then models. */
+export type ChartTier = 'platform' | 'team' | 'models';
+
+/**
+ * The chart holding one team's model workloads (a data-science repository's whole output):
+ * everything in it lives in the team's namespace. Model constructs find their team, namespace and
+ * platform facts through it, so a model is a few typed lines.
+ */
+export class TeamModels extends Chart {
+  /** Finds the TeamModels chart a construct belongs to, or fails with a message naming the construct. */
+  public static find(construct: Construct, kind: string): TeamModels {
+    let c: Construct | undefined = construct;
+    while (c) {
+      if (c instanceof TeamModels) return c as TeamModels;
+      c = c.node.scope;
+    }
+    throw new Error(`${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`);
+  }
+
+  /** Deployment order of this chart. */
+  public readonly tier: ChartTier = 'models';
+  /** The team (and namespace). */
+  public readonly team: string;
+  /** Platform facts. */
+  public readonly platform: PlatformContext;
+  private readonly names = new Map<string, string>();
+
+  constructor(scope: Construct, team: string, props: TeamModelsProps = {}) {
+    const v = new Validator(`TeamModels "${team}"`);
+    checkName(v, 'team', team, 40);
+    v.done();
+    super(scope, `models-${team}`, { ...props, namespace: team, disableResourceNameHashes: true });
+    this.team = team;
+    this.platform = props.platform ?? platformContext();
+  }
+
+  /** The GPU pool named `name`, or undefined. */
+  public gpuPool(name: string): GpuPoolSpec | undefined {
+    return this.platform.gpuPools.find((p) => p.name === name);
+  }
+
+  /**
+   * Claims a workload name in the team namespace; a second claim of the same name by another
+   * construct is an error naming both.
+   */
+  public claimName(name: string, owner: string): void {
+    const prev = this.names.get(name);
+    if (prev !== undefined && prev !== owner) {
+      const v = new Validator(owner);
+      v.fail('name', name, `is already used by ${prev} in team "${this.team}"`, 'give every model in a team a unique name');
+      v.done();
+    }
+    this.names.set(name, owner);
+  }
+}

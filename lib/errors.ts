@@ -1,0 +1,88 @@
+/**
+ * Errors raised while building the construct tree. Every message names the construct, the field,
+ * the bad value and the fix, so a data scientist can correct the input without reading our code.
+ * Validation happens in constructors, before anything is synthesized: bad input never produces
+ * partial output.
+ */
+
+/** One problem with one field of one construct. */
+export interface ValidationIssue {
+  /** The construct kind and id, e.g. `MlflowServer "mlflow"`. */
+  readonly construct: string;
+  /** The path of the field in the construct's props, e.g. `backendStore.external.uriSecret`. */
+  readonly field: string;
+  /** The value that was given (rendered with JSON.stringify). */
+  readonly value: unknown;
+  /** What is wrong with it. */
+  readonly problem: string;
+  /** What to do instead. */
+  readonly fix: string;
+}
+
+/** Renders a value for an error message: strings quoted, objects as compact JSON, long ones cut. */
+export function renderValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Formats one issue as a single line. */
+export function formatIssue(issue: ValidationIssue): string {
+  return `${issue.construct}: \`${issue.field}\` = ${renderValue(issue.value)}: ${issue.problem}. Fix: ${issue.fix}`;
+}
+
+/** Thrown when one or more props are invalid. Carries every issue found, not just the first. */
+export class ModelplaneValidationError extends Error {
+  public readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ModelplaneValidationError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Collects issues for one construct and throws them together.
+ *
+ * @example
+ * const v = new Validator(`MlflowServer "${id}"`);
+ * v.check(replicas >= 2, 'replicas', replicas, 'must be at least 2 for zero-downtime upgrades', 'set replicas to 2 or more');
+ * v.done();
+ */
+export class Validator {
+  private readonly issues: ValidationIssue[] = [];
+
+  constructor(public readonly construct: string) {}
+
+  /** Records an issue unless `ok` holds. Returns `ok` so callers can skip dependent checks. */
+  public check(ok: boolean, field: string, value: unknown, problem: string, fix: string): boolean {
+    if (!ok) this.issues.push({ construct: this.construct, field, value, problem, fix });
+    return ok;
+  }
+
+  /** Records an issue unconditionally. */
+  public fail(field: string, value: unknown, problem: string, fix: string): void {
+    this.issues.push({ construct: this.construct, field, value, problem, fix });
+  }
+
+  /** Adds issues found by another validator or helper. */
+  public addAll(issues: readonly ValidationIssue[]): void {
+    this.issues.push(...issues);
+  }
+
+  /** The issues recorded so far. */
+  public get found(): readonly ValidationIssue[] {
+    return this.issues;
+  }
+
+  /** Throws a {@link ModelplaneValidationError} with every recorded issue, if there is any. */
+  public done(): void {
+    if (this.issues.length > 0) throw new ModelplaneValidationError(this.issues);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Pure GPU placement: how a workload lands on a GPU node pool. A pool is described by plain data
+ * ({@link GpuPoolSpec}), so model repositories can place workloads on a pool the platform owns
+ * without synthesizing the pool itself.
+ */
+import { k8s } from 'cdk8s-plus-28';
+
+/** The extended resource the NVIDIA device plugin advertises. */
+export const NVIDIA_GPU = 'nvidia.com/gpu';
+
+/** Effects a taint may have. */
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+
+/** A node taint. */
+export interface Taint {
+  /** Taint key, e.g. `purpose` or `nvidia.com/gpu`. */
+  readonly key: string;
+  /** Taint value, e.g. `ml`. @default - no value (tolerated with `Exists`) */
+  readonly value?: string;
+  /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`. */
+  readonly effect: (typeof TAINT_EFFECTS)[number];
+}
+
+/** What a workload needs to know about a GPU pool to run on it. */
+export interface GpuPoolSpec {
+  /** Pool name (DNS-1123 label). */
+  readonly name: string;
+  /** The taint the pool's nodes carry. */
+  readonly taint: Taint;
+  /** The labels the pool's nodes carry; workloads require all of them. */
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  /** Upper bound on GPUs in the pool (used for quotas and Karpenter limits). @default - unbounded */
+  readonly maxGpus?: number;
+}
+
+/** The toleration matching a taint. */
+export function tolerationFor(taint: Taint): k8s.Toleration {
+  return taint.value === undefined || taint.value === ''
+    ? { key: taint.key, operator: 'Exists', effect: taint.effect }
+    : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect };
+}
+
+/** Required node affinity selecting every node label of the pool. */
+export function poolAffinity(pool: GpuPoolSpec): k8s.Affinity {
+  const keys = Object.keys(pool.nodeLabels).sort();
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchExpressions: keys.map((key) => ({ key, operator: 'In', values: [pool.nodeLabels[key]] })) },
+        ],
+      },
+    },
+  };
+}
+
+/** The scheduling fields and limits that place a pod on a pool with `count` GPUs per container. */
+export interface GpuPlacement {
+  /** Tolerations to add to the pod. */
+  readonly tolerations: k8s.Toleration[];
+  /** Affinity to merge into the pod. */
+  readonly affinity: k8s.Affinity;
+  /** Extended-resource limits (and equal requests) for the GPU container. */
+  readonly limits: Record<string, string>;
+}
+
+/** Computes the placement of a workload on a pool. */
+export function gpuPlacement(pool: GpuPoolSpec, count: number): GpuPlacement {
+  const tolerations = [tolerationFor(pool.taint)];
+  // The ExtendedResourceToleration admission plugin is missing on some clusters (e.g. AKS):
+  // tolerate the conventional GPU taint too, so a pod requesting nvidia.com/gpu always fits.
+  if (pool.taint.key !== NVIDIA_GPU) tolerations.push({ key: NVIDIA_GPU, operator: 'Exists', effect: 'NoSchedule' });
+  return { tolerations, affinity: poolAffinity(pool), limits: { [NVIDIA_GPU]: String(count) } };
+}
+
+/**
+ * Returns a copy of a pod spec placed on a pool: tolerations and required node affinity added,
+ * and `count` GPUs given to the named containers (all containers when none are named).
+ */
+export function placeOnPool(spec: k8s.PodSpec, pool: GpuPoolSpec, count: number, containers?: readonly string[]): k8s.PodSpec {
+  const placement = gpuPlacement(pool, count);
+  const gpu = k8s.Quantity.fromString(String(count));
+  return {
+    ...spec,
+    tolerations: [...(spec.tolerations ?? []), ...placement.tolerations],
+    affinity: { ...(spec.affinity ?? {}), nodeAffinity: placement.affinity.nodeAffinity },
+    containers: spec.containers.map((c) =>
+      containers && !containers.includes(c.name)
+        ? c
+        : {
+          ...c,
+          resources: {
+            requests: { ...(c.resources?.requests ?? {}), [NVIDIA_GPU]: gpu },
+            limits: { ...(c.resources?.limits ?? {}), [NVIDIA_GPU]: gpu },
+          },
+        },
+    ),
+  };
+}

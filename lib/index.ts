@@ -1,0 +1,21 @@
+/**
+ * modelplane: an ML platform on Kubernetes defined as code. The package entry re-exports the
+ * public constructs and the shared helpers.
+ */
+export * from './errors';
+export * from './validate';
+export * from './labels';
+export * from './security';
+export * from './secrets';
+export * from './gpu';
+export * from './context';
+export * from './operators';
+export * from './deploy-plan';
+export * from '../constructs/team-space';
+export * from '../constructs/gpu-node-pool';
+export * from '../constructs/embedded-postgres';
+export * from '../constructs/embedded-minio';
+export * from '../constructs/secret-bootstrap';
+export * from '../constructs/mlflow-server';
+export * from '../constructs/team-models';
+export * from '../constructs/platform';

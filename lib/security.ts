@@ -1,0 +1,100 @@
+/**
+ * Secure defaults for every pod modelplane owns: Pod Security "restricted" (non-root, no privilege
+ * escalation, all capabilities dropped, RuntimeDefault seccomp), a read-only root filesystem with
+ * writable emptyDirs where a program needs them, explicit requests and limits, and no service
+ * account token unless the workload talks to the API server.
+ */
+import { k8s } from 'cdk8s-plus-28';
+
+/** A numeric non-root user; used when an image's own USER is root or unknown. */
+export const DEFAULT_UID = 10001;
+
+/** Requests and limits of one container. */
+export interface ResourceSpec {
+  /** CPU request, e.g. `500m`. */
+  readonly cpu: string;
+  /** Memory request and limit, e.g. `1Gi` (memory limit = request: no overcommit surprises). */
+  readonly memory: string;
+  /** CPU limit. @default - twice the request */
+  readonly cpuLimit?: string;
+  /** Ephemeral storage request and limit. @default "1Gi" */
+  readonly ephemeralStorage?: string;
+}
+
+/** Pod-level security context for Pod Security "restricted". */
+export function restrictedPodSecurityContext(uid: number = DEFAULT_UID, gid: number = uid): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Container-level security context for Pod Security "restricted" with a read-only root filesystem. */
+export function restrictedContainerSecurityContext(uid: number = DEFAULT_UID, gid: number = uid): k8s.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Turns a {@link ResourceSpec} into Kubernetes requests and limits. */
+export function resourceRequirements(spec: ResourceSpec, extraLimits: Record<string, string> = {}): k8s.ResourceRequirements {
+  const eph = spec.ephemeralStorage ?? '1Gi';
+  const cpuLimit = spec.cpuLimit ?? doubleCpu(spec.cpu);
+  const limits: Record<string, k8s.Quantity> = {
+    'cpu': k8s.Quantity.fromString(cpuLimit),
+    'memory': k8s.Quantity.fromString(spec.memory),
+    'ephemeral-storage': k8s.Quantity.fromString(eph),
+  };
+  const requests: Record<string, k8s.Quantity> = {
+    'cpu': k8s.Quantity.fromString(spec.cpu),
+    'memory': k8s.Quantity.fromString(spec.memory),
+    'ephemeral-storage': k8s.Quantity.fromString(eph),
+  };
+  for (const [k, val] of Object.entries(extraLimits)) {
+    limits[k] = k8s.Quantity.fromString(val);
+    requests[k] = k8s.Quantity.fromString(val);
+  }
+  return { requests, limits };
+}
+
+/** Twice a CPU quantity, written in millicores. */
+export function doubleCpu(cpu: string): string {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(cpu);
+  if (!m) return cpu;
+  const millis = m[2] === 'm' ? Number(m[1]) : Number(m[1]) * 1000;
+  return `${Math.round(millis * 2)}m`;
+}
+
+/** A writable scratch directory for a read-only root filesystem. */
+export interface ScratchDir {
+  /** Volume name. */
+  readonly name: string;
+  /** Where it is mounted. */
+  readonly mountPath: string;
+  /** Size limit. @default "256Mi" */
+  readonly sizeLimit?: string;
+}
+
+/** emptyDir volumes for the given scratch directories. */
+export function scratchVolumes(dirs: readonly ScratchDir[]): k8s.Volume[] {
+  return dirs.map((d) => ({ name: d.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(d.sizeLimit ?? '256Mi') } }));
+}
+
+/** Mounts for the given scratch directories. */
+export function scratchMounts(dirs: readonly ScratchDir[]): k8s.VolumeMount[] {
+  return dirs.map((d) => ({ name: d.name, mountPath: d.mountPath }));
+}
+
+/** The usual /tmp scratch directory. */
+export const TMP_DIR: ScratchDir = { name: 'tmp', mountPath: '/tmp' };

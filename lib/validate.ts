@@ -1,0 +1,174 @@
+/**
+ * Pure checks shared by every construct: Kubernetes names, quantities, cron expressions, URIs.
+ * Each returns a problem sentence, or undefined when the value is fine, so that callers can word
+ * the fix for their own field.
+ */
+import type { Validator } from './errors';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Problem with a DNS-1123 label (namespaces, Services, most names), or undefined. */
+export function dnsLabelProblem(value: unknown, maxLength = 63): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'must be a non-empty string';
+  if (value.length > maxLength) return `is ${value.length} characters long, the limit is ${maxLength}`;
+  if (!DNS_LABEL.test(value)) {
+    return 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit';
+  }
+  return undefined;
+}
+
+/** Problem with a DNS-1123 subdomain (label keys' prefixes, ConfigMap names), or undefined. */
+export function dnsSubdomainProblem(value: unknown, maxLength = 253): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'must be a non-empty string';
+  if (value.length > maxLength) return `is ${value.length} characters long, the limit is ${maxLength}`;
+  if (!DNS_SUBDOMAIN.test(value)) return 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and "."';
+  return undefined;
+}
+
+/** Checks a name field as a DNS-1123 label on a validator. */
+export function checkName(v: Validator, field: string, value: unknown, maxLength = 63): boolean {
+  const problem = dnsLabelProblem(value, maxLength);
+  return v.check(
+    problem === undefined,
+    field,
+    value,
+    problem ?? '',
+    `use at most ${maxLength} lower-case letters, digits and "-", e.g. "${suggestName(value, maxLength)}"`,
+  );
+}
+
+/** A best-effort DNS-1123 label made from any input, for use in error messages. */
+export function suggestName(value: unknown, maxLength = 63): string {
+  const text = String(value ?? 'name')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxLength)
+    .replace(/-+$/g, '');
+  return text.length > 0 ? text : 'name';
+}
+
+const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/;
+
+/** Problem with a Kubernetes resource quantity (`500m`, `2`, `4Gi`), or undefined. */
+export function quantityProblem(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 ? undefined : 'must be a non-negative number';
+  }
+  if (typeof value !== 'string' || !QUANTITY.test(value)) {
+    return 'is not a Kubernetes quantity (examples: "500m", "2", "512Mi", "4Gi")';
+  }
+  return undefined;
+}
+
+/** Checks a quantity field on a validator. */
+export function checkQuantity(v: Validator, field: string, value: unknown, example: string): boolean {
+  const problem = quantityProblem(value);
+  return v.check(problem === undefined, field, value, problem ?? '', `write it like "${example}"`);
+}
+
+const SUFFIX: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** Parses a valid quantity into a number of base units (cores or bytes). */
+export function parseQuantity(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const m = /^[+]?((?:\d+(?:\.\d*)?|\.\d+))(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/.exec(value);
+  if (!m) throw new Error(`not a quantity: ${value}`);
+  const suffix = m[2] ?? '';
+  if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
+  return Number(m[1]) * SUFFIX[suffix];
+}
+
+const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/**
+ * Problem with a five-field cron expression as Airflow, Argo and Kubernetes CronJobs accept it
+ * (ranges, lists, steps, month and weekday names, and the @daily-style macros), or undefined.
+ */
+export function cronProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim().length === 0) return 'must be a non-empty cron expression';
+  const text = value.trim();
+  if (text.startsWith('@')) {
+    return CRON_MACROS.includes(text) ? undefined : `is not a known macro (${CRON_MACROS.join(', ')})`;
+  }
+  const parts = text.split(/\s+/);
+  if (parts.length !== 5) return `has ${parts.length} fields; cron needs 5 (minute hour day-of-month month day-of-week)`;
+  for (let i = 0; i < 5; i++) {
+    const spec = CRON_FIELDS[i];
+    for (const item of parts[i].split(',')) {
+      const problem = cronItemProblem(item, spec);
+      if (problem) return `${spec.name} field "${parts[i]}" ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+function cronItemProblem(item: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
+  const [range, step, extra] = item.split('/');
+  if (extra !== undefined) return 'has more than one "/"';
+  if (step !== undefined && !/^\d+$/.test(step)) return `has a step "${step}" that is not a number`;
+  if (step !== undefined && Number(step) === 0) return 'has a step of 0';
+  if (range === '*') return undefined;
+  const bounds = range.split('-');
+  if (bounds.length > 2) return `has a bad range "${range}"`;
+  const nums = bounds.map((b) => cronValue(b, spec));
+  if (nums.some((n) => n === undefined)) return `has "${range}", outside ${spec.min}-${spec.max}`;
+  if (nums.length === 2 && (nums[0] as number) > (nums[1] as number)) return `has a reversed range "${range}"`;
+  return undefined;
+}
+
+function cronValue(text: string, spec: (typeof CRON_FIELDS)[number]): number | undefined {
+  const named = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+  if (named >= 0) return named + spec.min;
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= spec.min && n <= spec.max ? n : undefined;
+}
+
+/** Checks a cron field on a validator. */
+export function checkCron(v: Validator, field: string, value: unknown): boolean {
+  const problem = cronProblem(value);
+  return v.check(problem === undefined, field, value, problem ?? '', 'use five fields, e.g. "0 3 * * *" for 03:00 every day');
+}
+
+/** Problem with an image reference: it must name a tag or digest other than `latest`. */
+export function imageProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'must be a non-empty image reference';
+  if (/\s/.test(value)) return 'must not contain spaces';
+  if (value.includes('@sha256:')) return undefined;
+  const lastSegment = value.slice(value.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  if (colon < 0) return 'has no tag; an untagged image means `latest` and changes under you';
+  if (lastSegment.slice(colon + 1) === 'latest') return 'uses the `latest` tag, which changes under you';
+  return undefined;
+}
+
+/** Checks an image field on a validator. */
+export function checkImage(v: Validator, field: string, value: unknown): boolean {
+  const problem = imageProblem(value);
+  return v.check(problem === undefined, field, value, problem ?? '', 'pin a version tag or digest, e.g. "registry.example.com/team/model:1.4.2"');
+}
+
+/** True for a plain record (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Finds duplicates in a list of names, in first-seen order. */
+export function duplicates(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const n of names) (seen.has(n) ? dup : seen).add(n);
+  return [...dup];
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Registers every CustomResourceDefinition from ../shared/crds (beside the repository) in the cluster of
+# $KUBECONFIG with server-side apply, then waits until each one is Established.
+# Argo Workflows ships "full" and "minimal" variants of the same CRDs; the full ones (with complete schemas)
+# are used. Server-side apply because several files are close to the 3 MiB request limit and client-side
+# apply would also add a last-applied annotation larger than the 256 KiB annotation limit.
+# Env: MODELPLANE_CRDS_DIR (default <repo>/../shared/crds), MODELPLANE_KUBECTL (default kubectl on PATH).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+crds_dir="${MODELPLANE_CRDS_DIR:-$repo_root/../shared/crds}"
+kubectl="${MODELPLANE_KUBECTL:-kubectl}"
+: "${KUBECONFIG:?register-crds.sh: KUBECONFIG must point at the cluster}"
+
+if [[ ! -d "$crds_dir" ]]; then
+  echo "register-crds.sh: no CRD directory at $crds_dir" >&2
+  exit 1
+fi
+mapfile -t files < <(find "$crds_dir" -type f \( -name '*.yaml' -o -name '*.yml' \) \
+  -not -path '*/argo-workflows/minimal/*' | LC_ALL=C sort)
+if [[ ${#files[@]} -eq 0 ]]; then
+  echo "register-crds.sh: no CRD files under $crds_dir" >&2
+  exit 1
+fi
+
+started=$SECONDS
+args=()
+for f in "${files[@]}"; do args+=(-f "$f"); done
+mapfile -t names < <("$kubectl" apply --server-side --field-manager=modelplane-test --force-conflicts \
+  -o name "${args[@]}")
+if [[ ${#names[@]} -ne ${#files[@]} ]]; then
+  echo "register-crds.sh: applied ${#names[@]} objects from ${#files[@]} files" >&2
+  exit 1
+fi
+"$kubectl" wait --for=condition=Established --timeout=120s "${names[@]}" >/dev/null
+echo "register-crds.sh: ${#names[@]} CRDs from $crds_dir established in $((SECONDS - started)) s" >&2

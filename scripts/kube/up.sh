@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Starts a local Kubernetes control plane on 127.0.0.1 only: etcd, kube-apiserver and a kube-controller-manager
+# that runs just the controllers an API-only cluster needs (namespace deletion, default service accounts,
+# garbage collection). No scheduler, no kubelet: pods are accepted but never run.
+#
+# Usage: up.sh [KUBECONFIG_PATH]
+#   Creates a state directory (certificates, data, logs, PIDs), writes an admin kubeconfig to KUBECONFIG_PATH
+#   (default: <state dir>/kubeconfig), waits until /readyz answers ok and the controllers work, and prints the
+#   state directory as the last line on stdout. Stop everything with: down.sh <state dir>.
+#   If MODELPLANE_KUBE_OWNER_PID is set, a watchdog stops the control plane as soon as that process is gone
+#   (so servers never outlive a killed test run).
+#   MODELPLANE_KUBE_CONTROLLERS=0 starts no kube-controller-manager.
+# On any failure, everything started so far is stopped and the state directory removed (logs are printed first).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bin="$(bash "$here/install.sh")"
+
+state="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-kube.XXXXXX")"
+touch "$state/.modelplane-kube"
+kubeconfig="${1:-$state/kubeconfig}"
+with_kcm="${MODELPLANE_KUBE_CONTROLLERS:-1}"
+started_at=$SECONDS
+
+ok=""
+fail() {
+  trap - EXIT
+  echo "up.sh: $*" >&2
+  local log
+  for log in "$state"/*.log; do
+    [[ -f "$log" ]] || continue
+    echo "----- last lines of $(basename "$log") -----" >&2
+    tail -n 30 "$log" >&2
+  done
+  bash "$here/down.sh" "$state" >&2 || true
+  exit 1
+}
+# Any failing command (set -e), an interrupt or a termination stops and removes what was started.
+trap '[[ -n "$ok" ]] || fail "failed or interrupted; stopping what was started"' EXIT
+trap 'exit 1' INT TERM
+
+# Three free loopback ports chosen by the kernel (etcd client, etcd peer, kube-apiserver).
+read -r etcd_port peer_port api_port < <(node -e '
+  const net = require("net");
+  const ports = [];
+  const next = () => {
+    if (ports.length === 3) { console.log(ports.join(" ")); return; }
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => { ports.push(s.address().port); s.close(next); });
+  };
+  next();')
+
+# --- certificates -------------------------------------------------------------------------------------------
+pki="$state/pki"
+mkdir -p "$pki"
+ssl() { openssl "$@" 2>>"$state/openssl.log"; }
+ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=modelplane-local-ca" -keyout "$pki/ca.key" -out "$pki/ca.crt" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+issue() { # name subject extensions
+  ssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
+    -keyout "$pki/$1.key" -out "$pki/$1.csr"
+  printf '%s\n' "$3" > "$pki/$1.ext"
+  ssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
+    -extfile "$pki/$1.ext" -out "$pki/$1.crt"
+}
+issue apiserver "/CN=kube-apiserver" "$(printf '%s\n' \
+  'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' \
+  'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local')"
+# system:masters: the admin identity is allowed everything by RBAC's built-in bootstrap policy.
+issue admin "/O=system:masters/CN=modelplane-admin" "$(printf '%s\n' \
+  'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=clientAuth')"
+issue controller-manager "/CN=system:kube-controller-manager" "$(printf '%s\n' \
+  'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=clientAuth')"
+# Service-account token signing key (RSA, as the token issuer expects).
+ssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
+ssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
+chmod 600 "$pki"/*.key
+
+write_kubeconfig() { # path user
+  local b64="base64 -w0"
+  cat > "$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: modelplane-local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $($b64 < "$pki/ca.crt")
+users:
+- name: $2
+  user:
+    client-certificate-data: $($b64 < "$pki/$2.crt")
+    client-key-data: $($b64 < "$pki/$2.key")
+contexts:
+- name: modelplane-local
+  context:
+    cluster: modelplane-local
+    user: $2
+current-context: modelplane-local
+EOF
+  chmod 600 "$1"
+}
+
+start() { # name cmd...
+  local name="$1"; shift
+  nohup "$@" > "$state/$name.log" 2>&1 < /dev/null &
+  echo $! > "$state/$name.pid"
+}
+
+# --- etcd -----------------------------------------------------------------------------------------------------
+# Plain HTTP on loopback only; --unsafe-no-fsync because the data is thrown away at the end.
+start etcd "$bin/etcd" \
+  --name=modelplane --data-dir="$state/etcd" \
+  --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls="http://127.0.0.1:$peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
+  --initial-cluster="modelplane=http://127.0.0.1:$peer_port" --initial-cluster-state=new \
+  --listen-metrics-urls="" --unsafe-no-fsync --log-level=warn
+
+# --- kube-apiserver -------------------------------------------------------------------------------------------
+# Admission: the default plugin set (which includes PodSecurity, ServiceAccount, NamespaceLifecycle,
+# LimitRanger, ResourceQuota, the webhooks...) with PodSecurity named explicitly so that it can never be
+# dropped unnoticed. --allow-privileged=true as on real clusters, so that Pod Security is what rejects
+# privileged pods, not the apiserver's own cluster policy.
+start kube-apiserver "$bin/kube-apiserver" \
+  --etcd-servers="http://127.0.0.1:$etcd_port" \
+  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+  --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+  --client-ca-file="$pki/ca.crt" \
+  --authorization-mode=RBAC --anonymous-auth=false \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+  --api-audiences=https://kubernetes.default.svc.cluster.local \
+  --service-cluster-ip-range=10.0.0.0/24 \
+  --enable-admission-plugins=PodSecurity,NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota \
+  --allow-privileged=true \
+  --profiling=false --enable-priority-and-fairness=false
+
+write_kubeconfig "$kubeconfig" admin
+cp "$pki/ca.crt" "$state/ca.crt"
+
+alive() { kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+
+ready=""
+for _ in $(seq 1 240); do
+  alive etcd || fail "etcd exited"
+  alive kube-apiserver || fail "kube-apiserver exited"
+  if [[ "$(curl -s --max-time 2 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+         "https://127.0.0.1:$api_port/readyz" || true)" == "ok" ]]; then
+    ready=yes; break
+  fi
+  sleep 0.5
+done
+[[ -n "$ready" ]] || fail "kube-apiserver not ready after 120 s"
+echo "up.sh: kube-apiserver ready on https://127.0.0.1:$api_port after $((SECONDS - started_at)) s" >&2
+
+# --- kube-controller-manager (namespace finalization, default service accounts, garbage collection) ------------
+if [[ "$with_kcm" != "0" ]]; then
+  write_kubeconfig "$state/controller-manager.kubeconfig" controller-manager
+  start kube-controller-manager "$bin/kube-controller-manager" \
+    --kubeconfig="$state/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$state/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$state/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port=0 \
+    --controllers=namespace-controller,serviceaccount-controller,garbage-collector-controller \
+    --use-service-account-credentials=false --leader-elect=false \
+    --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" \
+    --profiling=false
+  # Ready when the serviceaccount controller has created the "default" ServiceAccount (pods need it).
+  ready=""
+  for _ in $(seq 1 120); do
+    alive kube-controller-manager || fail "kube-controller-manager exited"
+    if "$bin/kubectl" --kubeconfig "$kubeconfig" get serviceaccount default -n default -o name >/dev/null 2>&1; then
+      ready=yes; break
+    fi
+    sleep 0.5
+  done
+  [[ -n "$ready" ]] || fail "kube-controller-manager created no default ServiceAccount within 60 s"
+fi
+
+if [[ -n "${MODELPLANE_KUBE_OWNER_PID:-}" ]]; then
+  nohup bash -c 'while kill -0 "$1" 2>/dev/null && [[ -d "$2" ]]; do sleep 1; done; [[ -d "$2" ]] && bash "$3" "$2"' \
+    modelplane-kube-watchdog "$MODELPLANE_KUBE_OWNER_PID" "$state" "$here/down.sh" \
+    > /dev/null 2>&1 < /dev/null &
+  echo $! > "$state/watchdog.pid"
+fi
+
+cat > "$state/env" <<EOF
+export KUBECONFIG='$kubeconfig'
+export MODELPLANE_KUBE_DIR='$state'
+export MODELPLANE_KUBE_BIN='$bin'
+export MODELPLANE_KUBECTL='$bin/kubectl'
+EOF
+ok=yes
+trap - EXIT INT TERM
+echo "up.sh: control plane ready after $((SECONDS - started_at)) s (state: $state)" >&2
+echo "$state"

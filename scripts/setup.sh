@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine: npm packages (from the lock file), then the
+# tools each test tier needs (each script caches under ${MODELPLANE_CACHE:-~/.cache/modelplane}).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): every tier, in order. Each tier is also runnable alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== tier 1: unit, snapshot, policy and Pulumi-mock tests (jest)"
+npx jest

@@ -1,0 +1,48 @@
+/**
+ * The one builder both engines call: `stacks/main.ts` (cdk8s synth) and `stacks/pulumi.ts`
+ * (pulumi up) build the same construct tree from the same configuration.
+ */
+import { App } from 'cdk8s';
+import { Platform, PlatformProps } from '../constructs/platform';
+
+/** The platform configuration: {@link PlatformProps} plus what the entry points add. */
+export interface ModelplaneConfig extends PlatformProps {
+  /** Add the example models to the demo team. @default true */
+  readonly examples?: boolean;
+}
+
+/** The embedded defaults: in-cluster PostgreSQL and MinIO, one team `demo`, one GPU pool `gpu`. */
+export function defaultConfig(): ModelplaneConfig {
+  return {
+    teams: [{ name: 'demo', quota: { cpu: '32', memory: '128Gi', pods: 300, gpus: 4 } }],
+    gpuPools: [{ name: 'gpu', maxGpus: 8 }],
+    examples: true,
+  };
+}
+
+/** What {@link buildPlatform} returns. */
+export interface BuiltPlatform {
+  /** The App. */
+  readonly app: App;
+  /** The platform chart. */
+  readonly platform: Platform;
+}
+
+/** Hooks later parts of the product register to add their workloads (example models, DAGs). */
+export type PlatformExtension = (built: BuiltPlatform, config: ModelplaneConfig) => void;
+
+const extensions: PlatformExtension[] = [];
+
+/** Registers an extension run by every {@link buildPlatform} call. */
+export function registerExtension(ext: PlatformExtension): void {
+  extensions.push(ext);
+}
+
+/** Builds the platform (and, unless disabled, the example models) into `app`. */
+export function buildPlatform(app: App, config: ModelplaneConfig = defaultConfig()): BuiltPlatform {
+  const { examples: _examples, ...props } = config;
+  const platform = new Platform(app, 'platform', props);
+  const built = { app, platform };
+  for (const ext of extensions) ext(built, config);
+  return built;
+}
