@@ -4,6 +4,7 @@
  */
 import { App } from 'cdk8s';
 import { Platform, PlatformProps } from '../constructs/platform';
+import { addDemoModels } from './demo-models';
 
 /** The platform configuration: {@link PlatformProps} plus what the entry points add. */
 export interface ModelplaneConfig extends PlatformProps {
@@ -28,21 +29,10 @@ export interface BuiltPlatform {
   readonly platform: Platform;
 }
 
-/** Hooks later parts of the product register to add their workloads (example models, DAGs). */
-export type PlatformExtension = (built: BuiltPlatform, config: ModelplaneConfig) => void;
-
-const extensions: PlatformExtension[] = [];
-
-/** Registers an extension run by every {@link buildPlatform} call. */
-export function registerExtension(ext: PlatformExtension): void {
-  extensions.push(ext);
-}
-
-/** Builds the platform (and, unless disabled, the example models) into `app`. */
+/** Builds the platform (and, unless disabled, the demo team's example models) into `app`. */
 export function buildPlatform(app: App, config: ModelplaneConfig = defaultConfig()): BuiltPlatform {
-  const { examples: _examples, ...props } = config;
+  const { examples, ...props } = config;
   const platform = new Platform(app, 'platform', props);
-  const built = { app, platform };
-  for (const ext of extensions) ext(built, config);
-  return built;
+  if ((examples ?? true) && platform.teams.has('demo')) addDemoModels(platform);
+  return { app, platform };
 }
