@@ -25,7 +25,7 @@ command -v go >/dev/null || die "go is not on PATH (the engine is built from the
 command -v node >/dev/null || die "node is not on PATH"
 
 # The version each wrapper module requires, read from its go.mod.
-required() { awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$1/go.mod"; }
+required() { awk -v m="$2" '$1 == "require" { $1 = ""; $0 = $0 } $1 == m && $2 ~ /^v/ { print $2; exit }' "$1/go.mod"; }
 
 cli_version="$(required "$tools/cli" github.com/pulumi/pulumi/pkg/v3)"
 [[ -n "$cli_version" ]] || die "cannot read the pkg/v3 version from $tools/cli/go.mod"
