@@ -74,8 +74,23 @@ export function gpuPlacement(pool: GpuPoolSpec, count: number): GpuPlacement {
 }
 
 /**
- * Returns a copy of a pod spec placed on a pool: tolerations and required node affinity added,
- * and `count` GPUs given to the named containers (all containers when none are named).
+ * Node affinity requiring the pool, merged with the affinity a pod already has: node selector terms
+ * are ORed, so the pool's expressions are added to EVERY existing term (the pod must land on the
+ * pool whichever term matches); preferred terms are kept.
+ */
+export function mergePoolAffinity(existing: k8s.NodeAffinity | undefined, pool: GpuPoolSpec): k8s.NodeAffinity {
+  const poolTerm = poolAffinity(pool).nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0];
+  const terms = existing?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const merged = terms.length === 0
+    ? [poolTerm]
+    : terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), ...(poolTerm.matchExpressions ?? [])] }));
+  return { ...(existing ?? {}), requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: merged } };
+}
+
+/**
+ * Returns a copy of a pod spec placed on a pool: tolerations and required node affinity added
+ * (merged with any affinity the pod already has), and `count` GPUs given to the named containers
+ * (all containers when none are named).
  */
 export function placeOnPool(spec: k8s.PodSpec, pool: GpuPoolSpec, count: number, containers?: readonly string[]): k8s.PodSpec {
   const placement = gpuPlacement(pool, count);
@@ -83,13 +98,14 @@ export function placeOnPool(spec: k8s.PodSpec, pool: GpuPoolSpec, count: number,
   return {
     ...spec,
     tolerations: [...(spec.tolerations ?? []), ...placement.tolerations],
-    affinity: { ...(spec.affinity ?? {}), nodeAffinity: placement.affinity.nodeAffinity },
+    affinity: { ...(spec.affinity ?? {}), nodeAffinity: mergePoolAffinity(spec.affinity?.nodeAffinity, pool) },
     containers: spec.containers.map((c) =>
       containers && !containers.includes(c.name)
         ? c
         : {
           ...c,
           resources: {
+            ...(c.resources ?? {}),
             requests: { ...(c.resources?.requests ?? {}), [NVIDIA_GPU]: gpu },
             limits: { ...(c.resources?.limits ?? {}), [NVIDIA_GPU]: gpu },
           },
