@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Pulumi engine pieces that `pulumi preview/up` needs from the Go module proxy and prints the
-# directory that holds them:
-#   pulumi                      the CLI/engine, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi (tools/pulumi/cli)
-#   pulumi-language-nodejs      the Node.js language host (tools/pulumi/language-nodejs; see its main.go)
-#   pulumi-resource-kubernetes  the Kubernetes provider, when it can be built (tools/pulumi/kubernetes)
-# into "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/pulumi/<cli version>/bin".
+# Builds the Pulumi engine pieces that `pulumi preview/up` needs and prints the directory that holds them,
+# "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/pulumi/<cli version>/bin":
+#   pulumi                         the CLI/engine, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi, built from the Go
+#                                  module proxy through the wrapper module tools/pulumi/cli
+#   pulumi-language-nodejs         the Node.js language host, our own (tools/pulumi/language-nodejs, see main.go)
+#   pulumi-resource-pulumi-nodejs  the launcher for dynamic providers (tools/pulumi/, copied)
+# The Kubernetes provider (pulumi-resource-kubernetes) is not built: the module proxy reachable here serves no
+# released version of github.com/pulumi/pulumi-kubernetes/provider/v4 (see tools/pulumi/README.md).
 #
 # Each binary is rebuilt only when its inputs change (wrapper go.mod/go.sum, sources, flags, Go version): a
 # stamp file next to it records them. Go's module and build caches stay at their defaults, so a rebuild after
@@ -67,5 +69,12 @@ build pulumi "$tools/cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
 
 build pulumi-language-nodejs "$tools/language-nodejs" . \
   "-X main.version=${cli_version#v} -s -w" "$tools"/language-nodejs/*.go
+
+# Dynamic providers (pulumi.dynamic.Resource) run under this plugin; it is a launcher for the program's own
+# @pulumi/pulumi, so it is copied rather than built.
+if ! cmp -s "$tools/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"; then
+  install -m 0755 "$tools/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
+  log "pulumi-resource-pulumi-nodejs: installed"
+fi
 
 echo "$bin"
