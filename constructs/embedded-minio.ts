@@ -5,7 +5,8 @@ import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
-import { checkImage, checkName, checkQuantity } from '../lib/validate';
+import { checkNoPlainCredentials } from '../lib/secrets';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 
 /** The MinIO server image the embedded object store pins. */
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z';
@@ -60,15 +61,13 @@ export class EmbeddedMinio extends Construct {
   constructor(scope: Construct, id: string, props: EmbeddedMinioInternalProps) {
     super(scope, id);
     const v = new Validator(`EmbeddedMinio "${id}"`);
-    const size = props.storageSize ?? '50Gi';
-    checkQuantity(v, 'artifactStore.embedded.storageSize', size, '50Gi');
-    const image = props.image ?? MINIO_IMAGE;
-    checkImage(v, 'artifactStore.embedded.image', image);
-    this.bucket = props.bucket ?? 'mlflow';
-    v.check(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(this.bucket), 'artifactStore.embedded.bucket', this.bucket, 'is not a valid bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
-    const secretName = props.credentialsSecretName ?? 'modelplane-minio';
-    checkName(v, 'artifactStore.embedded.credentialsSecretName', secretName);
+    validateEmbeddedMinio(v, '', props);
+    checkName(v, 'namespace', props.namespace);
     v.done();
+    const size = props.storageSize ?? '50Gi';
+    const image = props.image ?? MINIO_IMAGE;
+    this.bucket = props.bucket ?? 'mlflow';
+    const secretName = props.credentialsSecretName ?? 'modelplane-minio';
 
     const ns = props.namespace;
     const name = this.serviceName;
@@ -187,4 +186,29 @@ export class EmbeddedMinio extends Construct {
       },
     });
   }
+}
+
+/** True for a valid S3 bucket name (3-63 lower-case letters, digits, "." and "-"). */
+export function isBucketName(value: unknown): boolean {
+  return typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) && !value.includes('..');
+}
+
+/**
+ * Validates the user-facing props of an embedded MinIO; `prefix` is the props' path in the caller's
+ * props (e.g. `artifactStore.embedded.`), so the owner can report the issues as its own.
+ */
+export function validateEmbeddedMinio(v: Validator, prefix: string, props: unknown): void {
+  if (!v.check(isRecord(props), prefix.replace(/\.$/, '') || 'props', props, 'must be an object', 'write e.g. { storageSize: "50Gi" }, or {} for the defaults')) return;
+  const p = props as EmbeddedMinioProps & Record<string, unknown>;
+  checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? '50Gi', '50Gi');
+  checkImage(v, `${prefix}image`, p.image ?? MINIO_IMAGE);
+  const bucket = p.bucket ?? 'mlflow';
+  v.check(isBucketName(bucket), `${prefix}bucket`, bucket, 'is not a valid bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
+  checkName(v, `${prefix}credentialsSecretName`, p.credentialsSecretName ?? 'modelplane-minio');
+  if (p.storageClassName !== undefined) {
+    const problem = dnsSubdomainProblem(p.storageClassName);
+    v.check(problem === undefined, `${prefix}storageClassName`, p.storageClassName, problem ?? '', 'name a StorageClass of the cluster (kubectl get storageclass)');
+  }
+  checkNoPlainCredentials(v, prefix, p, ['storageSize', 'storageClassName', 'bucket', 'image', 'credentialsSecretName'],
+    'the embedded MinIO\'s credentials are generated in the cluster into the Secret `credentialsSecretName`; remove the field');
 }

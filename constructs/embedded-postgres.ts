@@ -5,7 +5,8 @@ import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
-import { checkImage, checkName, checkQuantity } from '../lib/validate';
+import { checkNoPlainCredentials } from '../lib/secrets';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 
 /** The PostgreSQL image the embedded database pins (Debian-based; runs as uid 999). */
 export const POSTGRES_IMAGE = 'docker.io/library/postgres:16.4';
@@ -55,13 +56,12 @@ export class EmbeddedPostgres extends Construct {
   constructor(scope: Construct, id: string, props: EmbeddedPostgresInternalProps) {
     super(scope, id);
     const v = new Validator(`EmbeddedPostgres "${id}"`);
-    const size = props.storageSize ?? '20Gi';
-    checkQuantity(v, 'backendStore.embedded.storageSize', size, '20Gi');
-    const image = props.image ?? POSTGRES_IMAGE;
-    checkImage(v, 'backendStore.embedded.image', image);
-    const secretName = props.passwordSecretName ?? 'mlflow-postgres';
-    checkName(v, 'backendStore.embedded.passwordSecretName', secretName);
+    validateEmbeddedPostgres(v, '', props);
+    checkName(v, 'namespace', props.namespace);
     v.done();
+    const size = props.storageSize ?? '20Gi';
+    const image = props.image ?? POSTGRES_IMAGE;
+    const secretName = props.passwordSecretName ?? 'mlflow-postgres';
 
     const ns = props.namespace;
     const name = 'mlflow-postgres';
@@ -133,4 +133,22 @@ export class EmbeddedPostgres extends Construct {
       },
     });
   }
+}
+
+/**
+ * Validates the user-facing props of an embedded PostgreSQL; `prefix` is the props' path in the
+ * caller's props (e.g. `backendStore.embedded.`), so the owner can report the issues as its own.
+ */
+export function validateEmbeddedPostgres(v: Validator, prefix: string, props: unknown): void {
+  if (!v.check(isRecord(props), prefix.replace(/\.$/, '') || 'props', props, 'must be an object', 'write e.g. { storageSize: "20Gi" }, or {} for the defaults')) return;
+  const p = props as EmbeddedPostgresProps & Record<string, unknown>;
+  checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? '20Gi', '20Gi');
+  checkImage(v, `${prefix}image`, p.image ?? POSTGRES_IMAGE);
+  checkName(v, `${prefix}passwordSecretName`, p.passwordSecretName ?? 'mlflow-postgres');
+  if (p.storageClassName !== undefined) {
+    const problem = dnsSubdomainProblem(p.storageClassName);
+    v.check(problem === undefined, `${prefix}storageClassName`, p.storageClassName, problem ?? '', 'name a StorageClass of the cluster (kubectl get storageclass)');
+  }
+  checkNoPlainCredentials(v, prefix, p, ['storageSize', 'storageClassName', 'image', 'passwordSecretName'],
+    'the embedded database\'s password is generated in the cluster into the Secret `passwordSecretName`; remove the field');
 }

@@ -3,14 +3,14 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
-import { checkSecretRef, SecretKeyRef, secretEnv } from '../lib/secrets';
+import { checkNoPlainCredentials, checkSecretRef, SecretKeyRef, secretEnv } from '../lib/secrets';
 import {
   resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext,
   scratchMounts, scratchVolumes, TMP_DIR,
 } from '../lib/security';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
-import { EmbeddedMinio, EmbeddedMinioProps } from './embedded-minio';
-import { EmbeddedPostgres, EmbeddedPostgresProps } from './embedded-postgres';
+import { EmbeddedMinio, EmbeddedMinioProps, isBucketName, validateEmbeddedMinio } from './embedded-minio';
+import { EmbeddedPostgres, EmbeddedPostgresProps, validateEmbeddedPostgres } from './embedded-postgres';
 
 /** The MLflow version modelplane pins (server image and the Python client in tests). */
 export const MLFLOW_VERSION = '3.18.0';
@@ -121,23 +121,47 @@ export class MlflowServer extends Construct {
     const resources = props.resources ?? { cpu: '500m', memory: '2Gi' };
     checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
     checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
+    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2');
+    if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '1Gi');
     const backend = props.backendStore ?? { embedded: {} };
     const artifacts = props.artifactStore ?? { embedded: {} };
-    onlyOne(v, 'backendStore', backend, ['embedded', 'external']);
-    onlyOne(v, 'artifactStore', artifacts, ['embedded', 's3']);
-    if (backend.external) checkSecretRef(v, 'backendStore.external.uriSecret', backend.external.uriSecret);
-    if (artifacts.s3) {
+    const backendOk = onlyOne(v, 'backendStore', backend, ['embedded', 'external']);
+    const artifactsOk = onlyOne(v, 'artifactStore', artifacts, ['embedded', 's3']);
+    if (backendOk && backend.embedded !== undefined) validateEmbeddedPostgres(v, 'backendStore.embedded.', backend.embedded);
+    if (backendOk && backend.external !== undefined) {
+      const ext = backend.external as unknown;
+      if (v.check(isRecord(ext), 'backendStore.external', ext, 'must be { uriSecret: { name, key } }', 'pass a Secret reference to the full database URI')) {
+        const e = ext as Record<string, unknown>;
+        checkNoPlainCredentials(v, 'backendStore.external.', e, ['uriSecret', 'port'],
+          'put the URI in a Secret (kubectl create secret generic mlflow-db --from-literal=uri=postgresql://...) and pass `backendStore.external.uriSecret: { name: "mlflow-db", key: "uri" }`');
+        checkSecretRef(v, 'backendStore.external.uriSecret', e.uriSecret);
+        if (e.port !== undefined) v.check(Number.isInteger(e.port) && (e.port as number) >= 1 && (e.port as number) <= 65535, 'backendStore.external.port', e.port, 'is not a TCP port', 'set the database port, e.g. 5432');
+      }
+    }
+    if (artifactsOk && artifacts.embedded !== undefined) validateEmbeddedMinio(v, 'artifactStore.embedded.', artifacts.embedded);
+    if (artifactsOk && artifacts.s3 !== undefined) {
       const s3 = artifacts.s3;
-      v.check(typeof s3.bucket === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3.bucket), 'artifactStore.s3.bucket', s3.bucket, 'is not a valid S3 bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
-      if (s3.endpoint !== undefined) v.check(/^https?:\/\/[^\s/]+/.test(s3.endpoint), 'artifactStore.s3.endpoint', s3.endpoint, 'is not an http(s) URL', 'write e.g. "https://s3.eu-central-1.amazonaws.com"');
+      v.check(isBucketName(s3.bucket), 'artifactStore.s3.bucket', s3.bucket, 'is not a valid S3 bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
+      if (s3.prefix !== undefined) v.check(typeof s3.prefix === 'string' && /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(s3.prefix), 'artifactStore.s3.prefix', s3.prefix, 'is not a key prefix (no leading or trailing "/", no spaces)', 'write e.g. "mlflow" or "ml/mlflow"');
+      if (s3.endpoint !== undefined) v.check(typeof s3.endpoint === 'string' && /^https?:\/\/[^\s/@]+(\/\S*)?$/.test(s3.endpoint), 'artifactStore.s3.endpoint', s3.endpoint, 'is not an http(s) URL without credentials', 'write e.g. "https://s3.eu-central-1.amazonaws.com"');
+      if (s3.region !== undefined) v.check(typeof s3.region === 'string' && /^[a-z0-9-]+$/.test(s3.region), 'artifactStore.s3.region', s3.region, 'is not a region name', 'write e.g. "eu-central-1"');
       v.check((s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), 'artifactStore.s3.accessKeyId', s3.accessKeyId, 'accessKeyId and secretAccessKey must be given together', 'give both Secret references, or neither to use workload identity');
       if (s3.accessKeyId !== undefined) checkSecretRef(v, 'artifactStore.s3.accessKeyId', s3.accessKeyId);
       if (s3.secretAccessKey !== undefined) checkSecretRef(v, 'artifactStore.s3.secretAccessKey', s3.secretAccessKey);
+      checkNoPlainCredentials(v, 'artifactStore.s3.', s3 as unknown as Record<string, unknown>, ['bucket', 'prefix', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey'],
+        'put the keys in a Secret and pass `accessKeyId` and `secretAccessKey` as { name, key } references');
     }
     if (props.ingressHost !== undefined) {
       const p = dnsSubdomainProblem(props.ingressHost);
       v.check(p === undefined, 'ingressHost', props.ingressHost, p ?? '', 'give a host name such as "mlflow.example.com"');
     }
+    if (props.ingressClassName !== undefined) {
+      const p = dnsSubdomainProblem(props.ingressClassName);
+      v.check(p === undefined, 'ingressClassName', props.ingressClassName, p ?? '', 'name an IngressClass of the cluster, e.g. "nginx"');
+      v.check(props.ingressHost !== undefined, 'ingressClassName', props.ingressClassName, 'creates an Ingress only together with `ingressHost`', 'set `ingressHost` too, or remove `ingressClassName`');
+    }
+    for (const [i, n] of (props.clientNamespaces ?? []).entries()) checkName(v, `clientNamespaces[${i}]`, n);
+    if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
     if (props.basicAuthSecret !== undefined) {
       const p = dnsSubdomainProblem(props.basicAuthSecret);
       v.check(p === undefined, 'basicAuthSecret', props.basicAuthSecret, p ?? '', 'name an existing Secret with keys basic_auth.ini and flask-secret-key');
@@ -321,9 +345,16 @@ export function mlflowAllowedHosts(name: string, ns: string, ingressHost?: strin
   return hosts;
 }
 
-function onlyOne(v: Validator, field: string, value: unknown, keys: readonly string[]): void {
-  if (!v.check(isRecord(value), field, value, `must be an object with one of ${keys.join(' or ')}`, `write e.g. { ${keys[0]}: {} }`)) return;
+function onlyOne(v: Validator, field: string, value: unknown, keys: readonly string[]): boolean {
+  if (typeof value === 'string') {
+    // Most likely a connection string with a password in it: never echo it.
+    v.fail(field, '<redacted>', `is a plain string; it must be an object with one of ${keys.join(' or ')}, and credentials are taken only by Secret reference`,
+      `write { ${keys[0]}: {} } for the in-cluster default, or put the connection details in a Secret and reference it under \`${field}.${keys[1]}\``);
+    return false;
+  }
+  if (!v.check(isRecord(value), field, value, `must be an object with one of ${keys.join(' or ')}`, `write e.g. { ${keys[0]}: {} }`)) return false;
   const given = keys.filter((k) => (value as Record<string, unknown>)[k] !== undefined);
-  v.check(given.length === 1, field, value, given.length === 0 ? `names none of ${keys.join(', ')}` : `gives both ${given.join(' and ')}`,
+  // Report the keys given, never the value: it may hold a credential.
+  return v.check(given.length === 1, field, Object.keys(value as object), given.length === 0 ? `names none of ${keys.join(', ')}` : `gives both ${given.join(' and ')}`,
     `give exactly one of \`${field}.${keys[0]}\` or \`${field}.${keys[1]}\``);
 }

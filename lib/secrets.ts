@@ -35,3 +35,19 @@ export function checkSecretRef(v: Validator, field: string, value: unknown): val
 export function secretEnv(name: string, ref: SecretKeyRef, optional = false) {
   return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key, ...(optional ? { optional: true } : {}) } } };
 }
+
+/** Field names that hold credentials when given as plain strings. */
+const CREDENTIAL_FIELD = /(password|passwd|secret|token|credential|access.?key|api.?key|private.?key|^uri$|^url$|connection.?string|dsn)/i;
+
+/**
+ * Rejects credential-looking fields given as plain strings where the props take none (e.g. a
+ * `password` or `uri` next to a Secret reference): YAML and JavaScript callers can pass keys the
+ * types do not declare, and such a value must never be silently accepted, nor written anywhere.
+ * `known` lists the fields the props do declare; they are checked by their own rules.
+ */
+export function checkNoPlainCredentials(v: Validator, prefix: string, props: Record<string, unknown>, known: readonly string[], fix: string): void {
+  for (const key of Object.keys(props).sort()) {
+    if (known.includes(key) || !CREDENTIAL_FIELD.test(key)) continue;
+    v.fail(`${prefix}${key}`, '<redacted>', 'looks like a plain-text credential; modelplane takes credentials only by Secret reference and never writes them to its output', fix);
+  }
+}
