@@ -12,8 +12,8 @@ import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } f
 import { EmbeddedMinio, EmbeddedMinioProps, isBucketName, validateEmbeddedMinio } from './embedded-minio';
 import { EmbeddedPostgres, EmbeddedPostgresProps, validateEmbeddedPostgres } from './embedded-postgres';
 
-/** The MLflow version modelplane pins (server image and the Python client in tests). */
-export const MLFLOW_VERSION = '3.18.0';
+/** The MLflow version modelplane pins (server image and the Python client in tests). 3.18.0 has no mlflow-skinny 3.18.0 on PyPI, so it cannot be installed: 3.17.2 is the newest that does. */
+export const MLFLOW_VERSION = '3.17.2';
 /** The `-full` image: the plain image has neither psycopg2 nor boto3. */
 export const MLFLOW_IMAGE = `ghcr.io/mlflow/mlflow:v${MLFLOW_VERSION}-full`;
 /** MLflow's container port. */

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the Python venv the serving test tier runs real software from: the MLflow server (same
+# version as the image the MlflowServer construct pins), MLServer with its MLflow runtime,
+# scikit-learn (the example model), moto's S3 server (the object store on loopback), psycopg2 and
+# boto3 (MLflow's PostgreSQL and S3 drivers). Every package is pinned below.
+#
+# The venv lives outside the repo, under
+#   "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/venvs/serving-<mlflow version>-<hash of the pins>"
+# and is reused when it is complete (a marker file is written last). Prints the venv directory on
+# stdout (last line). Needs python3 3.10-3.12 (MLServer 1.7 supports no newer Python).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# The MLflow pin is the one constant in constructs/mlflow-server.ts: server image and client agree.
+mlflow_version="$(sed -n "s/^export const MLFLOW_VERSION = '\([0-9.]*\)';.*/\1/p" "$repo_root/constructs/mlflow-server.ts")"
+if [[ ! "$mlflow_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  echo "serving-venv.sh: cannot read MLFLOW_VERSION from constructs/mlflow-server.ts (got '$mlflow_version')" >&2
+  exit 1
+fi
+
+pins=(
+  "mlflow==${mlflow_version}"
+  "mlserver==1.7.1"
+  "mlserver-mlflow==1.7.1"
+  "scikit-learn==1.7.2"
+  "moto[server]==5.2.5"
+  "psycopg2-binary==2.9.13"
+  "boto3==1.44.5"
+)
+
+python="${MODELPLANE_PYTHON:-python3}"
+if ! command -v "$python" >/dev/null 2>&1; then
+  echo "serving-venv.sh: '$python' is not on PATH; install Python 3.10-3.12 (e.g. apt-get install python3 python3-venv)" >&2
+  exit 1
+fi
+pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+case "$pyver" in
+  3.10|3.11|3.12) ;;
+  *) echo "serving-venv.sh: $python is Python $pyver; MLServer 1.7 needs 3.10-3.12 (set MODELPLANE_PYTHON)" >&2; exit 1 ;;
+esac
+
+hash="$(printf '%s\n' "py$pyver" "${pins[@]}" | sha256sum | cut -c1-10)"
+cache_root="${MODELPLANE_CACHE:-$HOME/.cache/modelplane}"
+venv="$cache_root/venvs/serving-${mlflow_version}-${hash}"
+marker="$venv/.modelplane-complete"
+
+if [[ -f "$marker" ]]; then
+  echo "serving-venv.sh: cached: $venv" >&2
+  echo "$venv"
+  exit 0
+fi
+
+mkdir -p "$cache_root/venvs"
+# Build beside the final place and rename at the end, so an interrupted build never looks complete.
+staging="$venv.build.$$"
+trap 'rm -rf "$staging"' EXIT
+rm -rf "$staging"
+start=$SECONDS
+"$python" -m venv "$staging"
+"$staging/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
+"$staging/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+  --cache-dir "$cache_root/pip" "${pins[@]}" >&2
+# Record exactly what was resolved, for the report and for debugging a later resolution change.
+"$staging/bin/python" -m pip freeze --disable-pip-version-check >"$staging/requirements.lock"
+touch "$staging/.modelplane-complete"
+rm -rf "$venv"
+# A venv's scripts carry absolute shebangs: build in place instead of moving when paths differ.
+mv "$staging" "$venv"
+trap - EXIT
+echo "serving-venv.sh: built $venv in $((SECONDS - start))s" >&2
+echo "$venv"
