@@ -117,6 +117,23 @@ describe('the pod-template walker', () => {
     expect(v.some((x) => x.where.includes('container "side" (sidecar)'))).toBe(true);
   });
 
+  test('reads Spark pod templates (driver.template / executor.template) for security context and volumes', () => {
+    const template = (sc: Record<string, unknown>) => ({ spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+      containers: [{ name: 'spark-kubernetes-driver', securityContext: sc, volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] }],
+    } });
+    const good = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+    const spec = {
+      image: 'example.com/spark:3.5.5',
+      driver: { cores: 1, coreLimit: '1', memory: '1g', template: template(good) },
+      executor: { cores: 1, coreLimit: '1', memory: '1g', template: template({ ...good, readOnlyRootFilesystem: false }) },
+    };
+    const v = restrictedViolations([wrap('SparkApplication', spec)]);
+    expect(v.map((x) => `${x.where} ${x.rule}`)).toEqual(['SparkApplication/ns/n spec.executor container "executor" (container) read-only-root-fs']);
+    expect(podTemplates([wrap('SparkApplication', spec)])[0].volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+  });
+
   test('covers KServe predictors (model container), Seldon componentSpecs and Argo templates', () => {
     const isvc = wrap('InferenceService', { predictor: { model: { modelFormat: { name: 'mlflow' }, storageUri: 's3://b/m' } } });
     const sdep = wrap('SeldonDeployment', { predictors: [{ name: 'p', componentSpecs: [{ spec: restrictedPod() }] }] });

@@ -102,26 +102,39 @@ function podSpecView(node: Obj, extra: ContainerView[] = []): Pick<PodTemplateVi
   };
 }
 
-/** Spark Operator `driver`/`executor`: resources are `cores`/`coreLimit`/`memory`; the pod context is `podSecurityContext`. */
+/**
+ * Spark Operator `driver`/`executor`: resources are `cores`/`coreLimit`/`memory`; the pod context is
+ * `podSecurityContext`, or comes from the role's pod `template` (Spark merges the template's pod
+ * spec and its Spark container, named by `spark.kubernetes.<role>.podTemplateContainerName` or the
+ * first one, with what the operator sets; fields set on the role win).
+ */
 function sparkRoleView(app: Obj, role: Obj, roleName: string): Pick<PodTemplateView, 'podSecurityContext' | 'pod' | 'volumes' | 'containers'> {
-  const missing = ['cores', 'memory', ...(roleName === 'driver' || roleName === 'executor' ? ['coreLimit'] : [])]
-    .filter((k) => role[k] === undefined || role[k] === null || role[k] === '');
+  const missing = ['cores', 'memory', 'coreLimit'].filter((k) => role[k] === undefined || role[k] === null || role[k] === '');
+  const tspec: Obj = isObj(role.template) && isObj(role.template.spec) ? role.template.spec : {};
+  const tContainers = objList(tspec.containers);
+  const wanted = isObj(app.sparkConf) ? app.sparkConf[`spark.kubernetes.${roleName}.podTemplateContainerName`] : undefined;
+  const tMain = tContainers.find((c) => c.name === wanted) ?? tContainers[0] ?? {};
   const main: ContainerView = {
     name: roleName,
     role: 'container',
-    image: typeof role.image === 'string' ? role.image : typeof app.image === 'string' ? app.image : undefined,
-    securityContext: isObj(role.securityContext) ? role.securityContext : undefined,
+    image: typeof role.image === 'string' ? role.image : typeof app.image === 'string' ? app.image : typeof tMain.image === 'string' ? tMain.image : undefined,
+    securityContext: isObj(role.securityContext) ? role.securityContext : isObj(tMain.securityContext) ? tMain.securityContext : undefined,
     hasRequestsAndLimits: missing.length === 0,
     resourcesDetail: missing.length ? `missing ${missing.join(', ')} (the operator derives requests and limits from them)` : '',
-    ports: objList(role.ports),
+    ports: [...objList(role.ports), ...objList(tMain.ports)],
   };
-  const mountedNames = new Set(objList(role.volumeMounts).map((m) => m.name));
+  const mountedNames = new Set([...objList(role.volumeMounts), ...objList(tMain.volumeMounts)].map((m) => m.name));
   return {
-    podSecurityContext: isObj(role.podSecurityContext) ? role.podSecurityContext : undefined,
-    pod: { hostNetwork: role.hostNetwork, automountServiceAccountToken: role.automountServiceAccountToken },
-    volumes: objList(app.volumes).filter((v) => mountedNames.has(v.name)),
+    podSecurityContext: isObj(role.podSecurityContext) ? role.podSecurityContext : isObj(tspec.securityContext) ? tspec.securityContext : undefined,
+    pod: {
+      hostNetwork: role.hostNetwork ?? tspec.hostNetwork, hostPID: tspec.hostPID, hostIPC: tspec.hostIPC,
+      automountServiceAccountToken: role.automountServiceAccountToken ?? tspec.automountServiceAccountToken,
+    },
+    volumes: [...objList(app.volumes).filter((v) => mountedNames.has(v.name)), ...objList(tspec.volumes)],
     containers: [
       main,
+      ...tContainers.filter((c) => c !== tMain).map((c) => containerView(c, 'sidecar')),
+      ...objList(tspec.initContainers).map((c) => containerView(c, 'init')),
       ...objList(role.sidecars).map((c) => containerView(c, 'sidecar')),
       ...objList(role.initContainers).map((c) => containerView(c, 'init')),
     ],
