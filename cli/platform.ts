@@ -1,0 +1,45 @@
+/**
+ * `--platform FILE`: a platform engineer's configuration (the same {@link ModelplaneConfig} YAML that
+ * `MODELPLANE_CONFIG` gives `cdk8s synth`), built by the one builder in stacks/build.ts. Team files
+ * given with it land in the platform's team charts.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'cdk8s';
+import type { Platform } from '../constructs/platform';
+import { ConfigIssue } from '../lib/config/errors';
+import { didYouMean } from '../lib/config/load';
+import { constructIssues } from '../lib/config/build';
+import { YamlSource } from '../lib/config/source';
+import { isRecord } from '../lib/validate';
+import { buildPlatform, ModelplaneConfig } from '../stacks/build';
+
+/** Top-level keys of a platform file (PlatformProps). */
+const PLATFORM_KEYS = ['platformNamespace', 'mlflow', 'teams', 'gpuPools', 'operators', 'monitoringNamespace'];
+
+/** Builds the platform described by `file` into `app`; returns it, or the problems. */
+export function buildPlatformFile(app: App, file: string): { platform?: Platform; issues: ConfigIssue[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { issues: [{ file, line: 0, col: 0, path: '', problem: `the platform file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fix: 'check the path given to --platform' }] };
+  }
+  const source = YamlSource.parse(file, text);
+  if (source.issues.length > 0) return { issues: [...source.issues] };
+  const data = source.data ?? {};
+  if (!isRecord(data)) return { issues: [source.issue([], 'must be a map of platform settings (teams, gpuPools, mlflow, ...)', 'see examples/small-team/platform.yaml')] };
+  const issues: ConfigIssue[] = [];
+  for (const key of Object.keys(data)) {
+    if (PLATFORM_KEYS.includes(key)) continue;
+    const guess = didYouMean(key, PLATFORM_KEYS);
+    issues.push(source.issue([key], `unknown field \`${key}\` in a platform file`, `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${PLATFORM_KEYS.join(', ')}`, true));
+  }
+  if (issues.length > 0) return { issues };
+  try {
+    const { platform } = buildPlatform(app, { ...(data as ModelplaneConfig), examples: false });
+    return { platform, issues: [] };
+  } catch (e) {
+    const loc = { issueAt: (path: ReadonlyArray<string | number>, problem: string, fix: string) => source.issue(path, problem, fix) };
+    return { issues: constructIssues(loc, [], e) };
+  }
+}
