@@ -5,6 +5,7 @@ import { NodePool, NodePoolSpecDisruptionConsolidationPolicy, NodePoolSpecLimits
 import { Validator } from '../lib/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../lib/gpu';
 import { LABELS, standardLabels } from '../lib/labels';
+import { IMAGE_PULL_POLICY } from '../lib/security';
 import { checkImage, checkName, isRecord } from '../lib/validate';
 
 /** The NVIDIA device plugin image modelplane pins. */
@@ -96,7 +97,7 @@ export class GpuNodePool extends Construct {
   private renderDevicePlugin(pool: string, image: string, namespace: string): ApiObject {
     const labels = standardLabels({ name: 'nvidia-device-plugin', instance: pool, component: 'device-plugin', version: image.split(':').pop() });
     const selector = { 'app.kubernetes.io/name': 'nvidia-device-plugin', 'app.kubernetes.io/instance': pool };
-    return new k8s.KubeDaemonSet(this, 'DevicePlugin', {
+    const daemonSet = new k8s.KubeDaemonSet(this, 'DevicePlugin', {
       metadata: { name: `nvidia-device-plugin-${pool}`, namespace, labels },
       spec: {
         selector: { matchLabels: selector },
@@ -116,7 +117,7 @@ export class GpuNodePool extends Construct {
             containers: [{
               name: 'nvidia-device-plugin',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -124,7 +125,7 @@ export class GpuNodePool extends Construct {
                 readOnlyRootFilesystem: true,
               },
               resources: {
-                requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+                requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
                 limits: { 'cpu': k8s.Quantity.fromString('200m'), 'memory': k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
               },
               volumeMounts: [{ name: 'device-plugin', mountPath: '/var/lib/kubelet/device-plugins' }],
@@ -134,6 +135,12 @@ export class GpuNodePool extends Construct {
         },
       },
     });
+    // The plugin talks to the kubelet only through the Unix socket in the host directory: no network at all.
+    new k8s.KubeNetworkPolicy(this, 'DevicePluginNetworkPolicy', {
+      metadata: { name: `nvidia-device-plugin-${pool}`, namespace, labels },
+      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+    });
+    return daemonSet;
   }
 
   private renderNodePool(pool: string, k: GpuKarpenterProps): ApiObject {

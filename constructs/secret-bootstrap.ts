@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
 import { standardLabels } from '../lib/labels';
-import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
 import { checkImage, checkName } from '../lib/validate';
 
 /** The image that runs the bootstrap script (Python standard library only). */
@@ -79,7 +79,7 @@ export class SecretBootstrap extends Construct {
             containers: [{
               name: 'bootstrap',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json'],
               env: [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
               securityContext: restrictedContainerSecurityContext(),

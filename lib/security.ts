@@ -9,6 +9,14 @@ import { k8s } from 'cdk8s-plus-28';
 /** A numeric non-root user; used when an image's own USER is root or unknown. */
 export const DEFAULT_UID = 10001;
 
+/**
+ * The pull policy of every container we own. `Always` makes the kubelet resolve the tag with the
+ * registry (and the pod's pull secrets) on every start and reuse the cached layers when the digest
+ * is unchanged: with `IfNotPresent`, a pod in one team's namespace could run a private image another
+ * team already pulled onto the shared node without holding any credentials for it.
+ */
+export const IMAGE_PULL_POLICY = 'Always';
+
 /** Requests and limits of one container. */
 export interface ResourceSpec {
   /** CPU request, e.g. `500m`. */
