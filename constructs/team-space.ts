@@ -5,7 +5,7 @@ import type { PlatformContext } from '../lib/context';
 import { Validator } from '../lib/errors';
 import { NVIDIA_GPU } from '../lib/gpu';
 import { LABELS, standardLabels } from '../lib/labels';
-import { checkName, checkQuantity, isRecord } from '../lib/validate';
+import { checkName, checkQuantity, duplicates, isRecord, parseQuantity } from '../lib/validate';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -88,12 +88,18 @@ export class TeamSpace extends Construct {
       cpuRequest: l.cpuRequest ?? '250m', memoryRequest: l.memoryRequest ?? '256Mi',
       cpuLimit: l.cpuLimit ?? '1', memoryLimit: l.memoryLimit ?? '1Gi',
     };
-    for (const [k, val] of Object.entries(limits)) checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi');
-    for (const [i, g] of (props.editorGroups ?? []).entries()) {
-      v.check(typeof g === 'string' && g.length > 0, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider');
+    const limitsOk = Object.entries(limits).map(([k, val]) => checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi')).every(Boolean);
+    // The API server rejects a LimitRange whose default request exceeds its default limit.
+    if (limitsOk) {
+      v.check(parseQuantity(limits.cpuRequest) <= parseQuantity(limits.cpuLimit), 'limits.cpuRequest', limits.cpuRequest, `is more than limits.cpuLimit (${limits.cpuLimit})`, 'make the default CPU request at most the default CPU limit');
+      v.check(parseQuantity(limits.memoryRequest) <= parseQuantity(limits.memoryLimit), 'limits.memoryRequest', limits.memoryRequest, `is more than limits.memoryLimit (${limits.memoryLimit})`, 'make the default memory request at most the default memory limit');
     }
+    for (const [i, g] of (props.editorGroups ?? []).entries()) {
+      v.check(typeof g === 'string' && g.trim().length > 0, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider');
+    }
+    for (const d of duplicates((props.editorGroups ?? []).map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
     for (const [i, c] of (props.objectStoreCidrs ?? []).entries()) {
-      v.check(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(String(c)), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
+      v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
     }
     v.check(isRecord(props.platform), 'platform', props.platform, 'is required', 'pass platform.context or platformContext()');
     v.done();
@@ -240,4 +246,10 @@ export class TeamSpace extends Construct {
     }
     return out;
   }
+}
+
+/** True for an IPv4 CIDR such as `52.216.0.0/15` (octets 0-255, prefix 0-32). */
+export function isIpv4Cidr(value: unknown): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(value));
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }
