@@ -6,7 +6,7 @@ import { Validator } from '../lib/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../lib/gpu';
 import { LABELS, standardLabels } from '../lib/labels';
 import { IMAGE_PULL_POLICY } from '../lib/security';
-import { checkImage, checkName, isRecord } from '../lib/validate';
+import { checkImage, checkName, isRecord, labelKeyProblem, labelValueProblem } from '../lib/validate';
 
 /** The NVIDIA device plugin image modelplane pins. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -70,15 +70,38 @@ export class GpuNodePool extends Construct {
     const taint: Taint = props.taint ?? { key: NVIDIA_GPU, value: 'present', effect: 'NoSchedule' };
     validateTaint(v, taint);
     const extraLabels = props.nodeLabels ?? {};
-    v.check(isRecord(extraLabels), 'nodeLabels', extraLabels, 'must be a map of label keys to values', 'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }');
+    if (v.check(isRecord(extraLabels), 'nodeLabels', extraLabels, 'must be a map of label keys to values', 'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }')) {
+      for (const [key, value] of Object.entries(extraLabels).sort(([a], [b]) => a.localeCompare(b))) {
+        const kp = labelKeyProblem(key);
+        v.check(kp === undefined, 'nodeLabels', key, `has a key that ${kp ?? ''}`, 'use a label key such as "node.kubernetes.io/instance-type"');
+        const vp = labelValueProblem(value);
+        v.check(vp === undefined, `nodeLabels["${key}"]`, value, vp ?? '', 'use a label value such as "g5.xlarge"');
+        v.check(key !== LABELS.gpuPool, `nodeLabels["${key}"]`, value, 'is set by modelplane to the pool name', `remove it; nodes of this pool carry ${LABELS.gpuPool}=<name>`);
+      }
+    }
     if (props.maxGpus !== undefined) {
       v.check(Number.isInteger(props.maxGpus) && props.maxGpus > 0, 'maxGpus', props.maxGpus, 'must be a positive whole number', 'set e.g. 16, or leave it out for no limit');
     }
     const image = props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE;
     checkImage(v, 'devicePluginImage', image);
+    if (props.devicePluginNamespace !== undefined) checkName(v, 'devicePluginNamespace', props.devicePluginNamespace);
     if (props.karpenter) {
-      const ref = props.karpenter.nodeClassRef;
+      const k = props.karpenter;
+      const ref = k.nodeClassRef;
       v.check(isRecord(ref) && !!ref.group && !!ref.kind && !!ref.name, 'karpenter.nodeClassRef', ref, 'needs group, kind and name', "write e.g. { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }");
+      for (const [i, t] of (k.instanceTypes ?? []).entries()) {
+        const p = labelValueProblem(t);
+        v.check(p === undefined && t !== '', `karpenter.instanceTypes[${i}]`, t, p ?? 'must not be empty', 'name an instance type, e.g. "g5.xlarge"');
+      }
+      for (const [i, c] of (k.capacityTypes ?? []).entries()) {
+        v.check(['on-demand', 'spot', 'reserved'].includes(c), `karpenter.capacityTypes[${i}]`, c, 'is not a Karpenter capacity type', 'use "on-demand", "spot" or "reserved"');
+      }
+      if (k.consolidationPolicy !== undefined) {
+        v.check(['WhenEmpty', 'WhenEmptyOrUnderutilized'].includes(k.consolidationPolicy), 'karpenter.consolidationPolicy', k.consolidationPolicy, 'is not a consolidation policy', 'use "WhenEmpty" or "WhenEmptyOrUnderutilized"');
+      }
+      if (k.consolidateAfter !== undefined) {
+        v.check(typeof k.consolidateAfter === 'string' && /^(Never|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(k.consolidateAfter), 'karpenter.consolidateAfter', k.consolidateAfter, 'is not a duration', 'write e.g. "5m", "1h30m" or "Never"');
+      }
     }
     v.done();
 
@@ -146,7 +169,10 @@ export class GpuNodePool extends Construct {
   private renderNodePool(pool: string, k: GpuKarpenterProps): ApiObject {
     const t = this.spec.taint;
     const requirements = [
-      { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: ['nvidia'] },
+      // The GPU-manufacturer label exists on AWS only; other providers select GPUs by instance type.
+      ...(k.nodeClassRef.group === 'karpenter.k8s.aws'
+        ? [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: ['nvidia'] }]
+        : []),
       { key: 'karpenter.sh/capacity-type', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: [...(k.capacityTypes ?? ['on-demand'])] },
       ...(k.instanceTypes && k.instanceTypes.length > 0
         ? [{ key: 'node.kubernetes.io/instance-type', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: [...k.instanceTypes] }]
@@ -177,9 +203,11 @@ export class GpuNodePool extends Construct {
 export function validateTaint(v: Validator, taint: unknown, field = 'taint'): boolean {
   if (!v.check(isRecord(taint), field, taint, 'must be { key, value?, effect }', 'write e.g. { key: "purpose", value: "ml", effect: "NoSchedule" }')) return false;
   const t = taint as Record<string, unknown>;
-  let ok = v.check(typeof t.key === 'string' && /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(t.key), `${field}.key`, t.key, 'is not a valid taint key', 'use a label-style key such as "purpose" or "nvidia.com/gpu"');
+  const keyProblem = labelKeyProblem(t.key);
+  let ok = v.check(keyProblem === undefined, `${field}.key`, t.key, `is not a valid taint key: it ${keyProblem ?? ''}`, 'use a label-style key such as "purpose" or "nvidia.com/gpu"');
   if (t.value !== undefined) {
-    ok = v.check(typeof t.value === 'string' && /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(t.value) && t.value.length <= 63, `${field}.value`, t.value, 'is not a valid taint value', 'use letters, digits, "-", "_" or "." (at most 63)') && ok;
+    const valueProblem = labelValueProblem(t.value);
+    ok = v.check(valueProblem === undefined, `${field}.value`, t.value, `is not a valid taint value: it ${valueProblem ?? ''}`, 'use letters, digits, "-", "_" or "." (at most 63)') && ok;
   }
   ok = v.check((TAINT_EFFECTS as readonly unknown[]).includes(t.effect), `${field}.effect`, t.effect, `is not a taint effect`, `use one of ${TAINT_EFFECTS.join(', ')}`) && ok;
   return ok;

@@ -172,3 +172,25 @@ export function duplicates(names: readonly string[]): string[] {
   for (const n of names) (seen.has(n) ? dup : seen).add(n);
   return [...dup];
 }
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Problem with a label (or taint) key: `[prefix/]name`, prefix a DNS-1123 subdomain, name at most 63 characters, or undefined. */
+export function labelKeyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'must be a non-empty string';
+  const slash = value.lastIndexOf('/');
+  const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
+  const name = slash >= 0 ? value.slice(slash + 1) : value;
+  if (prefix !== undefined && dnsSubdomainProblem(prefix) !== undefined) return `has a prefix "${prefix}" that is not a DNS-1123 subdomain`;
+  if (name.length > 63) return `has a name part of ${name.length} characters, the limit is 63`;
+  if (!LABEL_NAME.test(name)) return 'must be [prefix/]name with a name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+  return undefined;
+}
+
+/** Problem with a label (or taint) value: empty, or at most 63 letters, digits, "-", "_" and "." starting and ending alphanumeric; or undefined. */
+export function labelValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length > 63) return `is ${value.length} characters long, the limit is 63`;
+  if (value !== '' && !LABEL_NAME.test(value)) return 'must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { Validator } from '../lib/errors';
 import { checkSecretRef, secretEnv } from '../lib/secrets';
 import {
   checkCron, checkImage, checkName, checkQuantity, cronProblem, dnsLabelProblem, dnsSubdomainProblem, duplicates,
-  imageProblem, isRecord, parseQuantity, quantityProblem, suggestName,
+  imageProblem, isRecord, labelKeyProblem, labelValueProblem, parseQuantity, quantityProblem, suggestName,
 } from '../lib/validate';
 import { expectIssue } from './support/errors';
 
@@ -101,4 +101,11 @@ test('duplicates and isRecord', () => {
   expect(isRecord({})).toBe(true);
   expect(isRecord([])).toBe(false);
   expect(isRecord(null)).toBe(false);
+});
+
+describe('label keys and values', () => {
+  test.each(['purpose', 'nvidia.com/gpu', 'node.kubernetes.io/instance-type', 'A_b.c'])('%s is a label key', (k) => expect(labelKeyProblem(k)).toBeUndefined());
+  test.each([['', /non-empty/], ['Bad.Prefix/x', /prefix/], ['a/-x', /name/], [`x/${'a'.repeat(64)}`, /limit is 63/], ['sp ace', /name/]])('%s is not a label key', (k, re) => expect(labelKeyProblem(k)).toMatch(re));
+  test.each(['', 'ml', 'g5.xlarge', 'A-b_c'])('%s is a label value', (val) => expect(labelValueProblem(val)).toBeUndefined());
+  test.each([['a b', /letters/], ['-a', /letters/], ['v'.repeat(64), /limit is 63/], [3, /string/]])('%s is not a label value', (val, re) => expect(labelValueProblem(val)).toMatch(re));
 });
