@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
-import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
 import { checkNoPlainCredentials } from '../lib/secrets';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 
@@ -79,17 +79,23 @@ export class EmbeddedMinio extends Construct {
     this.podLabels = selectorLabels(info);
     const credsEnv = [secretEnv('MINIO_ROOT_USER', this.rootUserSecret), secretEnv('MINIO_ROOT_PASSWORD', this.rootPasswordSecret)];
     const health = (path: string): k8s.Probe => ({ httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
-    const uid = 1000;
+    const uid = DEFAULT_UID; // MinIO and mc run as any uid; above 10000 none collides with a host account
 
     new k8s.KubeService(this, 'Service', {
       metadata: { name, namespace: ns, labels },
       spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 's3', port: 9000, targetPort: k8s.IntOrString.fromString('s3'), protocol: 'TCP' }] },
     });
 
+    // The StatefulSet's governing Service: headless, so each pod gets a stable DNS name.
+    new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { name: `${name}-headless`, namespace: ns, labels },
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.podLabels, ports: [{ name: 's3', port: 9000, targetPort: k8s.IntOrString.fromString('s3'), protocol: 'TCP' }] },
+    });
+
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        serviceName: name,
+        serviceName: `${name}-headless`,
         replicas: 1,
         selector: { matchLabels: this.podLabels },
         template: {
@@ -100,7 +106,7 @@ export class EmbeddedMinio extends Construct {
             containers: [{
               name: 'minio',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['minio', 'server', '/data', '--address', ':9000', '--console-address', ':9001'],
               env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINIO_BROWSER', value: 'off' }],
               ports: [{ name: 's3', containerPort: 9000, protocol: 'TCP' }],
@@ -141,7 +147,7 @@ export class EmbeddedMinio extends Construct {
             containers: [{
               name: 'mc',
               image: MINIO_CLIENT_IMAGE,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['/bin/sh', '-ec'],
               args: [`mc alias set local http://${name}:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${this.bucket}`],
               env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }],

@@ -4,11 +4,11 @@ import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
-import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
 import { checkNoPlainCredentials } from '../lib/secrets';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 
-/** The PostgreSQL image the embedded database pins (Debian-based; runs as uid 999). */
+/** The PostgreSQL image the embedded database pins (Debian-based; its entrypoint runs as any non-root uid). */
 export const POSTGRES_IMAGE = 'docker.io/library/postgres:16.4';
 
 /** User-facing properties of the embedded PostgreSQL. */
@@ -70,7 +70,9 @@ export class EmbeddedPostgres extends Construct {
     const info = { name: 'postgresql', instance: name, component: 'database', version: image.split(':').pop() };
     const labels = standardLabels(info);
     this.podLabels = selectorLabels(info);
-    const uid = 999; // the postgres user of the Debian-based image
+    // Not the image's own postgres user (999): a uid above 10000 cannot collide with a host account. The
+    // entrypoint supports any uid; fsGroup makes the data volume writable for it.
+    const uid = DEFAULT_UID;
     const pgReady: k8s.Probe = { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-U', this.user, '-d', this.database] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
     const scratch = [TMP_DIR, { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' }];
 
@@ -79,10 +81,16 @@ export class EmbeddedPostgres extends Construct {
       spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 'postgres', port: 5432, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }] },
     });
 
+    // The StatefulSet's governing Service: headless, so each pod gets a stable DNS name.
+    new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { name: `${name}-headless`, namespace: ns, labels },
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.podLabels, ports: [{ name: 'postgres', port: 5432, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }] },
+    });
+
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        serviceName: name,
+        serviceName: `${name}-headless`,
         replicas: 1,
         selector: { matchLabels: this.podLabels },
         template: {
@@ -93,7 +101,7 @@ export class EmbeddedPostgres extends Construct {
             containers: [{
               name: 'postgres',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               env: [
                 { name: 'POSTGRES_USER', value: this.user },
                 { name: 'POSTGRES_DB', value: this.database },

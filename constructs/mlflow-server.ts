@@ -5,7 +5,7 @@ import { Validator } from '../lib/errors';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { checkNoPlainCredentials, checkSecretRef, SecretKeyRef, secretEnv } from '../lib/secrets';
 import {
-  resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext,
+  IMAGE_PULL_POLICY, resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext,
   scratchMounts, scratchVolumes, TMP_DIR,
 } from '../lib/security';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
@@ -258,7 +258,7 @@ export class MlflowServer extends Construct {
             initContainers: [{
               name: 'db-upgrade',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['mlflow', 'db', 'upgrade', '$(MLFLOW_BACKEND_STORE_URI)'],
               env,
               securityContext: secCtx,
@@ -268,7 +268,7 @@ export class MlflowServer extends Construct {
             containers: [{
               name: 'mlflow',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['mlflow', 'server'],
               args,
               env,

@@ -111,7 +111,7 @@ describe('MlflowServer on embedded stores (defaults)', () => {
     const sts = findObject(objs, 'StatefulSet', 'mlflow-postgres');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
     expect(sts.spec.template.spec.containers[0].env.find((e: any) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'mlflow-postgres', key: 'password' });
-    expect(sts.spec.template.spec.securityContext.runAsUser).toBe(999);
+    expect(sts.spec.template.spec.securityContext.runAsUser).toBe(10001);
     expect(findObject(objs, 'Service', 'mlflow-postgres').spec.ports[0].port).toBe(5432);
     expect(server.postgres).toBeInstanceOf(EmbeddedPostgres);
   });
