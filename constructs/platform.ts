@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { platformContext, PlatformContext } from '../lib/context';
 import { Validator } from '../lib/errors';
 import { LABELS, standardLabels } from '../lib/labels';
-import { HelmChartRef, OperatorName, OperatorOverrides, resolveOperator } from '../lib/operators';
-import { checkName, duplicates } from '../lib/validate';
+import { HelmChartRef, OPERATOR_DEFAULTS, OperatorName, OperatorOverrides, resolveOperator } from '../lib/operators';
+import { checkName, duplicates, isRecord } from '../lib/validate';
 import { GpuNodePool, GpuNodePoolProps } from './gpu-node-pool';
 import { MlflowServer, MlflowServerProps } from './mlflow-server';
 import { SecretBootstrap } from './secret-bootstrap';
@@ -89,14 +89,29 @@ export class Platform extends Chart {
     checkName(v, 'platformNamespace', ns);
     const teams = props.teams ?? [];
     const teamNames = teams.map((t) => t.name);
+    // Team names are namespaces: checked here so the error names the team's entry.
+    teamNames.forEach((t, i) => checkName(v, `teams[${i}].name`, t, 40));
     for (const d of duplicates(teamNames)) v.fail('teams', d, 'names the same team twice', 'give each team one entry; merge their settings');
-    const reserved = new Set([ns, 'default', 'kube-system', 'kube-public', 'kube-node-lease']);
-    teamNames.forEach((t, i) => v.check(!reserved.has(t), `teams[${i}].name`, t, 'is a reserved namespace', 'choose another team name'));
-    const pools = props.gpuPools ?? [];
-    for (const d of duplicates(pools.map((p) => p.name))) v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
     const ops = props.operators ?? {};
-    for (const key of Object.keys(ops)) {
-      v.check(key in OPERATOR_ENABLED_BY_DEFAULT, `operators.${key}`, key, 'is not an operator modelplane installs', `use one of ${Object.keys(OPERATOR_ENABLED_BY_DEFAULT).join(', ')}`);
+    const monitoringNs = props.monitoringNamespace ?? 'monitoring';
+    if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
+    // A team namespace gets default-deny policies and restricted Pod Security: it must never be the
+    // namespace of the platform, an operator, or Kubernetes itself.
+    const operatorNamespaces = (Object.keys(OPERATOR_ENABLED_BY_DEFAULT) as (keyof PlatformOperators)[])
+      .flatMap((key) => (key === 'kserve' ? ['kserve', 'kserveCrd'] as const : [key] as const).map((c) => ops[key]?.namespace ?? OPERATOR_DEFAULTS[c].namespace));
+    const reserved = new Set([ns, 'default', 'kube-system', 'kube-public', 'kube-node-lease', monitoringNs, ...operatorNamespaces]);
+    teamNames.forEach((t, i) => v.check(!reserved.has(t), `teams[${i}].name`, t, 'is a namespace of Kubernetes, the platform or an operator', `choose another team name (reserved: ${[...reserved].sort().join(', ')})`));
+    const pools = props.gpuPools ?? [];
+    pools.forEach((p, i) => checkName(v, `gpuPools[${i}].name`, p.name, 50));
+    for (const d of duplicates(pools.map((p) => p.name))) v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
+    for (const [key, o] of Object.entries(ops) as [string, OperatorOverrides | undefined][]) {
+      if (!v.check(key in OPERATOR_ENABLED_BY_DEFAULT, `operators.${key}`, key, 'is not an operator modelplane installs', `use one of ${Object.keys(OPERATOR_ENABLED_BY_DEFAULT).join(', ')}`)) continue;
+      if (o?.version !== undefined) {
+        v.check(typeof o.version === 'string' && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version), `operators.${key}.version`, o.version,
+          'is not an exact chart version (ranges and partial versions change under you)', 'pin an exact version such as "2.5.2"');
+      }
+      if (o?.namespace !== undefined) checkName(v, `operators.${key}.namespace`, o.namespace);
+      if (o?.values !== undefined) v.check(isRecord(o.values), `operators.${key}.values`, o.values, 'must be a map of Helm values', 'write e.g. { replicas: 2 }');
     }
     v.done();
 
@@ -113,6 +128,8 @@ export class Platform extends Chart {
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/warn': 'restricted',
           'pod-security.kubernetes.io/warn-version': 'v1.28',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'v1.28',
         },
       },
     });
@@ -154,7 +171,7 @@ export class Platform extends Chart {
       const chart = new Chart(scope, `team-${t.name}`, { disableResourceNameHashes: true });
       Object.defineProperty(chart, 'tier', { value: 'team' satisfies ChartTier });
       chart.addDependency(this);
-      teamSpaces.set(t.name, new TeamSpace(chart, 'space', { ...t, platform: this.context }));
+      teamSpaces.set(t.name, new TeamSpace(chart, t.name, { ...t, platform: this.context }));
       this.teamCharts.set(t.name, chart);
     }
     this.teams = teamSpaces;
