@@ -4,3 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
+# Static policy tools (kube-score from the Go module proxy, Checkov from PyPI), cached.
+bash scripts/policy/install.sh >/dev/null

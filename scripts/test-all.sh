@@ -6,3 +6,5 @@ echo "== type check (tsc --noEmit)"
 npx tsc --noEmit -p .
 echo "== tier 1: unit, snapshot, policy and Pulumi-mock tests (jest)"
 npx jest
+echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/allowlist.yaml)"
+bash scripts/policy/run.sh
