@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
 import { standardLabels } from '../lib/labels';
 import { IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
-import { checkImage, checkName } from '../lib/validate';
+import { checkImage, checkName, duplicates } from '../lib/validate';
 
 /** The image that runs the bootstrap script (Python standard library only). */
 export const BOOTSTRAP_IMAGE = 'docker.io/library/python:3.12.7-slim';
@@ -39,7 +39,19 @@ export class SecretBootstrap extends Construct {
     checkName(v, 'namespace', props.namespace);
     const image = props.image ?? BOOTSTRAP_IMAGE;
     checkImage(v, 'image', image);
-    props.secrets.forEach((s, i) => checkName(v, `secrets[${i}].name`, s.name));
+    if (v.check(Array.isArray(props.secrets) && props.secrets.length > 0, 'secrets', props.secrets, 'must list at least one Secret', 'pass e.g. [{ name: "mlflow-postgres", keys: ["password"] }]')) {
+      props.secrets.forEach((s, i) => {
+        checkName(v, `secrets[${i}].name`, s.name);
+        if (!v.check(Array.isArray(s.keys) && s.keys.length > 0, `secrets[${i}].keys`, s.keys, 'must list at least one key', 'pass e.g. ["password"] or ["user=admin", "password"]')) return;
+        s.keys.forEach((k, j) => {
+          const key = String(k).split('=')[0];
+          // Only the key is shown: a fixed value is a user name, but never echo what follows "=".
+          v.check(typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(key), `secrets[${i}].keys[${j}]`, key, 'is not a Secret key ([-._a-zA-Z0-9]+, optionally "=fixed-value")', 'name the key, e.g. "password"');
+        });
+        for (const d of duplicates(s.keys.map((k) => String(k).split('=')[0]))) v.fail(`secrets[${i}].keys`, d, 'names the same key twice', 'list each key once');
+      });
+      for (const d of duplicates(props.secrets.map((s) => s.name))) v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
+    }
     v.done();
 
     const ns = props.namespace;
