@@ -105,7 +105,7 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
   const merged = {
     ...data,
     models: models.map((m) => mergeDefaults(m, defaults)),
-    cascades: cascades.map((c) => (isRecord(c) && c.orchestrator === undefined && defaults.orchestrator !== undefined ? { ...c, orchestrator: defaults.orchestrator } : c)),
+    cascades: cascades.map((c) => (isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo') ? { ...c, orchestrator: defaults.orchestrator } : c)),
   } as unknown as ModelplaneFile;
   return result(file, source, merged, sortIssues(issues), badModels, badCascades);
 }

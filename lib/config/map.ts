@@ -4,7 +4,10 @@
  * users.
  */
 import type { Construct } from 'constructs';
+import { Cascade, CascadeProps } from '../../constructs/cascade';
 import { OnlineModel, OnlineModelProps, OnlineVariant } from '../../constructs/online-model';
+import { SparkBatchModel, SparkBatchModelProps } from '../../constructs/spark-batch-model';
+import { suggestName } from '../validate';
 import type { TeamModels } from '../../constructs/team-models';
 import { FieldPath, parsePath } from './source';
 import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, ResourcesConfig } from './types';
@@ -24,6 +27,69 @@ export interface EntryMapping<C> {
    * path inside the entry. @default - the same path
    */
   toFilePathFor?(entry: C, field: string): FieldPath;
+}
+
+/** A batch model entry as {@link SparkBatchModelProps}. */
+export function batchModelProps(m: BatchModelConfig): SparkBatchModelProps {
+  const strings = (r?: Readonly<Record<string, string | number | boolean>>) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+  const output = m.output;
+  const hive = output?.startsWith('hive://') ? output.slice('hive://'.length) : undefined;
+  const cascade = m.inputs !== undefined || output !== undefined
+    ? compact({
+      inputs: (m.inputs ?? []).map((i) => (typeof i === 'string' ? { name: inputName(i), uri: i } : i)),
+      outputTable: hive,
+      outputPath: hive === undefined ? output : undefined,
+    })
+    : undefined;
+  return compact({
+    name: m.name,
+    image: m.image as string,
+    sparkVersion: m.spark?.version as string,
+    pythonEnv: { archive: m.environment as string, pythonVersion: m.python as string },
+    score: m.main === undefined ? undefined : compact({ mainApplicationFile: m.main, arguments: m.args, schedule: m.schedule }),
+    train: m.train && compact({ mainApplicationFile: m.train.main, arguments: m.train.args, schedule: m.train.schedule, assets: m.train.onData }),
+    cascade,
+    driver: m.spark?.driver,
+    executor: m.spark?.executor,
+    dynamicAllocation: m.spark?.dynamicAllocation,
+    sparkConf: strings(m.spark?.conf),
+    hadoopConf: strings(m.spark?.hadoopConf),
+    env: m.env,
+    retries: m.retries,
+    gpu: m.gpu,
+    orchestrator: m.orchestrator,
+  });
+}
+
+/** The staging name of an input: the last part of its URI as a DNS label (`hive://risk.features_daily` -> `features-daily`). */
+export function inputName(uri: string): string {
+  const tail = uri.replace(/[/.]+$/, '').split(/[/.:]/).filter((x) => x.length > 0).pop() ?? 'input';
+  return suggestName(tail, 63);
+}
+
+/** Where a {@link SparkBatchModelProps} field is written in a batch model entry. */
+export function batchFilePath(m: BatchModelConfig, field: string): FieldPath {
+  const p = parsePath(field);
+  const rest = p.slice(1);
+  const run = (prefix: FieldPath) => {
+    if (rest[0] === 'mainApplicationFile') return [...prefix, 'main'];
+    if (rest[0] === 'arguments') return [...prefix, 'args', ...rest.slice(1)];
+    if (rest[0] === 'assets') return [...prefix, 'onData', ...rest.slice(1)];
+    return [...prefix, ...rest];
+  };
+  switch (p[0]) {
+    case 'sparkVersion': return ['spark', 'version'];
+    case 'pythonEnv': return rest[0] === 'pythonVersion' ? ['python'] : ['environment'];
+    case 'score': return run([]);
+    case 'train': return m.train === undefined ? ['main'] : run(['train']);
+    case 'driver': case 'executor': case 'dynamicAllocation': return ['spark', ...p];
+    case 'sparkConf': return ['spark', 'conf', ...rest];
+    case 'hadoopConf': return ['spark', 'hadoopConf', ...rest];
+    case 'cascade':
+      if (rest[0] === 'inputs') return ['inputs', ...rest.slice(1, 2)];
+      return ['output'];
+    default: return p;
+  }
 }
 
 /** An online model entry as {@link OnlineModelProps}. */
@@ -105,14 +171,43 @@ export const MODEL_MAPPINGS: {
   readonly batch?: EntryMapping<BatchModelConfig>;
   readonly online?: EntryMapping<OnlineModelConfig>;
 } = {
+  batch: {
+    create: (chart, m) => new SparkBatchModel(chart, m.name, batchModelProps(m)),
+    toFilePathFor: (m, field) => batchFilePath(m, field),
+  },
   online: {
     create: (chart, m) => new OnlineModel(chart, m.name, onlineModelProps(m)),
     toFilePathFor: (m, field) => onlineFilePath(m, field),
   },
 };
 
+/** A cascade entry as {@link CascadeProps}; blocks name the team's batch models. */
+export function cascadeProps(c: CascadeConfig): CascadeProps {
+  return compact({
+    name: c.name,
+    description: c.description,
+    blocks: (c.blocks ?? []).map((b) => ({ name: b.name, models: [...(b.models ?? [])] })),
+    schedule: c.schedule,
+    targets: c.orchestrator === undefined ? undefined : [c.orchestrator],
+    job: c.job,
+    assets: c.onData,
+    stagingUri: c.stagingUri,
+  });
+}
+
+/** Where a {@link CascadeProps} field is written in a cascade entry. */
+export function cascadeFilePath(field: string): FieldPath {
+  const p = parsePath(field);
+  if (p[0] === 'targets') return ['orchestrator'];
+  if (p[0] === 'assets') return ['onData', ...p.slice(1)];
+  return p;
+}
+
 /** Mapping of cascade entries. */
-export const CASCADE_MAPPING: EntryMapping<CascadeConfig> | undefined = undefined;
+export const CASCADE_MAPPING: EntryMapping<CascadeConfig> | undefined = {
+  create: (chart, c) => new Cascade(chart, c.name, cascadeProps(c)),
+  toFilePathFor: (_c, field) => cascadeFilePath(field),
+};
 
 /** CPU and memory as the quantity strings constructs take. */
 function resources(r: ResourcesConfig): { cpu: string; memory: string; cpuLimit?: string; ephemeralStorage?: string } {

@@ -22,12 +22,14 @@ export interface GpuPoolConfig {
 export interface GpuConfig {
   readonly pool: string;
   readonly count?: number;
+  readonly on?: 'driver' | 'executor' | 'both';
 }
 
 /** Driver or executor resources. */
 export interface SparkPodConfig {
   readonly cores?: number;
   readonly memory?: string;
+  readonly memoryOverhead?: string;
   readonly instances?: number;
 }
 
@@ -35,6 +37,8 @@ export interface SparkPodConfig {
 export interface SparkConfig {
   readonly version?: string;
   readonly conf?: Readonly<Record<string, string | number | boolean>>;
+  readonly hadoopConf?: Readonly<Record<string, string | number | boolean>>;
+  readonly dynamicAllocation?: { readonly minExecutors: number; readonly maxExecutors: number; readonly initialExecutors?: number };
   readonly driver?: SparkPodConfig;
   readonly executor?: SparkPodConfig;
 }
@@ -61,17 +65,19 @@ export interface BatchModelConfig {
   readonly type: 'batch';
   readonly description?: string;
   readonly image?: string;
-  readonly main: string;
+  readonly main?: string;
   readonly args?: readonly string[];
   readonly environment?: string;
   readonly python?: string;
   readonly schedule?: string;
-  readonly orchestrator?: 'airflow' | 'argo';
+  readonly orchestrator?: 'airflow' | 'argo' | 'spark-operator';
   readonly train?: TrainConfig;
   readonly spark?: SparkConfig;
-  readonly inputs?: readonly string[];
+  readonly inputs?: ReadonlyArray<string | { readonly name: string; readonly uri: string }>;
   readonly output?: string;
   readonly gpu?: GpuConfig;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly retries?: number;
 }
 
 /** Queue-length autoscaling on RabbitMQ. */
@@ -128,6 +134,9 @@ export interface CascadeConfig {
   readonly description?: string;
   readonly schedule?: string;
   readonly orchestrator?: 'airflow' | 'argo';
+  readonly job?: 'score' | 'train';
+  readonly onData?: readonly string[];
+  readonly stagingUri?: string;
   readonly blocks: readonly BlockConfig[];
 }
 
@@ -137,7 +146,7 @@ export interface DefaultsConfig {
   readonly python?: string;
   readonly spark?: SparkConfig;
   readonly environment?: string;
-  readonly orchestrator?: 'airflow' | 'argo';
+  readonly orchestrator?: 'airflow' | 'argo' | 'spark-operator';
   readonly server?: 'kserve' | 'seldon' | 'deployment';
   readonly resources?: ResourcesConfig;
 }
