@@ -19,6 +19,9 @@ log() { echo "policy: $*" >&2; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-policy.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+# The judge and the extractor are TypeScript run by ts-node without type checks: check them first.
+npx --no-install tsc --noEmit -p test/policy-tools
+
 started=$SECONDS
 tools="$(bash "$here/install.sh")"
 KUBE_SCORE="$(sed -n 's/^KUBE_SCORE=//p' <<<"$tools")"

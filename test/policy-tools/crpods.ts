@@ -35,12 +35,18 @@ const POD_SPEC_FIELDS = [
   'terminationGracePeriodSeconds', 'tolerations', 'topologySpreadConstraints', 'volumes',
 ];
 
-/** Whether an apiVersion belongs to a custom resource (a group with a dot that is not a Kubernetes `*.k8s.io` group). */
+/** API groups served by Kubernetes itself (everything else comes from a CRD). */
+const BUILTIN_GROUPS = new Set([
+  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io',
+  'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+  'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'internal.apiserver.k8s.io', 'networking.k8s.io', 'node.k8s.io',
+  'policy', 'rbac.authorization.k8s.io', 'resource.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'storagemigration.k8s.io',
+]);
+
+/** Whether an apiVersion belongs to a custom resource (a group Kubernetes itself does not serve). */
 export function isCustomApiVersion(apiVersion: string): boolean {
   const slash = apiVersion.indexOf('/');
-  if (slash < 0) return false;
-  const group = apiVersion.slice(0, slash);
-  return group.includes('.') && !group.endsWith('.k8s.io') && group !== 'k8s.io';
+  return slash > 0 && !BUILTIN_GROUPS.has(apiVersion.slice(0, slash));
 }
 
 function pick(node: Obj, fields: readonly string[]): Obj {
