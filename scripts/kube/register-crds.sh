@@ -32,5 +32,19 @@ if [[ ${#names[@]} -ne ${#files[@]} ]]; then
   echo "register-crds.sh: applied ${#names[@]} objects from ${#files[@]} files" >&2
   exit 1
 fi
-"$kubectl" wait --for=condition=Established --timeout=120s "${names[@]}" >/dev/null
+# Established, then served: a CRD that was just created may have no status yet (kubectl wait then fails at
+# once), and its resources appear in discovery a moment after it is Established.
+types=""
+for n in "${names[@]}"; do types+="${types:+,}${n#customresourcedefinition.apiextensions.k8s.io/}"; done
+deadline=$((SECONDS + 180))
+until "$kubectl" wait --for=condition=Established --timeout=10s "${names[@]}" >/dev/null 2>&1 &&
+      "$kubectl" get "$types" --all-namespaces -o name >/dev/null 2>&1; do
+  if (( SECONDS > deadline )); then
+    echo "register-crds.sh: CRDs not established and served after 180 s:" >&2
+    "$kubectl" wait --for=condition=Established --timeout=1s "${names[@]}" >&2 || true
+    "$kubectl" get "$types" --all-namespaces -o name >&2 || true
+    exit 1
+  fi
+  sleep 1
+done
 echo "register-crds.sh: ${#names[@]} CRDs from $crds_dir established in $((SECONDS - started)) s" >&2

@@ -10,6 +10,7 @@
 #   If MODELPLANE_KUBE_OWNER_PID is set, a watchdog stops the control plane as soon as that process is gone
 #   (so servers never outlive a killed test run).
 #   MODELPLANE_KUBE_CONTROLLERS=0 starts no kube-controller-manager.
+#   MODELPLANE_ETCD_BIN=/path/to/etcd uses another etcd binary than the one install.sh built.
 # On any failure, everything started so far is stopped and the state directory removed (logs are printed first).
 set -euo pipefail
 
@@ -108,20 +109,33 @@ start() { # name cmd...
   echo $! > "$state/$name.pid"
 }
 
+alive() { kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+
 # --- etcd -----------------------------------------------------------------------------------------------------
 # Plain HTTP on loopback only; --unsafe-no-fsync because the data is thrown away at the end.
-start etcd "$bin/etcd" \
+start etcd "${MODELPLANE_ETCD_BIN:-$bin/etcd}" \
   --name=modelplane --data-dir="$state/etcd" \
   --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
   --listen-peer-urls="http://127.0.0.1:$peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
   --initial-cluster="modelplane=http://127.0.0.1:$peer_port" --initial-cluster-state=new \
   --listen-metrics-urls="" --unsafe-no-fsync --log-level=warn
 
+ready=""
+for _ in $(seq 1 120); do
+  alive etcd || fail "etcd exited"
+  if [[ "$(curl -s --max-time 2 "http://127.0.0.1:$etcd_port/health" || true)" == *'"health":"true"'* ]]; then
+    ready=yes; break
+  fi
+  sleep 0.25
+done
+[[ -n "$ready" ]] || fail "etcd not healthy after 30 s"
+
 # --- kube-apiserver -------------------------------------------------------------------------------------------
 # Admission: the default plugin set (which includes PodSecurity, ServiceAccount, NamespaceLifecycle,
 # LimitRanger, ResourceQuota, the webhooks...) with PodSecurity named explicitly so that it can never be
 # dropped unnoticed. --allow-privileged=true as on real clusters, so that Pod Security is what rejects
-# privileged pods, not the apiserver's own cluster policy.
+# privileged pods, not the apiserver's own cluster policy. --endpoint-reconciler-type=none: the "kubernetes"
+# Service gets no Endpoints, which may not point at a loopback address (the reconciler would fail every 10 s).
 start kube-apiserver "$bin/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$etcd_port" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
@@ -132,14 +146,13 @@ start kube-apiserver "$bin/kube-apiserver" \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --api-audiences=https://kubernetes.default.svc.cluster.local \
   --service-cluster-ip-range=10.0.0.0/24 \
+  --endpoint-reconciler-type=none \
   --enable-admission-plugins=PodSecurity,NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota \
   --allow-privileged=true \
   --profiling=false --enable-priority-and-fairness=false
 
 write_kubeconfig "$kubeconfig" admin
 cp "$pki/ca.crt" "$state/ca.crt"
-
-alive() { kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
 ready=""
 for _ in $(seq 1 240); do
@@ -163,7 +176,7 @@ if [[ "$with_kcm" != "0" ]]; then
     --authorization-kubeconfig="$state/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port=0 \
     --controllers=namespace-controller,serviceaccount-controller,garbage-collector-controller \
-    --use-service-account-credentials=false --leader-elect=false \
+    --use-service-account-credentials=true --leader-elect=false \
     --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" \
     --profiling=false
   # Ready when the serviceaccount controller has created the "default" ServiceAccount (pods need it).
@@ -190,6 +203,7 @@ export KUBECONFIG='$kubeconfig'
 export MODELPLANE_KUBE_DIR='$state'
 export MODELPLANE_KUBE_BIN='$bin'
 export MODELPLANE_KUBECTL='$bin/kubectl'
+export KUBECACHEDIR='$state/kubectl-cache'
 EOF
 ok=yes
 trap - EXIT INT TERM

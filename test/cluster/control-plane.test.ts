@@ -125,14 +125,44 @@ describe('local control plane', () => {
     test('a SparkApplication with a string where the schema wants an integer is rejected', () => {
       const r = serverSideApply([sparkApplication('pi', 'two')], { dryRun: true, namespace: ns });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain('spec.executor.instances');
-      expect(r.stderr).toMatch(/Invalid value: "string": spec\.executor\.instances in body must be of type integer/);
+      expect(r.stderr).toContain('Error from server');
+      expect(r.stderr).toMatch(/Kind=SparkApplication\): \.spec\.executor\.instances: expected numeric \(int or float\), got string/);
     });
 
     test('a SparkApplication breaking the schema minimum is rejected', () => {
       const r = serverSideApply([sparkApplication('pi', 0)], { dryRun: true, namespace: ns });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/spec\.executor\.instances: Invalid value: 0: spec\.executor\.instances in body should be greater than or equal to 1/);
+      expect(r.stderr).toMatch(/The SparkApplication "pi" is invalid: spec\.executor\.instances: Invalid value: 0: spec\.executor\.instances in body should be greater than or equal to 1/);
+    });
+
+    test('a SparkApplication with a value outside the schema enum is rejected', () => {
+      const app = sparkApplication('pi', 2) as { spec: Record<string, unknown> };
+      app.spec.type = 'Go';
+      const r = serverSideApply([app], { dryRun: true, namespace: ns });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('The SparkApplication "pi" is invalid: spec.type: Unsupported value: "Go"');
+    });
+
+    test('CEL validation rules (x-kubernetes-validations) are enforced: Karpenter NodePool', () => {
+      const nodePool = (values: string[]): object => ({
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: { name: uniqueName('gpu') },
+        spec: {
+          template: {
+            spec: {
+              nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+              requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values }],
+            },
+          },
+        },
+      });
+      const ok = serverSideApply([nodePool(['g5.xlarge'])], { dryRun: true });
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      const bad = serverSideApply([nodePool([])], { dryRun: true });
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toContain("spec.template.spec.requirements: Invalid value: \"array\": requirements with operator 'In' must have a value defined");
     });
 
     test('a SparkApplication with an unknown field is rejected (strict field validation)', () => {
@@ -140,7 +170,8 @@ describe('local control plane', () => {
       app.spec.executorz = { instances: 2 };
       const r = serverSideApply([app], { dryRun: true, namespace: ns });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/unknown field "spec\.executorz"/);
+      expect(r.stderr).toContain('Error from server');
+      expect(r.stderr).toMatch(/\.spec\.executorz: field not declared in schema/);
     });
 
     test('a valid SparkApplication is stored and a second identical apply changes nothing', () => {

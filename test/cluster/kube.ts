@@ -53,7 +53,11 @@ export function kubectlOk(args: string[], input?: string): KubectlResult {
   return r;
 }
 
-/** Server-side apply of the given objects (as one JSON List on stdin); dryRun sends --dry-run=server. */
+/**
+ * Server-side apply of the given objects, sent on stdin as a stream of JSON documents; dryRun sends
+ * --dry-run=server. (Not as a v1 List: kubectl cannot tell whether the server validates a List's fields, so it
+ * would fall back to its own client-side schema check, and the server's validation would not be what is tested.)
+ */
 export function serverSideApply(objects: object[], opts: { dryRun?: boolean; namespace?: string } = {}): KubectlResult {
   const args = ['apply', '--server-side', '--field-manager=modelplane-test', '-f', '-'];
   if (opts.dryRun) {
@@ -62,7 +66,7 @@ export function serverSideApply(objects: object[], opts: { dryRun?: boolean; nam
   if (opts.namespace) {
     args.push('-n', opts.namespace);
   }
-  return kubectl(args, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  return kubectl(args, objects.map((o) => JSON.stringify(o)).join('\n---\n') + '\n');
 }
 
 export interface CrdFile {
