@@ -20,8 +20,17 @@ export interface DeployOptions {
    * API server). @default false
    */
   readonly skipAwait?: boolean;
-  /** Resources everything else must wait for (e.g. Secrets the program creates). @default [] */
+  /** Resources everything else must wait for. @default [] */
   readonly dependsOn?: pulumi.Resource[];
+  /**
+   * Resources to create between a group's Namespaces and its other objects, by group (chart) name:
+   * e.g. Secrets from stack configuration that the group's pods read. The function gets what the
+   * resources must depend on (the group's Namespaces) and returns them; the group's other objects
+   * then wait for them. A group named here is deployed as two ConfigGroups, `<name>-namespaces`
+   * and `<name>`, because a Deployment that waits for readiness would otherwise wait for a Secret
+   * that is only created after it. @default {}
+   */
+  readonly beforeObjects?: Readonly<Record<string, (dependsOn: pulumi.Resource[]) => pulumi.Resource[]>>;
 }
 
 /** What {@link deployApp} created. */
@@ -65,10 +74,27 @@ export function deployApp(app: App, operators: readonly HelmChartRef[], opts: De
       currentTier = g.tier;
       currentTierResources = [];
     }
+    let objs = g.objs;
+    let deps = tierDeps;
+    const before = opts.beforeObjects?.[g.name];
+    if (before) {
+      const namespaces = g.objs.filter((o) => o.kind === 'Namespace');
+      if (namespaces.length > 0) {
+        const nsGroup = new kubernetes.yaml.v2.ConfigGroup(`${g.name}-namespaces`, {
+          objs: namespaces as pulumi.Input<unknown>[] as never,
+          skipAwait: opts.skipAwait ?? false,
+        }, { ...base, dependsOn: tierDeps });
+        groups[`${g.name}-namespaces`] = nsGroup;
+        currentTierResources.push(nsGroup);
+        objs = g.objs.filter((o) => o.kind !== 'Namespace');
+        deps = [nsGroup];
+      }
+      deps = [...deps, ...before(deps)];
+    }
     const group = new kubernetes.yaml.v2.ConfigGroup(g.name, {
-      objs: g.objs as pulumi.Input<unknown>[] as never,
+      objs: objs as pulumi.Input<unknown>[] as never,
       skipAwait: opts.skipAwait ?? false,
-    }, { ...base, dependsOn: tierDeps });
+    }, { ...base, dependsOn: deps });
     groups[g.name] = group;
     currentTierResources.push(group);
   }

@@ -28,6 +28,9 @@ export function configFromStack(cfg: pulumi.Config): { config: ModelplaneConfig;
   }
   const keyId = cfg.getSecret('s3AccessKeyId');
   const secret = cfg.getSecret('s3SecretAccessKey');
+  if ((keyId === undefined) !== (secret === undefined)) {
+    throw new Error(`Pulumi config: \`modelplane:${keyId ? 's3AccessKeyId' : 's3SecretAccessKey'}\` is set without \`modelplane:${keyId ? 's3SecretAccessKey' : 's3AccessKeyId'}\`. Fix: set both with \`pulumi config set --secret\`, or neither to use workload identity.`);
+  }
   if (keyId && secret) {
     secrets['mlflow-s3'] = { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret };
     const s3 = mlflow.artifactStore?.s3;
@@ -45,17 +48,16 @@ export function program(): Record<string, pulumi.Output<unknown> | unknown> {
   const { platform } = buildPlatform(app, config);
   const provider = new kubernetes.Provider('modelplane', { enableServerSideApply: true });
   const ns = platform.context.platformNamespace;
+  // Credentials from Pulumi secrets: created after the platform namespace and before the
+  // platform's workloads, which read them and are awaited until ready.
+  const createSecrets = (dependsOn: pulumi.Resource[]) => Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b)).map(([name, data]) =>
+    new kubernetes.core.v1.Secret(name, { metadata: { name, namespace: ns }, type: 'Opaque', stringData: data }, { provider, dependsOn }));
   const deployed = deployApp(app, platform.operators, {
     provider,
     installOperators: cfg.getBoolean('installOperators') ?? true,
     skipAwait: cfg.getBoolean('skipAwait') ?? false,
+    beforeObjects: Object.keys(secrets).length > 0 ? { [platform.node.id]: createSecrets } : {},
   });
-  // Credentials from Pulumi secrets, created once the platform namespace exists; pods that read
-  // them retry until they do.
-  for (const [name, data] of Object.entries(secrets)) {
-    new kubernetes.core.v1.Secret(name, { metadata: { name, namespace: ns }, type: 'Opaque', stringData: data },
-      { provider, dependsOn: deployed.groups.platform ? [deployed.groups.platform] : [] });
-  }
   return {
     mlflowTrackingUri: platform.context.mlflowTrackingUri,
     groups: Object.keys(deployed.groups),
