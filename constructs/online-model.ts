@@ -6,8 +6,9 @@ import { renderKServeBackend } from '../lib/online/kserve';
 import { checkVariants, OnlineVariant } from '../lib/online/rollouts';
 import { renderSeldonBackend } from '../lib/online/seldon';
 import {
-  MLSERVER_PORTS, ONLINE_BACKENDS, OnlineBackend, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant,
+  MLSERVER_PORTS, ONLINE_BACKENDS, OnlineBackend, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant, servedModelName,
 } from '../lib/online/spec';
+import { SELDON_GRAPH_NODE } from '../lib/online/seldon';
 import { checkSecretRef, SecretKeyRef } from '../lib/secrets';
 import type { ResourceSpec } from '../lib/security';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
@@ -81,6 +82,14 @@ export interface DeploymentOptions {
   readonly hostnames?: readonly string[];
 }
 
+/** Where a variant is reached. */
+export interface OnlineEndpoint {
+  /** Base URL, e.g. `http://fraud.risk.svc.cluster.local:8080`. */
+  readonly url: string;
+  /** Model name in `/v2/models/<name>/infer`. */
+  readonly modelName: string;
+}
+
 /** Properties of an {@link OnlineModel}. */
 export interface OnlineModelProps {
   /** Service name, a DNS-1123 label of at most 40 characters. @default the construct id */
@@ -148,6 +157,21 @@ export class OnlineModel extends Construct {
   /** In-cluster base URL of the primary variant's REST endpoint (v2 protocol). */
   public readonly url: string;
 
+  /**
+   * Where a client inside the cluster reaches one variant over REST (v2 protocol): the base URL and
+   * the model name in `/v2/models/<name>/infer`. @param variant the variant name; the primary when omitted
+   */
+  public endpoint(variant?: string): OnlineEndpoint {
+    const s = this.spec;
+    const v = variant === undefined ? s.variants[0] : s.variants.find((x) => x.name === variant);
+    if (!v) throw new Error(`OnlineModel "${this.node.id}": has no variant "${variant}" (variants: ${s.variants.map((x) => x.name).join(', ')}). Fix: name one of them.`);
+    const svc = (name: string) => `${name}.${s.namespace}.svc.cluster.local`;
+    if (s.backend === 'deployment') return { url: `http://${svc(v.objectName)}:${MLSERVER_PORTS.http}`, modelName: servedModelName(s) };
+    if (s.backend === 'seldon') return { url: `http://${svc(`${s.name}-${v.name}`)}:8000`, modelName: SELDON_GRAPH_NODE };
+    if (!v.primary) throw new Error(`OnlineModel "${this.node.id}": KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).`);
+    return { url: `http://${svc(`${s.name}-predictor`)}`, modelName: servedModelName(s) };
+  }
+
   constructor(scope: Construct, id: string, props: OnlineModelProps) {
     super(scope, id);
     const chart = findTeamModels(this, 'OnlineModel');
@@ -159,17 +183,10 @@ export class OnlineModel extends Construct {
     this.name = spec.name;
     this.backend = spec.backend;
     this.spec = spec;
-    const host = (svc: string) => `http://${svc}.${spec.namespace}.svc.cluster.local`;
-    if (spec.backend === 'deployment') {
-      renderDeploymentBackend(this, spec);
-      this.url = `${host(spec.name)}:${MLSERVER_PORTS.http}`;
-    } else if (spec.backend === 'kserve') {
-      renderKServeBackend(this, spec);
-      this.url = host(`${spec.name}-predictor`);
-    } else {
-      renderSeldonBackend(this, spec);
-      this.url = `${host(`${spec.name}-${spec.variants[0].name}`)}:8000`;
-    }
+    if (spec.backend === 'deployment') renderDeploymentBackend(this, spec);
+    else if (spec.backend === 'kserve') renderKServeBackend(this, spec);
+    else renderSeldonBackend(this, spec);
+    this.url = this.endpoint().url;
   }
 }
 

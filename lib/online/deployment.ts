@@ -15,7 +15,7 @@ import {
 import { renderHpa, renderKeda } from './autoscaling';
 import { renderHttpRoute } from './rollouts';
 import {
-  minReplicas, MLSERVER_IMAGE, MLSERVER_METRICS_PATH, MLSERVER_PORTS, MLSERVER_PROBES, MLSERVER_UID, mlserverEnv, modelLabels,
+  minReplicas, MLSERVER_IMAGE, MlserverModel, MLSERVER_METRICS_PATH, MLSERVER_PORTS, MLSERVER_PROBES, MLSERVER_UID, mlserverEnv, modelLabels,
   ResolvedOnlineModel, ResolvedVariant, spreadConstraints, variantLabels, variantSelector,
 } from './spec';
 
@@ -37,7 +37,7 @@ export interface DeploymentVariantObjects {
 }
 
 /** MLServer's container for a variant. */
-export function mlserverContainer(m: ResolvedOnlineModel, v: ResolvedVariant): k8s.Container {
+export function mlserverContainer(m: MlserverModel & Pick<ResolvedOnlineModel, 'image' | 'resources'>, v: Pick<ResolvedVariant, 'model'>): k8s.Container {
   const probe = (p: { path: string; periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): k8s.Probe => ({
     httpGet: { path: p.path, port: k8s.IntOrString.fromString('http') },
     periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, timeoutSeconds: p.timeoutSeconds,

@@ -152,9 +152,12 @@ export function modelLabels(m: ResolvedOnlineModel, component: string): Record<s
 }
 
 /** The name MLServer registers the model under (the v2 path is `/v2/models/<name>/infer`). */
-export function servedModelName(m: ResolvedOnlineModel): string {
+export function servedModelName(m: Pick<ResolvedOnlineModel, 'name'>): string {
   return m.name;
 }
+
+/** What MLServer's configuration needs to know about the model. */
+export type MlserverModel = Pick<ResolvedOnlineModel, 'name' | 'platform' | 's3CredentialsSecret'>;
 
 /** A plain env var. */
 export interface PlainEnv {
@@ -173,7 +176,7 @@ export interface PlainEnv {
  * settings file is needed. `s3://` models also get the object store's endpoint and a reference to
  * its credentials; `models:/` models download through MLflow's artifact proxy and need none.
  */
-export function mlserverEnv(m: ResolvedOnlineModel, v: ResolvedVariant, ports: { http: number; grpc: number; metrics: number } = MLSERVER_PORTS): PlainEnv[] {
+export function mlserverEnv(m: MlserverModel, v: Pick<ResolvedVariant, 'model'>, ports: { http: number; grpc: number; metrics: number } = MLSERVER_PORTS): PlainEnv[] {
   const env: PlainEnv[] = [
     { name: 'HOME', value: '/tmp' },
     { name: 'MLSERVER_HOST', value: '0.0.0.0' },
@@ -192,7 +195,7 @@ export function mlserverEnv(m: ResolvedOnlineModel, v: ResolvedVariant, ports: {
 }
 
 /** Object-store env for `s3://` model URIs: endpoint and region as values, keys by reference. */
-export function s3Env(m: ResolvedOnlineModel): PlainEnv[] {
+export function s3Env(m: MlserverModel): PlainEnv[] {
   const os = m.platform.objectStore;
   const ref = (key: string) => ({ secretKeyRef: { name: m.s3CredentialsSecret, key } });
   return [

@@ -52,21 +52,18 @@ if [[ -f "$marker" ]]; then
 fi
 
 mkdir -p "$cache_root/venvs"
-# Build beside the final place and rename at the end, so an interrupted build never looks complete.
-staging="$venv.build.$$"
-trap 'rm -rf "$staging"' EXIT
-rm -rf "$staging"
+# Built in place (a venv's scripts carry absolute shebangs, so it cannot be moved); the marker file
+# is written last, so an interrupted build is never taken for a complete one and is redone.
+rm -rf "$venv"
+trap 'rm -rf "$venv"' EXIT
 start=$SECONDS
-"$python" -m venv "$staging"
-"$staging/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
-"$staging/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
+"$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
   --cache-dir "$cache_root/pip" "${pins[@]}" >&2
 # Record exactly what was resolved, for the report and for debugging a later resolution change.
-"$staging/bin/python" -m pip freeze --disable-pip-version-check >"$staging/requirements.lock"
-touch "$staging/.modelplane-complete"
-rm -rf "$venv"
-# A venv's scripts carry absolute shebangs: build in place instead of moving when paths differ.
-mv "$staging" "$venv"
+"$venv/bin/python" -m pip freeze --disable-pip-version-check >"$venv/requirements.lock"
+touch "$marker"
 trap - EXIT
 echo "serving-venv.sh: built $venv in $((SECONDS - start))s" >&2
 echo "$venv"

@@ -1,0 +1,17 @@
+/**
+ * The serving tier: real MLflow, PostgreSQL, moto (S3) and MLServer on loopback, configured from the
+ * synthesized manifests. Run it with `npm run test:serving` (scripts/serving/run-tier.sh starts
+ * PostgreSQL and moto and exports where they are; the test starts MLflow and MLServer itself).
+ */
+const path = require('path');
+
+module.exports = {
+  rootDir: path.resolve(__dirname, '../..'),
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/serving'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  maxWorkers: 1,
+  testTimeout: 900000,
+};
