@@ -19,3 +19,6 @@ export * from '../constructs/secret-bootstrap';
 export * from '../constructs/mlflow-server';
 export * from '../constructs/team-models';
 export * from '../constructs/platform';
+export * from './config';
+// The cdk8s classes a model repository needs, from the same copy modelplane's constructs use.
+export { App, Chart, Testing } from 'cdk8s';

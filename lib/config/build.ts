@@ -13,7 +13,7 @@ import { ModelplaneValidationError, renderValue } from '../errors';
 import type { GpuPoolSpec } from '../gpu';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
-import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS } from './map';
+import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
 import { FieldPath, parsePath } from './source';
 import type { CascadeConfig, GpuPoolConfig, ModelConfig } from './types';
 
@@ -75,6 +75,11 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
     }
     const built = attempt(loaded, ['cascades', i], c, CASCADE_MAPPING, issues, () => CASCADE_MAPPING!.create(chart, c, { models }));
     if (built) cascades.set(c.name, built);
+  });
+
+  (cfg.retroTests ?? []).forEach((r, i) => {
+    if (loaded.badRetroTests.has(i)) return;
+    attempt(loaded, ['retroTests', i], r, RETRO_TEST_MAPPING, issues, () => RETRO_TEST_MAPPING.create(chart, r, { models }));
   });
 
   return { chart, models, cascades, issues: sortIssues(issues) };

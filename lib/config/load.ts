@@ -35,6 +35,8 @@ export interface LoadedConfig {
   readonly badModels: ReadonlySet<number>;
   /** Indexes of cascades with problems of their own. */
   readonly badCascades: ReadonlySet<number>;
+  /** Indexes of retro tests with problems of their own. */
+  readonly badRetroTests: ReadonlySet<number>;
   /** An issue at a field path of the merged configuration, located in the file (in `defaults` when the value came from there). */
   issueAt(path: FieldPath, problem: string, fix: string): ConfigIssue;
 }
@@ -80,6 +82,7 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
   const issues: ConfigIssue[] = [];
   const badModels = new Set<number>();
   const badCascades = new Set<number>();
+  const badRetroTests = new Set<number>();
   const validate = schemaValidator();
   if (!validate(data)) {
     for (const e of filterErrors(validate.errors ?? [])) {
@@ -88,6 +91,7 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
       const path = pointerToPath(e.instancePath);
       if (path[0] === 'models' && typeof path[1] === 'number') badModels.add(path[1]);
       if (path[0] === 'cascades' && typeof path[1] === 'number') badCascades.add(path[1]);
+      if (path[0] === 'retroTests' && typeof path[1] === 'number') badRetroTests.add(path[1]);
       if (path[0] === 'defaults' || path[0] === 'team' || path[0] === 'gpuPools' || (path[0] === undefined)) {
         // Problems outside models make every model suspect; building would only repeat them.
         (Array.isArray(data.models) ? data.models : []).forEach((_, i) => badModels.add(i));
@@ -99,6 +103,7 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
   const cascades = Array.isArray(data.cascades) ? data.cascades : [];
   dupIssues(source, 'models', models, 'model', issues, badModels);
   dupIssues(source, 'cascades', cascades, 'cascade', issues, badCascades);
+  dupIssues(source, 'retroTests', Array.isArray(data.retroTests) ? data.retroTests : [], 'retro test', issues, badRetroTests);
   dupIssues(source, 'gpuPools', Array.isArray(data.gpuPools) ? data.gpuPools : [], 'GPU pool', issues, new Set());
 
   const defaults = isRecord(data.defaults) ? data.defaults : {};
@@ -107,12 +112,12 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
     models: models.map((m) => mergeDefaults(m, defaults)),
     cascades: cascades.map((c) => (isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo') ? { ...c, orchestrator: defaults.orchestrator } : c)),
   } as unknown as ModelplaneFile;
-  return result(file, source, merged, sortIssues(issues), badModels, badCascades);
+  return result(file, source, merged, sortIssues(issues), badModels, badCascades, badRetroTests);
 }
 
-function result(file: string, source: YamlSource, config: ModelplaneFile | undefined, issues: readonly ConfigIssue[], badModels: Set<number>, badCascades: Set<number>): LoadedConfig {
+function result(file: string, source: YamlSource, config: ModelplaneFile | undefined, issues: readonly ConfigIssue[], badModels: Set<number>, badCascades: Set<number>, badRetroTests = new Set<number>()): LoadedConfig {
   return {
-    file, source, config, issues, badModels, badCascades,
+    file, source, config, issues, badModels, badCascades, badRetroTests,
     issueAt: (path, problem, fix) => source.issue(fromDefaults(source, path), problem, fix),
   };
 }
@@ -192,6 +197,8 @@ function describeKind(path: FieldPath, data: unknown): string {
     return t === 'batch' || t === 'online' ? `a ${t} model` : 'a model';
   }
   if (path[0] === 'cascades' && path.length === 2) return 'a cascade';
+  if (path[0] === 'retroTests' && path.length === 2) return 'a retro test';
+  if (path[0] === 'models' && path[2] === 'tests' && path.length === 4) return 'a model test';
   if (path[0] === 'cascades' && path[2] === 'blocks' && path.length === 4) return 'a cascade block';
   if (path[0] === 'gpuPools' && path.length === 2) return 'a GPU pool';
   return `\`${String(last)}\``;

@@ -5,12 +5,15 @@
  */
 import type { Construct } from 'constructs';
 import { Cascade, CascadeProps } from '../../constructs/cascade';
+import { ModelTest } from '../../constructs/model-test';
 import { OnlineModel, OnlineModelProps, OnlineVariant } from '../../constructs/online-model';
+import { RetroTest, RetroTestProps } from '../../constructs/retro-test';
+import { ModelplaneValidationError } from '../errors';
 import { SparkBatchModel, SparkBatchModelProps } from '../../constructs/spark-batch-model';
 import { suggestName } from '../validate';
 import type { TeamModels } from '../../constructs/team-models';
 import { FieldPath, parsePath } from './source';
-import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, ResourcesConfig } from './types';
+import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, ResourcesConfig, RetroTestConfig } from './types';
 
 /** What a mapping may look at besides its own entry. */
 export interface MapContext {
@@ -147,6 +150,7 @@ export function onlineFilePath(m: OnlineModelConfig, field: string): FieldPath {
   const rest = p.slice(1);
   switch (p[0]) {
     case 'backend': return ['server', ...rest];
+    case 'tests': return p;
     case 'id': return ['name'];
     case 'autoscaling':
       if (p[1] === 'minReplicas') return ['replicas', 'min'];
@@ -176,7 +180,19 @@ export const MODEL_MAPPINGS: {
     toFilePathFor: (m, field) => batchFilePath(m, field),
   },
   online: {
-    create: (chart, m) => new OnlineModel(chart, m.name, onlineModelProps(m)),
+    create: (chart, m) => {
+      const model = new OnlineModel(chart, m.name, onlineModelProps(m));
+      (m.tests ?? []).forEach((test, j) => {
+        try {
+          new ModelTest(chart, `${m.name}-test-${j}`, { ...test, target: model });
+        } catch (e) {
+          // Test fields are written as they are in the construct's props, under tests[j].
+          if (!(e instanceof ModelplaneValidationError)) throw e;
+          throw new ModelplaneValidationError(e.issues.map((i) => ({ ...i, field: `tests[${j}].${i.field}` })));
+        }
+      });
+      return model;
+    },
     toFilePathFor: (m, field) => onlineFilePath(m, field),
   },
 };
@@ -202,6 +218,16 @@ export function cascadeFilePath(field: string): FieldPath {
   if (p[0] === 'assets') return ['onData', ...p.slice(1)];
   return p;
 }
+
+/** A retro test entry as {@link RetroTestProps}. */
+export function retroTestProps(r: RetroTestConfig): RetroTestProps {
+  return compact({ ...r, resources: r.resources && resources(r.resources) });
+}
+
+/** Mapping of retro test entries. */
+export const RETRO_TEST_MAPPING: EntryMapping<RetroTestConfig> = {
+  create: (chart, r) => new RetroTest(chart, r.name, retroTestProps(r)),
+};
 
 /** Mapping of cascade entries. */
 export const CASCADE_MAPPING: EntryMapping<CascadeConfig> | undefined = {

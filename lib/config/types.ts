@@ -98,6 +98,32 @@ export interface VariantConfig {
   readonly shadow?: boolean;
 }
 
+/** A model test of an online model. */
+export interface ModelTestConfig {
+  readonly name?: string;
+  readonly variant?: string;
+  readonly reference?: string;
+  readonly referenceUri?: string;
+  readonly expectedColumn?: string;
+  readonly absTolerance?: number;
+  readonly relTolerance?: number;
+  readonly waitSeconds?: number;
+  readonly image?: string;
+}
+
+/** A retro test. */
+export interface RetroTestConfig {
+  readonly name: string;
+  readonly model: string;
+  readonly input: string;
+  readonly period: { readonly from: string; readonly to: string; readonly column?: string };
+  readonly output?: string;
+  readonly excludeColumns?: readonly string[];
+  readonly resources?: ResourcesConfig;
+  readonly s3CredentialsSecret?: string;
+  readonly image?: string;
+}
+
 /** An online model. */
 export interface OnlineModelConfig {
   readonly name: string;
@@ -116,6 +142,7 @@ export interface OnlineModelConfig {
   readonly image?: string;
   readonly kserve?: { readonly modelFormatVersion?: string; readonly runtime?: string; readonly storageSecret?: string };
   readonly seldon?: { readonly rcloneSecret?: string };
+  readonly tests?: readonly ModelTestConfig[];
   readonly deployment?: { readonly hostnames?: readonly string[]; readonly gateway?: { readonly name: string; readonly namespace?: string; readonly sectionName?: string } };
 }
 
@@ -158,4 +185,5 @@ export interface ModelplaneFile {
   readonly gpuPools?: readonly GpuPoolConfig[];
   readonly models: readonly ModelConfig[];
   readonly cascades?: readonly CascadeConfig[];
+  readonly retroTests?: readonly RetroTestConfig[];
 }
