@@ -78,6 +78,7 @@ export class EmbeddedMinio extends Construct {
     const labels = standardLabels(info);
     this.podLabels = selectorLabels(info);
     const credsEnv = [secretEnv('MINIO_ROOT_USER', this.rootUserSecret), secretEnv('MINIO_ROOT_PASSWORD', this.rootPasswordSecret)];
+    const credsDir = '/etc/modelplane/minio';
     const health = (path: string): k8s.Probe => ({ httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
     const uid = DEFAULT_UID; // MinIO and mc run as any uid; above 10000 none collides with a host account
 
@@ -149,13 +150,24 @@ export class EmbeddedMinio extends Construct {
               image: MINIO_CLIENT_IMAGE,
               imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['/bin/sh', '-ec'],
-              args: [`mc alias set local http://${name}:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${this.bucket}`],
-              env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }],
+              // The credentials are read from the mounted Secret files, so they are never in the container's environment.
+              args: [`user="$(cat ${credsDir}/root-user)"; password="$(cat ${credsDir}/root-password)"; `
+                + `mc alias set local http://${name}:9000 "$user" "$password" && mc mb --ignore-existing local/${this.bucket}`],
+              env: [{ name: 'HOME', value: '/tmp' }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }],
               securityContext: restrictedContainerSecurityContext(uid),
               resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
-              volumeMounts: scratchMounts([TMP_DIR]),
+              volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'credentials', mountPath: credsDir, readOnly: true }],
             }],
-            volumes: scratchVolumes([TMP_DIR]),
+            volumes: [...scratchVolumes([TMP_DIR]), {
+              name: 'credentials',
+              projected: {
+                defaultMode: 0o440,
+                sources: [
+                  { secret: { name: this.rootUserSecret.name, items: [{ key: this.rootUserSecret.key, path: 'root-user' }] } },
+                  { secret: { name: this.rootPasswordSecret.name, items: [{ key: this.rootPasswordSecret.key, path: 'root-password' }] } },
+                ],
+              },
+            }],
           },
         },
       },
