@@ -124,7 +124,7 @@ ${EXIT_CODES_HELP}`);
       });
       if (outcome.issues.length > 0) fail(outcome.issues, io);
       const shown = relative(cwd, resolve(cwd, o.output));
-      if (!o.quiet) io.out(`${summary(outcome.content!).replace('%OUT%', shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown)}\n`);
+      if (!o.quiet) io.out(`${summary(outcome.content!).replace(/%OUT%/g, shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown)}\n`);
     });
 
   program.command('graph')
@@ -248,7 +248,8 @@ function buildAll(app: App, o: { file?: string[]; platform?: string }): BuildOut
     const width = Math.max(0, ...kinds.map(([k]) => k.length));
     for (const [kind, n] of kinds) lines.push(`    ${kind.padEnd(width)}  ${n}`);
     const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/'));
-    lines.push(`  dags: ${dags.length}${dags.length ? ` (${dags.join(', ')})` : ''}`);
+    const shown = dags.slice(0, 4).map((d) => d.slice('dags/'.length));
+    lines.push(`  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`);
     return lines.join('\n');
   };
   return { issues, summary };

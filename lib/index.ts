@@ -19,6 +19,12 @@ export * from '../constructs/secret-bootstrap';
 export * from '../constructs/mlflow-server';
 export * from '../constructs/team-models';
 export * from '../constructs/platform';
+export * from '../constructs/online-model';
+export * from '../constructs/model-test';
+export * from '../constructs/retro-test';
+export * from '../constructs/spark-batch-model';
+export * from '../constructs/cascade';
+export * from '../constructs/team-dags';
 export * from './config';
 // The cdk8s classes a model repository needs, from the same copy modelplane's constructs use.
 export { App, Chart, Testing } from 'cdk8s';

@@ -4,7 +4,7 @@
  * invalid configuration never leaves partial output. Also reads output directories back for
  * summaries and diffs.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { App } from 'cdk8s';
 import YAML from 'yaml';
@@ -101,6 +101,7 @@ export function synthToDirectory(outDir: string, build: (app: App) => BuildOutco
   const old = existsSync(outDir) ? `${dir}.old` : undefined;
   if (old) renameSync(outDir, old);
   renameSync(dir, outDir);
+  chmodSync(outDir, 0o755); // mkdtemp made it private; output is ordinary files
   if (old) rmSync(old, { recursive: true, force: true });
   return { issues: [], content: readOutput(outDir) };
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Synthesizes every example into examples/<name>/dist/ with the modelplane CLI (and the model
+# repository with its own `npm run synth`). Part of the README's main command; also a test tier.
+# Set MODELPLANE_EXAMPLES_TEST=1 to also run examples/model-repo's own tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mp() { node bin/modelplane.js "$@"; }
+echo "== examples: bank-cascades (seed 000)"
+mp synth -f examples/bank-cascades/modelplane.yaml -o examples/bank-cascades/dist
+echo "== examples: translation-gpu (seed 001)"
+mp synth -f examples/translation-gpu/modelplane.yaml -o examples/translation-gpu/dist
+echo "== examples: small-team (seed 002)"
+mp synth --platform examples/small-team/platform.yaml -o examples/small-team/dist
+echo "== examples: team-workspaces (seed 004)"
+mp synth --platform examples/team-workspaces/platform.yaml \
+  -f examples/team-workspaces/b2b-scoring.yaml -f examples/team-workspaces/geo-analytics.yaml \
+  -o examples/team-workspaces/dist
+echo "== examples: model-repo (a data-science repository with its own package.json)"
+(
+  cd examples/model-repo
+  npm ci --no-audit --no-fund --loglevel=error
+  if [ "${MODELPLANE_EXAMPLES_TEST:-0}" = "1" ]; then npm test; fi
+  npm run --silent synth
+  echo "wrote examples/model-repo/dist/ ($(ls dist/*.yaml | wc -l) manifest files, $(ls dist/dags | wc -l) DAG files)"
+)
