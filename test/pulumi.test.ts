@@ -209,7 +209,7 @@ describe('deployApp', () => {
     new k8s.KubeConfigMap(models, 'cm', { metadata: { name: 'x' } });
     const created: string[] = [];
     const deployed = deployApp(app, [], {
-      beforeObjects: { 'models-risk': (deps) => { created.push(`deps:${deps.length}`); return [new pulumi.CustomResource('test:index:Thing', 'thing', {})]; } },
+      beforeObjects: { 'models-risk': (deps) => { created.push(`deps:${deps.length}`); return [new (class extends pulumi.CustomResource {})('test:index:Thing', 'thing', {})]; } },
     });
     await (pulumi.runtime as any).waitForRPCs();
     expect(created).toEqual(['deps:0']);

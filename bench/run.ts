@@ -1,0 +1,144 @@
+/**
+ * `npm run bench [-- --case platform --sizes 1,10,100 --reps 3]`: synthesizes every case in
+ * bench/cases/ at each size with modelplane and with its hand-written cdk8s/cdk8s-plus baseline,
+ * each run in its own child process, and reports the median wall time of synthesis, the median
+ * peak RSS, and their ratios (modelplane / baseline). Results go to .bench/latest.json and
+ * .bench/bench-<time>.json. A script, not a timed test: nothing here passes or fails on speed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BenchCase, Measurement, Variant } from './types';
+import { VARIANTS } from './types';
+
+const ROOT = resolve(__dirname, '..');
+
+interface Options { readonly cases?: string[]; readonly sizes?: number[]; readonly reps: number }
+
+function parseArgs(argv: string[]): Options {
+  let cases: string[] | undefined;
+  let sizes: number[] | undefined;
+  let reps = 3;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    if (a === '--case') cases = next().split(',');
+    else if (a === '--sizes') sizes = next().split(',').map(Number);
+    else if (a === '--reps') reps = Number(next());
+    else throw new Error(`unknown argument ${a}; use --case NAME[,NAME] --sizes N[,N] --reps N`);
+  }
+  if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive whole number');
+  if (sizes && sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes must be positive whole numbers');
+  return { cases, sizes, reps };
+}
+
+/** Every case module in bench/cases/, sorted by name. */
+export function discoverCases(): BenchCase[] {
+  return readdirSync(join(__dirname, 'cases'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort()
+    .map((f) => (require(join(__dirname, 'cases', f)) as { default: BenchCase }).default);
+}
+
+function measure(c: BenchCase, variant: Variant, n: number): Measurement {
+  const outdir = mkdtempSync(join(tmpdir(), `bench-${c.name}-${variant}-${n}-`));
+  try {
+    const out = execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', join(__dirname, 'child.ts'), c.name, variant, String(n), outdir], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(out.trim().split('\n').pop() as string) as Measurement;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/** One row of the report. */
+interface Row {
+  readonly case: string; readonly unit: string; readonly n: number;
+  readonly objects: Record<Variant, number>;
+  readonly sameObjects: boolean;
+  readonly kindDiff: Record<string, [number, number]>;
+  readonly synthMs: Record<Variant, number>;
+  readonly processMs: Record<Variant, number>;
+  readonly maxRssMiB: Record<Variant, number>;
+  readonly synthRatio: number;
+  readonly rssRatio: number;
+  readonly runs: Measurement[];
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  const all = discoverCases();
+  const unknown = (opts.cases ?? []).filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${all.map((c) => c.name).join(', ')}`);
+  const cases = opts.cases ? all.filter((c) => opts.cases!.includes(c.name)) : all;
+  const rows: Row[] = [];
+  for (const c of cases) {
+    for (const n of opts.sizes ?? c.sizes) {
+      const runs: Measurement[] = [];
+      for (let r = 0; r < opts.reps; r++) {
+        // Alternate the order so drift (thermal, caches) does not favour one variant.
+        for (const v of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+          const m = measure(c, v, n);
+          runs.push(m);
+          process.stderr.write(`  ${c.name} n=${n} ${v} #${r + 1}: ${m.synthMs.toFixed(0)} ms, ${m.maxRssMiB.toFixed(0)} MiB, ${m.objects} objects\n`);
+        }
+      }
+      const by = (v: Variant) => runs.filter((m) => m.variant === v);
+      const stat = (f: (m: Measurement) => number) => Object.fromEntries(VARIANTS.map((v) => [v, median(by(v).map(f))])) as Record<Variant, number>;
+      const kindsMp = by('modelplane')[0].kinds;
+      const kindsBase = by('baseline')[0].kinds;
+      const kindDiff: Record<string, [number, number]> = {};
+      for (const k of [...new Set([...Object.keys(kindsMp), ...Object.keys(kindsBase)])].sort()) {
+        if ((kindsMp[k] ?? 0) !== (kindsBase[k] ?? 0)) kindDiff[k] = [kindsMp[k] ?? 0, kindsBase[k] ?? 0];
+      }
+      const synthMs = stat((m) => m.synthMs);
+      const maxRssMiB = stat((m) => m.maxRssMiB);
+      rows.push({
+        case: c.name, unit: c.unit, n,
+        objects: stat((m) => m.objects),
+        sameObjects: Object.keys(kindDiff).length === 0,
+        kindDiff,
+        synthMs, processMs: stat((m) => m.processMs), maxRssMiB,
+        synthRatio: synthMs.modelplane / synthMs.baseline,
+        rssRatio: maxRssMiB.modelplane / maxRssMiB.baseline,
+        runs,
+      });
+    }
+  }
+  printTable(rows, opts.reps);
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    reps: opts.reps,
+    rows,
+  };
+  const dir = join(ROOT, '.bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(dir, `bench-${result.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`\nresults: .bench/latest.json\n`);
+}
+
+function printTable(rows: Row[], reps: number): void {
+  const header = ['case', 'size', 'objects', 'synth ms modelplane', 'synth ms baseline', 'ratio', 'peak RSS MiB modelplane', 'peak RSS MiB baseline', 'ratio', 'process ms mp / base'];
+  const lines = rows.map((r) => [
+    r.case, `${r.n} ${r.unit}`, r.sameObjects ? String(r.objects.modelplane) : `${r.objects.modelplane} vs ${r.objects.baseline} (!)`,
+    r.synthMs.modelplane.toFixed(0), r.synthMs.baseline.toFixed(0), `${r.synthRatio.toFixed(2)}x`,
+    r.maxRssMiB.modelplane.toFixed(0), r.maxRssMiB.baseline.toFixed(0), `${r.rssRatio.toFixed(2)}x`,
+    `${r.processMs.modelplane.toFixed(0)} / ${r.processMs.baseline.toFixed(0)}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  process.stdout.write(`\nmedian of ${reps} run(s) per variant, each in its own process; ratio = modelplane / baseline\n`);
+  process.stdout.write(`${fmt(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
+  for (const l of lines) process.stdout.write(`${fmt(l)}\n`);
+  for (const r of rows.filter((x) => !x.sameObjects)) {
+    process.stdout.write(`(!) ${r.case} n=${r.n}: the baseline no longer writes the same objects (kind: [modelplane, baseline]) ${JSON.stringify(r.kindDiff)}; update bench/baseline/\n`);
+  }
+}
+
+if (require.main === module) main();
