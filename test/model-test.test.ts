@@ -77,7 +77,7 @@ describe('RetroTest', () => {
     const side = job.spec.template.spec.initContainers[0];
     expect(side.restartPolicy).toBe('Always');
     expect(side.env).toContainEqual({ name: 'MLSERVER_MODEL_URI', value: 'models:/fraud/3' });
-    expect(side.startupProbe.httpGet.path).toBe('/v2/health/live');
+    expect(side.startupProbe.httpGet.path).toBe('/v2/models/fraud-2025q1/ready');
     const c = job.spec.template.spec.containers[0];
     expect(c.command).toEqual(['python3', '/opt/modelplane/model_test.py', 'score']);
     expect(c.args).toEqual(['--url', 'http://127.0.0.1:8080', '--model', 'fraud-2025q1', '--input', 'mlflow-artifacts:/datasets/fraud/history.csv',

@@ -54,7 +54,8 @@ describe('OnlineModel, deployment backend', () => {
   test('probes on MLServer health endpoints, zero-downtime rollout, restricted pod', () => {
     const d = one(objs, 'Deployment');
     const c = d.spec.template.spec.containers[0];
-    expect(c.readinessProbe.httpGet.path).toBe('/v2/health/ready');
+    expect(c.readinessProbe.httpGet.path).toBe('/v2/models/fraud/ready');
+    expect(c.startupProbe.httpGet.path).toBe('/v2/models/fraud/ready');
     expect(c.livenessProbe.httpGet.path).toBe('/v2/health/live');
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(300);
     expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
@@ -170,7 +171,7 @@ describe('OnlineModel, kserve backend (default)', () => {
     expect(p.maxReplicas).toBe(4);
     expect(p.autoScaling.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
     expect(p.deploymentStrategy.rollingUpdate.maxUnavailable).toBe(0);
-    expect(p.model.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 8080 });
+    expect(p.model.readinessProbe.httpGet).toEqual({ path: '/v2/models/fraud/ready', port: 8080 });
     expect(find(objs, 'HorizontalPodAutoscaler')).toHaveLength(0);
     expect(find(objs, 'ScaledObject')).toHaveLength(0);
   });

@@ -15,8 +15,8 @@ import {
 import { renderHpa, renderKeda } from './autoscaling';
 import { renderHttpRoute } from './rollouts';
 import {
-  minReplicas, MLSERVER_IMAGE, MlserverModel, MLSERVER_METRICS_PATH, MLSERVER_PORTS, MLSERVER_PROBES, MLSERVER_UID, mlserverEnv, modelLabels,
-  ResolvedOnlineModel, ResolvedVariant, spreadConstraints, variantLabels, variantSelector,
+  minReplicas, MLSERVER_IMAGE, MlserverModel, MLSERVER_METRICS_PATH, MLSERVER_PORTS, mlserverProbes, MLSERVER_UID, mlserverEnv, modelLabels,
+  ProbeSpec, ResolvedOnlineModel, ResolvedVariant, servedModelName, spreadConstraints, variantLabels, variantSelector,
 } from './spec';
 
 /** Where MLServer is started; the folder holds no settings (all come from the env). */
@@ -38,7 +38,8 @@ export interface DeploymentVariantObjects {
 
 /** MLServer's container for a variant. */
 export function mlserverContainer(m: MlserverModel & Pick<ResolvedOnlineModel, 'image' | 'resources'>, v: Pick<ResolvedVariant, 'model'>): k8s.Container {
-  const probe = (p: { path: string; periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): k8s.Probe => ({
+  const probes = mlserverProbes(servedModelName(m));
+  const probe = (p: ProbeSpec): k8s.Probe => ({
     httpGet: { path: p.path, port: k8s.IntOrString.fromString('http') },
     periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, timeoutSeconds: p.timeoutSeconds,
   });
@@ -53,9 +54,9 @@ export function mlserverContainer(m: MlserverModel & Pick<ResolvedOnlineModel, '
       { name: 'grpc', containerPort: MLSERVER_PORTS.grpc, protocol: 'TCP' },
       { name: 'metrics', containerPort: MLSERVER_PORTS.metrics, protocol: 'TCP' },
     ],
-    startupProbe: probe(MLSERVER_PROBES.startup),
-    readinessProbe: probe(MLSERVER_PROBES.readiness),
-    livenessProbe: probe(MLSERVER_PROBES.liveness),
+    startupProbe: probe(probes.startup),
+    readinessProbe: probe(probes.readiness),
+    livenessProbe: probe(probes.liveness),
     securityContext: restrictedContainerSecurityContext(MLSERVER_UID),
     resources: resourceRequirements(m.resources),
     volumeMounts: scratchMounts([{ ...TMP_DIR, sizeLimit: '2Gi' }]),

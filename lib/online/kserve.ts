@@ -32,7 +32,7 @@ import { gpuPlacement } from '../gpu';
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
 import { renderKeda } from './autoscaling';
 import {
-  minReplicas, MLSERVER_METRICS_PATH, MLSERVER_PROBES, MLSERVER_UID, mlserverEnv, modelLabels, ResolvedOnlineModel, ResolvedVariant,
+  minReplicas, MLSERVER_METRICS_PATH, mlserverProbes, MLSERVER_UID, servedModelName, mlserverEnv, modelLabels, ResolvedOnlineModel, ResolvedVariant,
   spreadConstraints, variantLabels, variantSelector,
 } from './spec';
 
@@ -91,6 +91,7 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
     .filter((e) => !['MLSERVER_HTTP_PORT', 'MLSERVER_GRPC_PORT'].includes(e.name) && !(e.name === 'MLSERVER_MODEL_URI' && v.model.startsWith('s3://')))
     .filter((e) => !(v.model.startsWith('s3://') && e.name.startsWith('AWS_')) && !(v.model.startsWith('s3://') && e.name.endsWith('ENDPOINT_URL')));
   const placement = m.gpu ? gpuPlacement(m.gpu.pool, m.gpu.count) : undefined;
+  const MLSERVER_PROBES = mlserverProbes(servedModelName(m));
   const sec = restrictedContainerSecurityContext(MLSERVER_UID);
   const fixed = canary || !m.autoscaling;
   const scaling: Partial<InferenceServiceSpecPredictor> = fixed

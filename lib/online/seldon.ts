@@ -30,7 +30,7 @@ import { gpuPlacement } from '../gpu';
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
 import { rabbitTrigger, renderTriggerAuth } from './autoscaling';
 import {
-  minReplicas, MLSERVER_PROBES, MLSERVER_UID, modelLabels, ResolvedOnlineModel, ResolvedVariant, SELDON_METRICS_PATH, SELDON_MLSERVER_IMAGE,
+  minReplicas, mlserverProbes, MLSERVER_UID, modelLabels, ResolvedOnlineModel, ResolvedVariant, SELDON_METRICS_PATH, SELDON_MLSERVER_IMAGE,
   SELDON_PORTS, spreadConstraints, variantSelector,
 } from './spec';
 
@@ -61,6 +61,8 @@ function predictorFor(m: ResolvedOnlineModel, v: ResolvedVariant): SeldonDeploym
     Object.fromEntries(Object.entries(q ?? {}).map(([k, val]) => [k, from(String(val.value))]));
   const min = minReplicas(m);
   const a = m.autoscaling;
+  // Seldon registers the model under the graph node's name.
+  const MLSERVER_PROBES = mlserverProbes(SELDON_GRAPH_NODE);
   const hpaSpec = a?.kind === 'hpa'
     ? {
       minReplicas: a.minReplicas,

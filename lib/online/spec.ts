@@ -206,12 +206,32 @@ export function s3Env(m: MlserverModel): PlainEnv[] {
   ];
 }
 
-/** MLServer's health endpoints, as probes are described before each backend types them. */
-export const MLSERVER_PROBES = {
-  startup: { path: '/v2/health/live', periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
-  readiness: { path: '/v2/health/ready', periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-  liveness: { path: '/v2/health/live', periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
-} as const;
+/** A probe before each backend types it. */
+export interface ProbeSpec {
+  /** HTTP path. */
+  readonly path: string;
+  /** Seconds between probes. */
+  readonly periodSeconds: number;
+  /** Failures before the kubelet acts. */
+  readonly failureThreshold: number;
+  /** Seconds before a probe times out. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * MLServer's probes. Startup and readiness ask for the model itself (`/v2/models/<name>/ready`):
+ * MLServer's server-wide `/v2/health/ready` answers 200 even when the model failed to load (it is
+ * then simply not registered), which would send traffic to a pod that can only answer 404.
+ * Liveness is the server's `/v2/health/live`. Startup allows 10 minutes for the model download.
+ */
+export function mlserverProbes(modelName: string): { startup: ProbeSpec; readiness: ProbeSpec; liveness: ProbeSpec } {
+  const ready = `/v2/models/${modelName}/ready`;
+  return {
+    startup: { path: ready, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
+    readiness: { path: ready, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
+    liveness: { path: '/v2/health/live', periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
+  };
+}
 
 /** Topology spread over nodes and zones (soft, so small clusters still schedule). */
 export function spreadConstraints(selector: Record<string, string>) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python venv the serving test tier runs real software from: the MLflow server (same
 # version as the image the MlflowServer construct pins), MLServer with its MLflow runtime,
-# scikit-learn (the example model), moto's S3 server (the object store on loopback), psycopg2 and
-# boto3 (MLflow's PostgreSQL and S3 drivers). Every package is pinned below.
+# scikit-learn (the example model), moto's S3 server (the object store on loopback), psycopg2,
+# psycopg 3 and boto3 (MLflow's PostgreSQL and S3 drivers). Every package is pinned below.
 #
 # The venv lives outside the repo, under
 #   "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/venvs/serving-<mlflow version>-<hash of the pins>"
@@ -26,6 +26,9 @@ pins=(
   "scikit-learn==1.7.2"
   "moto[server]==5.2.5"
   "psycopg2-binary==2.9.13"
+  # SQLAlchemy 2.1 maps a plain postgresql:// URI (what MlflowServer synthesizes) to psycopg 3; the
+  # mlflow -full image ships both drivers, and so does this venv.
+  "psycopg[binary]==3.3.9"
   "boto3==1.44.5"
 )
 

@@ -14,4 +14,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   maxWorkers: 1,
   testTimeout: 900000,
+  // The servers are stopped in afterAll and, whatever happens, by run-tier.sh's trap (recorded pids).
+  forceExit: true,
 };

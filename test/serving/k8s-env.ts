@@ -5,7 +5,7 @@
  * variables; `$$` escapes), then in-cluster addresses swapped for the loopback servers standing in for them.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { appendFileSync, openSync } from 'fs';
+import { appendFileSync, closeSync, openSync } from 'fs';
 
 /** A container as it appears in synthesized YAML. */
 export interface SynthContainer {
@@ -55,6 +55,7 @@ export function swap(text: string, swaps: Record<string, string>): string {
 export function startServer(argv: string[], env: Record<string, string>, logFile: string, pidFile?: string): ChildProcess {
   const out = openSync(logFile, 'a');
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
   if (pidFile && child.pid) appendFileSync(pidFile, `${child.pid}\n`);
   return child;
 }
