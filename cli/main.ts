@@ -214,8 +214,8 @@ function synthToTempOrFail(o: { file?: string[]; platform?: string; output?: str
   return dir;
 }
 
-/** Builds the platform (if any) and every team file into `app`. */
-function buildAll(app: App, o: { file?: string[]; platform?: string }): BuildOutcome & { summary: (c: OutputContent) => string } {
+/** Builds the platform (if any) and every team file into `app` (exported for tests). */
+export function buildAll(app: App, o: { file?: string[]; platform?: string }): BuildOutcome & { summary: (c: OutputContent) => string } {
   const issues: ConfigIssue[] = [];
   let platform: Platform | undefined;
   if (o.platform) {

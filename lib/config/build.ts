@@ -48,6 +48,8 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
   const cascades = new Map<string, Construct>();
   const cfg = loaded.config;
   if (!cfg || typeof cfg.team !== 'string' || !Array.isArray(cfg.models)) return { models, cascades, issues: sortIssues(issues) };
+  // Without a valid team there is no chart to build into; the team's problem is already reported.
+  if (loaded.issues.some((i) => i.path === 'team')) return { models, cascades, issues: sortIssues(issues) };
 
   const chart = teamChart(app, loaded, options, issues);
   if (!chart) return { models, cascades, issues: sortIssues(issues) };

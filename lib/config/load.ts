@@ -173,9 +173,27 @@ function pointerToPath(pointer: string): Array<string | number> {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** Drops the noise Ajv adds around `if`/`then` and repeated messages. */
+/**
+ * Drops the noise Ajv adds around `if`/`then` and `oneOf`: when a value matched the type of one
+ * `oneOf` branch, only that branch's errors are kept; when it matched no branch's type, the branch
+ * type errors become one "must be A or B".
+ */
 function filterErrors(errors: ErrorObject[]): ErrorObject[] {
-  return errors.filter((e) => e.keyword !== 'if');
+  let out = errors.filter((e) => e.keyword !== 'if');
+  for (const one of out.filter((e) => e.keyword === 'oneOf')) {
+    const at = one.instancePath;
+    const typeErrors = out.filter((e) => e.keyword === 'type' && e.instancePath === at);
+    const other = out.filter((e) => e !== one && !typeErrors.includes(e) && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)));
+    if (other.length > 0) {
+      out = out.filter((e) => e !== one && !typeErrors.includes(e));
+    } else if (typeErrors.length > 0) {
+      const types = [...new Set(typeErrors.map((e) => String((e.params as { type: string }).type)))].join(',');
+      const merged: ErrorObject = { ...typeErrors[0], params: { type: types } };
+      out = out.filter((e) => e !== one && !typeErrors.includes(e));
+      out.push(merged);
+    }
+  }
+  return out;
 }
 
 function valueAt(data: unknown, path: FieldPath): unknown {
