@@ -66,8 +66,17 @@ export function sparkMemoryToMi(v: unknown): number | undefined {
 }
 
 function sparkPod(app: Obj, role: Obj, roleName: 'driver' | 'executor'): Obj {
-  const requests: Obj = {};
-  const limits: Obj = {};
+  // Spark Operator v2 starts from the role's pod template (`template`, a PodTemplateSpec) when given, and
+  // lays the SparkPodSpec fields over it; the container is the one named by
+  // spark.kubernetes.<role>.podTemplateContainerName, else the template's first container.
+  const tmpl = isObj(role.template) && isObj(role.template.spec) ? role.template.spec : {};
+  const conf = isObj(app.sparkConf) ? app.sparkConf : {};
+  const tmplContainers = objList(tmpl.containers);
+  const wanted = conf[`spark.kubernetes.${roleName}.podTemplateContainerName`];
+  const base = tmplContainers.find((c) => c.name === wanted) ?? tmplContainers[0] ?? {};
+  const others = tmplContainers.filter((c) => c !== base);
+  const requests: Obj = { ...(isObj(base.resources?.requests) ? base.resources.requests : {}) };
+  const limits: Obj = { ...(isObj(base.resources?.limits) ? base.resources.limits : {}) };
   if (role.coreRequest !== undefined) requests.cpu = String(role.coreRequest);
   else if (role.cores !== undefined) requests.cpu = String(role.cores);
   if (role.coreLimit !== undefined) limits.cpu = String(role.coreLimit);
@@ -77,22 +86,24 @@ function sparkPod(app: Obj, role: Obj, roleName: 'driver' | 'executor'): Obj {
     requests.memory = limits.memory = `${mem + overhead}Mi`;
   }
   const container: Obj = {
-    name: roleName === 'driver' ? 'spark-kubernetes-driver' : 'spark-kubernetes-executor',
-    image: role.image ?? app.image,
+    ...base,
+    name: base.name ?? (roleName === 'driver' ? 'spark-kubernetes-driver' : 'spark-kubernetes-executor'),
+    image: role.image ?? app.image ?? base.image,
     ...(app.imagePullPolicy !== undefined ? { imagePullPolicy: app.imagePullPolicy } : {}),
     ...pick(role, ['env', 'envFrom', 'ports', 'securityContext', 'volumeMounts', 'lifecycle']),
     resources: { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
   };
-  const mounted = new Set(objList(role.volumeMounts).map((m) => m.name));
-  const volumes = objList(app.volumes).filter((v) => mounted.has(v.name));
+  const mounted = new Set(objList(container.volumeMounts).map((m) => m.name));
+  const volumes = [...objList(tmpl.volumes), ...objList(app.volumes).filter((v) => mounted.has(v.name))];
   return {
+    ...pick(tmpl, POD_SPEC_FIELDS),
     ...(role.podSecurityContext !== undefined ? { securityContext: role.podSecurityContext } : {}),
     ...pick(role, ['affinity', 'tolerations', 'nodeSelector', 'hostNetwork', 'schedulerName', 'priorityClassName', 'terminationGracePeriodSeconds', 'dnsConfig']),
     ...(role.serviceAccount !== undefined ? { serviceAccountName: role.serviceAccount } : {}),
     ...(role.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: role.automountServiceAccountToken } : {}),
     restartPolicy: 'Never',
-    containers: [container, ...objList(role.sidecars)],
-    ...(objList(role.initContainers).length ? { initContainers: objList(role.initContainers) } : {}),
+    containers: [container, ...others, ...objList(role.sidecars)],
+    ...(objList(tmpl.initContainers).length + objList(role.initContainers).length ? { initContainers: [...objList(tmpl.initContainers), ...objList(role.initContainers)] } : {}),
     ...(volumes.length ? { volumes } : {}),
   };
 }
@@ -126,6 +137,8 @@ export interface ExtractedPod {
   readonly spec: Obj;
   /** Pod labels (from a sibling `metadata.labels` when the spec sits in a pod template). */
   readonly labels: Record<string, string>;
+  /** Set when a container's image is chosen by the operator at run time (a KServe model without `image`). */
+  readonly imageFromRuntime?: boolean;
 }
 
 /** The pods one custom resource describes (empty for a built-in kind). */
@@ -141,7 +154,10 @@ export function podsOf(obj: Obj): ExtractedPod[] {
     const here = isObj(node.metadata) && isObj(node.metadata.labels) ? node.metadata.labels : labels;
     if (isObj(node.model) && (node.model.modelFormat !== undefined || node.model.storageUri !== undefined)) {
       const { modelFormat: _f, storageUri: _u, runtime: _r, protocolVersion: _p, ...container } = node.model;
-      out.push({ path, labels: here, spec: { ...pick(node, POD_SPEC_FIELDS), containers: [{ name: 'kserve-container', ...container }, ...objList(node.containers)] } });
+      out.push({
+        path, labels: here, spec: { ...pick(node, POD_SPEC_FIELDS), containers: [{ name: 'kserve-container', ...container }, ...objList(node.containers)] },
+        ...(container.image === undefined ? { imageFromRuntime: true } : {}),
+      });
       return;
     }
     if (Array.isArray(node.containers) && node.containers.length > 0 && node.containers.every(isObj)) {
@@ -159,6 +175,21 @@ export function podsOf(obj: Obj): ExtractedPod[] {
         const pod = argoPod(node, t);
         const tl = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : here;
         if (pod) out.push({ path: `${path}.templates[${i}]`, labels: tl, spec: pod });
+        // A resource template creates another object (e.g. a SparkApplication) from its manifest text.
+        if (isObj(t.resource) && typeof t.resource.manifest === 'string' && t.resource.action !== 'delete') {
+          let inner: unknown;
+          try {
+            inner = YAML.parse(t.resource.manifest);
+          } catch {
+            inner = undefined;
+          }
+          if (isObj(inner)) {
+            const innerLabels = isObj(inner.metadata) && isObj(inner.metadata.labels) ? inner.metadata.labels : {};
+            for (const p of podsOf(inner)) {
+              out.push({ ...p, path: `${path}.templates[${i}].resource.manifest(${String(inner.kind)}).${p.path}`, labels: { ...innerLabels, ...p.labels } });
+            }
+          }
+        }
       });
       if (out.length > before) return;
     }
@@ -190,7 +221,11 @@ export function extractPods(objs: readonly Obj[]): Obj[] {
           name,
           ...(ns ? { namespace: ns } : {}),
           labels: p.labels,
-          annotations: { 'modelplane.dev/policy-source': source, 'modelplane.dev/policy-path': p.path },
+          annotations: {
+            'modelplane.dev/policy-source': source,
+            'modelplane.dev/policy-path': p.path,
+            ...(p.imageFromRuntime ? { 'modelplane.dev/policy-image-from-runtime': 'true' } : {}),
+          },
         },
         spec: p.spec,
       });

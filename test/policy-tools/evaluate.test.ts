@@ -234,6 +234,50 @@ describe('crpods', () => {
     expect(pods[0].spec).toEqual({ containers: [{ name: 'm', image: 'x:1' }] });
     expect(pods[1].spec).toEqual({ serviceAccountName: 'sa', containers: [{ name: 'kserve-container', resources: { limits: { cpu: '1' } } }] });
   });
+  test('Spark pod templates: the SparkPodSpec fields are laid over the named template container', () => {
+    const app = {
+      apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: md,
+      spec: {
+        image: 'spark:3.5.5', sparkConf: { 'spark.kubernetes.driver.podTemplateContainerName': 'drv' },
+        driver: { cores: 1, memory: '1g', serviceAccount: 'sa', template: { spec: {
+          automountServiceAccountToken: true, securityContext: { runAsUser: 185 }, volumes: [{ name: 'tmp', emptyDir: {} }],
+          containers: [{ name: 'side', image: 'x:1' }, { name: 'drv', securityContext: { readOnlyRootFilesystem: true }, resources: { limits: { 'ephemeral-storage': '1Gi' } } }],
+        } } },
+        executor: { cores: 1, memory: '1g' },
+      },
+    };
+    const [driver] = extractPods([app]);
+    expect(driver.spec).toMatchObject({ automountServiceAccountToken: true, securityContext: { runAsUser: 185 }, serviceAccountName: 'sa', volumes: [{ name: 'tmp', emptyDir: {} }] });
+    expect(driver.spec.containers.map((c: { name: string }) => c.name)).toEqual(['drv', 'side']);
+    expect(driver.spec.containers[0]).toMatchObject({ image: 'spark:3.5.5', securityContext: { readOnlyRootFilesystem: true },
+      resources: { requests: { cpu: '1', memory: '1024Mi' }, limits: { 'ephemeral-storage': '1Gi', 'memory': '1024Mi' } } });
+  });
+  test('Argo resource templates: the created object\'s pods are extracted and attributed to the workflow', () => {
+    const spark = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: 'x-{{workflow.name}}', labels: { model: 'churn' } },
+      spec: { image: 'spark:3.5.5', driver: { cores: 1, memory: '1g' }, executor: { cores: 1, memory: '1g' } } };
+    const wt = { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: md, spec: { templates: [
+      { name: 'submit', resource: { action: 'create', manifest: JSON.stringify(spark) } },
+      { name: 'wait', resource: { action: 'get', manifest: '{"apiVersion":"sparkoperator.k8s.io/v1beta2","kind":"SparkApplication","metadata":{"name":"x"}}' } },
+      { name: 'bad', resource: { action: 'create', manifest: ': not yaml : [' } },
+    ] } };
+    const pods = extractPods([wt]);
+    expect(pods.map((p) => [p.metadata.annotations['modelplane.dev/policy-source'], p.metadata.annotations['modelplane.dev/policy-path'], p.metadata.labels['spark-role'], p.metadata.labels.model])).toEqual([
+      ['WorkflowTemplate/demo/etl', 'spec.templates[0].resource.manifest(SparkApplication).spec.driver', 'driver', 'churn'],
+      ['WorkflowTemplate/demo/etl', 'spec.templates[0].resource.manifest(SparkApplication).spec.executor', 'executor', 'churn'],
+    ]);
+  });
+  test('a KServe model without an image is marked, and the judge skips image checks on it', () => {
+    const isvc = { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: md, spec: { predictor: { model: { modelFormat: { name: 'mlflow' } } } } };
+    const [pod] = extractPods([isvc]);
+    expect(pod.metadata.annotations['modelplane.dev/policy-image-from-runtime']).toBe('true');
+    const objs = objectsOfText('pods.yaml', YAML.stringify(pod));
+    expect(objs[0].imageFromRuntime).toBe(true);
+    const r = (check: string): CheckResult => ({ tool: 'kube-score', check, title: check, object: objs[0], outcome: 'failed', detail: '' });
+    const v = evaluate(objs, [r('container-image-tag'), r('pod-probes'), { ...r('CKV_K8S_43'), tool: 'checkov' }, { ...r('CKV_K8S_8'), tool: 'checkov', outcome: 'passed' }], []);
+    expect(v.stats['kube-score']).toMatchObject({ run: 1, failed: 1, skipped: 1 });
+    expect(v.stats.checkov).toMatchObject({ run: 1, failed: 0, skipped: 1 });
+    expect(v.violations.map((x) => x.check)).toEqual(['pod-probes']);
+  });
   test('Spark memory in Kubernetes Mi', () => {
     expect([sparkMemoryToMi('512m'), sparkMemoryToMi('2g'), sparkMemoryToMi('1536k'), sparkMemoryToMi('x')]).toEqual([512, 2048, 2, undefined]);
   });

@@ -36,6 +36,8 @@ export interface ObjectRef {
   readonly lines: readonly [number, number];
   /** For a pod extracted from a custom resource: `Kind/namespace/name` of that resource (see crpods.ts). */
   readonly source?: string;
+  /** For an extracted pod whose image the operator picks at run time (KServe model runtimes): image checks do not apply. */
+  readonly imageFromRuntime?: boolean;
 }
 
 /** One check run by one tool on one object. */
@@ -120,6 +122,7 @@ export function objectsOfText(file: string, text: string): ObjectRef[] {
       file,
       lines: [start, end],
       ...(typeof ann['modelplane.dev/policy-source'] === 'string' ? { source: ann['modelplane.dev/policy-source'] } : {}),
+      ...(ann['modelplane.dev/policy-image-from-runtime'] === 'true' ? { imageFromRuntime: true } : {}),
     });
   }
   return out;
@@ -232,6 +235,12 @@ export function entryMatches(entry: AllowEntry, result: CheckResult): boolean {
     && globMatch(entry.namespace, namespace) && globMatch(entry.name, name);
 }
 
+/**
+ * Checks about a container's image (tag, digest, pull policy). On a pod whose image the operator picks at
+ * run time (a KServe model served by a ServingRuntime) there is no image to judge: they count as skipped.
+ */
+export const IMAGE_CHECKS = new Set(['container-image-tag', 'container-image-pull-policy', 'CKV_K8S_14', 'CKV_K8S_15', 'CKV_K8S_43']);
+
 /** Applies the allowlist to all results and decides. */
 export function evaluate(objects: readonly ObjectRef[], results: readonly CheckResult[], allow: readonly AllowEntry[], toolErrors: readonly string[] = []): Verdict {
   const errors = [...toolErrors];
@@ -245,7 +254,7 @@ export function evaluate(objects: readonly ObjectRef[], results: readonly CheckR
     const scored = new Set(mine.map((r) => refString(r.object) + '@' + r.object.file));
     const s = { run: 0, passed: 0, failed: 0, allowlisted: 0, skipped: 0, objects: scored.size };
     for (const r of mine) {
-      if (r.outcome === 'skipped') { s.skipped++; continue; }
+      if (r.outcome === 'skipped' || (r.object.imageFromRuntime && IMAGE_CHECKS.has(r.check))) { s.skipped++; continue; }
       s.run++;
       if (r.outcome === 'passed') { s.passed++; continue; }
       s.failed++;
