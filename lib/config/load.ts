@@ -212,7 +212,7 @@ function describeKind(path: FieldPath, data: unknown): string {
   if (path.length === 0) return 'modelplane.yaml (top level)';
   if (path[0] === 'models' && path.length === 2) {
     const t = valueAt(data, [...path, 'type']);
-    return t === 'batch' || t === 'online' ? `a ${t} model` : 'a model';
+    return t === 'batch' ? 'a batch model' : t === 'online' ? 'an online model' : 'a model';
   }
   if (path[0] === 'cascades' && path.length === 2) return 'a cascade';
   if (path[0] === 'retroTests' && path.length === 2) return 'a retro test';

@@ -1,0 +1,228 @@
+/**
+ * The `modelplane` CLI, run as a child process (bin/modelplane.js) against temporary directories:
+ * exit codes, messages, nothing written on error, summaries, graph, diff and init.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'modelplane.js');
+const ANSI = /\u001b\[/;
+
+interface Run { code: number; out: string; err: string }
+
+function mp(args: string[], cwd: string): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '1' }, timeout: 120_000 });
+  const run = { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  expect(run.out + run.err).not.toMatch(ANSI);
+  return run;
+}
+
+const VALID = `team: risk
+defaults:
+  image: docker.io/apache/spark:3.5.3-python3
+  python: "3.11"
+  environment: s3a://envs/risk/base-1.0.0.tar.gz
+  spark: { version: "3.5.3" }
+models:
+  - name: churn
+    type: batch
+    main: s3a://code/risk/churn/score.py
+    schedule: "0 3 * * *"
+    output: hive://risk.churn_scores
+  - name: ltv
+    type: batch
+    main: s3a://code/risk/ltv/score.py
+    output: hive://risk.ltv_scores
+  - name: fraud-api
+    type: online
+    model: models:/fraud@champion
+    server: deployment
+    replicas: { min: 2, max: 4 }
+cascades:
+  - name: nightly
+    schedule: "0 1 * * *"
+    blocks:
+      - { name: first, models: [churn] }
+      - { name: second, models: [ltv] }
+`;
+
+const INVALID = VALID
+  .replace('schedule: "0 3 * * *"', 'schedule: "0 3 * *"')
+  .replace('server: deployment', 'server: kfserving\n    replica: 3');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'modelplane-cli-'));
+  writeFileSync(join(dir, 'modelplane.yaml'), VALID);
+  writeFileSync(join(dir, 'bad.yaml'), INVALID);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+jest.setTimeout(180_000);
+
+function tree(d: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (p: string, rel: string) => {
+    for (const e of readdirSync(p, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(p, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(p, e.name), 'utf8');
+    }
+  };
+  walk(d, '');
+  return out;
+}
+
+test('--help lists every command with examples and the exit codes; each command has its own examples', () => {
+  const r = mp(['--help'], dir);
+  expect(r.code).toBe(0);
+  for (const c of ['validate', 'synth', 'graph', 'diff', 'init']) expect(r.out).toContain(`$ modelplane ${c}`);
+  expect(r.out).toMatch(/Exit codes:\n\s+0 .*\n\s+1 .*invalid.*\n\s+2 .*\n\s+3 .*\n\s+4 /);
+  for (const c of ['validate', 'synth', 'graph', 'diff', 'init']) {
+    const h = mp([c, '--help'], dir);
+    expect(h.code).toBe(0);
+    expect(h.out).toContain('Examples:');
+    expect(h.out).toContain(`$ modelplane ${c}`);
+    expect(h.out).toContain('Exit codes:');
+  }
+});
+
+test('validate: silent with exit 0 on a valid file (./modelplane.yaml by default)', () => {
+  expect(mp(['validate'], dir)).toEqual({ code: 0, out: '', err: '' });
+  expect(mp(['validate', '-f', 'modelplane.yaml'], dir)).toEqual({ code: 0, out: '', err: '' });
+});
+
+test('validate: exit 1 with every problem listed as FILE:LINE:COL, field, problem and fix', () => {
+  const r = mp(['validate', '-f', 'bad.yaml'], dir);
+  expect(r.code).toBe(1);
+  expect(r.out).toBe('');
+  const lines = r.err.trim().split('\n');
+  expect(lines).toEqual([
+    expect.stringMatching(/^bad\.yaml:11:15: `models\[0\]\.schedule` = "0 3 \* \*" has 4 fields; .*Fix: use five fields/),
+    expect.stringMatching(/^bad\.yaml:20:13: `models\[2\]\.server` = "kfserving" is not one of kserve, seldon, deployment\. Fix: /),
+    expect.stringMatching(/^bad\.yaml:21:5: `models\[2\]\.replica` unknown field `replica` in an online model\. Fix: did you mean `replicas`\?/),
+    '3 problems found; nothing was written.',
+  ]);
+});
+
+test('exit 2 for wrong usage: unknown option, unknown command', () => {
+  const a = mp(['validate', '--fiel', 'x'], dir);
+  expect(a.code).toBe(2);
+  expect(a.err).toContain("unknown option '--fiel'");
+  expect(mp(['deploy'], dir).code).toBe(2);
+});
+
+test('a missing file is a configuration problem (exit 1) naming the fix', () => {
+  const r = mp(['validate', '-f', 'nope.yaml'], dir);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain('nope.yaml: the file does not exist. Fix: pass the path of your modelplane.yaml with -f');
+});
+
+test('synth writes manifests and dags/ and prints objects by kind, models and cascades', () => {
+  const r = mp(['synth', '-o', 'dist'], dir);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('Synthesized modelplane.yaml into dist/');
+  expect(r.out).toContain('team risk: 3 models (2 batch, 1 online), 1 cascade (nightly)');
+  expect(r.out).toMatch(/objects: \d+\n/);
+  expect(r.out).toMatch(/\n\s+Deployment\s+1\n/);
+  expect(r.out).toContain('dags: 2 in dist/dags (risk.churn.score.py, risk.nightly.py)');
+  const files = Object.keys(tree(join(dir, 'dist'))).sort();
+  expect(files).toEqual(['dags/risk.churn.score.py', 'dags/risk.nightly.py', 'models-risk.k8s.yaml']);
+  expect(readFileSync(join(dir, 'dist', 'models-risk.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
+  // No temporary directories are left beside the output.
+  expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
+});
+
+test('synth on an invalid file: exit 1 and the previous output is untouched', () => {
+  expect(mp(['synth', '-o', 'dist', '-q'], dir)).toEqual({ code: 0, out: '', err: '' });
+  const before = tree(join(dir, 'dist'));
+  const r = mp(['synth', '-f', 'bad.yaml', '-o', 'dist'], dir);
+  expect(r.code).toBe(1);
+  expect(r.out).toBe('');
+  expect(r.err).toContain('nothing was written');
+  expect(tree(join(dir, 'dist'))).toEqual(before);
+  expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
+  // And into a new directory: it is not created.
+  expect(mp(['synth', '-f', 'bad.yaml', '-o', 'fresh'], dir).code).toBe(1);
+  expect(existsSync(join(dir, 'fresh'))).toBe(false);
+});
+
+test('synth refuses to replace a directory it did not write (exit 2), leaving it as it was', () => {
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'model.py'), 'print(1)\n');
+  const r = mp(['synth', '-o', 'src'], dir);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain('holds files that synth did not write (model.py)');
+  expect(tree(join(dir, 'src'))).toEqual({ 'model.py': 'print(1)\n' });
+});
+
+test('synth replaces stale output (removed models disappear)', () => {
+  mp(['synth', '-o', 'dist', '-q'], dir);
+  writeFileSync(join(dir, 'modelplane.yaml'), VALID.replace(/cascades:[\s\S]*$/, ''));
+  expect(mp(['synth', '-o', 'dist', '-q'], dir).code).toBe(0);
+  expect(Object.keys(tree(join(dir, 'dist'))).sort()).toEqual(['dags/risk.churn.score.py', 'models-risk.k8s.yaml']);
+});
+
+test('graph prints the cascade as Mermaid; an unknown cascade is exit 2 naming the known ones', () => {
+  const r = mp(['graph', 'nightly'], dir);
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/^---\ntitle: risk\.nightly\n---\nflowchart TB\n/);
+  expect(r.out).toContain('b__first --> b__second');
+  const u = mp(['graph', 'weekly'], dir);
+  expect(u.code).toBe(2);
+  expect(u.err).toContain('no cascade "weekly" in modelplane.yaml. Fix: use one of: nightly');
+});
+
+test('diff lists added, changed and removed objects and DAG files; --exit-code gives 3 on changes', () => {
+  mp(['synth', '-o', 'dist', '-q'], dir);
+  const same = mp(['diff', '-o', 'dist', '--exit-code'], dir);
+  expect(same).toEqual({ code: 0, out: '0 added, 0 changed, 0 removed\n', err: '' });
+  writeFileSync(join(dir, 'modelplane.yaml'), VALID
+    .replace('replicas: { min: 2, max: 4 }', 'replicas: { min: 2, max: 8 }')
+    .replace(/  - name: ltv\n[\s\S]*?(?=  - name: fraud-api)/, '')
+    .replace('      - { name: second, models: [ltv] }\n', '')
+    .replace('  - name: fraud-api', '  - name: churn-api\n    type: online\n    model: models:/churn@champion\n    server: deployment\n    replicas: 2\n  - name: fraud-api'));
+  const r = mp(['diff', '-o', 'dist'], dir);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('+ apps/v1 Deployment risk/churn-api\n');
+  expect(r.out).toMatch(/~ autoscaling\/v2 HorizontalPodAutoscaler risk\/fraud-api\n    spec\.maxReplicas\n/);
+  expect(r.out).toContain('- v1 ConfigMap risk/ltv-spark\n');
+  expect(r.out).toContain('~ dags/risk.nightly.py\n');
+  expect(r.out).toMatch(/\d+ added, \d+ changed, \d+ removed\n$/);
+  expect(mp(['diff', '-o', 'dist', '--exit-code'], dir).code).toBe(3);
+  // diff writes nothing.
+  expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
+});
+
+test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffold validates; no overwrite without --force', () => {
+  const r = mp(['init', 'my-models', '--team', 'pricing'], dir);
+  expect(r.code).toBe(0);
+  const repo = join(dir, 'my-models');
+  expect(Object.keys(tree(repo)).sort()).toEqual(['.github/workflows/modelplane.yml', '.gitignore', '.gitlab-ci.yml', 'modelplane.yaml', 'package.json']);
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  expect(pkg.devDependencies.modelplane).toMatch(/^\^\d+\.\d+\.\d+$/);
+  expect(pkg.scripts.synth).toBe('modelplane synth -f modelplane.yaml -o dist');
+  expect(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8')).toContain('npx modelplane validate -f modelplane.yaml');
+  expect(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8')).toContain('npx modelplane synth -f modelplane.yaml -o dist');
+  expect(readFileSync(join(repo, 'modelplane.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n/);
+  expect(mp(['validate', '-f', 'modelplane.yaml'], repo)).toEqual({ code: 0, out: '', err: '' });
+  const s = mp(['synth', '-f', 'modelplane.yaml', '-o', 'dist'], repo);
+  expect(s.code).toBe(0);
+  expect(s.out).toContain('team pricing: 2 models (1 batch, 1 online)');
+  const again = mp(['init', 'my-models'], dir);
+  expect(again.code).toBe(2);
+  expect(again.err).toContain('already exist');
+  expect(mp(['init', 'my-models', '--force', '--team', 'pricing'], dir).code).toBe(0);
+});
+
+test('--platform: team files land in the platform\'s team charts; an unknown team is an error at `team`', () => {
+  cpSync(join(ROOT, 'examples', 'team-workspaces'), join(dir, 'tw'), { recursive: true, filter: (p) => !p.includes('/dist') });
+  const ok = mp(['validate', '--platform', 'tw/platform.yaml', '-f', 'tw/b2b-scoring.yaml'], dir);
+  expect(ok).toEqual({ code: 0, out: '', err: '' });
+  const r = mp(['validate', '--platform', 'tw/platform.yaml', '-f', 'modelplane.yaml'], dir);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain('modelplane.yaml:1:7: `team` team "risk" is not a team of the platform. Fix: add it to the platform\'s teams, or use one of: b2b-scoring, geo-analytics.');
+});
