@@ -1,0 +1,418 @@
+/**
+ * Generates Airflow 3 DAG files (Python source) for batch models and model cascades. The files are
+ * self-contained (no modelplane package on Airflow's side), deterministic (same input, same bytes)
+ * and flake8-clean with flake8's defaults. Parsing stays cheap: the Kubernetes client is imported
+ * inside the task callables, not at the top of the file, and the structure is built by a short loop
+ * over a literal table instead of thousands of generated lines.
+ *
+ * Runtime contract: each model's SparkApplication templates live in the ConfigMap `<model>-spark`
+ * in the team namespace (written by SparkBatchModel), one JSON manifest per key. `submit` reads the
+ * template, names it deterministically and uniquely for the run (`<model>-<stage>-<sha256(dag id /
+ * run id)[:10]>`), adds the run's env (run id, stage, staging URI) and creates it; a retried
+ * submit finds it already created and goes on. `wait` reads
+ * `status.applicationState.state`: COMPLETED succeeds, FAILED fails the task (no retry), anything
+ * else waits (mode reschedule: no worker slot held while Spark runs).
+ */
+import { pyComment, pyDocLines, pyStr, pyValue } from './python';
+
+/** Cascade stages, in the order each block runs them. */
+export const CASCADE_STAGES = ['download', 'run', 'export'] as const;
+/** A cascade stage. */
+export type CascadeStage = (typeof CASCADE_STAGES)[number];
+/** The tasks of one model's group in one stage, in order. */
+export const CASCADE_TASKS = ['select', 'submit', 'wait'] as const;
+
+/** The two runs a batch model has. */
+export type BatchJob = 'train' | 'score';
+
+/** The ConfigMap key of a template. */
+export function templateKey(template: BatchJob | 'download' | 'export'): string {
+  return `${template}.json`;
+}
+
+/** The ConfigMap holding a model's SparkApplication templates. */
+export function modelTemplatesConfigMap(model: string): string {
+  return `${model}-spark`;
+}
+
+/** What the DAG needs to reach the cluster and pace its waits. */
+export interface DagRuntime {
+  /** Team (= namespace of the SparkApplications). */
+  readonly team: string;
+  /** Airflow connection id for Kubernetes. */
+  readonly kubernetesConnId: string;
+  /** Seconds between two status reads of a SparkApplication. */
+  readonly pollSeconds: number;
+  /** Seconds a wait may take before it fails. */
+  readonly timeoutSeconds: number;
+  /** Retries of the submit task (creation is idempotent). */
+  readonly submitRetries: number;
+  /** Cron schedule, or none (triggered only). */
+  readonly schedule?: string;
+  /** Airflow Asset URIs whose update triggers a run (with a cron: either triggers). */
+  readonly assets: readonly string[];
+  /** Extra tags. */
+  readonly tags: readonly string[];
+  /** Human description (first docstring paragraph and DAG description). */
+  readonly description: string;
+}
+
+/** A cascade, as its DAG needs it. */
+export interface CascadeDagSpec extends DagRuntime {
+  /** Cascade name. */
+  readonly cascade: string;
+  /** Blocks in order, each with its models in order. */
+  readonly blocks: readonly { readonly name: string; readonly models: readonly string[] }[];
+  /** Which model run the `run` stage uses. */
+  readonly job: BatchJob;
+  /** Base URI where the download stage stages inputs, per run and model. */
+  readonly stagingUri: string;
+}
+
+/** One scheduled run of one model, as its DAG needs it. */
+export interface ModelDagSpec extends DagRuntime {
+  /** Model name. */
+  readonly model: string;
+  /** Which run. */
+  readonly job: BatchJob;
+}
+
+/** DAG id of a cascade: `<team>.<cascade>`. */
+export function cascadeDagId(team: string, cascade: string): string {
+  return `${team}.${cascade}`;
+}
+
+/** DAG id of a model's scheduled run: `<team>.<model>.<job>`. */
+export function modelDagId(team: string, model: string, job: BatchJob): string {
+  return `${team}.${model}.${job}`;
+}
+
+/** File name of a DAG: its id plus `.py`. */
+export function dagFileName(dagId: string): string {
+  return `${dagId}.py`;
+}
+
+/** Task id of one task of a cascade: `<block>.<stage>.<model>.<task>`. */
+export function cascadeTaskId(block: string, stage: CascadeStage, model: string, task: (typeof CASCADE_TASKS)[number]): string {
+  return `${block}.${stage}.${model}.${task}`;
+}
+
+const RUNTIME_HELPERS = `
+
+def app_name(dag_id, run_id, model, step):
+    """Name of the SparkApplication of one step of one model in one run.
+
+    Deterministic (a retried task finds the same application) and unique
+    per run (the digest of the DAG id and the run id).
+    """
+    digest = hashlib.sha256(f"{dag_id}/{run_id}".encode()).hexdigest()
+    return f"{model}-{step}-{digest[:10]}"
+
+
+def _kubernetes():
+    # Imported when a task runs, not when the file is parsed: parsing stays
+    # fast however many models the DAG has.
+    from airflow.providers.cncf.kubernetes.hooks.kubernetes import (
+        KubernetesHook,
+    )
+
+    return KubernetesHook(conn_id=KUBERNETES_CONN_ID)
+
+
+def submit(model, step, template, env, dag_run):
+    """Create the model's SparkApplication for this run from its template."""
+    from kubernetes.client.exceptions import ApiException
+
+    hook = _kubernetes()
+    config_map = hook.core_v1_client.read_namespaced_config_map(
+        f"{model}-spark", NAMESPACE
+    )
+    app = json.loads(config_map.data[template])
+    name = app_name(dag_run.dag_id, dag_run.run_id, model, step)
+    run_key = name.rsplit("-", 1)[1]
+    app["metadata"]["name"] = name
+    app["metadata"]["namespace"] = NAMESPACE
+    app["metadata"].setdefault("labels", {}).update(
+        {"modelplane.dev/step": step, "modelplane.dev/run": run_key}
+    )
+    run_env = {
+        "MODELPLANE_DAG_ID": dag_run.dag_id,
+        "MODELPLANE_RUN_ID": dag_run.run_id,
+        "MODELPLANE_STEP": step,
+    }
+    for key, value in env.items():
+        run_env[key] = value.replace("{run}", run_key)
+    for role in ("driver", "executor"):
+        app["spec"][role].setdefault("envVars", {}).update(run_env)
+    try:
+        hook.custom_object_client.create_namespaced_custom_object(
+            SPARK_GROUP, SPARK_VERSION, NAMESPACE, SPARK_PLURAL, app
+        )
+        print(f"created SparkApplication {NAMESPACE}/{name}")
+    except ApiException as error:
+        if error.status != 409:
+            raise
+        print(f"SparkApplication {NAMESPACE}/{name} exists (task retried)")
+    return name
+
+
+def finished(model, step, dag_run):
+    """True once the SparkApplication completed; fails the task on failure."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    name = app_name(dag_run.dag_id, dag_run.run_id, model, step)
+    app = _kubernetes().custom_object_client.get_namespaced_custom_object(
+        SPARK_GROUP, SPARK_VERSION, NAMESPACE, SPARK_PLURAL, name
+    )
+    state = (app.get("status") or {}).get("applicationState") or {}
+    if state.get("state") == "COMPLETED":
+        return True
+    if state.get("state") == "FAILED":
+        message = state.get("errorMessage") or "no error message"
+        raise AirflowFailException(
+            f"SparkApplication {NAMESPACE}/{name} failed: {message}"
+        )
+    print(f"SparkApplication {NAMESPACE}/{name}: {state.get('state')}")
+    return False
+`;
+
+function header(title: string, description: string, extra: string): string {
+  const body = [...pyDocLines(title, 0, 3), '', ...pyDocLines(description), '', ...pyDocLines(extra)];
+  return `"""${body.join('\n')}\n"""\n`;
+}
+
+function scheduleLines(rt: DagRuntime): { imports: string[]; expr: string } {
+  const cron = rt.schedule;
+  const assets = rt.assets;
+  if (assets.length === 0) return { imports: [], expr: cron ? pyStr(cron) : 'None' };
+  const assetList = assets.map((a) => `Asset(${pyStr(a)})`);
+  const anyOf = assetList.length === 1 ? assetList[0] : `(${assetList.join(' | ')})`;
+  if (!cron) return { imports: ['from airflow.sdk import Asset'], expr: anyOf };
+  return {
+    imports: [
+      'from airflow.sdk import Asset',
+      'from airflow.timetables.assets import AssetOrTimeSchedule',
+      'from airflow.timetables.trigger import CronTriggerTimetable',
+    ],
+    expr: `AssetOrTimeSchedule(\n        timetable=CronTriggerTimetable(${pyStr(cron)}, timezone="UTC"),\n        assets=${anyOf},\n    )`,
+  };
+}
+
+function constants(rt: DagRuntime, dagId: string): string {
+  return [
+    `DAG_ID = ${pyStr(dagId)}`,
+    `NAMESPACE = ${pyStr(rt.team)}`,
+    `KUBERNETES_CONN_ID = ${pyStr(rt.kubernetesConnId)}`,
+    'SPARK_GROUP = "sparkoperator.k8s.io"',
+    'SPARK_VERSION = "v1beta2"',
+    'SPARK_PLURAL = "sparkapplications"',
+    `POLL_SECONDS = ${rt.pollSeconds}`,
+    `TIMEOUT_SECONDS = ${rt.timeoutSeconds}`,
+    `SUBMIT_RETRIES = ${rt.submitRetries}`,
+  ].join('\n');
+}
+
+/** The DAG file of a cascade. */
+export function cascadeDag(spec: CascadeDagSpec): string {
+  const dagId = cascadeDagId(spec.team, spec.cascade);
+  const sched = scheduleLines(spec);
+  const blocks: Record<string, string[]> = {};
+  for (const b of spec.blocks) blocks[b.name] = [...b.models];
+  const tags = ['modelplane', 'cascade', `team:${spec.team}`, ...spec.tags];
+  const templates: Record<string, string> = { download: templateKey('download'), run: templateKey(spec.job), export: templateKey('export') };
+  const imports = [
+    'import hashlib',
+    'import json',
+    '',
+    'import pendulum',
+    'from airflow.providers.standard.operators.empty import EmptyOperator',
+    'from airflow.providers.standard.operators.python import (',
+    '    PythonOperator,',
+    '    ShortCircuitOperator,',
+    ')',
+    'from airflow.providers.standard.sensors.python import PythonSensor',
+    ...(sched.imports.length > 0 ? sched.imports.filter((i) => i !== 'from airflow.sdk import Asset') : []),
+    sched.imports.includes('from airflow.sdk import Asset')
+      ? 'from airflow.sdk import DAG, Asset, Param, TaskGroup'
+      : 'from airflow.sdk import DAG, Param, TaskGroup',
+  ];
+  return `${header(
+    `Model cascade ${dagId}, generated by modelplane. Do not edit: change the Cascade in the team's repository and synthesize again.`,
+    spec.description,
+    'Blocks run in sequence; the models of a block run in parallel. Each block runs three stages in order: download (stage the inputs), run (the model) and export (write the predictions). For every model in every stage a task group holds three tasks: select (skips the group unless the run selected the block and the model), submit (creates the SparkApplication) and wait (until it completed or failed). Trigger with params "blocks" and "models" (default: all) to run a part.',
+  )}from __future__ import annotations
+
+${imports.join('\n')}
+
+${constants(spec, dagId)}
+CASCADE = ${pyStr(spec.cascade)}
+STAGING_URI = ${pyStr(spec.stagingUri)}
+STAGES = ("download", "run", "export")
+${pyComment('The template (key of the model\'s ConfigMap) each stage creates its SparkApplication from.')}
+TEMPLATES = ${pyValue(templates, 0, 12)}
+${pyComment('Blocks in order, each with its models (which run in parallel).')}
+BLOCKS = ${pyValue(blocks, 0, 9)}
+MODELS = [model for models in BLOCKS.values() for model in models]
+${RUNTIME_HELPERS}
+
+def selected(block, model, params):
+    """True when the run selected both the block and the model."""
+    return block in params["blocks"] and model in params["models"]
+
+
+def model_group(parent, block, stage, model):
+    """The select >> submit >> wait group of one model in one stage."""
+    # Groups are passed explicitly rather than nested with "with": Airflow
+    # compares a new node with its enclosing group, which costs more the
+    # larger the group.
+    group = TaskGroup(model, parent_group=parent)
+    env = {
+        "MODELPLANE_CASCADE": CASCADE,
+        "MODELPLANE_BLOCK": block,
+        "MODELPLANE_STAGE": stage,
+        "MODELPLANE_STAGING_URI": f"{STAGING_URI}/{{run}}/{model}",
+    }
+    select = ShortCircuitOperator(
+        task_id="select",
+        task_group=group,
+        python_callable=selected,
+        op_kwargs={"block": block, "model": model},
+        # Skip only this group; later stages and blocks still run.
+        ignore_downstream_trigger_rules=False,
+    )
+    start = PythonOperator(
+        task_id="submit",
+        task_group=group,
+        python_callable=submit,
+        op_kwargs={
+            "model": model,
+            "step": stage,
+            "template": TEMPLATES[stage],
+            "env": env,
+        },
+        retries=SUBMIT_RETRIES,
+    )
+    wait = PythonSensor(
+        task_id="wait",
+        task_group=group,
+        python_callable=finished,
+        op_kwargs={"model": model, "step": stage},
+        mode="reschedule",
+        poke_interval=POLL_SECONDS,
+        timeout=TIMEOUT_SECONDS,
+    )
+    select >> start >> wait
+
+
+with DAG(
+    dag_id=DAG_ID,
+    description=${pyStr(spec.description)},
+    schedule=${sched.expr},
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=${pyValue(tags, 4, 9)},
+) as dag:
+    previous = None
+    for block, models in BLOCKS.items():
+        block_group = TaskGroup(block)
+        for stage in STAGES:
+            stage_group = TaskGroup(stage, parent_group=block_group)
+            for model in models:
+                model_group(stage_group, block, stage, model)
+            # The join lets skipped models through and stops on a failure.
+            done = EmptyOperator(
+                task_id=f"{stage}_done",
+                task_group=block_group,
+                trigger_rule="none_failed",
+            )
+            if previous is not None:
+                previous >> stage_group
+            stage_group >> done
+            previous = done
+    # The trigger form's params, attached once the tasks exist: a task built
+    # inside a DAG that already has params deep-copies them, and Airflow
+    # merges the DAG's params into every task's context at run time anyway.
+    dag.params.update(
+        {
+            "blocks": Param(
+                list(BLOCKS),
+                type="array",
+                items={"type": "string", "enum": list(BLOCKS)},
+                examples=list(BLOCKS),
+                title="Blocks",
+                description="Blocks to run (default: all).",
+            ),
+            "models": Param(
+                MODELS,
+                type="array",
+                items={"type": "string", "enum": MODELS},
+                examples=MODELS,
+                title="Models",
+                description="Models to run (default: all).",
+            ),
+        }
+    )
+`;
+}
+
+/** The DAG file of one scheduled run (train or score) of one model: submit >> wait. */
+export function modelDag(spec: ModelDagSpec): string {
+  const dagId = modelDagId(spec.team, spec.model, spec.job);
+  const sched = scheduleLines(spec);
+  const tags = ['modelplane', 'batch-model', `team:${spec.team}`, `job:${spec.job}`, ...spec.tags];
+  const imports = [
+    'import hashlib',
+    'import json',
+    '',
+    'import pendulum',
+    'from airflow.providers.standard.operators.python import PythonOperator',
+    'from airflow.providers.standard.sensors.python import PythonSensor',
+    ...sched.imports.filter((i) => i !== 'from airflow.sdk import Asset'),
+    sched.imports.includes('from airflow.sdk import Asset') ? 'from airflow.sdk import DAG, Asset' : 'from airflow.sdk import DAG',
+  ];
+  return `${header(
+    `Batch model ${spec.model} (${spec.job}) of team ${spec.team}, generated by modelplane. Do not edit: change the SparkBatchModel in the team's repository and synthesize again.`,
+    spec.description,
+    'Spark Submit creates the model\'s SparkApplication for the run; Spark Wait watches it until it completed or failed.',
+  )}from __future__ import annotations
+
+${imports.join('\n')}
+
+${constants(spec, dagId)}
+MODEL = ${pyStr(spec.model)}
+JOB = ${pyStr(spec.job)}
+TEMPLATE = ${pyStr(templateKey(spec.job))}
+${RUNTIME_HELPERS}
+
+with DAG(
+    dag_id=DAG_ID,
+    description=${pyStr(spec.description)},
+    schedule=${sched.expr},
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=${pyValue(tags, 4, 9)},
+) as dag:
+    spark_submit = PythonOperator(
+        task_id="spark_submit",
+        python_callable=submit,
+        op_kwargs={
+            "model": MODEL,
+            "step": JOB,
+            "template": TEMPLATE,
+            "env": {},
+        },
+        retries=SUBMIT_RETRIES,
+    )
+    spark_wait = PythonSensor(
+        task_id="spark_wait",
+        python_callable=finished,
+        op_kwargs={"model": MODEL, "step": JOB},
+        mode="reschedule",
+        poke_interval=POLL_SECONDS,
+        timeout=TIMEOUT_SECONDS,
+    )
+    spark_submit >> spark_wait
+`;
+}

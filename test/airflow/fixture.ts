@@ -1,0 +1,47 @@
+/**
+ * Synthesizes the Airflow tier's inputs into the directory given as the first argument: a team's
+ * batch models and cascades (the demo stack's and a test cascade with a fast poll interval), the
+ * manifests (`*.k8s.yaml`) and the generated DAG files (`dags/`). Run by test/airflow/run.sh.
+ */
+import { App } from 'cdk8s';
+import { Cascade } from '../../constructs/cascade';
+import { SparkBatchModel, SparkBatchModelProps } from '../../constructs/spark-batch-model';
+import { TeamModels } from '../../constructs/team-models';
+import { platformContext } from '../../lib/context';
+import { addDemoBatch } from '../../stacks/demo-batch';
+
+const outdir = process.argv[2];
+if (!outdir) {
+  process.stderr.write('usage: fixture.ts OUTDIR\n');
+  process.exit(2);
+}
+
+const app = new App({ outdir });
+const platform = platformContext({ gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }] });
+
+// The test team: three blocks, six models, a 1-second poll so that dag.test runs take seconds.
+const team = new TeamModels(app, 'cascade-test', { platform });
+const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) => new SparkBatchModel(team, name, {
+  image: 'registry.example.com/ml/models:1.0.0',
+  sparkVersion: '3.5.5',
+  pythonEnv: { archive: `s3a://ml-envs/${name}/env-1.0.0.tar.gz`, pythonVersion: '3.11' },
+  score: { mainApplicationFile: `local:///app/${name}/score.py`, arguments: ['--date', 'today'] },
+  cascade: { inputs: [{ name: 'events', uri: 's3a://lake/events' }], outputTable: `scores.${name.replace(/-/g, '_')}` },
+  ...extra,
+});
+for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'score-c', 'ensemble']) model(m);
+new Cascade(team, 'nightly', {
+  blocks: [
+    { name: 'features', models: ['feat-a', 'feat-b'] },
+    { name: 'scoring', models: ['score-a', 'score-b', 'score-c'] },
+    { name: 'ensemble', models: ['ensemble'] },
+  ],
+  schedule: '0 2 * * *',
+  pollIntervalSeconds: 1,
+  submitRetries: 0,
+});
+
+// The demo team's models and cascade, exactly as the platform's demo synthesizes them.
+addDemoBatch(new TeamModels(app, 'demo', { platform }));
+
+app.synth();

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The real-Airflow tier: builds (once, cached) the pinned Airflow venv, synthesizes the test and demo
+# cascades, prepares a throwaway AIRFLOW_HOME with a SQLite metadata DB, and runs pytest against a fresh
+# local kube-apiserver (scripts/kube/with-cluster.sh; stopped on exit). Everything stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo="$(pwd)"
+venv="$(bash scripts/python/airflow-venv.sh)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-airflow.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+fixture="$work/synth"
+npx ts-node --transpile-only test/airflow/fixture.ts "$fixture" >/dev/null
+
+export AIRFLOW_HOME="$work/airflow-home"
+export AIRFLOW__CORE__DAGS_FOLDER="$fixture/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$work/airflow.db"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:1/execution/"
+export AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING
+export MODELPLANE_AIRFLOW_FIXTURE="$fixture"
+mkdir -p "$AIRFLOW_HOME"
+"$venv/bin/airflow" db migrate >"$work/db-migrate.log" 2>&1 || { cat "$work/db-migrate.log"; exit 1; }
+
+# Inside the cluster: the team namespace and the synthesized objects the DAG reads (the models'
+# template ConfigMaps, RBAC), then pytest with the Kubernetes connection pointing at the cluster.
+run_in_cluster() {
+  local kubectl="${MODELPLANE_KUBECTL:-kubectl}"
+  # Only the CRDs this tier's objects use (registering all of them takes minutes on a busy machine);
+  # the Argo ones validate the demo cascade's WorkflowTemplate and CronWorkflow server-side.
+  local crds="$repo/../shared/crds"
+  "$kubectl" apply --server-side --field-manager=modelplane-test \
+    -f "$crds/spark-operator/sparkoperator.k8s.io_sparkapplications.yaml" \
+    -f "$crds/argo-workflows/full/argoproj.io_workflowtemplates.yaml" \
+    -f "$crds/argo-workflows/full/argoproj.io_cronworkflows.yaml" >/dev/null
+  local crd
+  for crd in sparkapplications.sparkoperator.k8s.io workflowtemplates.argoproj.io cronworkflows.argoproj.io; do
+    for _ in $(seq 1 240); do
+      [[ "$("$kubectl" get crd "$crd" -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" == True ]] && break
+      sleep 0.5
+    done
+  done
+  for ns in cascade-test demo airflow; do
+    "$kubectl" create namespace "$ns" >/dev/null
+  done
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-test.k8s.yaml" >/dev/null || return 1
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-demo.k8s.yaml" >/dev/null || return 1
+  export AIRFLOW_CONN_KUBERNETES_DEFAULT="{\"conn_type\": \"kubernetes\", \"extra\": {\"kube_config_path\": \"$KUBECONFIG\"}}"
+  "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@"
+}
+export -f run_in_cluster
+export fixture venv repo
+MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'run_in_cluster "$@"' run_in_cluster "$@"

@@ -1,0 +1,352 @@
+"""The real-Airflow tier: generated DAG files loaded by Airflow's DagBag and
+executed with dag.test() against the real kube-apiserver that
+scripts/kube/with-cluster.sh starts (KUBECONFIG).
+
+Nothing here substitutes Airflow or the Kubernetes calls: the DAG's submit
+task creates real SparkApplication objects in the API server, and its wait
+task reads their status. The only stand-in is for the Spark operator, which
+does not run here: SparkOperatorPlayer watches the SparkApplications and sets
+their status subresource to RUNNING, then COMPLETED (or FAILED for the models
+a test chooses), as the operator would.
+
+Run with test/airflow/run.sh, which builds the venv, synthesizes the DAGs,
+prepares AIRFLOW_HOME and starts the cluster.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+FIXTURE = os.environ["MODELPLANE_AIRFLOW_FIXTURE"]
+DAGS = os.path.join(FIXTURE, "dags")
+TEAM = "cascade-test"
+DAG_ID = "cascade-test.nightly"
+BLOCKS = {
+    "features": ["feat-a", "feat-b"],
+    "scoring": ["score-a", "score-b", "score-c"],
+    "ensemble": ["ensemble"],
+}
+STAGES = ["download", "run", "export"]
+GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
+
+
+@pytest.fixture(scope="session")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=DAGS, include_examples=False)
+
+
+@pytest.fixture(scope="session")
+def dag(dagbag):
+    return dagbag.dags[DAG_ID]
+
+
+# ---------------------------------------------------------------------------
+# Loading and structure
+# ---------------------------------------------------------------------------
+
+
+def test_every_generated_dag_loads_without_import_errors(dagbag):
+    files = sorted(f for f in os.listdir(DAGS) if f.endswith(".py"))
+    assert len(files) >= 3
+    assert dagbag.import_errors == {}
+    assert sorted(f"{d}.py" for d in dagbag.dags) == files
+
+
+def test_generated_files_are_flake8_clean():
+    flake8 = os.path.join(os.path.dirname(sys.executable), "flake8")
+    result = subprocess.run(
+        [flake8, DAGS], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def expected_task_ids():
+    ids = set()
+    for block, models in BLOCKS.items():
+        for stage in STAGES:
+            ids.add(f"{block}.{stage}_done")
+            for model in models:
+                for task in ("select", "submit", "wait"):
+                    ids.add(f"{block}.{stage}.{model}.{task}")
+    return ids
+
+
+def test_task_ids_follow_the_contract(dag):
+    assert set(dag.task_ids) == expected_task_ids()
+    groups = dag.task_group_dict
+    for block, models in BLOCKS.items():
+        assert block in groups
+        for stage in STAGES:
+            assert f"{block}.{stage}" in groups
+            for model in models:
+                assert f"{block}.{stage}.{model}" in groups
+
+
+def test_dependencies_and_trigger_rules(dag):
+    previous_join = None
+    for block, models in BLOCKS.items():
+        for stage in STAGES:
+            join = dag.get_task(f"{block}.{stage}_done")
+            assert join.trigger_rule == "none_failed"
+            waits = {f"{block}.{stage}.{m}.wait" for m in models}
+            assert join.upstream_task_ids == waits
+            for model in models:
+                prefix = f"{block}.{stage}.{model}"
+                select = dag.get_task(f"{prefix}.select")
+                submit = dag.get_task(f"{prefix}.submit")
+                wait = dag.get_task(f"{prefix}.wait")
+                assert type(select).__name__ == "ShortCircuitOperator"
+                assert select.ignore_downstream_trigger_rules is False
+                assert select.op_kwargs == {"block": block, "model": model}
+                expected_up = {previous_join} if previous_join else set()
+                assert select.upstream_task_ids == expected_up
+                assert submit.upstream_task_ids == {f"{prefix}.select"}
+                assert wait.upstream_task_ids == {f"{prefix}.submit"}
+                assert submit.trigger_rule == "all_success"
+                assert wait.trigger_rule == "all_success"
+                assert wait.mode == "reschedule"
+            previous_join = join.task_id
+    assert dag.get_task("ensemble.export_done").downstream_task_ids == set()
+
+
+def test_params_default_to_everything_and_are_multi_selects(dag):
+    models = [m for ms in BLOCKS.values() for m in ms]
+    blocks_param = dag.params.get_param("blocks")
+    models_param = dag.params.get_param("models")
+    assert blocks_param.value == list(BLOCKS)
+    assert models_param.value == models
+    assert blocks_param.schema["type"] == "array"
+    assert blocks_param.schema["examples"] == list(BLOCKS)
+    assert models_param.schema["examples"] == models
+    assert models_param.schema["items"]["enum"] == models
+    assert dag.params.validate() == {"blocks": list(BLOCKS), "models": models}
+    # The trigger form refuses names that are not in the cascade.
+    from airflow.sdk.exceptions import ParamValidationError
+
+    bad = copy.deepcopy(dag.params)
+    with pytest.raises(ParamValidationError):
+        bad["models"] = ["no-such-model"]
+        bad.validate()
+
+
+def test_schedule_tags_and_runs(dag):
+    assert dag.timetable.expression == "0 2 * * *"
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
+    assert {"modelplane", "cascade", "team:cascade-test"} <= set(dag.tags)
+
+
+def test_model_dag_has_spark_submit_and_wait(dagbag):
+    dag = dagbag.dags["demo.churn.train"]
+    assert set(dag.task_ids) == {"spark_submit", "spark_wait"}
+    assert dag.get_task("spark_wait").upstream_task_ids == {"spark_submit"}
+    # Retrained weekly or when its feature table is updated.
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert dag.timetable.description.startswith("Triggered by assets or")
+    assert "s3://lake/features/churn" in repr(dag.timetable.asset_condition)
+
+
+# ---------------------------------------------------------------------------
+# Execution against the real API server
+# ---------------------------------------------------------------------------
+
+
+def kube():
+    from kubernetes import client, config
+
+    config.load_kube_config(os.environ["KUBECONFIG"])
+    return client
+
+
+class SparkOperatorPlayer:
+    """Plays the Spark operator: every new SparkApplication goes RUNNING,
+    then COMPLETED, or FAILED if its model and stage are in `fail`."""
+
+    def __init__(self, namespace, fail=()):
+        self.namespace = namespace
+        self.fail = set(fail)
+        self.created = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.api = kube().CustomObjectsApi()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _set(self, name, state, message=None):
+        status = {"applicationState": {"state": state}}
+        if message:
+            status["applicationState"]["errorMessage"] = message
+        self.api.patch_namespaced_custom_object_status(
+            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
+        )
+
+    def _run(self):
+        seen = set()
+        pending = []
+        while not self._stop.is_set():
+            items = self.api.list_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, PLURAL
+            )["items"]
+            items.sort(key=lambda a: int(a["metadata"]["resourceVersion"]))
+            for app in items:
+                name = app["metadata"]["name"]
+                if name in seen:
+                    continue
+                seen.add(name)
+                self.created.append(app)
+                self._set(name, "RUNNING")
+                pending.append((time.monotonic() + 1.5, app))
+            now = time.monotonic()
+            for due, app in list(pending):
+                if due > now:
+                    continue
+                pending.remove((due, app))
+                labels = app["metadata"]["labels"]
+                key = (labels["modelplane.dev/model"], labels["modelplane.dev/step"])
+                if key in self.fail:
+                    self._set(app["metadata"]["name"], "FAILED", "driver exited 1")
+                else:
+                    self._set(app["metadata"]["name"], "COMPLETED")
+            time.sleep(0.2)
+
+    def runs(self, run_key):
+        """(model, stage) of the applications of one run, in creation order."""
+        out = []
+        for app in self.created:
+            labels = app["metadata"]["labels"]
+            if labels["modelplane.dev/run"] == run_key:
+                out.append((labels["modelplane.dev/model"], labels["modelplane.dev/step"]))
+        return out
+
+
+def run_key(run):
+    import hashlib
+
+    return hashlib.sha256(f"{run.dag_id}/{run.run_id}".encode()).hexdigest()[:10]
+
+
+def execute(dag, conf, fail=()):
+    with SparkOperatorPlayer(TEAM, fail) as player:
+        run = dag.test(run_conf=conf)
+    return run, player.runs(run_key(run)), player
+
+
+def assert_in_stage_order(created, expected_models_by_block):
+    """Applications appear stage by stage: all of (block, stage) before any
+    of the next stage; models of a stage in any order."""
+    expected = []
+    for block, models in expected_models_by_block.items():
+        for stage in STAGES:
+            if models:
+                expected.append(sorted((m, stage) for m in models))
+    position = 0
+    for group in expected:
+        chunk = created[position:position + len(group)]
+        assert sorted(chunk) == group, (created, expected)
+        position += len(group)
+    assert position == len(created), created
+
+
+def states(run):
+    return {ti.task_id: ti.state for ti in run.get_task_instances()}
+
+
+@pytest.fixture(scope="session")
+def cluster_ready():
+    if not os.environ.get("KUBECONFIG"):
+        pytest.fail("KUBECONFIG is not set: run this tier with test/airflow/run.sh")
+    client = kube()
+    core = client.CoreV1Api()
+    cms = core.list_namespaced_config_map(TEAM).items
+    names = {cm.metadata.name for cm in cms}
+    for models in BLOCKS.values():
+        for model in models:
+            assert f"{model}-spark" in names
+    return True
+
+
+def test_run_everything(dag, cluster_ready):
+    run, created, player = execute(dag, None)
+    assert run.state == "success", states(run)
+    assert_in_stage_order(created, BLOCKS)
+    assert len(created) == 18
+    app = player.created[0]
+    name = app["metadata"]["name"]
+    model, stage = created[0]
+    assert name == f"{model}-{stage}-{run_key(run)}"
+    env = app["spec"]["driver"]["envVars"]
+    assert env["MODELPLANE_STAGE"] == stage
+    assert env["MODELPLANE_RUN_ID"] == run.run_id
+    assert env["MODELPLANE_STAGING_URI"].endswith(f"/{run_key(run)}/{model}")
+    assert env["MODELPLANE_OUTPUT"].startswith("hive:scores.")
+    assert app["spec"]["deps"]["archives"][0].endswith("#environment")
+    assert app["spec"]["timeToLiveSeconds"] >= 3600
+
+
+def test_run_one_block_only(dag, cluster_ready):
+    run, created, _ = execute(dag, {"blocks": ["scoring"]})
+    assert run.state == "success", states(run)
+    assert_in_stage_order(created, {"scoring": BLOCKS["scoring"]})
+    st = states(run)
+    assert st["features.download.feat-a.select"] == "success"
+    assert st["features.download.feat-a.submit"] == "skipped"
+    assert st["features.download.feat-a.wait"] == "skipped"
+    assert st["features.export_done"] == "success"
+    assert st["ensemble.run.ensemble.submit"] == "skipped"
+
+
+def test_run_two_named_models(dag, cluster_ready):
+    run, created, _ = execute(dag, {"models": ["score-c", "feat-b"]})
+    assert run.state == "success", states(run)
+    assert_in_stage_order(
+        created, {"features": ["feat-b"], "scoring": ["score-c"]}
+    )
+    assert len(created) == 6
+
+
+def test_run_nothing_selected(dag, cluster_ready):
+    run, created, _ = execute(dag, {"blocks": [], "models": []})
+    assert run.state == "success", states(run)
+    assert created == []
+    st = states(run)
+    assert all(
+        st[t] == "skipped" for t in st if t.endswith((".submit", ".wait"))
+    )
+
+
+def test_a_failing_model_fails_the_run_and_stops_later_blocks(dag, cluster_ready):
+    run, created, _ = execute(dag, None, fail={("score-b", "run")})
+    assert run.state == "failed"
+    expected_prefix = [
+        sorted((m, s) for m in BLOCKS["features"]) for s in STAGES
+    ] + [sorted((m, "download") for m in BLOCKS["scoring"])]
+    position = 0
+    for group in expected_prefix:
+        assert sorted(created[position:position + len(group)]) == group
+        position += len(group)
+    # The run stage of the scoring block started all three models (they run
+    # in parallel); nothing after it started.
+    assert sorted(created[position:]) == sorted(
+        (m, "run") for m in BLOCKS["scoring"]
+    )
+    st = states(run)
+    assert st["scoring.run.score-b.wait"] == "failed"
+    assert st["scoring.run.score-a.wait"] == "success"
+    assert st["scoring.run_done"] == "upstream_failed"
+    assert st["scoring.export.score-a.select"] == "upstream_failed"
+    assert st["ensemble.download.ensemble.select"] == "upstream_failed"
+    assert st["ensemble.export_done"] == "upstream_failed"
