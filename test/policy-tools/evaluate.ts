@@ -297,10 +297,19 @@ export function formatSummary(v: Verdict, allow: readonly AllowEntry[]): string 
     }
   }
   if (v.violations.length) {
-    lines.push('', `FAILED checks not in the allowlist (${v.violations.length}):`);
+    // One line per tool, check and object; the pods extracted from one custom resource share a line.
+    const groups = new Map<string, CheckResult[]>();
     for (const r of v.violations) {
-      const src = r.object.source ? ` (pod of ${r.object.source})` : '';
-      lines.push(`  ${r.tool} ${r.check} on ${refString(r.object)}${src} [${r.object.file}:${r.object.lines[0]}]: ${r.title}${r.detail ? ` - ${r.detail}` : ''}`);
+      const key = `${r.tool} ${r.check} ${r.object.source ?? refString(r.object)}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    lines.push('', `FAILED checks not in the allowlist (${v.violations.length}):`);
+    for (const rs of groups.values()) {
+      const r = rs[0];
+      const where = r.object.source
+        ? `${r.object.source} (${rs.length} pod${rs.length > 1 ? 's' : ''} it creates, e.g. ${refString(r.object)} [${r.object.file}:${r.object.lines[0]}])`
+        : `${refString(r.object)} [${r.object.file}:${r.object.lines[0]}]`;
+      lines.push(`  ${r.tool} ${r.check} on ${where}: ${r.title}${r.detail ? ` - ${r.detail}` : ''}`);
     }
   }
   if (v.stale.length) {
