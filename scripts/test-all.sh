@@ -6,5 +6,7 @@ echo "== type check (tsc --noEmit)"
 npx tsc --noEmit -p .
 echo "== tier 1: unit, snapshot, policy and Pulumi-mock tests (jest)"
 npx jest
+echo "== tier: examples (every example synthesized with the modelplane CLI; examples/model-repo's own npm test and synth)"
+MODELPLANE_EXAMPLES_TEST=1 bash examples/synth-all.sh
 echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/allowlist.yaml)"
 bash scripts/policy/run.sh
