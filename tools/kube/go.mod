@@ -1,12 +1,14 @@
 // Wrapper module that builds kube-apiserver, kube-controller-manager and kubectl from k8s.io/kubernetes.
 // k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging paths, which
 // only work inside its own repository; every staging module is replaced here by its published v0.X.Y tag.
-// scripts/kube/install.sh builds from this module; keep KUBE_VERSION there equal to the version below.
+// scripts/kube/install.sh builds from this module and reads the version from the require line below.
+// To move to another release: change that version and every v0.X.Y in the replace block to the same release,
+// then run `GOFLAGS=-mod=mod go mod tidy` here.
 module modelplane.dev/tools/kube
 
 go 1.24.0
 
-require k8s.io/kubernetes v1.34.4
+require k8s.io/kubernetes v1.34.4 // indirect
 
 require (
 	cel.dev/expr v0.24.0 // indirect
