@@ -48,6 +48,15 @@ if all_present; then
 fi
 
 mkdir -p "$dest"
+# One build at a time per version (several tiers may start clusters at once on a fresh machine); whoever waited
+# finds the binaries in place.
+exec 9>"$dest/.lock"
+flock 9
+if all_present; then
+  echo "install.sh: cached (built by a concurrent run): $bin" >&2
+  echo "$bin"
+  exit 0
+fi
 staging="$(mktemp -d "$dest/.build.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 
