@@ -165,6 +165,8 @@ describe('OnlineModel, kserve backend (default)', () => {
     expect(p.model.modelFormat).toEqual({ name: 'mlflow', version: '2' });
     expect(p.model.protocolVersion).toBe('v2');
     expect(p.model.storageUri).toBeUndefined();
+    expect(p.model.image).toBe('docker.io/seldonio/mlserver:1.7.1-mlflow');
+    expect(p.model.command).toEqual(['mlserver', 'start', '/tmp/models']);
     expect(env(p.model).MLSERVER_MODEL_URI).toBe('models:/fraud@champion');
     expect(env(p.model).MLFLOW_TRACKING_URI).toBe('http://mlflow.modelplane-system.svc.cluster.local:5000');
     expect(p.minReplicas).toBe(2);

@@ -31,8 +31,9 @@ import {
 import { gpuPlacement } from '../gpu';
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
 import { renderKeda } from './autoscaling';
+import { MLSERVER_MODELS_DIR } from './deployment';
 import {
-  minReplicas, MLSERVER_METRICS_PATH, mlserverProbes, MLSERVER_UID, servedModelName, mlserverEnv, modelLabels, ResolvedOnlineModel, ResolvedVariant,
+  minReplicas, MLSERVER_IMAGE, MLSERVER_METRICS_PATH, mlserverProbes, MLSERVER_UID, servedModelName, mlserverEnv, modelLabels, ResolvedOnlineModel, ResolvedVariant,
   spreadConstraints, variantLabels, variantSelector,
 } from './spec';
 
@@ -130,7 +131,10 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
       protocolVersion: 'v2',
       ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
       ...(v.model.startsWith('s3://') ? { storageUri: v.model } : {}),
-      ...(m.image ? { image: m.image } : {}),
+      // Pinned, and started as on the deployment backend (settings from env, none from a folder);
+      // an s3:// model still lands in /mnt/models through KServe's storage initializer.
+      image: m.image ?? MLSERVER_IMAGE,
+      command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
       env: env.map((e) => ({ ...e })),
       resources: {
         requests: quantities(InferenceServiceSpecPredictorModelResourcesRequests.fromString, res.requests),
