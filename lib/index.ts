@@ -26,5 +26,11 @@ export * from '../constructs/spark-batch-model';
 export * from '../constructs/cascade';
 export * from '../constructs/team-dags';
 export * from './config';
+export * from '../constructs/online-model';
+export * from '../constructs/model-test';
+export * from '../constructs/retro-test';
+export { kserveS3SecretAnnotations } from './online/kserve';
+export { rcloneSecretKeys, SELDON_GRAPH_NODE } from './online/seldon';
+export { MLSERVER_IMAGE, MLSERVER_VERSION, SELDON_CORE_VERSION, SELDON_MLSERVER_IMAGE } from './online/spec';
 // The cdk8s classes a model repository needs, from the same copy modelplane's constructs use.
 export { App, Chart, Testing } from 'cdk8s';

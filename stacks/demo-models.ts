@@ -3,8 +3,10 @@
  * Each part of the product adds its examples in its own file and one call here.
  */
 import type { Platform } from '../constructs/platform';
+import { addDemoOnline } from './demo-online';
 
 /** Adds every example model to the `demo` team of `platform`. */
 export function addDemoModels(platform: Platform): void {
   void platform.models('demo');
+  addDemoOnline(platform);
 }
