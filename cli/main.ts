@@ -7,7 +7,8 @@
  * cascade); 3 `diff --exit-code` found changes; 4 an unexpected internal error (a bug: please report it).
  */
 import { rmSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { App } from 'cdk8s';
 import { Command, CommanderError, Option } from 'commander';
 import type { Platform } from '../constructs/platform';
@@ -208,8 +209,9 @@ function fail(issues: readonly ConfigIssue[], io: Io): never {
   throw new Exit(EXIT.invalid);
 }
 
-function synthToTempOrFail(o: { file?: string[]; platform?: string; output?: string }, io: Io): string {
-  const { dir, issues } = synthToTemp(o.output ?? '.modelplane-check', (app) => buildAll(app, o));
+function synthToTempOrFail(o: { file?: string[]; platform?: string }, io: Io): string {
+  // validate and diff synthesize into the system's temporary directory; nothing lands in the repository.
+  const { dir, issues } = synthToTemp(join(tmpdir(), 'modelplane-check'), (app) => buildAll(app, o));
   if (!dir) fail(issues, io);
   return dir;
 }
@@ -252,7 +254,7 @@ export function buildAll(app: App, o: { file?: string[]; platform?: string }): B
     lines.push(`  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`);
     return lines.join('\n');
   };
-  return { issues, summary };
+  return { issues, summary, source: [...(o.platform ? [o.platform] : []), ...files].join(', ') };
 }
 
 function packageVersion(): string {

@@ -2,7 +2,10 @@
  * modelplane.yaml: loading (schema, positions, defaults), the mapping onto the constructs, and
  * every error located at file:line:col with its field path and fix.
  */
-import { App, Testing } from 'cdk8s';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Chart, Testing } from 'cdk8s';
 import { Cascade } from '../constructs/cascade';
 import { OnlineModel } from '../constructs/online-model';
 import { SparkBatchModel } from '../constructs/spark-batch-model';
@@ -12,6 +15,7 @@ import { ConfigIssue, formatConfigIssue } from '../lib/config/errors';
 import { didYouMean, loadConfigFile, loadConfigText, MODELPLANE_SCHEMA } from '../lib/config/load';
 import { batchFilePath, batchModelProps, cascadeProps, inputName, onlineFilePath, onlineModelProps } from '../lib/config/map';
 import { formatPath, parsePath } from '../lib/config/source';
+import { synthToTemp } from '../lib/config/synth';
 import type { BatchModelConfig, OnlineModelConfig } from '../lib/config/types';
 import { platformContext } from '../lib/context';
 
@@ -331,5 +335,22 @@ describe('the JSON Schema', () => {
     // Only the nested plain-data maps (secret refs, block entries, periods...) may go without one.
     expect(missing.filter((p) => !/\.(name|key|models|value|minExecutors|maxExecutors|initialExecutors|namespace|sectionName|uri|model|from|to|column|key)$/.test(p))).toEqual([]);
     expect(open.filter((p) => p !== '#model')).toEqual([]);
+  });
+});
+
+describe('synthToTemp', () => {
+  test('a synth-time validation failure is a located problem, and the temporary directory is removed', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'mp-synth-'));
+    try {
+      const r = synthToTemp(`${parent}/out`, (app) => {
+        new Chart(app, 'c').node.addValidation({ validate: () => ['TeamDags "risk": the DAG files are too large. Fix: split the cascades'] });
+        return { issues: [], source: 'modelplane.yaml' };
+      });
+      expect(r.dir).toBeUndefined();
+      expect(r.issues.map(formatConfigIssue)).toEqual([expect.stringMatching(/^modelplane\.yaml: .*TeamDags "risk": the DAG files are too large\. Fix: split the cascades\.$/)]);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -36,6 +36,8 @@ export interface OutputContent {
 export interface BuildOutcome {
   /** Problems; when any, nothing is written. */
   readonly issues: readonly ConfigIssue[];
+  /** The input named in problems found while writing (synth-time validations). @default "synth" */
+  readonly source?: string;
   /** Writes extra files (e.g. DAGs) into the synthesized directory after `app.synth()`. */
   readonly writeExtra?: (outdir: string) => void;
 }
@@ -63,7 +65,15 @@ export function synthToTemp(outDir: string, build: (app: App) => BuildOutcome): 
       rmSync(tmp, { recursive: true, force: true });
       return { issues: outcome.issues };
     }
-    app.synth();
+    try {
+      app.synth();
+    } catch (e) {
+      // cdk8s runs the constructs' synth-time validations here (e.g. a team's DAGs too large for one ConfigMap).
+      rmSync(tmp, { recursive: true, force: true });
+      const text = String((e as Error)?.message ?? e).replace(/^Validation failed with the following errors:\s*/, '');
+      const [problem, fix] = text.split(/\s*Fix:\s*/);
+      return { issues: [{ file: outcome.source ?? 'synth', line: 0, col: 0, path: '', problem: problem.trim(), fix: fix?.trim() ?? 'correct the configuration named above' }] };
+    }
     outcome.writeExtra?.(tmp);
     return { dir: tmp, issues: [] };
   } catch (e) {
