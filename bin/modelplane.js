@@ -13,6 +13,14 @@ const root = path.join(__dirname, '..');
 const source = path.join(root, 'cli', 'main.ts');
 const built = path.join(root, 'build', 'cli', 'main.js');
 
+// `modelplane graph x | head`: a closed pipe ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e && e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 let cli;
 if (fs.existsSync(source) && process.env.MODELPLANE_USE_BUILD !== '1' && require('./register').register()) {
   cli = require(source);
