@@ -19,7 +19,12 @@ echo "== examples: model-repo (a data-science repository with its own package.js
 (
   cd examples/model-repo
   npm ci --no-audit --no-fund --loglevel=error
-  if [ "${MODELPLANE_EXAMPLES_TEST:-0}" = "1" ]; then npm test; fi
+  if [ "${MODELPLANE_EXAMPLES_TEST:-0}" = "1" ]; then
+    npm test
+    # The CLI is a bin of the dependency: it runs from the model repository too.
+    npx --no-install modelplane validate -f ../bank-cascades/modelplane.yaml
+    npx --no-install modelplane graph nightly -f ../bank-cascades/modelplane.yaml | grep -q '^flowchart TB$'
+  fi
   npm run --silent synth
   echo "wrote examples/model-repo/dist/ ($(ls dist/*.yaml | wc -l) manifest files, $(ls dist/dags | wc -l) DAG files)"
 )

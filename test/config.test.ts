@@ -354,3 +354,139 @@ describe('synthToTemp', () => {
     }
   });
 });
+
+describe('every field the schema accepts is accepted by the constructs', () => {
+  const KITCHEN_SINK = `team: sink
+defaults:
+  image: docker.io/apache/spark:3.5.3-python3
+  python: "3.11"
+  environment: s3a://envs/sink/base-1.0.0.tar.gz
+  orchestrator: airflow
+  server: kserve
+  resources: { cpu: 500m, memory: 1Gi }
+  spark: { version: "3.5.3" }
+gpuPools:
+  - { name: ml, taint: { key: purpose, value: ml, effect: NoSchedule }, nodeLabels: { purpose: ml }, maxGpus: 8 }
+models:
+  - name: full-batch
+    type: batch
+    description: every batch field
+    image: docker.io/apache/spark:3.5.3-python3
+    main: local:///app/score.py
+    args: ["--date", "{{ ds }}"]
+    environment: s3a://envs/sink/full-1.0.0.tar.gz
+    python: "3.10"
+    schedule: "@daily"
+    orchestrator: airflow
+    train: { main: s3a://code/sink/train.py, args: ["--fast"], schedule: "0 2 * * 0", onData: [s3://lake/sink/daily] }
+    spark:
+      version: "3.5.3"
+      conf: { spark.sql.shuffle.partitions: 64, spark.sql.adaptive.enabled: true }
+      hadoopConf: { fs.s3a.connection.maximum: 200 }
+      dynamicAllocation: { minExecutors: 1, maxExecutors: 8, initialExecutors: 2 }
+      driver: { cores: 1, memory: 2g, memoryOverhead: 512m }
+      executor: { instances: 2, cores: 2, memory: 4g, memoryOverhead: 1g }
+    inputs: [hive://raw.events, { name: lookup, uri: s3a://lake/lookup }]
+    output: s3a://preds/sink/full
+    gpu: { pool: ml, count: 1, on: both }
+    env: { LOG_LEVEL: info }
+    retries: 3
+  - name: argo-batch
+    type: batch
+    main: s3a://code/sink/score.py
+    schedule: "0 4 * * *"
+    orchestrator: argo
+    output: hive://preds.argo_batch
+  - name: cron-batch
+    type: batch
+    main: s3a://code/sink/score.py
+    schedule: "0 5 * * *"
+    orchestrator: spark-operator
+  - name: full-online
+    type: online
+    description: every online field
+    model: models:/full@champion
+    server: kserve
+    role: online
+    replicas: { min: 2, max: 6 }
+    autoscale: { cpu: 60, memory: 80 }
+    canary: { model: "models:/full/7", traffic: 20 }
+    resources: { cpu: "1", memory: 2Gi, cpuLimit: "2", ephemeralStorage: 2Gi }
+    gpu: { pool: ml, count: 1 }
+    image: docker.io/seldonio/mlserver:1.7.1-mlflow
+    kserve: { modelFormatVersion: "2", runtime: kserve-mlserver, storageSecret: s3-creds }
+    tests:
+      - name: full-ref
+        reference: |
+          a,b,expected
+          1,2,0.5
+        expectedColumn: expected
+        absTolerance: 0.001
+        relTolerance: 0.001
+        waitSeconds: 300
+        image: docker.io/library/python:3.12.7-slim
+  - name: ab-online
+    type: online
+    server: deployment
+    variants:
+      - { name: a, model: "models:/ab/1", traffic: 50 }
+      - { name: b, model: "models:/ab/2", traffic: 50 }
+      - { name: mirror, model: "models:/ab/3", shadow: true }
+    replicas: 2
+    tests: [{ variant: b, referenceUri: "mlflow-artifacts:/reference/ab.csv" }]
+    deployment: { hostnames: [ab.models.example.com], gateway: { name: public, namespace: gateways, sectionName: https } }
+  - name: seldon-online
+    type: online
+    server: seldon
+    model: s3://mlflow/artifacts/1/abc/artifacts/model
+    shadow: { model: "s3://mlflow/artifacts/1/def/artifacts/model" }
+    seldon: { rcloneSecret: rclone-s3 }
+  - name: queue
+    type: online
+    server: deployment
+    role: queue-worker
+    model: models:/queue@champion
+    replicas: { min: 0, max: 4 }
+    autoscale: { rabbitmq: { queue: jobs, messagesPerReplica: 10, activationMessages: 1, hostSecret: { name: rabbit, key: url }, protocol: http, vhostName: / } }
+cascades:
+  - name: full-cascade
+    description: every cascade field
+    schedule: "0 1 * * *"
+    orchestrator: airflow
+    job: score
+    onData: [s3://lake/sink/ready]
+    stagingUri: s3a://staging/sink/full
+    blocks:
+      - { name: one, models: [full-batch] }
+      - { name: two, models: [argo-batch] }
+  - name: argo-cascade
+    orchestrator: argo
+    blocks: [{ name: only, models: [argo-batch] }]
+retroTests:
+  - name: retro
+    model: models:/full/3
+    input: mlflow-artifacts:/retro/sink.csv
+    period: { from: "2025-01-01", to: "2025-03-31", column: day }
+    output: mlflow-artifacts:/retro/out.csv
+    excludeColumns: [id]
+    resources: { cpu: "1", memory: 2Gi }
+    s3CredentialsSecret: s3-creds
+    image: docker.io/library/python:3.12.7-slim
+`;
+
+  test('a file using every field builds with no problems', () => {
+    const built = buildTeamModels(new App(), loadConfigText('sink.yaml', KITCHEN_SINK));
+    expect(built.issues.map(formatConfigIssue)).toEqual([]);
+    expect([...built.models.keys()]).toEqual(['full-batch', 'argo-batch', 'cron-batch', 'full-online', 'ab-online', 'seldon-online', 'queue']);
+    expect([...built.cascades.keys()]).toEqual(['full-cascade', 'argo-cascade']);
+    const kinds = new Set(Testing.synth(built.chart!).map((o) => o.kind));
+    for (const k of ['ConfigMap', 'CronWorkflow', 'ScheduledSparkApplication', 'InferenceService', 'SeldonDeployment', 'Deployment', 'HTTPRoute', 'ScaledObject', 'Job', 'WorkflowTemplate']) expect(kinds).toContain(k);
+  });
+
+  test('every property of the schema\'s batch, online, cascade and retro test entries appears in that file', () => {
+    const defs = (MODELPLANE_SCHEMA as { definitions: Record<string, { properties: Record<string, unknown> }> }).definitions;
+    for (const def of ['batchModel', 'onlineModel', 'cascade', 'retroTest', 'modelTest', 'spark', 'train', 'sparkPod', 'resources', 'defaults']) {
+      for (const key of Object.keys(defs[def].properties)) expect([def, key, KITCHEN_SINK.includes(`${key}:`)]).toEqual([def, key, true]);
+    }
+  });
+});
