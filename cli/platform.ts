@@ -4,7 +4,10 @@
  * given with it land in the platform's team charts.
  */
 import { readFileSync } from 'node:fs';
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
+import { TeamSpace } from '../constructs/team-space';
+import { platformContext } from '../lib/context';
+import { ModelplaneValidationError } from '../lib/errors';
 import type { Platform } from '../constructs/platform';
 import { ConfigIssue } from '../lib/config/errors';
 import { didYouMean } from '../lib/config/load';
@@ -35,11 +38,42 @@ export function buildPlatformFile(app: App, file: string): { platform?: Platform
     issues.push(source.issue([key], `unknown field \`${key}\` in a platform file`, `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${PLATFORM_KEYS.join(', ')}`, true));
   }
   if (issues.length > 0) return { issues };
+  const config = data as ModelplaneConfig;
   try {
-    const { platform } = buildPlatform(app, { ...(data as ModelplaneConfig), examples: false });
+    const { platform } = buildPlatform(app, { ...config, examples: false });
     return { platform, issues: [] };
   } catch (e) {
     const loc = { issueAt: (path: ReadonlyArray<string | number>, problem: string, fix: string) => source.issue(path, problem, fix) };
-    return { issues: constructIssues(loc, [], e) };
+    if (!(e instanceof ModelplaneValidationError)) return { issues: constructIssues(loc, [], e) };
+    // Locate each construct's problem under the part of the file that configures it.
+    return {
+      issues: e.issues.flatMap((i) => constructIssues(loc, baseOf(i.construct, config), new ModelplaneValidationError([i]))),
+    };
   }
+}
+
+/** Where in a platform file the props of the construct named in an error are written. */
+function baseOf(construct: string, config: ModelplaneConfig): Array<string | number> {
+  const name = /"([^"]*)"/.exec(construct)?.[1] ?? '';
+  if (construct.startsWith('MlflowServer ')) return ['mlflow'];
+  if (construct.startsWith('EmbeddedPostgres ')) return ['mlflow', 'backendStore', 'embedded'];
+  if (construct.startsWith('EmbeddedMinio ')) return ['mlflow', 'artifactStore', 'embedded'];
+  if (construct.startsWith('GpuNodePool ')) {
+    const i = (config.gpuPools ?? []).findIndex((p) => `gpu-${p.name}` === name);
+    return i >= 0 ? ['gpuPools', i] : ['gpuPools'];
+  }
+  if (construct.startsWith('TeamSpace ')) {
+    // The platform builds teams in order and stops at the first invalid one: find it with the same construct.
+    const scratch = new Chart(new App(), 'scratch');
+    const i = (config.teams ?? []).findIndex((t, k) => {
+      try {
+        new TeamSpace(scratch, `t${k}`, { ...t, platform: platformContext() });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    return i >= 0 ? ['teams', i] : ['teams'];
+  }
+  return [];
 }

@@ -226,3 +226,14 @@ test('--platform: team files land in the platform\'s team charts; an unknown tea
   expect(r.code).toBe(1);
   expect(r.err).toContain('modelplane.yaml:1:7: `team` team "risk" is not a team of the platform. Fix: add it to the platform\'s teams, or use one of: b2b-scoring, geo-analytics.');
 });
+
+test('--platform: a platform construct\'s problem is located where the platform file configures it', () => {
+  writeFileSync(join(dir, 'platform.yaml'), 'teams:\n  - name: ok-team\n  - name: bad-team\n    quota: { cpu: lots }\n');
+  const r = mp(['validate', '--platform', 'platform.yaml'], dir);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain('platform.yaml:4:19: `teams[1].quota.cpu` = "lots" is not a Kubernetes quantity');
+  writeFileSync(join(dir, 'platform.yaml'), 'gpuPools:\n  - name: a\n  - name: b\n    taint: { key: purpose, value: ml, effect: Sometimes }\nteamz: []\n');
+  const u = mp(['validate', '--platform', 'platform.yaml'], dir);
+  expect(u.code).toBe(1);
+  expect(u.err).toContain('platform.yaml:5:1: `teamz` unknown field `teamz` in a platform file. Fix: did you mean `teams`?');
+});
