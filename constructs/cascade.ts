@@ -103,11 +103,17 @@ export class Cascade extends Construct {
     const submitRetries = props.submitRetries ?? 2;
     v.check(Number.isInteger(submitRetries) && submitRetries >= 0 && submitRetries <= 10, 'submitRetries', submitRetries, 'must be a whole number from 0 to 10', 'keep the default 2');
 
-    // Models of the team, by name: batch models and anything else that declares a model name (online models).
+    // Models of the team, by name: batch models first, then anything else that carries the name as its
+    // `modelName` or `name` (online models: OnlineModel and the like), to say why it cannot be used.
     const known = new Map<string, IConstruct>();
-    for (const c of chart.node.findAll()) {
-      const modelName = (c as unknown as { modelName?: unknown }).modelName;
-      if (typeof modelName === 'string' && !known.has(modelName)) known.set(modelName, c);
+    const all = chart.node.findAll();
+    for (const c of all) if (c instanceof SparkBatchModel) known.set(c.modelName, c);
+    for (const c of all) {
+      if (c instanceof SparkBatchModel) continue;
+      for (const key of ['modelName', 'name'] as const) {
+        const n = (c as unknown as Record<string, unknown>)[key];
+        if (typeof n === 'string' && !known.has(n) && /Model$/.test(c.constructor.name)) known.set(n, c);
+      }
     }
     const blocksIn = props.blocks;
     const blocks: { name: string; models: string[] }[] = [];

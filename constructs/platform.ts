@@ -9,6 +9,7 @@ import { checkName, duplicates, isRecord } from '../lib/validate';
 import { GpuNodePool, GpuNodePoolProps } from './gpu-node-pool';
 import { MlflowServer, MlflowServerProps } from './mlflow-server';
 import { SecretBootstrap } from './secret-bootstrap';
+import { airflowDagValues } from './team-dags';
 import { ChartTier, TeamModels } from './team-models';
 import { TeamSpace, TeamSpaceProps } from './team-space';
 
@@ -180,6 +181,8 @@ export class Platform extends Chart {
     const computed: Partial<Record<OperatorName, Record<string, unknown>>> = {
       sparkOperator: { spark: { jobNamespaces: teamNs } },
       keda: { watchNamespace: '' },
+      // Generated DAGs reach Airflow through each team's DAG ConfigMap (see TeamDags).
+      airflow: airflowDagValues(teamNs, this.context),
     };
     const order: Array<[keyof PlatformOperators, OperatorName[]]> = [
       ['prometheus', ['prometheus']], ['keda', ['keda']], ['sparkOperator', ['sparkOperator']],

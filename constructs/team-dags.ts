@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App, ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PlatformContext } from '../lib/context';
 import { standardLabels } from '../lib/labels';
 import { TeamModels } from './team-models';
 
@@ -21,6 +22,37 @@ export function teamDagsConfigMapName(team: string): string {
 export function teamDagsMountPath(team: string): string {
   return `/opt/airflow/dags/modelplane/${team}`;
 }
+
+/**
+ * Values for the official Airflow chart that deliver every team's generated DAGs with no manual step,
+ * in both deploy paths (the chart's values come from the Platform): each team's ConfigMap
+ * `modelplane-dags-<team>` (optional, so a team without DAGs is fine) is mounted read-only into every
+ * Airflow container (dag-processor, scheduler, workers, triggerer, API server) at
+ * `/opt/airflow/dags/modelplane/<team>`, inside the default DAG folder; kubelet refreshes the files when
+ * the ConfigMap changes. A `.airflowignore` in each ConfigMap hides kubelet's `..data` directories. Workers
+ * run as the ServiceAccount team namespaces grant RBAC to, and reach the API server with an in-cluster
+ * Kubernetes connection.
+ */
+export function airflowDagValues(teams: readonly string[], platform: PlatformContext): Record<string, unknown> {
+  const sorted = [...teams].sort();
+  const connEnv = `AIRFLOW_CONN_${platform.airflow.kubernetesConnId.toUpperCase()}`;
+  return {
+    volumes: sorted.map((t) => ({ name: `dags-${t}`, configMap: { name: teamDagsConfigMapName(t), optional: true } })),
+    volumeMounts: sorted.map((t) => ({ name: `dags-${t}`, mountPath: teamDagsMountPath(t), readOnly: true })),
+    env: [{ name: connEnv, value: JSON.stringify({ conn_type: 'kubernetes', extra: { in_cluster: true } }) }],
+    workers: { serviceAccount: { create: true, name: platform.airflow.workerServiceAccount } },
+    config: { core: { dag_ignore_file_syntax: 'glob' } },
+  };
+}
+
+/** The ignore file Airflow reads in each DAG folder. */
+export const AIRFLOW_IGNORE_FILE = '.airflowignore';
+
+/**
+ * A mounted ConfigMap holds its files in `..<timestamp>/`, linked through `..data`; Airflow's DAG folder
+ * walk stops with "Detected recursive loop" on them. Glob syntax (set in the chart values).
+ */
+export const AIRFLOW_IGNORE = "# kubelet's ConfigMap volume internals (..data, ..<timestamp>)\n..*\n";
 
 /** Directory under the App's outdir where synth writes every generated DAG file. */
 export const DAGS_OUTDIR = 'dags';
@@ -95,9 +127,9 @@ export class TeamDags extends Construct {
     this.files.set(fileName, { source, owner });
   }
 
-  /** File name to source, sorted by name. */
+  /** File name to source, sorted by name, plus the `.airflowignore` that hides kubelet's `..data` dirs. */
   public data(): Record<string, string> {
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = { [AIRFLOW_IGNORE_FILE]: AIRFLOW_IGNORE };
     for (const name of [...this.files.keys()].sort()) out[name] = this.files.get(name)!.source;
     return out;
   }

@@ -29,13 +29,13 @@ export function addDemoBatch(chart: TeamModels): void {
     dynamicAllocation: { minExecutors: 1, maxExecutors: 8 },
     cascade: { inputs: [{ name: 'orders', uri: 's3a://lake/orders' }], outputTable: 'scores.ltv' },
   });
-  new SparkBatchModel(chart, 'fraud', {
+  new SparkBatchModel(chart, 'risk-score', {
     image: IMAGE,
     sparkVersion: SPARK,
-    pythonEnv: env('fraud'),
-    score: { mainApplicationFile: 'local:///app/fraud/score.py' },
+    pythonEnv: env('risk-score'),
+    score: { mainApplicationFile: 'local:///app/risk_score/score.py' },
     gpu: { pool: 'gpu', count: 1 },
-    cascade: { inputs: [{ name: 'payments', uri: 's3a://lake/payments' }], outputPath: 's3a://predictions/fraud' },
+    cascade: { inputs: [{ name: 'payments', uri: 's3a://lake/payments' }], outputPath: 's3a://predictions/risk-score' },
   });
   new SparkBatchModel(chart, 'next-offer', {
     image: IMAGE,
@@ -46,7 +46,7 @@ export function addDemoBatch(chart: TeamModels): void {
   });
   new Cascade(chart, 'nightly', {
     blocks: [
-      { name: 'base', models: ['churn', 'ltv', 'fraud'] },
+      { name: 'base', models: ['churn', 'ltv', 'risk-score'] },
       { name: 'ensemble', models: ['next-offer'] },
     ],
     schedule: '0 2 * * *',

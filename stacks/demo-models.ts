@@ -3,10 +3,12 @@
  * Each part of the product adds its examples in its own file and one call here.
  */
 import type { Platform } from '../constructs/platform';
+import { addDemoBatch } from './demo-batch';
 import { addDemoOnline } from './demo-online';
 
 /** Adds every example model to the `demo` team of `platform`. */
 export function addDemoModels(platform: Platform): void {
   void platform.models('demo');
   addDemoOnline(platform);
+  addDemoBatch(platform.models('demo'));
 }

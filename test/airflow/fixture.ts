@@ -38,6 +38,8 @@ new Cascade(team, 'nightly', {
   ],
   schedule: '0 2 * * *',
   pollIntervalSeconds: 1,
+  // A broken run fails within minutes instead of hanging for the 6 h default.
+  timeoutSeconds: 120,
   submitRetries: 0,
 });
 

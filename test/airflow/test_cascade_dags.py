@@ -68,6 +68,35 @@ def test_generated_files_are_flake8_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_dags_load_from_a_mounted_config_map(tmp_path):
+    """The Platform's Airflow mounts each team's DAG ConfigMap; kubelet lays
+    a ConfigMap volume out as ..<timestamp>/ files behind a ..data link, which
+    Airflow's folder walk refuses unless the generated .airflowignore hides
+    it. Rebuild that layout from the synthesized ConfigMap and load it."""
+    import yaml
+    from airflow.dag_processing.dagbag import DagBag
+
+    with open(os.path.join(FIXTURE, f"models-{TEAM}.k8s.yaml")) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    [config_map] = [
+        d for d in docs
+        if d["kind"] == "ConfigMap"
+        and d["metadata"]["name"] == f"modelplane-dags-{TEAM}"
+    ]
+    assert config_map["metadata"]["namespace"] == "airflow"
+    volume = tmp_path / "modelplane" / TEAM
+    stamp = volume / "..2026_01_01_00_00_00.000000001"
+    stamp.mkdir(parents=True)
+    for key, text in config_map["data"].items():
+        (stamp / key).write_text(text)
+    (volume / "..data").symlink_to(stamp.name)
+    for key in config_map["data"]:
+        (volume / key).symlink_to(f"..data/{key}")
+    bag = DagBag(dag_folder=str(tmp_path), include_examples=False)
+    assert bag.import_errors == {}
+    assert sorted(bag.dags) == [DAG_ID]
+
+
 def expected_task_ids():
     ids = set()
     for block, models in BLOCKS.items():
@@ -174,6 +203,7 @@ class SparkOperatorPlayer:
         self.namespace = namespace
         self.fail = set(fail)
         self.created = []
+        self.errors = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.api = kube().CustomObjectsApi()
@@ -185,9 +215,14 @@ class SparkOperatorPlayer:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join(timeout=10)
+        assert not self.errors, f"the operator stand-in failed: {self.errors}"
 
     def _set(self, name, state, message=None):
-        status = {"applicationState": {"state": state}}
+        # driverInfo is required by the CRD's status schema.
+        status = {
+            "applicationState": {"state": state},
+            "driverInfo": {"podName": f"{name}-driver"},
+        }
         if message:
             status["applicationState"]["errorMessage"] = message
         self.api.patch_namespaced_custom_object_status(
@@ -195,6 +230,12 @@ class SparkOperatorPlayer:
         )
 
     def _run(self):
+        try:
+            self._play()
+        except Exception as error:  # reported by __exit__
+            self.errors.append(repr(error))
+
+    def _play(self):
         seen = set()
         pending = []
         while not self._stop.is_set():
