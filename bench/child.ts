@@ -1,6 +1,7 @@
 /**
  * One measurement in its own process, so peak RSS belongs to one case, one variant and one size:
- * `child.ts <case> <variant> <n> <outdir>` prints a {@link Measurement} as JSON on stdout.
+ * `child.js <case> <variant> <n> <outdir>` (compiled by run.ts) prints a {@link Measurement} as JSON on stdout.
+ * Only the measured variant's modules are loaded.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ function main(): void {
   const c = mod.default;
   const n = Number(nText);
   if (variant !== 'modelplane' && variant !== 'baseline') throw new Error(`unknown variant ${variant}`);
+  const build = c.load(variant as Variant);
   const start = process.hrtime.bigint();
   const app = new App({ outdir });
-  c[variant as Variant](app, n);
+  build(app, n);
   app.synth();
   const synthMs = Number(process.hrtime.bigint() - start) / 1e6;
   const processMs = performance.now();

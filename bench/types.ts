@@ -16,11 +16,16 @@ export interface BenchCase {
   readonly unit: string;
   /** The sizes measured by default. */
   readonly sizes: readonly number[];
-  /** Builds the workload of size `n` with modelplane into `app` (not synthesized yet). */
-  modelplane(app: App, n: number): void;
-  /** Builds the same objects of size `n` directly with cdk8s/cdk8s-plus into `app`. */
-  baseline(app: App, n: number): void;
+  /**
+   * Loads one variant's builder: `modelplane` builds the workload of size `n` with modelplane into
+   * `app`, `baseline` builds the same objects directly with cdk8s/cdk8s-plus (neither synthesizes).
+   * Load lazily (`require` inside), so a measuring process holds only its variant's modules.
+   */
+  load(variant: Variant): Builder;
 }
+
+/** Builds a workload of size `n` into `app`. */
+export type Builder = (app: App, n: number) => void;
 
 /** The variants measured for each case and size. */
 export const VARIANTS = ['modelplane', 'baseline'] as const;

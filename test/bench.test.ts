@@ -24,7 +24,7 @@ test('the platform case is discovered', () => {
 test.each(cases.map((c) => [c.name, c] as const))('%s: baseline and modelplane write the same kinds of objects at size 2', (_name, c) => {
   const counts = VARIANTS.map((v) => {
     const app = Testing.app();
-    c[v](app, 2);
+    c.load(v)(app, 2);
     return kinds(appObjects(app));
   });
   expect(counts[1]).toEqual(counts[0]);

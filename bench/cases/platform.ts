@@ -1,8 +1,6 @@
 /** The platform on embedded defaults (MLflow, PostgreSQL, MinIO, one GPU pool) with N team workspaces. */
 import type { App } from 'cdk8s';
-import { buildPlatform, defaultConfig } from '../../stacks/build';
-import { baselinePlatform } from '../baseline/platform';
-import type { BenchCase } from '../types';
+import type { BenchCase, Builder, Variant } from '../types';
 
 /** Team names team-000, team-001, ... */
 export const teamNames = (n: number) => Array.from({ length: n }, (_, i) => `team-${String(i).padStart(3, '0')}`);
@@ -12,11 +10,16 @@ const platformCase: BenchCase = {
   description: 'full platform on embedded defaults (MLflow + PostgreSQL + MinIO + secret bootstrap + 1 GPU pool) with N team workspaces, no models',
   unit: 'teams',
   sizes: [1, 10, 100],
-  modelplane(app: App, n: number) {
-    buildPlatform(app, { ...defaultConfig(), teams: teamNames(n).map((name) => ({ name })), examples: false });
-  },
-  baseline(app: App, n: number) {
-    baselinePlatform(app, teamNames(n));
+  load(variant: Variant): Builder {
+    if (variant === 'modelplane') {
+      // The Platform construct itself (what stacks/build.ts calls), without the demo models.
+      const { Platform } = require('../../constructs/platform') as typeof import('../../constructs/platform');
+      return (app: App, n: number) => {
+        new Platform(app, 'platform', { teams: teamNames(n).map((name) => ({ name })), gpuPools: [{ name: 'gpu', maxGpus: 8 }] });
+      };
+    }
+    const { baselinePlatform } = require('../baseline/platform') as typeof import('../baseline/platform');
+    return (app: App, n: number) => baselinePlatform(app, teamNames(n));
   },
 };
 
