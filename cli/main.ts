@@ -249,7 +249,7 @@ export function buildAll(app: App, o: { file?: string[]; platform?: string }): B
     lines.push(`  objects: ${content.objects.size}`);
     const width = Math.max(0, ...kinds.map(([k]) => k.length));
     for (const [kind, n] of kinds) lines.push(`    ${kind.padEnd(width)}  ${n}`);
-    const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/'));
+    const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py'));
     const shown = dags.slice(0, 4).map((d) => d.slice('dags/'.length));
     lines.push(`  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`);
     return lines.join('\n');

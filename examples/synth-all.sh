@@ -26,5 +26,5 @@ echo "== examples: model-repo (a data-science repository with its own package.js
     npx --no-install modelplane graph nightly -f ../bank-cascades/modelplane.yaml | grep -q '^flowchart TB$'
   fi
   npm run --silent synth
-  echo "wrote examples/model-repo/dist/ ($(ls dist/*.yaml | wc -l) manifest files, $(ls dist/dags | wc -l) DAG files)"
+  echo "wrote examples/model-repo/dist/ ($(ls dist/*.yaml | wc -l) manifest files, $(ls dist/dags/*.py | wc -l) DAG files)"
 )

@@ -130,7 +130,7 @@ test('synth writes manifests and dags/ and prints objects by kind, models and ca
   expect(r.out).toMatch(/\n\s+Deployment\s+1\n/);
   expect(r.out).toContain('dags: 2 in dist/dags (risk.churn.score.py, risk.nightly.py)');
   const files = Object.keys(tree(join(dir, 'dist'))).sort();
-  expect(files).toEqual(['dags/risk.churn.score.py', 'dags/risk.nightly.py', 'models-risk.k8s.yaml']);
+  expect(files).toEqual(['dags/.airflowignore', 'dags/risk.churn.score.py', 'dags/risk.nightly.py', 'models-risk.k8s.yaml']);
   expect(readFileSync(join(dir, 'dist', 'models-risk.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
   // No temporary directories are left beside the output.
   expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
@@ -163,7 +163,7 @@ test('synth replaces stale output (removed models disappear)', () => {
   mp(['synth', '-o', 'dist', '-q'], dir);
   writeFileSync(join(dir, 'modelplane.yaml'), VALID.replace(/cascades:[\s\S]*$/, ''));
   expect(mp(['synth', '-o', 'dist', '-q'], dir).code).toBe(0);
-  expect(Object.keys(tree(join(dir, 'dist'))).sort()).toEqual(['dags/risk.churn.score.py', 'models-risk.k8s.yaml']);
+  expect(Object.keys(tree(join(dir, 'dist'))).sort()).toEqual(['dags/.airflowignore', 'dags/risk.churn.score.py', 'models-risk.k8s.yaml']);
 });
 
 test('graph prints the cascade as Mermaid; an unknown cascade is exit 2 naming the known ones', () => {

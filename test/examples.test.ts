@@ -49,11 +49,11 @@ describe('bank-cascades (seed 000)', () => {
     for (const n of names) expect(nightly).toContain(`"${n}"`);
     expect(nightly).toMatch(/"blocks": Param\(/);
     expect(nightly).toMatch(/"models": Param\(/);
-    expect([...out.files.keys()].filter((f) => f.startsWith('dags/')).sort()).toEqual([
+    expect([...out.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py')).sort()).toEqual([
       'dags/retail-risk.cards-ensemble.py', 'dags/retail-risk.nightly.py', 'dags/retail-risk.weekly-retrain.py',
     ]);
     const dagMap = of(out, 'ConfigMap').find((o) => o.name === 'modelplane-dags-retail-risk')!;
-    expect(Object.keys(dagMap.body.data as Any).sort()).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
+    expect(Object.keys(dagMap.body.data as Any).filter((f) => f.endsWith('.py')).sort()).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
     expect(dagMap.namespace).toBe('airflow');
   });
 
@@ -152,6 +152,6 @@ describe('small-team (seed 002)', () => {
     expect(of(out, 'StatefulSet').map((s) => s.name).sort()).toEqual(['minio', 'mlflow-postgres']);
     expect(of(out, 'Namespace').map((n) => n.name)).toEqual(['modelplane-system']);
     for (const k of ['SparkApplication', 'SeldonDeployment', 'InferenceService', 'ScaledObject', 'DaemonSet', 'ResourceQuota']) expect(kinds.has(k)).toBe(false);
-    expect([...out.files.keys()].filter((f) => f.startsWith('dags/'))).toEqual([]);
+    expect([...out.files.keys()].filter((f) => f.endsWith('.py'))).toEqual([]);
   });
 });
