@@ -127,6 +127,8 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
     ...(placement ? { tolerations: placement.tolerations, affinity: { nodeAffinity: placement.affinity.nodeAffinity } } : {}),
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString('2Gi') } }],
     model: {
+      // KServe's own container name; the canary's PredictorSpec schema requires it (the API server rejects a canary without it).
+      name: 'kserve-container',
       modelFormat: { name: 'mlflow', version: m.kserve.modelFormatVersion },
       protocolVersion: 'v2',
       ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
