@@ -2,8 +2,9 @@
 # Builds the Pulumi engine pieces that `pulumi preview/up` needs and prints the directory that holds them,
 # "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/pulumi/<cli version>/bin":
 #   pulumi                         the CLI/engine, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi, built from the Go
-#                                  module proxy through the wrapper module tools/pulumi/cli
-#   pulumi-language-nodejs         the Node.js language host, our own (tools/pulumi/language-nodejs, see main.go)
+#                                  module proxy through the wrapper module tools/pulumi (go.mod)
+#   pulumi-language-nodejs         the Node.js language host, our own (tools/pulumi/language-nodejs, see main.go),
+#                                  built in the same module, so it shares the CLI's compiled dependencies
 #   pulumi-resource-pulumi-nodejs  the launcher for dynamic providers (tools/pulumi/, copied)
 # The Kubernetes provider (pulumi-resource-kubernetes) is not built: the module proxy reachable here serves no
 # released version of github.com/pulumi/pulumi-kubernetes/provider/v4 (see tools/pulumi/README.md).
@@ -29,13 +30,13 @@ command -v node >/dev/null || die "node is not on PATH"
 # The version each wrapper module requires, read from its go.mod.
 required() { awk -v m="$2" '$1 == "require" { $1 = ""; $0 = $0 } $1 == m && $2 ~ /^v/ { print $2; exit }' "$1/go.mod"; }
 
-cli_version="$(required "$tools/cli" github.com/pulumi/pulumi/pkg/v3)"
-[[ -n "$cli_version" ]] || die "cannot read the pkg/v3 version from $tools/cli/go.mod"
-sdk_version="$(required "$tools/language-nodejs" github.com/pulumi/pulumi/sdk/v3)"
+cli_version="$(required "$tools" github.com/pulumi/pulumi/pkg/v3)"
+[[ -n "$cli_version" ]] || die "cannot read the pkg/v3 version from $tools/go.mod"
+sdk_version="$(required "$tools" github.com/pulumi/pulumi/sdk/v3)"
 npm_version="$(node -p 'require(process.argv[1]).dependencies["@pulumi/pulumi"]' "$repo/package.json")"
 if [[ "$cli_version" != "v$npm_version" || "$sdk_version" != "v$npm_version" ]]; then
-  die "package.json pins @pulumi/pulumi $npm_version but tools/pulumi/cli wants pkg/v3 $cli_version and" \
-    "tools/pulumi/language-nodejs wants sdk/v3 $sdk_version: keep them equal"
+  die "package.json pins @pulumi/pulumi $npm_version but tools/pulumi/go.mod requires pkg/v3 $cli_version and" \
+    "sdk/v3 $sdk_version: keep the three equal"
 fi
 
 cache="${MODELPLANE_CACHE:-$HOME/.cache/modelplane}"
@@ -64,10 +65,10 @@ build() {
   log "$name: built in $((SECONDS - started)) s ($(du -h "$bin/$name" | cut -f1))"
 }
 
-build pulumi "$tools/cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+build pulumi "$tools" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version -s -w"
 
-build pulumi-language-nodejs "$tools/language-nodejs" . \
+build pulumi-language-nodejs "$tools" ./language-nodejs \
   "-X main.version=${cli_version#v} -s -w" "$tools"/language-nodejs/*.go
 
 # Dynamic providers (pulumi.dynamic.Resource) run under this plugin; it is a launcher for the program's own

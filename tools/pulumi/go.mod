@@ -1,12 +1,18 @@
-// Wrapper module that builds the Pulumi CLI from the Go module proxy.
-// Upstream pkg/go.mod carries replace directives, which makes
-// `go install github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@vX` fail; this module
-// pins pkg/v3 and sdk/v3 at the same version and repeats the non-local replace.
-module modelplane.dev/tools/pulumi/cli
+// Wrapper module for the Pulumi engine built from the Go module proxy (scripts/pulumi/install.sh):
+//   - the CLI, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi. Upstream pkg/go.mod carries replace directives, so
+//     `go install …/cmd/pulumi@vX` is refused; this module requires pkg/v3 and sdk/v3 at the same version and
+//     repeats the non-local replace (clipboard). tools.go keeps the main package's dependencies listed.
+//   - our Node.js language host, ./language-nodejs, built against the same sdk/v3 and dependency versions.
+module modelplane.dev/tools/pulumi
 
 go 1.25.11
 
-require github.com/pulumi/pulumi/pkg/v3 v3.259.0
+require (
+	github.com/pulumi/pulumi/pkg/v3 v3.259.0
+	github.com/pulumi/pulumi/sdk/v3 v3.259.0
+	google.golang.org/grpc v1.83.1
+	google.golang.org/protobuf v1.36.12
+)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -202,7 +208,6 @@ require (
 	github.com/power-devops/perfstat v0.0.0-20210106213030-5aafc221ea8c // indirect
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
-	github.com/pulumi/pulumi/sdk/v3 v3.259.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
@@ -277,8 +282,6 @@ require (
 	google.golang.org/genproto v0.0.0-20260724162435-b2f20204f0df // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260819154853-08b0e4226688 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260819154853-08b0e4226688 // indirect
-	google.golang.org/grpc v1.83.1 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.5.1 // indirect
