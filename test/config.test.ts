@@ -208,7 +208,7 @@ describe('errors name file, line, column, field and fix', () => {
     const text = BASE.replace('{ name: scorers, models: [churn, ltv] }', '{ name: scorers, models: [churn, ltv, fraud-api, nope] }\n      - { name: again, models: [churn] }');
     const p = buildTeamModels(new App(), loadConfigText('modelplane.yaml', text)).issues;
     expect(p.map((i) => i.path)).toEqual(['cascades[0].blocks[0].models[2]', 'cascades[0].blocks[0].models[3]', 'cascades[0].blocks[1].models[0]']);
-    expect(p[0].problem).toContain('"fraud-api" is not a model of team "risk" (known: churn, ltv)');
+    expect(p[0].problem).toContain('"fraud-api" is an online model (OnlineModel); a cascade runs batch models only');
     expect(p[1].problem).toContain('is not a model of team "risk"');
     expect(p[2].problem).toContain('already in block "scorers"');
     expect(p[1].line).toBe(lineOf(text, 'nope'));
