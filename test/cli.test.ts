@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import YAML from 'yaml';
 
 const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'modelplane.js');
@@ -206,6 +207,10 @@ test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffol
   expect(pkg.devDependencies.modelplane).toMatch(/^\^\d+\.\d+\.\d+$/);
   expect(pkg.scripts.synth).toBe('modelplane synth -f modelplane.yaml -o dist');
   expect(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8')).toContain('npx modelplane validate -f modelplane.yaml');
+  const gitlab = YAML.parse(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8'));
+  expect(gitlab['modelplane:synth'].artifacts.paths).toEqual(['dist/']);
+  const gh = YAML.parse(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8'));
+  expect(gh.jobs.synth.steps.map((x: { run?: string }) => x.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npx modelplane validate -f modelplane.yaml', 'npx modelplane synth -f modelplane.yaml -o dist']);
   expect(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8')).toContain('npx modelplane synth -f modelplane.yaml -o dist');
   expect(readFileSync(join(repo, 'modelplane.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n/);
   expect(mp(['validate', '-f', 'modelplane.yaml'], repo)).toEqual({ code: 0, out: '', err: '' });
