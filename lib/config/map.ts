@@ -242,6 +242,6 @@ function resources(r: ResourcesConfig): { cpu: string; memory: string; cpuLimit?
 }
 
 /** Drops undefined values, so constructs see only what the file (or its defaults) set. */
-export function compact<T extends object>(o: T): T {
+function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
