@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { App, Chart } from 'cdk8s';
 import { TeamSpace } from '../constructs/team-space';
 import { platformContext } from '../lib/context';
-import { ModelplaneValidationError } from '../lib/errors';
+import { ModelplaneValidationError, ValidationIssue } from '../lib/errors';
+import { GpuNodePool } from '../constructs/gpu-node-pool';
+import { MlflowServer } from '../constructs/mlflow-server';
 import type { Platform } from '../constructs/platform';
-import { ConfigIssue } from '../lib/config/errors';
+import { ConfigIssue, sortIssues } from '../lib/config/errors';
 import { didYouMean } from '../lib/config/load';
 import { constructIssues } from '../lib/config/build';
 import { YamlSource } from '../lib/config/source';
@@ -45,11 +47,30 @@ export function buildPlatformFile(app: App, file: string): { platform?: Platform
   } catch (e) {
     const loc = { issueAt: (path: ReadonlyArray<string | number>, problem: string, fix: string) => source.issue(path, problem, fix) };
     if (!(e instanceof ModelplaneValidationError)) return { issues: constructIssues(loc, [], e) };
-    // Locate each construct's problem under the part of the file that configures it.
+    // The platform stops at its first invalid part; check every part with its own construct (in a
+    // scratch tree) so that every problem is listed, each under the section that configures it.
+    const found: Array<[Array<string | number>, ValidationIssue]> = [...e.issues.map((i) => [baseOf(i.construct, config), i] as [Array<string | number>, ValidationIssue]), ...partIssues(config)];
     return {
-      issues: e.issues.flatMap((i) => constructIssues(loc, baseOf(i.construct, config), new ModelplaneValidationError([i]))),
+      issues: sortIssues(found.flatMap(([base, i]) => constructIssues(loc, base, new ModelplaneValidationError([i])))),
     };
   }
+}
+
+/** Problems of each GPU pool, team and the MLflow server, each validated by its own construct, with where they are configured. */
+function partIssues(config: ModelplaneConfig): Array<[Array<string | number>, ValidationIssue]> {
+  const out: Array<[Array<string | number>, ValidationIssue]> = [];
+  const scratch = () => new Chart(new App(), 'scratch');
+  const collect = (base: Array<string | number>, make: () => unknown) => {
+    try {
+      make();
+    } catch (e) {
+      if (e instanceof ModelplaneValidationError) out.push(...e.issues.map((i) => [base, i] as [Array<string | number>, ValidationIssue]));
+    }
+  };
+  (Array.isArray(config.gpuPools) ? config.gpuPools : []).forEach((p, i) => collect(['gpuPools', i], () => new GpuNodePool(scratch(), `gpu-${p?.name}`, p)));
+  (Array.isArray(config.teams) ? config.teams : []).forEach((t, i) => collect(['teams', i], () => new TeamSpace(scratch(), String(t?.name), { ...t, platform: platformContext() })));
+  collect(['mlflow'], () => new MlflowServer(scratch(), 'mlflow', { ...(config.mlflow ?? {}), namespace: config.platformNamespace ?? 'modelplane-system' }));
+  return out;
 }
 
 /** Where in a platform file the props of the construct named in an error are written. */
@@ -63,16 +84,7 @@ function baseOf(construct: string, config: ModelplaneConfig): Array<string | num
     return i >= 0 ? ['gpuPools', i] : ['gpuPools'];
   }
   if (construct.startsWith('TeamSpace ')) {
-    // The platform builds teams in order and stops at the first invalid one: find it with the same construct.
-    const scratch = new Chart(new App(), 'scratch');
-    const i = (config.teams ?? []).findIndex((t, k) => {
-      try {
-        new TeamSpace(scratch, `t${k}`, { ...t, platform: platformContext() });
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const i = (config.teams ?? []).findIndex((t) => t?.name === name);
     return i >= 0 ? ['teams', i] : ['teams'];
   }
   return [];

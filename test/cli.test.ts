@@ -237,6 +237,13 @@ test('--platform: a platform construct\'s problem is located where the platform 
   const r = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(r.code).toBe(1);
   expect(r.err).toContain('platform.yaml:4:19: `teams[1].quota.cpu` = "lots" is not a Kubernetes quantity');
+  writeFileSync(join(dir, 'platform.yaml'), 'teams:\n  - name: a\n    quota: { cpu: lots }\n  - name: b\n    quota: { memory: much }\ngpuPools:\n  - name: g\n    taint: { key: purpose, value: ml, effect: Sometimes }\nmlflow:\n  replicas: 0\n');
+  const all = mp(['validate', '--platform', 'platform.yaml'], dir);
+  expect(all.code).toBe(1);
+  expect(all.err.trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+    'platform.yaml:3:19: `teams[0].quota.cpu`', 'platform.yaml:5:22: `teams[1].quota.memory`', 'platform.yaml:8:47: `gpuPools[0].taint.effect`',
+    'platform.yaml:10:13: `mlflow.replicas`', '4 problems',
+  ]);
   writeFileSync(join(dir, 'platform.yaml'), 'gpuPools:\n  - name: a\n  - name: b\n    taint: { key: purpose, value: ml, effect: Sometimes }\nteamz: []\n');
   const u = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(u.code).toBe(1);
