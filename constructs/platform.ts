@@ -88,7 +88,9 @@ export class Platform extends Chart {
     const v = new Validator(`Platform "${id}"`);
     const ns = props.platformNamespace ?? 'modelplane-system';
     checkName(v, 'platformNamespace', ns);
-    const teams = props.teams ?? [];
+    // YAML and JavaScript callers can pass any shape: check the lists before reading them.
+    const listOk = (field: string, value: unknown, fix: string) => v.check(Array.isArray(value) && value.every(isRecord), field, value, 'must be a list of objects', fix);
+    const teams = listOk('teams', props.teams ?? [], 'write teams: [{ name: "risk" }]') ? props.teams ?? [] : [];
     const teamNames = teams.map((t) => t.name);
     // Team names are namespaces: checked here so the error names the team's entry.
     teamNames.forEach((t, i) => checkName(v, `teams[${i}].name`, t, 40));
@@ -102,7 +104,7 @@ export class Platform extends Chart {
       .flatMap((key) => (key === 'kserve' ? ['kserve', 'kserveCrd'] as const : [key] as const).map((c) => ops[key]?.namespace ?? OPERATOR_DEFAULTS[c].namespace));
     const reserved = new Set([ns, 'default', 'kube-system', 'kube-public', 'kube-node-lease', monitoringNs, ...operatorNamespaces]);
     teamNames.forEach((t, i) => v.check(!reserved.has(t), `teams[${i}].name`, t, 'is a namespace of Kubernetes, the platform or an operator', `choose another team name (reserved: ${[...reserved].sort().join(', ')})`));
-    const pools = props.gpuPools ?? [];
+    const pools = listOk('gpuPools', props.gpuPools ?? [], 'write gpuPools: [{ name: "gpu" }]') ? props.gpuPools ?? [] : [];
     pools.forEach((p, i) => checkName(v, `gpuPools[${i}].name`, p.name, 50));
     for (const d of duplicates(pools.map((p) => p.name))) v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
     for (const [key, o] of Object.entries(ops) as [string, OperatorOverrides | undefined][]) {
