@@ -16,6 +16,7 @@ import {
   coveredExamples,
   describeObject,
   DistObject,
+  embeddedObjects,
   exampleNames,
   getStored,
   KubeObject,
@@ -37,7 +38,7 @@ let root: string;
 let sets: Map<string, OutputSet>;
 /** Namespaced kinds, from the server's discovery (`kubectl api-resources`). */
 let namespacedKinds: Map<string, boolean>;
-const totals = { objects: 0, prerequisites: 0, sets: 0 };
+const totals = { objects: 0, prerequisites: 0, embedded: 0, sets: 0 };
 
 function format(problems: readonly ApplyProblem[]): string[] {
   return problems.map((p) => `${p.kind.toUpperCase()} ${p.object}: ${p.message}`);
@@ -86,7 +87,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
   if (totals.sets > 0) {
-    process.stdout.write(`dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted\n`);
+    process.stdout.write(`dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted; ${totals.embedded} run-time objects dry-run\n`);
   }
 });
 
@@ -170,6 +171,12 @@ describe.each(SET_NAMES)('%s', (name) => {
     problems.push(...applyObjects(first.filter((d) => d.obj.kind === 'Namespace'), { dryRun: false }));
     problems.push(...applyObjects(rest, { dryRun: true }));
     expect(format(problems)).toEqual([]);
+  });
+
+  test('run-time objects (Airflow SparkApplication templates, Argo resource manifests) pass a server-side dry-run', () => {
+    const embedded = embeddedObjects(all);
+    totals.embedded += embedded.length;
+    expect(format(applyObjects(embedded, { dryRun: true }))).toEqual([]);
   });
 
   test('server-side apply: every object stored, no warnings', () => {

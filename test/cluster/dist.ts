@@ -248,3 +248,55 @@ export async function settle(objects: readonly DistObject[], quietMs = 3000, tim
 export function tempRoot(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-dist-'));
 }
+
+/** Replaces orchestrator placeholders (Argo `{{…}}`, Jinja `{{ … }}`) in a name with a fixed run id. */
+function fillPlaceholders(text: string): string {
+  return text.replace(/\{\{[^}]*\}\}/g, 'run1');
+}
+
+/**
+ * Walks a value, calling `visit` with the `resource.manifest` string of every Argo resource template
+ * that creates an object (`get`, `delete` and the like only name one).
+ */
+function argoManifests(value: unknown, visit: (manifest: string) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((v) => argoManifests(v, visit));
+  } else if (value !== null && typeof value === 'object') {
+    const rec = value as Record<string, unknown>;
+    const resource = rec.resource as Record<string, unknown> | undefined;
+    if (resource && typeof resource.manifest === 'string' && ['create', 'apply'].includes(String(resource.action))) visit(resource.manifest);
+    for (const v of Object.values(rec)) argoManifests(v, visit);
+  }
+}
+
+/**
+ * Objects our output makes the orchestrators create at run time: the SparkApplication templates in
+ * the models' ConfigMaps (Airflow submits them) and the manifests of Argo resource templates. Each
+ * gets its parent's namespace and a run id in place of placeholders, ready for a server-side dry-run.
+ */
+export function embeddedObjects(objects: readonly DistObject[]): DistObject[] {
+  const out: DistObject[] = [];
+  const add = (parent: DistObject, where: string, text: string): void => {
+    let obj: KubeObject;
+    try {
+      obj = JSON.parse(text) as KubeObject;
+    } catch {
+      obj = (parseAllDocuments(text)[0]?.toJS() ?? null) as KubeObject;
+    }
+    if (!obj || typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string' || !obj.metadata) return;
+    const filled = JSON.parse(fillPlaceholders(JSON.stringify(obj))) as KubeObject;
+    filled.metadata.namespace = filled.metadata.namespace ?? parent.obj.metadata.namespace;
+    out.push({ set: parent.set, file: `${parent.file} (${parent.obj.kind} ${parent.obj.metadata.name} ${where})`, obj: filled });
+  };
+  for (const d of objects) {
+    if (d.obj.kind === 'ConfigMap') {
+      const data = (d.obj.data ?? {}) as Record<string, string>;
+      for (const key of Object.keys(data).sort()) {
+        if (key.endsWith('.json')) add(d, `data.${key}`, data[key]);
+      }
+    } else if (d.obj.apiVersion.startsWith('argoproj.io/')) {
+      argoManifests(d.obj.spec, (m) => add(d, 'resource template', m));
+    }
+  }
+  return out;
+}
