@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
 # Static policy tools (kube-score from the Go module proxy, Checkov from PyPI), cached.
 bash scripts/policy/install.sh >/dev/null
+# Local control plane for the cluster tier (etcd, kube-apiserver, kube-controller-manager, kubectl built
+# from the Go module proxy), cached.
+bash scripts/kube/install.sh >/dev/null
 # Airflow 3 + the cncf.kubernetes provider in a pinned venv for the real-Airflow tier, cached.
 bash scripts/python/airflow-venv.sh >/dev/null

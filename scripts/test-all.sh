@@ -12,3 +12,5 @@ echo "== tier: examples (every example synthesized with the modelplane CLI; exam
 MODELPLANE_EXAMPLES_TEST=1 bash examples/synth-all.sh
 echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/allowlist.yaml)"
 bash scripts/policy/run.sh
+echo "== tier: cluster (one local etcd + kube-apiserver with every CRD: control plane checks; dist/ and every example dry-run, applied, re-applied unchanged, deleted)"
+npm run --silent test:cluster
