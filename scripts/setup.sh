@@ -11,3 +11,10 @@ bash scripts/policy/install.sh >/dev/null
 bash scripts/kube/install.sh >/dev/null
 # Airflow 3 + the cncf.kubernetes provider in a pinned venv for the real-Airflow tier, cached.
 bash scripts/python/airflow-venv.sh >/dev/null
+# PostgreSQL from Debian (the serving tier runs initdb/pg_ctl from it as a non-root user; no service is
+# started) and the serving venv (MLflow, MLServer + its MLflow runtime, scikit-learn, moto), cached.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [[ "$(id -u)" != 0 ]]; then echo "setup.sh: PostgreSQL is missing; run as root or: sudo apt-get install -y postgresql" >&2; exit 1; fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+bash scripts/python/serving-venv.sh >/dev/null

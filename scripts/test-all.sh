@@ -14,3 +14,5 @@ echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/al
 bash scripts/policy/run.sh
 echo "== tier: cluster (one local etcd + kube-apiserver with every CRD: control plane checks; dist/ and every example dry-run, applied, re-applied unchanged, deleted)"
 npm run --silent test:cluster
+echo "== tier: serving (real MLflow + PostgreSQL + moto S3 + MLServer on loopback, started from the synthesized manifests)"
+bash scripts/serving/run-tier.sh

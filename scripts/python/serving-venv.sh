@@ -29,6 +29,12 @@ pins=(
   # SQLAlchemy 2.1 maps a plain postgresql:// URI (what MlflowServer synthesizes) to psycopg 3; the
   # mlflow -full image ships both drivers, and so does this venv.
   "psycopg[binary]==3.3.9"
+  # `mlflow server --expose-prometheus` (synthesized by MlflowServer) imports it; the -full image has it.
+  "prometheus-flask-exporter==0.23.2"
+  # MLServer 1.7.1's parallel inference workers call asyncio.get_event_loop() in a fresh process,
+  # which uvloop >= 0.22 turns into "RuntimeError: There is no current event loop" (the worker
+  # dies, the model never loads); 0.21.0 is what MLServer 1.7.1 was released against.
+  "uvloop==0.21.0"
   "boto3==1.44.5"
 )
 

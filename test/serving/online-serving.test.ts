@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
@@ -41,6 +42,18 @@ async function freePort(): Promise<number> {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** GET with an explicit Host header (fetch does not let a caller set Host). */
+function statusWithHost(port: number, urlPath: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'GET', headers: { Host: host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -153,11 +166,15 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     // The synthesized probes: startup/readiness on /health, liveness on /version, Host localhost:<port>.
     const probe = main as unknown as { startupProbe: { httpGet: { path: string; httpHeaders: Array<{ name: string; value: string }> } }; livenessProbe: { httpGet: { path: string } } };
     const hostHeader = Object.fromEntries(probe.startupProbe.httpGet.httpHeaders.map((h) => [h.name, h.value]));
-    await waitFor(`http://127.0.0.1:${mlflowPort}${probe.startupProbe.httpGet.path}`, 240, mlflow, hostHeader);
-    expect((await fetch(`http://127.0.0.1:${mlflowPort}${probe.livenessProbe.httpGet.path}`, { headers: hostHeader })).status).toBe(200);
-    // --allowed-hosts: the in-cluster Service name passes, a foreign Host is refused.
-    expect((await fetch(`http://127.0.0.1:${mlflowPort}/health`, { headers: { Host: inClusterMlflow } })).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${mlflowPort}/health`, { headers: { Host: 'evil.example.com' } })).status).toBe(403);
+    await waitFor(`http://127.0.0.1:${mlflowPort}${probe.startupProbe.httpGet.path}`, 240, mlflow);
+    expect(await statusWithHost(mlflowPort, probe.startupProbe.httpGet.path, hostHeader.Host)).toBe(200);
+    expect(await statusWithHost(mlflowPort, probe.livenessProbe.httpGet.path, hostHeader.Host)).toBe(200);
+    // --allowed-hosts (MLflow >= 3.5 checks the Host header on its API): the in-cluster Service name
+    // passes, a foreign Host is refused (403).
+    const api = '/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default';
+    expect(await statusWithHost(mlflowPort, api, inClusterMlflow)).toBe(200);
+    expect(await statusWithHost(mlflowPort, api, `localhost:${mlflowPort}`)).toBe(200);
+    expect(await statusWithHost(mlflowPort, api, 'evil.example.com')).toBe(403);
 
     // Log and register through the server, with no S3 credentials on the client (proxied artifacts).
     const t = spawnSync(bin('python'), [path.join(__dirname, 'train_register.py'), work, MODEL, 'champion'], {
