@@ -114,6 +114,22 @@ export interface SparkSpecInput {
   readonly labels: Readonly<Record<string, string>>;
   readonly driverServiceAccount: string;
   readonly platform: PlatformContext;
+  /**
+   * Driver and executor pod templates from {@link sparkPodTemplates}, when the caller shares one pair
+   * between the runs of a model. @default - built for this spec
+   */
+  readonly podTemplates?: SparkPodTemplates;
+}
+
+/** The driver and executor pod templates of a model. */
+export interface SparkPodTemplates {
+  readonly driver: Record<string, unknown>;
+  readonly executor: Record<string, unknown>;
+}
+
+/** Builds the driver and executor pod templates (the same for every run of a model). */
+export function sparkPodTemplates(input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): SparkPodTemplates {
+  return { driver: stripKindApi(podTemplate('driver', input)), executor: stripKindApi(podTemplate('executor', input)) };
 }
 
 /** The S3A credentials provider that reads AWS_* env vars, for the Hadoop generation of a Spark version. */
@@ -131,7 +147,7 @@ function sorted<T>(rec: Readonly<Record<string, T>>): Record<string, T> {
 }
 
 /** The pod template of the driver or the executors: restricted security, scratch dirs, S3 keys from the Secret, GPU placement. */
-function podTemplate(role: 'driver' | 'executor', input: SparkSpecInput): Record<string, unknown> {
+function podTemplate(role: 'driver' | 'executor', input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): Record<string, unknown> {
   const secret = input.platform.objectStore.credentialsSecret;
   const container: k8s.Container = {
     name: SPARK_TEMPLATE_CONTAINERS[role],
@@ -183,6 +199,7 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     MODELPLANE_PYTHON_VERSION: input.pythonVersion,
     ...input.env,
   });
+  const templates = input.podTemplates ?? sparkPodTemplates(input);
   const gpuFor = (role: 'driver' | 'executor') =>
     input.gpu && (input.gpu.on === 'both' || input.gpu.on === role) ? { gpu: { name: NVIDIA_GPU, quantity: input.gpu.count } } : {};
   const dyn = input.dynamicAllocation;
@@ -219,7 +236,7 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
       labels: { ...input.labels },
       envVars,
       ...gpuFor('driver'),
-      template: stripKindApi(podTemplate('driver', input)),
+      template: templates.driver,
     },
     executor: {
       cores: input.executor.cores,
@@ -231,7 +248,7 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
       labels: { ...input.labels },
       envVars,
       ...gpuFor('executor'),
-      template: stripKindApi(podTemplate('executor', input)),
+      template: templates.executor,
     },
   };
 }

@@ -1,6 +1,7 @@
 /** SparkBatchModel: SparkApplication templates, packed env, S3/MLflow wiring, GPU, schedules on each orchestrator; every validation. */
 import { App, Testing } from 'cdk8s';
 import { SparkBatchModel, SparkBatchModelProps } from '../constructs/spark-batch-model';
+import { SparkApplication } from '../imports/sparkoperator.k8s.io';
 import { TeamModels } from '../constructs/team-models';
 import { platformContext } from '../lib/context';
 import { expectIssue } from './support/errors';
@@ -188,6 +189,17 @@ describe('SparkBatchModel options', () => {
     const chart = team();
     new SparkBatchModel(chart, 'a', { ...base, name: 'same' });
     expect(() => new SparkBatchModel(chart, 'b', { ...base, name: 'same' })).toThrow(/already used by SparkBatchModel "a"/);
+  });
+
+  test('templates equal what the typed SparkApplication binding writes (same fields, any key order)', () => {
+    const canon = (v: unknown): unknown => Array.isArray(v) ? v.map(canon)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+    const { model } = synth({ gpu: { pool: 'gpu' }, dynamicAllocation: { minExecutors: 1, maxExecutors: 3 }, cascade: { outputPath: 's3a://out/x' } });
+    expect(Object.keys(model.templates)).toEqual(['download.json', 'export.json', 'score.json']);
+    for (const t of Object.values(model.templates)) {
+      const typed = SparkApplication.manifest({ metadata: t.metadata as never, spec: t.spec as never });
+      expect(canon(JSON.parse(JSON.stringify(t)))).toEqual(canon(typed));
+    }
   });
 
   test('deterministic', () => {

@@ -19,7 +19,7 @@ if (!outdir) {
 const app = new App({ outdir });
 const platform = platformContext({ gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }] });
 
-// The test team: three blocks, six models, a 1-second poll so that dag.test runs take seconds.
+// The test team: three blocks, five models, a 1-second poll so that dag.test runs take seconds.
 const team = new TeamModels(app, 'cascade-test', { platform });
 const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) => new SparkBatchModel(team, name, {
   image: 'registry.example.com/ml/models:1.0.0',
@@ -29,11 +29,11 @@ const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) => new S
   cascade: { inputs: [{ name: 'events', uri: 's3a://lake/events' }], outputTable: `scores.${name.replace(/-/g, '_')}` },
   ...extra,
 });
-for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'score-c', 'ensemble']) model(m);
+for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'ensemble']) model(m);
 new Cascade(team, 'nightly', {
   blocks: [
     { name: 'features', models: ['feat-a', 'feat-b'] },
-    { name: 'scoring', models: ['score-a', 'score-b', 'score-c'] },
+    { name: 'scoring', models: ['score-a', 'score-b'] },
     { name: 'ensemble', models: ['ensemble'] },
   ],
   schedule: '0 2 * * *',
