@@ -39,6 +39,7 @@ let sets: Map<string, OutputSet>;
 /** Namespaced kinds, from the server's discovery (`kubectl api-resources`). */
 let namespacedKinds: Map<string, boolean>;
 const totals = { objects: 0, prerequisites: 0, embedded: 0, sets: 0 };
+const perSet: string[] = [];
 
 function format(problems: readonly ApplyProblem[]): string[] {
   return problems.map((p) => `${p.kind.toUpperCase()} ${p.object}: ${p.message}`);
@@ -87,7 +88,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
   if (totals.sets > 0) {
-    process.stdout.write(`dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted; ${totals.embedded} run-time objects dry-run\n`);
+    process.stdout.write(`dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted; ${totals.embedded} run-time objects dry-run\n  ${perSet.join('\n  ')}\n`);
   }
 });
 
@@ -184,6 +185,7 @@ describe.each(SET_NAMES)('%s', (name) => {
     expect(format(problems)).toEqual([]);
     const stored = getStored(all);
     expect(all.filter((d) => !stored.has(objectKey(d.obj))).map(describeObject)).toEqual([]);
+    perSet.push(`${name}: ${set.objects.length} objects${set.prerequisites.length > 0 ? ` (+ ${set.prerequisites.length} platform)` : ''}`);
     totals.objects += set.objects.length;
     totals.prerequisites += set.prerequisites.length;
     totals.sets += 1;
