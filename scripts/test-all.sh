@@ -16,3 +16,5 @@ echo "== tier: cluster (one local etcd + kube-apiserver with every CRD: control 
 npm run --silent test:cluster
 echo "== tier: serving (real MLflow + PostgreSQL + moto S3 + MLServer on loopback, started from the synthesized manifests)"
 bash scripts/serving/run-tier.sh
+echo "== tier: real Airflow (generated DAGs loaded by DagBag and run with dag.test against a local kube-apiserver)"
+bash test/airflow/run.sh
