@@ -8,7 +8,7 @@ import {
   IMAGE_PULL_POLICY, resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext,
   scratchMounts, scratchVolumes, TMP_DIR,
 } from '../lib/security';
-import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
+import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 import { EmbeddedMinio, EmbeddedMinioProps, isBucketName, validateEmbeddedMinio } from './embedded-minio';
 import { EmbeddedPostgres, EmbeddedPostgresProps, validateEmbeddedPostgres } from './embedded-postgres';
 
@@ -121,7 +121,7 @@ export class MlflowServer extends Construct {
     const resources = props.resources ?? { cpu: '500m', memory: '2Gi' };
     checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
     checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
-    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2');
+    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') && checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
     if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '1Gi');
     const backend = props.backendStore ?? { embedded: {} };
     const artifacts = props.artifactStore ?? { embedded: {} };

@@ -11,7 +11,7 @@ import {
 import { SELDON_GRAPH_NODE } from '../lib/online/seldon';
 import { checkSecretRef, SecretKeyRef } from '../lib/secrets';
 import type { ResourceSpec } from '../lib/security';
-import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
+import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 import { TeamModels } from './team-models';
 
 export type { OnlineVariant } from '../lib/online/rollouts';
@@ -261,7 +261,7 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   if (v.check(isObj(resources), 'resources', resources, 'must be { cpu, memory }', 'write e.g. { cpu: "1", memory: "2Gi" }')) {
     checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
     checkQuantity(v, 'resources.memory', resources.memory, '1Gi');
-    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2');
+    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') && checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
     if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '2Gi');
   }
   let gpu: ResolvedOnlineModel['gpu'];

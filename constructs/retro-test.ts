@@ -10,7 +10,7 @@ import { MLSERVER_PORTS, MLSERVER_UID } from '../lib/online/spec';
 import {
   resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes, TMP_DIR,
 } from '../lib/security';
-import { checkImage, checkName, checkQuantity, isRecord } from '../lib/validate';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 import { MODEL_TEST_DIR, MODEL_TEST_IMAGE } from './model-test';
 import { findTeamModels } from './online-model';
 
@@ -48,6 +48,14 @@ export interface RetroTestProps {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+Z?)?$/;
 
+/** An ISO date (or date-time) that names a real day: "2025-13-45" has the shape but no calendar day. */
+function isIsoDate(value: unknown): boolean {
+  if (typeof value !== 'string' || !ISO_DATE.test(value)) return false;
+  const day = value.slice(0, 10);
+  const parsed = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+}
+
 /**
  * A retro test (seed 004): scores a past period with a given model version and saves the results,
  * for a partner asking how a model would have done on history. One Job, three steps in one pod:
@@ -73,9 +81,9 @@ export class RetroTest extends Construct {
     v.check(typeof props.input === 'string' && /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(props.input), 'input', props.input, 'is not a location the scoring step can read', 'use "mlflow-artifacts:/datasets/fraud/2025.csv" or an http(s) URL');
     const period = props.period;
     if (v.check(isRecord(period), 'period', period, 'must be { from, to, column? }', 'write e.g. { from: "2025-01-01", to: "2025-03-31" }')) {
-      v.check(typeof period.from === 'string' && ISO_DATE.test(period.from), 'period.from', period.from, 'is not an ISO date', 'write e.g. "2025-01-01"');
-      v.check(typeof period.to === 'string' && ISO_DATE.test(period.to), 'period.to', period.to, 'is not an ISO date', 'write e.g. "2025-03-31"');
-      if (ISO_DATE.test(String(period.from)) && ISO_DATE.test(String(period.to))) {
+      v.check(isIsoDate(period.from), 'period.from', period.from, 'is not an ISO date', 'write e.g. "2025-01-01"');
+      v.check(isIsoDate(period.to), 'period.to', period.to, 'is not an ISO date', 'write e.g. "2025-03-31"');
+      if (isIsoDate(period.from) && isIsoDate(period.to)) {
         v.check(period.from <= period.to, 'period', `${period.from}..${period.to}`, 'ends before it starts', 'swap from and to');
       }
     }
@@ -88,6 +96,10 @@ export class RetroTest extends Construct {
     const image = props.image ?? MODEL_TEST_IMAGE;
     checkImage(v, 'image', image);
     (props.excludeColumns ?? []).forEach((c, i) => v.check(typeof c === 'string' && c.length > 0, `excludeColumns[${i}]`, c, 'must be a column name', 'write e.g. "client_id"'));
+    if (props.s3CredentialsSecret !== undefined) {
+      const p = dnsSubdomainProblem(props.s3CredentialsSecret);
+      v.check(p === undefined, 's3CredentialsSecret', props.s3CredentialsSecret, p ?? '', 'name an existing Secret in the team namespace (credentials are only ever referenced, never written)');
+    }
     v.done();
 
     const ns = chart.team;

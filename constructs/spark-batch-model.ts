@@ -10,7 +10,7 @@ import {
   checkAppFile, checkArchive, SPARK_API, checkHadoopConf, checkPythonVersion, checkSparkMemory, checkSparkVersion,
   sparkApplicationSpec, SparkPodResources, sparkPodTemplates, SparkSpecInput,
 } from '../lib/spark';
-import { checkCron, checkImage, checkName, isRecord } from '../lib/validate';
+import { checkCron, checkImage, checkName, duplicates, isRecord } from '../lib/validate';
 import { TeamDags } from './team-dags';
 import { TEAM_SERVICE_ACCOUNTS } from './team-space';
 import { TeamModels } from './team-models';
@@ -210,6 +210,7 @@ export class SparkBatchModel extends Construct {
     }
     const io = props.cascade;
     if (io) {
+      for (const d of duplicates((io.inputs ?? []).map((inp) => String(inp.name)))) v.fail('cascade.inputs', d, 'names the same input twice; the model reads its inputs by name', 'give every input its own name');
       (io.inputs ?? []).forEach((inp, i) => {
         checkName(v, `cascade.inputs[${i}].name`, inp.name);
         v.check(typeof inp.uri === 'string' && /^(s3a?|hive|hdfs|gs|abfss?):(\/\/)?\S+$/.test(inp.uri), `cascade.inputs[${i}].uri`, inp.uri, 'is not a dataset URI', 'write it like "s3a://lake/features/2024" or "hive:db.table"');

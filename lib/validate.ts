@@ -68,6 +68,17 @@ export function checkQuantity(v: Validator, field: string, value: unknown, examp
   return v.check(problem === undefined, field, value, problem ?? '', `write it like "${example}"`);
 }
 
+/**
+ * Checks that a limit (e.g. `resources.cpuLimit`) is at least its request: the API server rejects a
+ * container whose limit is below its request. Quantities that are themselves invalid are left to checkQuantity.
+ */
+export function checkLimitAtLeastRequest(v: Validator, field: string, limit: unknown, requestField: string, request: unknown): boolean {
+  if (quantityProblem(limit) !== undefined || quantityProblem(request) !== undefined) return true;
+  return v.check(parseQuantity(limit as string | number) >= parseQuantity(request as string | number), field, limit,
+    `is below ${requestField} (${String(request)}); the API server rejects a container whose limit is below its request`,
+    `raise it to at least ${String(request)}, or leave it out (the default is twice the request)`);
+}
+
 const SUFFIX: Record<string, number> = {
   '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,

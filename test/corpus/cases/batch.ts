@@ -35,6 +35,7 @@ export const cases: TsCase[] = [
   { name: 'unknown orchestrator', construct: 'SparkBatchModel "churn"', field: 'orchestrator', value: 'cron', build: model({ orchestrator: 'cron' }) },
   { name: 'cascade output in two places', construct: 'SparkBatchModel "churn"', field: 'cascade.outputTable', value: 'scores.churn', build: model({ cascade: { outputTable: 'scores.churn', outputPath: 's3a://p/churn' } }) },
   { name: 'cascade input URI without a scheme', construct: 'SparkBatchModel "churn"', field: 'cascade.inputs[0].uri', value: 'crm.customers', build: model({ cascade: { inputs: [{ name: 'customers', uri: 'crm.customers' }], outputTable: 'scores.churn' } }) },
+  { name: 'cascade input named twice', construct: 'SparkBatchModel "churn"', field: 'cascade.inputs', value: 'orders', build: model({ cascade: { inputs: [{ name: 'orders', uri: 's3a://lake/orders/2024' }, { name: 'orders', uri: 's3a://lake/orders/2025' }], outputTable: 'scores.churn' } }) },
   { name: 'time to live shorter than an hour', construct: 'SparkBatchModel "churn"', field: 'timeToLiveSeconds', value: 60, build: model({ timeToLiveSeconds: 60 }) },
   { name: 'two models with one name in a team', construct: 'SparkBatchModel "churn-2"', field: 'name', value: 'churn', build: (app) => { const t = team(app); new SparkBatchModel(t, 'churn', batch()); new SparkBatchModel(t, 'churn-2', batch({ name: 'churn' })); } },
 

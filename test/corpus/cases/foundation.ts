@@ -38,6 +38,7 @@ export const cases: TsCase[] = [
   { name: 'mlflow image without a tag', construct: 'MlflowServer "mlflow"', field: 'image', value: 'ghcr.io/mlflow/mlflow', build: mlflow({ image: 'ghcr.io/mlflow/mlflow' }) },
   { name: 'mlflow namespace not DNS-1123', construct: 'MlflowServer "mlflow"', field: 'namespace', value: 'ML.Platform', build: mlflow({ namespace: 'ML.Platform' }) },
   { name: 'mlflow memory not a quantity', construct: 'MlflowServer "mlflow"', field: 'resources.memory', value: '2 GB', build: mlflow({ resources: { cpu: '500m', memory: '2 GB' } }) },
+  { name: 'mlflow CPU limit below the request', construct: 'MlflowServer "mlflow"', field: 'resources.cpuLimit', value: '250m', build: mlflow({ resources: { cpu: '1', memory: '2Gi', cpuLimit: '250m' } }) },
   { name: 'mlflow database URI in plain text', construct: 'MlflowServer "mlflow"', field: 'backendStore.external.uriSecret', says: /plain/, build: mlflow({ backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db:5432/mlflow' } } }) },
   { name: 'mlflow database password beside the reference', construct: 'MlflowServer "mlflow"', field: 'backendStore.external.password', says: /credential/, build: mlflow({ backendStore: { external: { uriSecret: { name: 'db', key: 'uri' }, password: 'hunter2' } } }) },
   { name: 'mlflow S3 secret key in plain text', construct: 'MlflowServer "mlflow"', field: 'artifactStore.s3.secretAccessKey', says: /plain/, build: mlflow({ artifactStore: { s3: { bucket: 'mlflow', accessKeyId: { name: 's3', key: 'id' }, secretAccessKey: 'wJalrXUtnFEMI' } } }) },

@@ -29,6 +29,7 @@ export const cases: TsCase[] = [
   { name: 'variant listed twice', construct: 'OnlineModel "fraud"', field: 'variants', value: 'stable', build: serve({ model: undefined, variants: [{ name: 'stable', model: 'models:/fraud/3', traffic: 50 }, { name: 'stable', model: 'models:/fraud/4', traffic: 50 }] }) },
   { name: 'shadow as the primary', construct: 'OnlineModel "fraud"', field: 'variants[0].shadow', value: true, build: serve({ model: undefined, variants: [{ name: 'shadow', model: 'models:/fraud/4', shadow: true }, { name: 'stable', model: 'models:/fraud/3' }] }) },
   { name: 'shadow on KServe', construct: 'OnlineModel "fraud"', field: 'variants', value: ['shadow'], build: serve({ backend: 'kserve', model: undefined, variants: [{ name: 'stable', model: 'models:/fraud/3' }, { name: 'shadow', model: 'models:/fraud/4', shadow: true }] }) },
+  { name: 'CPU limit below the CPU request', construct: 'OnlineModel "fraud"', field: 'resources.cpuLimit', value: '1', says: /below resources\.cpu/, build: serve({ resources: { cpu: '4', memory: '2Gi', cpuLimit: '1' } }) },
   { name: 'memory not a quantity', construct: 'OnlineModel "fraud"', field: 'resources.memory', value: '2 gigs', build: serve({ resources: { cpu: '1', memory: '2 gigs' } }) },
   { name: 'replicas and autoscaling together', construct: 'OnlineModel "fraud"', field: 'replicas', value: 3, build: serve({ replicas: 3, autoscaling: { maxReplicas: 6 } }) },
   { name: 'autoscaling min above max', construct: 'OnlineModel "fraud"', field: 'autoscaling.minReplicas', value: 8, build: serve({ autoscaling: { minReplicas: 8, maxReplicas: 4 } }) },
@@ -51,5 +52,7 @@ export const cases: TsCase[] = [
   { name: 'retro test date not ISO', construct: 'RetroTest "fraud-q4"', field: 'period.from', value: '01/10/2025', build: retro({ period: { from: '01/10/2025', to: '2025-12-31' } }) },
   { name: 'retro test model URI invalid', construct: 'RetroTest "fraud-q4"', field: 'model', value: 'fraud:3', build: retro({ model: 'fraud:3' }) },
   { name: 'retro test input on a local path', construct: 'RetroTest "fraud-q4"', field: 'input', value: '/data/q4.csv', build: retro({ input: '/data/q4.csv' }) },
+  { name: 'retro test date that is no calendar day', construct: 'RetroTest "fraud-q4"', field: 'period.from', value: '2025-13-45', build: retro({ period: { from: '2025-13-45', to: '2025-12-31' } }) },
+  { name: 'retro test S3 credentials Secret not a Secret name', construct: 'RetroTest "fraud-q4"', field: 's3CredentialsSecret', value: 'AKIA123:wJalr', build: retro({ s3CredentialsSecret: 'AKIA123:wJalr' }) },
   { name: 'retro test cpu not a quantity', construct: 'RetroTest "fraud-q4"', field: 'resources.cpu', value: 'two', build: retro({ resources: { cpu: 'two', memory: '2Gi' } }) },
 ];
