@@ -401,14 +401,7 @@ function isObj(x: unknown): boolean {
   return isRecord(x);
 }
 
-/**
- * TeamModels.find, guarded: cdk8s's Chart overrides `instanceof` (any Chart matches any Chart
- * subclass), so a plain Chart would pass TeamModels.find without a team or platform.
- */
+/** The TeamModels chart of a model construct (kept for callers; TeamModels.find is brand-checked). */
 export function findTeamModels(construct: Construct, kind: string): TeamModels {
-  const chart = TeamModels.find(construct, kind);
-  if (typeof chart.team !== 'string' || chart.platform === undefined) {
-    throw new Error(`${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace; it was created in a plain Chart. Fix: create the model with the TeamModels chart as its scope.`);
-  }
-  return chart;
+  return TeamModels.find(construct, kind);
 }

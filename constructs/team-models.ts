@@ -11,6 +11,8 @@ export interface TeamModelsProps extends ChartProps {
   readonly platform?: PlatformContext;
 }
 
+const TEAM_MODELS_BRAND = Symbol.for('modelplane.TeamModels');
+
 /** Where a chart sits in deployment order: operators, then platform, then teams, then models. */
 export type ChartTier = 'platform' | 'team' | 'models';
 
@@ -24,10 +26,18 @@ export class TeamModels extends Chart {
   public static find(construct: Construct, kind: string): TeamModels {
     let c: Construct | undefined = construct;
     while (c) {
-      if (c instanceof TeamModels) return c as TeamModels;
+      if (TeamModels.isTeamModels(c)) return c;
       c = c.node.scope;
     }
     throw new Error(`${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`);
+  }
+
+  /**
+   * True for a TeamModels chart. (cdk8s's Chart overrides `instanceof` so that any Chart matches
+   * any Chart subclass; a brand is the reliable test.)
+   */
+  public static isTeamModels(x: unknown): x is TeamModels {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TEAM_MODELS_BRAND] === true;
   }
 
   /** Deployment order of this chart. */
@@ -45,6 +55,7 @@ export class TeamModels extends Chart {
     super(scope, `models-${team}`, { ...props, namespace: team, disableResourceNameHashes: true });
     this.team = team;
     this.platform = props.platform ?? platformContext();
+    Object.defineProperty(this, TEAM_MODELS_BRAND, { value: true });
   }
 
   /** The GPU pool named `name`, or undefined. */

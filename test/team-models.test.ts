@@ -1,5 +1,5 @@
 /** TeamModels: the chart model constructs live in; find(), claimName(), gpuPool(); validation. */
-import { Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { TeamModels } from '../constructs/team-models';
@@ -47,4 +47,15 @@ test.each([['Risk'], ['r'.repeat(41)], ['risk team']])('team %s is rejected', (t
   const app = Testing.app();
   expectIssue(() => new TeamModels(app, team), { construct: `TeamModels "${team}"`, field: 'team', value: team });
   expect(app.charts).toEqual([]);
+});
+
+describe('TeamModels.find with a plain Chart in between', () => {
+  test('a model scoped to a plain Chart (not a TeamModels chart) is rejected, even though cdk8s Chart overrides instanceof', () => {
+    const app = new App();
+    const plain = new Chart(app, 'plain');
+    const c = new Construct(plain, 'model');
+    expect(() => TeamModels.find(c, 'OnlineModel')).toThrow(/OnlineModel "model": must be created inside a TeamModels chart/);
+    expect(TeamModels.isTeamModels(plain)).toBe(false);
+    expect(TeamModels.isTeamModels(new TeamModels(app, 'risk'))).toBe(true);
+  });
 });
