@@ -191,24 +191,29 @@ export interface ApplyProblem {
 
 /**
  * Server-side applies `objects` (dry-run or real) in one kubectl call; when that call fails or prints
- * any warning, applies them one by one (same mode) to name the object each rejection or warning
- * belongs to. Returns every problem (empty when all were accepted without warnings).
+ * any warning, splits the list in halves and applies each (same mode) until every rejection and warning
+ * is pinned to its object (a few calls per problem, not one per object). Returns every problem (empty
+ * when all were accepted without warnings).
  */
 export function applyObjects(objects: readonly DistObject[], opts: { dryRun: boolean }): ApplyProblem[] {
   if (objects.length === 0) return [];
   const args = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'];
   if (opts.dryRun) args.push('--dry-run=server');
-  const all = kubectl(args, stream(objects));
-  if (all.status === 0 && warningLines(all.stderr).length === 0 && errorText(all.stderr) === '') return [];
-  const problems: ApplyProblem[] = [];
-  for (const d of objects) {
-    const one = kubectl(args, stream([d]));
-    for (const w of warningLines(one.stderr)) problems.push({ object: describeObject(d), kind: 'warning', message: w });
-    if (one.status !== 0) problems.push({ object: describeObject(d), kind: 'rejected', message: errorText(one.stderr) || `kubectl exited ${one.status}` });
+  const r = kubectl(args, stream(objects));
+  const warnings = warningLines(r.stderr);
+  const errors = errorText(r.stderr);
+  if (r.status === 0 && warnings.length === 0 && errors === '') return [];
+  if (objects.length === 1) {
+    const object = describeObject(objects[0]);
+    const problems: ApplyProblem[] = warnings.map((message) => ({ object, kind: 'warning' as const, message }));
+    if (r.status !== 0 || errors !== '') problems.push({ object, kind: r.status !== 0 ? 'rejected' : 'warning', message: errors || `kubectl exited ${r.status}` });
+    return problems;
   }
+  const mid = Math.ceil(objects.length / 2);
+  const problems = [...applyObjects(objects.slice(0, mid), opts), ...applyObjects(objects.slice(mid), opts)];
   if (problems.length === 0) {
-    // The whole batch failed or warned but no single object does: report the batch's own output.
-    problems.push({ object: `${objects.length} objects`, kind: all.status === 0 ? 'warning' : 'rejected', message: all.stderr.trim() });
+    // The whole batch failed or warned but neither half does: report the batch's own output.
+    problems.push({ object: `${objects.length} objects`, kind: r.status === 0 ? 'warning' : 'rejected', message: r.stderr.trim() });
   }
   return problems;
 }
