@@ -7,6 +7,7 @@ import { standardLabels } from '../lib/labels';
 import { MODEL_TEST_SCRIPT, MODEL_TEST_SCRIPT_NAME } from '../lib/online/model-test-script';
 import {
   resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR,
+  IMAGE_PULL_POLICY,
 } from '../lib/security';
 import { checkImage, checkName } from '../lib/validate';
 import { findTeamModels, OnlineModel } from './online-model';
@@ -130,7 +131,7 @@ export class ModelTest extends Construct {
             containers: [{
               name: 'model-test',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'check'],
               args: [
                 '--url', endpoint!.url,

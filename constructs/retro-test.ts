@@ -9,6 +9,7 @@ import { MODEL_TEST_SCRIPT, MODEL_TEST_SCRIPT_NAME } from '../lib/online/model-t
 import { MLSERVER_PORTS, MLSERVER_UID } from '../lib/online/spec';
 import {
   resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes, TMP_DIR,
+  IMAGE_PULL_POLICY,
 } from '../lib/security';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../lib/validate';
 import { MODEL_TEST_DIR, MODEL_TEST_IMAGE } from './model-test';
@@ -129,7 +130,7 @@ export class RetroTest extends Construct {
               // Steps 2 and 3: score the period over REST on localhost and save the results.
               name: 'score',
               image,
-              imagePullPolicy: 'IfNotPresent',
+              imagePullPolicy: IMAGE_PULL_POLICY,
               command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'score'],
               args: [
                 '--url', `http://127.0.0.1:${MLSERVER_PORTS.http}`,

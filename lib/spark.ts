@@ -10,7 +10,7 @@ import { SparkApplicationSpec, SparkApplicationSpecRestartPolicyType, SparkAppli
 import type { PlatformContext } from './context';
 import type { Validator } from './errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool } from './gpu';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, ScratchDir } from './security';
+import { IMAGE_PULL_POLICY, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, ScratchDir } from './security';
 
 /** The UID the apache/spark images run as. */
 export const SPARK_UID = 185;
@@ -216,7 +216,7 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     type: SparkApplicationSpecType.PYTHON,
     sparkVersion: input.sparkVersion,
     image: input.image,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: IMAGE_PULL_POLICY,
     mainApplicationFile: input.mainApplicationFile,
     arguments: [...input.arguments],
     deps: { archives: [`${input.environmentArchive}#environment`] },

@@ -11,6 +11,7 @@ import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../imports
 import { placeOnPool } from '../gpu';
 import {
   resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR,
+  IMAGE_PULL_POLICY,
 } from '../security';
 import { renderHpa, renderKeda } from './autoscaling';
 import { renderHttpRoute } from './rollouts';
@@ -46,7 +47,7 @@ export function mlserverContainer(m: MlserverModel & Pick<ResolvedOnlineModel, '
   return {
     name: 'mlserver',
     image: m.image ?? MLSERVER_IMAGE,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: IMAGE_PULL_POLICY,
     command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
     env: mlserverEnv(m, v).map((e) => ({ ...e })),
     ports: [

@@ -29,7 +29,7 @@ import {
   InferenceServiceSpecPredictorModelStartupProbeHttpGetPort, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../imports/serving.kserve.io';
 import { gpuPlacement } from '../gpu';
-import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
+import { IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security';
 import { renderKeda } from './autoscaling';
 import { MLSERVER_MODELS_DIR } from './deployment';
 import {
@@ -136,6 +136,7 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
       // Pinned, and started as on the deployment backend (settings from env, none from a folder);
       // an s3:// model still lands in /mnt/models through KServe's storage initializer.
       image: m.image ?? MLSERVER_IMAGE,
+      imagePullPolicy: IMAGE_PULL_POLICY,
       command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
       env: env.map((e) => ({ ...e })),
       resources: {
