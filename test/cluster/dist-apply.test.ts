@@ -56,7 +56,7 @@ function isNamespaced(d: DistObject): boolean {
 }
 
 /** Namespaces the operators' Helm releases create (outside dist/): objects of ours may live in them (e.g. Airflow's DAG ConfigMaps). */
-const OPERATOR_NAMESPACES = new Set(Object.values(OPERATOR_DEFAULTS).map((o) => o.namespace));
+const OPERATOR_NAMESPACES = new Set<string>(Object.values(OPERATOR_DEFAULTS).map((o) => o.namespace));
 /** Namespaces every cluster has (the GPU device plugin DaemonSet defaults to kube-system). */
 const SYSTEM_NAMESPACES = new Set(['kube-system']);
 
