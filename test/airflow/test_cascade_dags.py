@@ -262,11 +262,15 @@ class SparkOperatorPlayer:
                     continue
                 pending.remove((due, app))
                 labels = app["metadata"]["labels"]
-                key = (labels["modelplane.dev/model"], labels["modelplane.dev/step"])
+                key = (
+                    labels["modelplane.dev/model"],
+                    labels["modelplane.dev/step"],
+                )
+                name = app["metadata"]["name"]
                 if key in self.fail:
-                    self._set(app["metadata"]["name"], "FAILED", "driver exited 1")
+                    self._set(name, "FAILED", "driver exited 1")
                 else:
-                    self._set(app["metadata"]["name"], "COMPLETED")
+                    self._set(name, "COMPLETED")
             time.sleep(0.2)
 
     def runs(self, run_key):
@@ -275,17 +279,30 @@ class SparkOperatorPlayer:
         for app in self.created:
             labels = app["metadata"]["labels"]
             if labels["modelplane.dev/run"] == run_key:
-                out.append((labels["modelplane.dev/model"], labels["modelplane.dev/step"]))
+                out.append(
+                    (
+                        labels["modelplane.dev/model"],
+                        labels["modelplane.dev/step"],
+                    )
+                )
         return out
 
 
 def run_key(run):
     import hashlib
 
-    return hashlib.sha256(f"{run.dag_id}/{run.run_id}".encode()).hexdigest()[:10]
+    digest = hashlib.sha256(f"{run.dag_id}/{run.run_id}".encode())
+    return digest.hexdigest()[:10]
 
 
 def execute(dag, conf, fail=()):
+    # A freshly parsed DAG per run: dag.test() runs every task in this
+    # process, and resolving a run's conf writes the values into the DAG's
+    # Param objects, which would carry one run's selection into the next (in
+    # Airflow proper every task runs in a fresh process, so this cannot).
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=DAGS, include_examples=False).dags[dag.dag_id]
     with SparkOperatorPlayer(TEAM, fail) as player:
         run = dag.test(run_conf=conf)
     return run, player.runs(run_key(run)), player
@@ -314,7 +331,7 @@ def states(run):
 @pytest.fixture(scope="session")
 def cluster_ready():
     if not os.environ.get("KUBECONFIG"):
-        pytest.fail("KUBECONFIG is not set: run this tier with test/airflow/run.sh")
+        pytest.fail("no KUBECONFIG: run the tier with test/airflow/run.sh")
     client = kube()
     core = client.CoreV1Api()
     cms = core.list_namespaced_config_map(TEAM).items
@@ -376,7 +393,9 @@ def test_run_nothing_selected(dag, cluster_ready):
     )
 
 
-def test_a_failing_model_fails_the_run_and_stops_later_blocks(dag, cluster_ready):
+def test_a_failing_model_fails_the_run_and_stops_later_blocks(
+    dag, cluster_ready
+):
     run, created, _ = execute(dag, None, fail={("score-b", "run")})
     assert run.state == "failed"
     expected_prefix = [
