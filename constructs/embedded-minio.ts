@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
+import { dataVolumeClaim, storeServices } from '../lib/single-store';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
 import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
@@ -82,21 +83,12 @@ export class EmbeddedMinio extends Construct {
     const health = (path: string): k8s.Probe => ({ httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
     const uid = DEFAULT_UID; // MinIO and mc run as any uid; above 10000 none collides with a host account
 
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name, namespace: ns, labels },
-      spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 's3', port: 9000, targetPort: k8s.IntOrString.fromString('s3'), protocol: 'TCP' }] },
-    });
-
-    // The StatefulSet's governing Service: headless, so each pod gets a stable DNS name.
-    new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { name: `${name}-headless`, namespace: ns, labels },
-      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.podLabels, ports: [{ name: 's3', port: 9000, targetPort: k8s.IntOrString.fromString('s3'), protocol: 'TCP' }] },
-    });
+    const governing = storeServices(this, name, ns, labels, this.podLabels, { name: 's3', port: 9000 });
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        serviceName: `${name}-headless`,
+        serviceName: governing,
         replicas: 1,
         selector: { matchLabels: this.podLabels },
         template: {
@@ -121,15 +113,7 @@ export class EmbeddedMinio extends Construct {
             volumes: scratchVolumes([TMP_DIR]),
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(size) } },
-          },
-        }],
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        ...dataVolumeClaim(labels, size, props.storageClassName),
       },
     });
 

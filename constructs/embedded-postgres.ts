@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Validator } from '../lib/errors';
+import { dataVolumeClaim, storeServices } from '../lib/single-store';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { SecretKeyRef, secretEnv } from '../lib/secrets';
 import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
@@ -76,21 +77,12 @@ export class EmbeddedPostgres extends Construct {
     const pgReady: k8s.Probe = { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-U', this.user, '-d', this.database] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
     const scratch = [TMP_DIR, { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' }];
 
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name, namespace: ns, labels },
-      spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 'postgres', port: 5432, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }] },
-    });
-
-    // The StatefulSet's governing Service: headless, so each pod gets a stable DNS name.
-    new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { name: `${name}-headless`, namespace: ns, labels },
-      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.podLabels, ports: [{ name: 'postgres', port: 5432, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }] },
-    });
+    const governing = storeServices(this, name, ns, labels, this.podLabels, { name: 'postgres', port: 5432 });
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        serviceName: `${name}-headless`,
+        serviceName: governing,
         replicas: 1,
         selector: { matchLabels: this.podLabels },
         template: {
@@ -119,15 +111,7 @@ export class EmbeddedPostgres extends Construct {
             volumes: scratchVolumes(scratch),
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(size) } },
-          },
-        }],
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        ...dataVolumeClaim(labels, size, props.storageClassName),
       },
     });
 
