@@ -4,6 +4,9 @@
  * space). The walker itself is tested on every shape it claims to understand, so a new kind of
  * workload cannot slip past it unnoticed.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'cdk8s';
 import { buildPlatform, defaultConfig } from '../stacks/build';
 import { appObjects } from './support/manifests';
@@ -21,7 +24,10 @@ const restrictedPod = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('the default platform', () => {
-  const app = new App({ outdir: 'unused' });
+  // A temp outdir: validation writes the DAG files beside the manifests, never into the work tree.
+  const outdir = mkdtempSync(join(tmpdir(), 'modelplane-policy-test-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const app = new App({ outdir });
   buildPlatform(app, defaultConfig());
   const objs = appObjects(app);
   const templates = podTemplates(objs);
