@@ -220,14 +220,12 @@ export class TeamSpace extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: TEAM_SERVICE_ACCOUNTS.spark, namespace: ns }],
     }));
 
-    // The platform's Airflow workers submit and watch SparkApplications here, and read driver logs.
+    // The platform's Airflow workers submit SparkApplications here and poll their state: exactly the
+    // calls the generated DAGs make (create, get). Reading the templates is granted by name by TeamDags.
     out.push(new k8s.KubeRole(this, 'AirflowRole', {
       metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
       rules: [
-        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'patch'] },
-        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications/status'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] },
       ],
     }));
     out.push(new k8s.KubeRoleBinding(this, 'AirflowBinding', {

@@ -85,8 +85,8 @@ describe('TeamSpace defaults', () => {
     const spark = findObject(objs, 'Role', 'modelplane-spark-driver');
     expect(spark.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'] }]);
     const airflow = findObject(objs, 'Role', 'modelplane-airflow-runner');
-    // Airflow may only read pods and logs, never create them.
-    expect(airflow.rules.find((r: any) => r.resources.includes('pods')).verbs).toEqual(['get', 'list', 'watch']);
+    // Airflow may only create and poll SparkApplications: no pods, no deletes, nothing else.
+    expect(airflow.rules).toEqual([{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }]);
     expect(findObject(objs, 'RoleBinding', 'modelplane-spark-driver').subjects).toEqual([{ kind: 'ServiceAccount', name: 'modelplane-spark', namespace: 'risk' }]);
     expect(findObject(objs, 'RoleBinding', 'modelplane-airflow-runner').subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
     expect(objs.filter((o) => o.metadata.name === 'modelplane-team-editors')).toEqual([]);
