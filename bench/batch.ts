@@ -40,10 +40,10 @@ export function cascadeShape(models: number): { name: string; models: string[] }
 
 const CHILD = `
 const { App } = require('cdk8s');
-const { TeamModels } = require('./constructs/team-models');
-const { SparkBatchModel } = require('./constructs/spark-batch-model');
-const { Cascade } = require('./constructs/cascade');
-const { platformContext } = require('./lib/context');
+const { TeamModels } = require('./src/constructs/team-models');
+const { SparkBatchModel } = require('./src/constructs/batch/spark-batch-model');
+const { Cascade } = require('./src/constructs/batch/cascade');
+const { platformContext } = require('./src/core/context');
 const { cascadeShape } = require('./bench/batch');
 const [n, outdir] = [Number(process.argv[1]), process.argv[2]];
 const shape = cascadeShape(n);

@@ -10,8 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const source = path.join(root, 'cli', 'main.ts');
-const built = path.join(root, 'build', 'cli', 'main.js');
+const source = path.join(root, 'src', 'frontends', 'cli', 'main.ts');
+const built = path.join(root, 'build', 'src', 'frontends', 'cli', 'main.js');
 
 // `modelplane graph x | head`: a closed pipe ends the command quietly.
 for (const stream of [process.stdout, process.stderr]) {

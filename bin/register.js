@@ -2,7 +2,7 @@
  * `node -r modelplane/bin/register app.ts`: runs TypeScript (the model repository's and modelplane's
  * own sources) without a build step. Each file is transpiled once (no type check) and cached by
  * content hash under ${MODELPLANE_CACHE:-~/.cache/modelplane}/ts. When modelplane's compiled build/
- * is absent (a source checkout or a `file:` dependency), `require('modelplane')` loads lib/index.ts.
+ * is absent (a source checkout or a `file:` dependency), `require('modelplane')` loads src/index.ts.
  * Needs the `typescript` package (modelplane's devDependency in a checkout).
  */
 'use strict';
@@ -64,8 +64,8 @@ function register() {
     }
     module._compile(output, filename);
   };
-  if (!fs.existsSync(path.join(root, 'build', 'lib', 'index.js'))) {
-    const source = path.join(root, 'lib', 'index.ts');
+  if (!fs.existsSync(path.join(root, 'build', 'src', 'index.js'))) {
+    const source = path.join(root, 'src', 'index.ts');
     const resolve = Module._resolveFilename;
     Module._resolveFilename = function resolveModelplane(request, ...rest) {
       return request === 'modelplane' ? source : resolve.call(this, request, ...rest);

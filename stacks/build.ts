@@ -3,8 +3,8 @@
  * (pulumi up) build the same construct tree from the same configuration.
  */
 import { App } from 'cdk8s';
-import { Platform, PlatformProps } from '../constructs/platform';
-import { addDemoModels } from './demo-models';
+import { Platform, PlatformProps } from '../src/constructs/platform/platform';
+import { addDemoModels } from './demo/index';
 
 /** The platform configuration: {@link PlatformProps} plus what the entry points add. */
 export interface ModelplaneConfig extends PlatformProps {

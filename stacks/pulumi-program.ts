@@ -13,7 +13,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as kubernetes from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
-import { deployApp } from '../lib/pulumi';
+import { deployApp } from '../src/frontends/pulumi/deploy';
 import { buildPlatform, defaultConfig, ModelplaneConfig } from './build';
 
 /** Turns stack configuration into a platform configuration plus the Secrets the program must create. */

@@ -6,18 +6,18 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
-import { Cascade } from '../constructs/cascade';
-import { OnlineModel } from '../constructs/online-model';
-import { SparkBatchModel } from '../constructs/spark-batch-model';
-import { TeamModels } from '../constructs/team-models';
-import { buildTeamModels } from '../lib/config/build';
-import { ConfigIssue, formatConfigIssue } from '../lib/config/errors';
-import { didYouMean, loadConfigFile, loadConfigText, MODELPLANE_SCHEMA } from '../lib/config/load';
-import { batchFilePath, batchModelProps, cascadeProps, inputName, onlineFilePath, onlineModelProps } from '../lib/config/map';
-import { formatPath, parsePath } from '../lib/config/source';
-import { synthToTemp } from '../lib/config/synth';
-import type { BatchModelConfig, OnlineModelConfig } from '../lib/config/types';
-import { platformContext } from '../lib/context';
+import { Cascade } from '../src/constructs/batch/cascade';
+import { OnlineModel } from '../src/constructs/online/online-model';
+import { SparkBatchModel } from '../src/constructs/batch/spark-batch-model';
+import { TeamModels } from '../src/constructs/team-models';
+import { buildTeamModels } from '../src/frontends/config/build';
+import { ConfigIssue, formatConfigIssue } from '../src/frontends/config/errors';
+import { didYouMean, loadConfigFile, loadConfigText, MODELPLANE_SCHEMA } from '../src/frontends/config/load';
+import { batchFilePath, batchModelProps, cascadeProps, inputName, onlineFilePath, onlineModelProps } from '../src/frontends/config/map';
+import { formatPath, parsePath } from '../src/frontends/config/source';
+import { synthToTemp } from '../src/frontends/config/synth';
+import type { BatchModelConfig, OnlineModelConfig } from '../src/frontends/config/types';
+import { platformContext } from '../src/core/context';
 
 const BASE = `team: risk
 defaults:

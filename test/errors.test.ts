@@ -1,5 +1,5 @@
 /** lib/errors.ts: one line per issue, construct + field + value + fix, every issue collected. */
-import { formatIssue, ModelplaneValidationError, renderValue, Validator } from '../lib/errors';
+import { formatIssue, ModelplaneValidationError, renderValue, Validator } from '../src/core/errors';
 
 test('formats an issue with construct, field, value, problem and fix', () => {
   expect(formatIssue({ construct: 'MlflowServer "m"', field: 'replicas', value: 1, problem: 'must be at least 2', fix: 'set 2' }))

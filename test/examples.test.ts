@@ -5,9 +5,9 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildAll } from '../cli/main';
-import { formatConfigIssue } from '../lib/config/errors';
-import { OutputContent, OutputObject, readOutput, synthToTemp } from '../lib/config/synth';
+import { buildAll } from '../src/frontends/cli/main';
+import { formatConfigIssue } from '../src/frontends/config/errors';
+import { OutputContent, OutputObject, readOutput, synthToTemp } from '../src/frontends/config/synth';
 
 const EX = resolve(__dirname, '..', 'examples');
 

@@ -1,7 +1,7 @@
 /** GpuNodePool: taint, labels, device plugin, Karpenter NodePool, placement; every validation. */
 import { Testing } from 'cdk8s';
-import { DEVICE_PLUGIN_IMAGE, GpuNodePool, GpuNodePoolProps, validateTaint } from '../constructs/gpu-node-pool';
-import { Validator } from '../lib/errors';
+import { DEVICE_PLUGIN_IMAGE, GpuNodePool, GpuNodePoolProps, validateTaint } from '../src/constructs/gpu-node-pool';
+import { Validator } from '../src/core/errors';
 import { expectIssue } from './support/errors';
 import { findObject } from './support/manifests';
 import { restrictedViolations } from './support/policy';

@@ -1,11 +1,11 @@
 /** Pure helpers in lib/: GPU placement, security defaults, labels, operator pins, platform context. */
 import { Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { platformContext } from '../lib/context';
-import { gpuPlacement, GpuPoolSpec, mergePoolAffinity, placeOnPool, poolAffinity, tolerationFor } from '../lib/gpu';
-import { sanitizeLabelValue, selectorLabels, standardLabels } from '../lib/labels';
-import { deepMerge, helmInstallCommand, OPERATOR_DEFAULTS, resolveOperator } from '../lib/operators';
-import { doubleCpu, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../lib/security';
+import { platformContext } from '../src/core/context';
+import { gpuPlacement, GpuPoolSpec, mergePoolAffinity, placeOnPool, poolAffinity, tolerationFor } from '../src/core/gpu';
+import { sanitizeLabelValue, selectorLabels, standardLabels } from '../src/core/labels';
+import { deepMerge, helmInstallCommand, OPERATOR_DEFAULTS, resolveOperator } from '../src/constructs/platform/operators';
+import { doubleCpu, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../src/core/security';
 
 const pool: GpuPoolSpec = { name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'a100', 'node.kubernetes.io/instance-type': 'p4d' } };
 

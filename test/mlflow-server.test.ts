@@ -1,8 +1,8 @@
 /** MlflowServer with its embedded stores (EmbeddedPostgres, EmbeddedMinio): output and every validation. */
 import { Testing } from 'cdk8s';
-import { EmbeddedMinio } from '../constructs/embedded-minio';
-import { EmbeddedPostgres } from '../constructs/embedded-postgres';
-import { MLFLOW_IMAGE, MLFLOW_PORT, mlflowAllowedHosts, MlflowServer, MlflowServerProps } from '../constructs/mlflow-server';
+import { EmbeddedMinio } from '../src/constructs/mlflow/embedded-minio';
+import { EmbeddedPostgres } from '../src/constructs/mlflow/embedded-postgres';
+import { MLFLOW_IMAGE, MLFLOW_PORT, mlflowAllowedHosts, MlflowServer, MlflowServerProps } from '../src/constructs/mlflow/mlflow-server';
 import { findObject } from './support/manifests';
 import { restrictedViolations } from './support/policy';
 import { scanForSecrets } from './support/secret-scan';

@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ModelTest } from '../constructs/model-test';
-import { OnlineModel } from '../constructs/online-model';
-import { RetroTest } from '../constructs/retro-test';
-import { TeamModels } from '../constructs/team-models';
-import { ModelplaneValidationError } from '../lib/errors';
-import { MODEL_TEST_SCRIPT } from '../lib/online/model-test-script';
+import { ModelTest } from '../src/constructs/online/model-test';
+import { OnlineModel } from '../src/constructs/online/online-model';
+import { RetroTest } from '../src/constructs/online/retro-test';
+import { TeamModels } from '../src/constructs/team-models';
+import { ModelplaneValidationError } from '../src/core/errors';
+import { MODEL_TEST_SCRIPT } from '../src/constructs/online/model-test-script';
 
 const REF = 'amount,age_days,expected\n10,3,0.5\n20,4,0.75\n';
 

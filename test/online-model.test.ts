@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
-import { OnlineModel, OnlineModelProps } from '../constructs/online-model';
-import { TeamModels } from '../constructs/team-models';
-import { platformContext } from '../lib/context';
-import { ModelplaneValidationError } from '../lib/errors';
+import { OnlineModel, OnlineModelProps } from '../src/constructs/online/online-model';
+import { TeamModels } from '../src/constructs/team-models';
+import { platformContext } from '../src/core/context';
+import { ModelplaneValidationError } from '../src/core/errors';
 
 const pools = [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const }, nodeLabels: { 'nvidia.com/gpu.present': 'true' } }];
 

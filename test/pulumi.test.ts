@@ -8,11 +8,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Platform } from '../constructs/platform';
-import { TeamModels } from '../constructs/team-models';
-import { planDeployment, tierOf } from '../lib/deploy-plan';
-import { OPERATOR_DEFAULTS } from '../lib/operators';
-import { deployApp } from '../lib/pulumi';
+import { Platform } from '../src/constructs/platform/platform';
+import { TeamModels } from '../src/constructs/team-models';
+import { planDeployment, tierOf } from '../src/frontends/pulumi/plan';
+import { OPERATOR_DEFAULTS } from '../src/constructs/platform/operators';
+import { deployApp } from '../src/frontends/pulumi/deploy';
 import { buildPlatform, defaultConfig } from '../stacks/build';
 import { configFromStack, program } from '../stacks/pulumi-program';
 

@@ -1,6 +1,6 @@
 /** SecretBootstrap: generates missing credentials in the cluster with the least RBAC; every validation. */
 import { Testing } from 'cdk8s';
-import { BOOTSTRAP_IMAGE, BOOTSTRAP_SCRIPT, SecretBootstrap, SecretBootstrapProps } from '../constructs/secret-bootstrap';
+import { BOOTSTRAP_IMAGE, BOOTSTRAP_SCRIPT, SecretBootstrap, SecretBootstrapProps } from '../src/constructs/mlflow/secret-bootstrap';
 import { expectIssue } from './support/errors';
 import { findObject } from './support/manifests';
 import { restrictedViolations } from './support/policy';

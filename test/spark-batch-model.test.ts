@@ -1,9 +1,9 @@
 /** SparkBatchModel: SparkApplication templates, packed env, S3/MLflow wiring, GPU, schedules on each orchestrator; every validation. */
 import { App, Testing } from 'cdk8s';
-import { SparkBatchModel, SparkBatchModelProps } from '../constructs/spark-batch-model';
+import { SparkBatchModel, SparkBatchModelProps } from '../src/constructs/batch/spark-batch-model';
 import { SparkApplication } from '../imports/sparkoperator.k8s.io';
-import { TeamModels } from '../constructs/team-models';
-import { platformContext } from '../lib/context';
+import { TeamModels } from '../src/constructs/team-models';
+import { platformContext } from '../src/core/context';
 import { expectIssue } from './support/errors';
 import { findObject } from './support/manifests';
 

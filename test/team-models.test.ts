@@ -2,9 +2,9 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { TeamModels } from '../constructs/team-models';
-import { platformContext } from '../lib/context';
-import { planDeployment, tierOf } from '../lib/deploy-plan';
+import { TeamModels } from '../src/constructs/team-models';
+import { platformContext } from '../src/core/context';
+import { planDeployment, tierOf } from '../src/frontends/pulumi/plan';
 import { expectIssue } from './support/errors';
 
 test('a models chart: namespace = team, conventional platform by default, tier models', () => {

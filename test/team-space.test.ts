@@ -1,7 +1,7 @@
 /** TeamSpace: namespace, quota, limits, network policies, service accounts, RBAC; every validation. */
 import { Testing } from 'cdk8s';
-import { platformContext } from '../lib/context';
-import { isIpv4Cidr, TEAM_SERVICE_ACCOUNTS, TeamSpace, TeamSpaceProps } from '../constructs/team-space';
+import { platformContext } from '../src/core/context';
+import { isIpv4Cidr, TEAM_SERVICE_ACCOUNTS, TeamSpace, TeamSpaceProps } from '../src/constructs/team-space';
 import { expectIssue } from './support/errors';
 import { findObject } from './support/manifests';
 

@@ -1,10 +1,10 @@
 /** lib/validate.ts and lib/secrets.ts: the shared checks every construct uses. */
-import { Validator } from '../lib/errors';
-import { checkSecretRef, secretEnv } from '../lib/secrets';
+import { Validator } from '../src/core/errors';
+import { checkSecretRef, secretEnv } from '../src/core/secrets';
 import {
   checkCron, checkImage, checkName, checkQuantity, cronProblem, dnsLabelProblem, dnsSubdomainProblem, duplicates,
   imageProblem, isRecord, labelKeyProblem, labelValueProblem, parseQuantity, quantityProblem, suggestName,
-} from '../lib/validate';
+} from '../src/core/validate';
 import { expectIssue } from './support/errors';
 
 describe('names', () => {

@@ -9,8 +9,8 @@ const onlineCase: BenchCase = {
   sizes: [10, 100, 1000],
   load(variant: Variant): Builder {
     if (variant === 'modelplane') {
-      const { OnlineModel } = require('../../constructs/online-model') as typeof import('../../constructs/online-model');
-      const { TeamModels } = require('../../constructs/team-models') as typeof import('../../constructs/team-models');
+      const { OnlineModel } = require('../../src/constructs/online/online-model') as typeof import('../../src/constructs/online/online-model');
+      const { TeamModels } = require('../../src/constructs/team-models') as typeof import('../../src/constructs/team-models');
       return (app: App, n: number) => {
         const chart = new TeamModels(app, 'bench');
         for (let i = 0; i < n; i++) {

@@ -13,7 +13,7 @@ const platformCase: BenchCase = {
   load(variant: Variant): Builder {
     if (variant === 'modelplane') {
       // The Platform construct itself (what stacks/build.ts calls), without the demo models.
-      const { Platform } = require('../../constructs/platform') as typeof import('../../constructs/platform');
+      const { Platform } = require('../../src/constructs/platform/platform') as typeof import('../../src/constructs/platform/platform');
       return (app: App, n: number) => {
         new Platform(app, 'platform', { teams: teamNames(n).map((name) => ({ name })), gpuPools: [{ name: 'gpu', maxGpus: 8 }] });
       };

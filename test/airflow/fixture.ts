@@ -4,11 +4,11 @@
  * manifests (`*.k8s.yaml`) and the generated DAG files (`dags/`). Run by test/airflow/run.sh.
  */
 import { App } from 'cdk8s';
-import { Cascade } from '../../constructs/cascade';
-import { SparkBatchModel, SparkBatchModelProps } from '../../constructs/spark-batch-model';
-import { TeamModels } from '../../constructs/team-models';
-import { platformContext } from '../../lib/context';
-import { addDemoBatch } from '../../stacks/demo-batch';
+import { Cascade } from '../../src/constructs/batch/cascade';
+import { SparkBatchModel, SparkBatchModelProps } from '../../src/constructs/batch/spark-batch-model';
+import { TeamModels } from '../../src/constructs/team-models';
+import { platformContext } from '../../src/core/context';
+import { addDemoBatch } from '../../stacks/demo/batch';
 
 const outdir = process.argv[2];
 if (!outdir) {

@@ -29,7 +29,7 @@ import {
 } from './dist';
 import { GATEWAY_API_GROUP, registerGatewayApiCrds } from './gateway-api';
 import { kubectl, kubectlOk, requireCluster, waitFor } from './kube';
-import { OPERATOR_DEFAULTS } from '../../lib/operators';
+import { OPERATOR_DEFAULTS } from '../../src/constructs/platform/operators';
 
 const SET_NAMES = ['dist', ...coveredExamples().map((e) => `examples/${e}`)];
 const PSS = 'pod-security.kubernetes.io';

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { run } from '../../cli/main';
+import { run } from '../../src/frontends/cli/main';
 import { buildPlatform, defaultConfig } from '../../stacks/build';
 import { kubectl, repoRoot } from './kube';
 

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { run } from '../../cli/main';
+import { run } from '../../src/frontends/cli/main';
 import { expectIssue } from '../support/errors';
 import type { TsCase } from './support';
 

@@ -5,10 +5,10 @@
  * the field and the bad value, and nothing to be written.
  */
 import type { App } from 'cdk8s';
-import { OnlineModel, OnlineModelProps } from '../../constructs/online-model';
-import { SparkBatchModelProps } from '../../constructs/spark-batch-model';
-import { TeamModels } from '../../constructs/team-models';
-import { platformContext } from '../../lib/context';
+import { OnlineModel, OnlineModelProps } from '../../src/constructs/online/online-model';
+import { SparkBatchModelProps } from '../../src/constructs/batch/spark-batch-model';
+import { TeamModels } from '../../src/constructs/team-models';
+import { platformContext } from '../../src/core/context';
 
 /** One invalid input given in TypeScript. */
 export interface TsCase {

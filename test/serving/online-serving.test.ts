@@ -16,11 +16,11 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
-import { ModelTest } from '../../constructs/model-test';
-import { OnlineModel } from '../../constructs/online-model';
-import { Platform } from '../../constructs/platform';
-import { RetroTest } from '../../constructs/retro-test';
-import { TeamModels } from '../../constructs/team-models';
+import { ModelTest } from '../../src/constructs/online/model-test';
+import { OnlineModel } from '../../src/constructs/online/online-model';
+import { Platform } from '../../src/constructs/platform/platform';
+import { RetroTest } from '../../src/constructs/online/retro-test';
+import { TeamModels } from '../../src/constructs/team-models';
 import { resolveArgv, resolveEnv, startServer, stopServer, swap, SynthContainer, waitFor } from './k8s-env';
 
 const need = (k: string) => {

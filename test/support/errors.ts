@@ -1,5 +1,5 @@
 /** Assertions on modelplane's validation errors: construct, field, value and fix named, nothing synthesized. */
-import { ModelplaneValidationError, renderValue, ValidationIssue } from '../../lib/errors';
+import { ModelplaneValidationError, renderValue, ValidationIssue } from '../../src/core/errors';
 
 /** What a validation error must say. */
 export interface ExpectedIssue {

@@ -1,8 +1,8 @@
 /** SparkBatchModel and Cascade: names, cron, Spark sizes, GPU pools, references between models. */
 import type { App } from 'cdk8s';
-import { Cascade, CascadeProps } from '../../../constructs/cascade';
-import { OnlineModel } from '../../../constructs/online-model';
-import { SparkBatchModel } from '../../../constructs/spark-batch-model';
+import { Cascade, CascadeProps } from '../../../src/constructs/batch/cascade';
+import { OnlineModel } from '../../../src/constructs/online/online-model';
+import { SparkBatchModel } from '../../../src/constructs/batch/spark-batch-model';
 import { batch, online, team, TsCase } from '../support';
 
 const model = (over: Parameters<typeof batch>[0], id = 'churn') => (app: App): void => {

@@ -1,10 +1,10 @@
 /** TeamSpace, MlflowServer, GpuNodePool and Platform: names, quantities, secrets, references. */
 import { App, Chart } from 'cdk8s';
-import { GpuNodePool } from '../../../constructs/gpu-node-pool';
-import { MlflowServer } from '../../../constructs/mlflow-server';
-import { Platform } from '../../../constructs/platform';
-import { TeamSpace } from '../../../constructs/team-space';
-import { platformContext } from '../../../lib/context';
+import { GpuNodePool } from '../../../src/constructs/gpu-node-pool';
+import { MlflowServer } from '../../../src/constructs/mlflow/mlflow-server';
+import { Platform } from '../../../src/constructs/platform/platform';
+import { TeamSpace } from '../../../src/constructs/team-space';
+import { platformContext } from '../../../src/core/context';
 import { bad, TsCase } from '../support';
 
 const teamSpace = (props: Record<string, unknown>) => (app: App): void => {

@@ -1,8 +1,8 @@
 /** OnlineModel, ModelTest and RetroTest: traffic splits, GPUs, scaling, secrets, references. */
 import type { App } from 'cdk8s';
-import { ModelTest } from '../../../constructs/model-test';
-import { OnlineModel } from '../../../constructs/online-model';
-import { RetroTest } from '../../../constructs/retro-test';
+import { ModelTest } from '../../../src/constructs/online/model-test';
+import { OnlineModel } from '../../../src/constructs/online/online-model';
+import { RetroTest } from '../../../src/constructs/online/retro-test';
 import { bad, fraud, online, team, TsCase } from '../support';
 
 const serve = (over: Parameters<typeof online>[0], id = 'fraud', pools?: string[]) => (app: App): void => {

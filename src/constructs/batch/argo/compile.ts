@@ -1,0 +1,208 @@
+/**
+ * Compiles batch models and cascades to Argo Workflows (v4 API: `schedules:` list on CronWorkflow).
+ * Objects are plain `ApiObject`s: the generated Argo bindings are 7.5 MB of TypeScript, and loading
+ * them would cost more than the whole synth of a large cascade.
+ *
+ * A cascade becomes a WorkflowTemplate `<cascade>` (blocks in sequence, stages in sequence inside a
+ * block, models in parallel inside a stage) plus, with a schedule, a CronWorkflow that runs it. A
+ * `when` sits on each model's sub-DAG (submit, then wait): Argo does not cascade skips, so a `when` on
+ * the submit step alone would let the wait run. Submit is a `create` resource template (the
+ * SparkApplication named `<model>-<step>-<digest of the workflow name>`), wait a `get` with
+ * `status.applicationState.state == COMPLETED` / `== FAILED` conditions.
+ */
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { TeamModels } from '../../team-models';
+import { standardLabels } from '../../../core/labels';
+
+/** The ServiceAccount Argo workflow pods of a team run as. */
+export const ARGO_RUNNER_SA = 'modelplane-argo';
+
+/** Argo's API version. */
+export const ARGO_API = 'argoproj.io/v1alpha1';
+
+/** The Argo expression giving a run-unique, deterministic suffix (10 hex chars of sha256(workflow name)). */
+export const ARGO_RUN_DIGEST = '{{=sprig.trunc(10, sprig.sha256sum(workflow.name))}}';
+
+/** The largest Argo object we emit (the API server's limit is about 1.5 MiB; headroom for status). */
+export const MAX_ARGO_OBJECT_BYTES = 1_000_000;
+
+/** Creates (once per team chart) the ServiceAccount and RBAC Argo workflow pods need. Returns the SA name. */
+export function ensureArgoRunner(chart: TeamModels): string {
+  if (chart.node.tryFindChild('argo-runner')) return ARGO_RUNNER_SA;
+  const scope = new Construct(chart, 'argo-runner');
+  const labels = standardLabels({ name: 'argo-runner', instance: chart.team, component: 'rbac', team: chart.team });
+  new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    // The Argo executor reports results through the API server.
+    metadata: { name: ARGO_RUNNER_SA, namespace: chart.team, labels },
+    automountServiceAccountToken: true,
+  });
+  new k8s.KubeRole(scope, 'Role', {
+    metadata: { name: ARGO_RUNNER_SA, namespace: chart.team, labels },
+    rules: [
+      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+      { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
+    ],
+  });
+  new k8s.KubeRoleBinding(scope, 'RoleBinding', {
+    metadata: { name: ARGO_RUNNER_SA, namespace: chart.team, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ARGO_RUNNER_SA },
+    subjects: [{ kind: 'ServiceAccount', name: ARGO_RUNNER_SA, namespace: chart.team }],
+  });
+  return ARGO_RUNNER_SA;
+}
+
+/** An Argo template (the subset we emit). */
+export type ArgoTemplate = Record<string, unknown> & { name: string };
+
+/** The create (submit) template of one step of one model: the SparkApplication with a run-unique name. */
+export function submitTemplate(name: string, manifest: Record<string, unknown>, model: string, step: string): ArgoTemplate {
+  const metadata = { ...(manifest.metadata as Record<string, unknown>), name: `${model}-${step}-${ARGO_RUN_DIGEST}` };
+  delete (metadata as Record<string, unknown>).namespace;
+  return {
+    name,
+    resource: { action: 'create', manifest: JSON.stringify({ ...manifest, metadata }) },
+    outputs: { parameters: [{ name: 'name', valueFrom: { jsonPath: '{.metadata.name}' } }] },
+  };
+}
+
+/** The generic wait template: gets the SparkApplication until it completed (success) or failed (failure). */
+export function waitTemplate(): ArgoTemplate {
+  return {
+    name: 'spark-wait',
+    inputs: { parameters: [{ name: 'name' }] },
+    resource: {
+      action: 'get',
+      manifest: JSON.stringify({ apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: '{{inputs.parameters.name}}' } }),
+      successCondition: 'status.applicationState.state == COMPLETED',
+      failureCondition: 'status.applicationState.state == FAILED',
+    },
+  };
+}
+
+/** A DAG template running submit, then wait on the name it created. */
+export function submitWaitDag(name: string, submit: string): ArgoTemplate {
+  return {
+    name,
+    dag: {
+      tasks: [
+        { name: 'submit', template: submit },
+        { name: 'wait', template: 'spark-wait', depends: 'submit', arguments: { parameters: [{ name: 'name', value: '{{tasks.submit.outputs.parameters.name}}' }] } },
+      ],
+    },
+  };
+}
+
+function checkSize(kind: string, name: string, obj: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(obj));
+  if (bytes > MAX_ARGO_OBJECT_BYTES) {
+    throw new Error(`Argo ${kind} "${name}": ${bytes} bytes, more than the ${MAX_ARGO_OBJECT_BYTES} bytes the API server stores in one object. Fix: split the cascade, or run it on Airflow (the default target), whose DAG reads each model's template from its ConfigMap.`);
+  }
+}
+
+/** Options of {@link argoCronWorkflow}. */
+export interface ModelCronOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly schedule: string;
+  readonly serviceAccountName: string;
+  readonly labels: Record<string, string>;
+  readonly manifest: Record<string, unknown>;
+  readonly model: string;
+  readonly step: string;
+}
+
+/** The CronWorkflow of one scheduled run of one model. */
+export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptions): ApiObject {
+  const workflowSpec = {
+    entrypoint: 'main',
+    serviceAccountName: o.serviceAccountName,
+    templates: [submitWaitDag('main', 'spark-submit'), submitTemplate('spark-submit', o.manifest, o.model, o.step), waitTemplate()],
+  };
+  const body = {
+    apiVersion: ARGO_API,
+    kind: 'CronWorkflow',
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    spec: { schedules: [o.schedule], timezone: 'UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3, workflowSpec },
+  };
+  checkSize('CronWorkflow', o.name, body);
+  return new ApiObject(scope, id, body);
+}
+
+/** What the cascade compiler needs. */
+export interface ArgoCascadeInput {
+  readonly cascade: string;
+  readonly namespace: string;
+  readonly schedule?: string;
+  readonly serviceAccountName: string;
+  readonly labels: Record<string, string>;
+  readonly blocks: readonly { readonly name: string; readonly models: readonly string[] }[];
+  /** The SparkApplication manifest of each model for each stage. */
+  readonly manifests: (model: string, stage: 'download' | 'run' | 'export') => Record<string, unknown>;
+}
+
+/** The `when` of a model in a block: both selected in the comma-separated `blocks` and `models` parameters. */
+export function argoWhen(block: string, model: string): string {
+  const has = (param: string, item: string) => `'{{workflow.parameters.${param}}}' =~ '(^|,) *${item} *(,|$)'`;
+  return `${has('blocks', block)} && ${has('models', model)}`;
+}
+
+/** The WorkflowTemplate (and CronWorkflow with a schedule) of a cascade. */
+export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObject[] {
+  const stages = ['download', 'run', 'export'] as const;
+  const templates: ArgoTemplate[] = [];
+  const blockTasks: Record<string, unknown>[] = [];
+  input.blocks.forEach((b, i) => {
+    blockTasks.push({ name: b.name, template: `block-${b.name}`, ...(i > 0 ? { depends: input.blocks[i - 1].name } : {}) });
+    templates.push({
+      name: `block-${b.name}`,
+      dag: { tasks: stages.map((s, j) => ({ name: s, template: `${b.name}-${s}`, ...(j > 0 ? { depends: stages[j - 1] } : {}) })) },
+    });
+    for (const s of stages) {
+      templates.push({
+        name: `${b.name}-${s}`,
+        dag: { tasks: b.models.map((m) => ({ name: m, template: `${m}-${s}`, when: argoWhen(b.name, m) })) },
+      });
+    }
+  });
+  const allModels = input.blocks.flatMap((b) => b.models);
+  for (const m of allModels) {
+    for (const s of stages) {
+      templates.push(submitWaitDag(`${m}-${s}`, `${m}-${s}-submit`));
+      templates.push(submitTemplate(`${m}-${s}-submit`, input.manifests(m, s), m, s));
+    }
+  }
+  templates.push(waitTemplate());
+  const body = {
+    apiVersion: ARGO_API,
+    kind: 'WorkflowTemplate',
+    metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
+    spec: {
+      entrypoint: 'cascade',
+      serviceAccountName: input.serviceAccountName,
+      arguments: {
+        parameters: [
+          { name: 'blocks', value: input.blocks.map((b) => b.name).join(','), description: 'Comma-separated blocks to run (default: all).' },
+          { name: 'models', value: allModels.join(','), description: 'Comma-separated models to run (default: all).' },
+        ],
+      },
+      templates: [{ name: 'cascade', dag: { tasks: blockTasks } }, ...templates],
+    },
+  };
+  checkSize('WorkflowTemplate', input.cascade, body);
+  const out = [new ApiObject(scope, 'ArgoWorkflowTemplate', body)];
+  if (input.schedule) {
+    out.push(new ApiObject(scope, 'ArgoCronWorkflow', {
+      apiVersion: ARGO_API,
+      kind: 'CronWorkflow',
+      metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
+      spec: {
+        schedules: [input.schedule], timezone: 'UTC', concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+        workflowSpec: { workflowTemplateRef: { name: input.cascade } },
+      },
+    }));
+  }
+  return out;
+}

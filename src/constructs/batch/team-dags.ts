@@ -1,0 +1,178 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, ApiObject, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../core/context';
+import { standardLabels } from '../../core/labels';
+import { TeamModels } from '../team-models';
+
+/**
+ * The largest DAG ConfigMap we emit. The API server refuses objects over about 1 MiB (etcd's request
+ * limit); the rest is headroom for metadata.
+ */
+export const MAX_DAG_CONFIGMAP_BYTES = 1_000_000;
+
+/** Name of the ConfigMap, in Airflow's namespace, holding a team's generated DAG files. */
+export function teamDagsConfigMapName(team: string): string {
+  return `modelplane-dags-${team}`;
+}
+
+/** Where Airflow's containers mount a team's DAG ConfigMap (below the chart's default DAG folder). */
+export function teamDagsMountPath(team: string): string {
+  return `/opt/airflow/dags/modelplane/${team}`;
+}
+
+/**
+ * Values for the official Airflow chart that deliver every team's generated DAGs with no manual step,
+ * in both deploy paths (the chart's values come from the Platform): each team's ConfigMap
+ * `modelplane-dags-<team>` (optional, so a team without DAGs is fine) is mounted read-only into every
+ * Airflow container (dag-processor, scheduler, workers, triggerer, API server) at
+ * `/opt/airflow/dags/modelplane/<team>`, inside the default DAG folder; kubelet refreshes the files when
+ * the ConfigMap changes. A `.airflowignore` in each ConfigMap hides kubelet's `..data` directories. Workers
+ * run as the ServiceAccount team namespaces grant RBAC to, and reach the API server with an in-cluster
+ * Kubernetes connection.
+ */
+export function airflowDagValues(teams: readonly string[], platform: PlatformContext): Record<string, unknown> {
+  const sorted = [...teams].sort();
+  const connEnv = `AIRFLOW_CONN_${platform.airflow.kubernetesConnId.toUpperCase()}`;
+  return {
+    volumes: sorted.map((t) => ({ name: `dags-${t}`, configMap: { name: teamDagsConfigMapName(t), optional: true } })),
+    volumeMounts: sorted.map((t) => ({ name: `dags-${t}`, mountPath: teamDagsMountPath(t), readOnly: true })),
+    env: [{ name: connEnv, value: JSON.stringify({ conn_type: 'kubernetes', extra: { in_cluster: true } }) }],
+    workers: { serviceAccount: { create: true, name: platform.airflow.workerServiceAccount } },
+    config: { core: { dag_ignore_file_syntax: 'glob' } },
+  };
+}
+
+/** The ignore file Airflow reads in each DAG folder. */
+export const AIRFLOW_IGNORE_FILE = '.airflowignore';
+
+/**
+ * A mounted ConfigMap holds its files in `..<timestamp>/`, linked through `..data`; Airflow's DAG folder
+ * walk stops with "Detected recursive loop" on them. Glob syntax (set in the chart values).
+ */
+export const AIRFLOW_IGNORE = "# kubelet's ConfigMap volume internals (..data, ..<timestamp>)\n..*\n";
+
+/** Directory under the App's outdir where synth writes every generated DAG file. */
+export const DAGS_OUTDIR = 'dags';
+
+/**
+ * The generated Airflow DAG files of one team (one per Cascade and per Airflow-scheduled
+ * SparkBatchModel). It emits them as one ConfigMap `modelplane-dags-<team>` in Airflow's namespace,
+ * which the Platform's Airflow mounts into its DAG folder (dag-processor, scheduler, workers,
+ * triggerer): a deploy by `kubectl apply` of the synth output or by the Pulumi program delivers
+ * the DAGs with no other step, and kubelet refreshes the mounted files when the ConfigMap changes.
+ * `cdk8s synth` also writes the files to `dist/dags/`.
+ *
+ * Created on first use by {@link TeamDags.of}; one per TeamModels chart.
+ */
+export class TeamDags extends Construct {
+  /** The TeamDags of a team's chart, created on first use. */
+  public static of(chart: TeamModels): TeamDags {
+    const existing = chart.node.tryFindChild(TeamDags.ID);
+    return existing instanceof TeamDags ? existing : new TeamDags(chart, TeamDags.ID);
+  }
+
+  private static readonly ID = 'airflow-dags';
+
+  /** The team. */
+  public readonly team: string;
+  /** The ConfigMap (in Airflow's namespace). */
+  public readonly configMap: ApiObject;
+  private readonly files = new Map<string, { source: string; owner: string }>();
+  private readonly templateConfigMaps = new Set<string>();
+
+  private constructor(chart: TeamModels, id: string) {
+    super(chart, id);
+    this.team = chart.team;
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: {
+        name: teamDagsConfigMapName(chart.team),
+        namespace: chart.platform.airflow.namespace,
+        labels: { ...standardLabels({ name: 'airflow-dags', instance: chart.team, component: 'dags', team: chart.team }), 'modelplane.dev/dags': 'true' },
+      },
+      data: Lazy.any({ produce: () => this.data() }) as unknown as Record<string, string>,
+    });
+    this.node.addValidation({ validate: () => this.sizeProblems() });
+    DagFileWriter.of(chart);
+
+    // Airflow's worker reads the models' SparkApplication templates: exactly those ConfigMaps, read only.
+    // (Creating and watching SparkApplications is granted by the team's TeamSpace.)
+    const labels = standardLabels({ name: 'airflow-dags', instance: chart.team, component: 'rbac', team: chart.team });
+    new k8s.KubeRole(this, 'TemplateReader', {
+      metadata: { name: 'modelplane-airflow-templates', namespace: chart.team, labels },
+      rules: Lazy.any({
+        produce: () => [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: [...this.templateConfigMaps].sort() }],
+      }) as unknown as k8s.PolicyRule[],
+    });
+    new k8s.KubeRoleBinding(this, 'TemplateReaderBinding', {
+      metadata: { name: 'modelplane-airflow-templates', namespace: chart.team, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-airflow-templates' },
+      subjects: [{ kind: 'ServiceAccount', name: chart.platform.airflow.workerServiceAccount, namespace: chart.platform.airflow.namespace }],
+    });
+  }
+
+  /** Lets Airflow's worker read one ConfigMap of SparkApplication templates in the team namespace. */
+  public grantTemplateRead(configMap: string): void {
+    this.templateConfigMaps.add(configMap);
+  }
+
+  /** Adds a DAG file. File names are unique per team (they are DAG ids plus `.py`). */
+  public addFile(fileName: string, source: string, owner: string): void {
+    const prev = this.files.get(fileName);
+    if (prev && prev.owner !== owner) {
+      throw new Error(`${owner}: the DAG file "${fileName}" is already generated by ${prev.owner} in team "${this.team}". Fix: give the cascade or model another name.`);
+    }
+    this.files.set(fileName, { source, owner });
+  }
+
+  /** File name to source, sorted by name, plus the `.airflowignore` that hides kubelet's `..data` dirs. */
+  public data(): Record<string, string> {
+    const out: Record<string, string> = { [AIRFLOW_IGNORE_FILE]: AIRFLOW_IGNORE };
+    for (const name of [...this.files.keys()].sort()) out[name] = this.files.get(name)!.source;
+    return out;
+  }
+
+  private sizeProblems(): string[] {
+    const bytes = Object.entries(this.data()).reduce((n, [k, val]) => n + Buffer.byteLength(k) + Buffer.byteLength(val), 0);
+    return bytes > MAX_DAG_CONFIGMAP_BYTES
+      ? [`TeamDags "${this.team}": the team's generated DAG files total ${bytes} bytes, more than the ${MAX_DAG_CONFIGMAP_BYTES} bytes one ConfigMap can carry. Fix: split the team's cascades across teams, or deliver DAGs with git-sync (dags.gitSync in the Airflow chart values) from dist/dags/.`]
+      : [];
+  }
+}
+
+/**
+ * Writes every team's DAG files to `<outdir>/dags/` while `App.synth()` runs (cdk8s runs every
+ * construct's validation once before writing manifests; this writer's validation writes the files,
+ * in sorted order, and removes generated files no longer produced). One per App.
+ */
+class DagFileWriter extends Construct {
+  public static of(scope: Construct): DagFileWriter {
+    const app = scope.node.root;
+    const existing = app.node.tryFindChild(DagFileWriter.ID);
+    return existing instanceof DagFileWriter ? existing : new DagFileWriter(app, DagFileWriter.ID);
+  }
+
+  private static readonly ID = 'modelplane-dag-files';
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.node.addValidation({ validate: () => { this.write(); return []; } });
+  }
+
+  private write(): void {
+    const app = this.node.root;
+    if (!(app instanceof App)) return;
+    const dir = path.join(app.outdir, DAGS_OUTDIR);
+    const files: Record<string, string> = {};
+    for (const c of app.node.findAll()) {
+      if (c instanceof TeamDags) Object.assign(files, c.data());
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    for (const existing of fs.readdirSync(dir)) {
+      if (existing.endsWith('.py') && !(existing in files)) fs.rmSync(path.join(dir, existing));
+    }
+    for (const name of Object.keys(files).sort()) fs.writeFileSync(path.join(dir, name), files[name]);
+  }
+}
