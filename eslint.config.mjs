@@ -40,7 +40,16 @@ const zones = [
 
 export default tseslint.config(
   {
-    ignores: ['imports/**', 'node_modules/**', 'build/**', 'dist/**', '**/dist/**', 'docs/reference/**', 'examples/**/node_modules/**', '.bench/**'],
+    ignores: [
+      'imports/**',
+      'node_modules/**',
+      'build/**',
+      'dist/**',
+      '**/dist/**',
+      'docs/reference/**',
+      'examples/**/node_modules/**',
+      '.bench/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -54,7 +63,10 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'scripts/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -73,7 +85,13 @@ export default tseslint.config(
         {
           publicOnly: true,
           require: { FunctionDeclaration: true, ClassDeclaration: true, MethodDefinition: true },
-          contexts: ['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSEnumDeclaration', 'ExportNamedDeclaration > VariableDeclaration', 'TSPropertySignature'],
+          contexts: [
+            'TSInterfaceDeclaration',
+            'TSTypeAliasDeclaration',
+            'TSEnumDeclaration',
+            'ExportNamedDeclaration > VariableDeclaration',
+            'TSPropertySignature',
+          ],
           checkConstructors: false,
         },
       ],

@@ -147,12 +147,18 @@ interface Row {
 }
 
 function venv(script: string): string {
-  return execFileSync('bash', [path.join(ROOT, 'scripts/python', script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  return execFileSync('bash', [path.join(ROOT, 'scripts/python', script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop()!;
 }
 
 function runOurs(n: number, outdir: string) {
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', CHILD, String(n), outdir], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
   });
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -162,7 +168,12 @@ function python(bin: string, code: string, args: string[], env: Record<string, s
   // From a file: KFP reads each component function's source with inspect, which `-c` code has not.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-py-')), 'bench.py');
   fs.writeFileSync(file, code);
-  const r = spawnSync(bin, [file, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env }, timeout: timeoutMs });
+  const r = spawnSync(bin, [file, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+    timeout: timeoutMs,
+  });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`timed out after ${timeoutMs} ms`);
   if (r.status !== 0) throw new Error(`${bin} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -178,8 +189,10 @@ function main(): void {
   const kfp = venv('kfp-venv.sh');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-batch-'));
   const airflowEnv = {
-    AIRFLOW_HOME: path.join(work, 'airflow-home'), AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(work, 'airflow.db')}`, AIRFLOW__LOGGING__LOGGING_LEVEL: 'ERROR',
+    AIRFLOW_HOME: path.join(work, 'airflow-home'),
+    AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(work, 'airflow.db')}`,
+    AIRFLOW__LOGGING__LOGGING_LEVEL: 'ERROR',
   };
   const rows: Row[] = [];
   try {
@@ -187,7 +200,12 @@ function main(): void {
       const shape = cascadeShape(n);
       const synths = [0, 1, 2].map((i) => runOurs(n, path.join(work, `synth-${n}-${i}`)));
       const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const ours = { synthMs: med(synths.map((s) => s.synthMs)), constructMs: med(synths.map((s) => s.constructMs)), maxRssMiB: med(synths.map((s) => s.maxRssMiB)), dagBytes: synths[0].dagBytes };
+      const ours = {
+        synthMs: med(synths.map((s) => s.synthMs)),
+        constructMs: med(synths.map((s) => s.constructMs)),
+        maxRssMiB: med(synths.map((s) => s.maxRssMiB)),
+        dagBytes: synths[0].dagBytes,
+      };
       const parse = python(path.join(airflow, 'bin/python'), AIRFLOW_PARSE, [synths[0].dag], airflowEnv);
       let kfpResult: Row['kfp'];
       try {
@@ -195,7 +213,9 @@ function main(): void {
         // run, bounded by KFP_TIMEOUT_S (default 900 s), from 1,000 models on.
         const reps = n >= 1000 ? 1 : 3;
         const kfpTimeoutMs = Number(process.env.KFP_TIMEOUT_S ?? 900) * 1000;
-        const ks = Array.from({ length: reps }, () => python(path.join(kfp, 'bin/python'), KFP_COMPILE, [JSON.stringify(shape)], {}, kfpTimeoutMs));
+        const ks = Array.from({ length: reps }, () =>
+          python(path.join(kfp, 'bin/python'), KFP_COMPILE, [JSON.stringify(shape)], {}, kfpTimeoutMs),
+        );
         kfpResult = { compileS: med(ks.map((k) => k.compileS)), bytes: ks[0].bytes, maxRssMiB: med(ks.map((k) => k.maxRssMiB)) };
       } catch (e) {
         kfpResult = { error: String(e).slice(0, 500) };
@@ -204,15 +224,23 @@ function main(): void {
       if ('compileS' in kfpResult) row.speedupVsKfp = (kfpResult.compileS * 1000) / ours.synthMs;
       rows.push(row);
       if (!json) {
-        process.stdout.write(`${n} models in ${shape.length} blocks (${row.tasks} Airflow tasks): modelplane synth ${ours.synthMs.toFixed(0)} ms, peak RSS ${ours.maxRssMiB.toFixed(0)} MiB, DAG ${ours.dagBytes} bytes; ` +
-          `Airflow parse ${parse.parseS.toFixed(2)} s (Airflow's own duration ${parse.airflowDurationS.toFixed(2)} s, target < 3 s); ` +
-          ('compileS' in kfpResult ? `KFP compile ${(kfpResult.compileS * 1000).toFixed(0)} ms, peak RSS ${kfpResult.maxRssMiB.toFixed(0)} MiB -> ours ${row.speedupVsKfp!.toFixed(1)}x faster (target >= 5x)\n` : `KFP failed: ${kfpResult.error}\n`));
+        process.stdout.write(
+          `${n} models in ${shape.length} blocks (${row.tasks} Airflow tasks): modelplane synth ${ours.synthMs.toFixed(0)} ms, peak RSS ${ours.maxRssMiB.toFixed(0)} MiB, DAG ${ours.dagBytes} bytes; ` +
+            `Airflow parse ${parse.parseS.toFixed(2)} s (Airflow's own duration ${parse.airflowDurationS.toFixed(2)} s, target < 3 s); ` +
+            ('compileS' in kfpResult
+              ? `KFP compile ${(kfpResult.compileS * 1000).toFixed(0)} ms, peak RSS ${kfpResult.maxRssMiB.toFixed(0)} MiB -> ours ${row.speedupVsKfp!.toFixed(1)}x faster (target >= 5x)\n`
+              : `KFP failed: ${kfpResult.error}\n`),
+        );
       }
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const report = { when: new Date().toISOString(), machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), load: os.loadavg() }, rows };
+  const report = {
+    when: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), load: os.loadavg() },
+    rows,
+  };
   fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, '.bench', 'batch-latest.json'), `${JSON.stringify(report, undefined, 2)}\n`);
   if (json) process.stdout.write(`${JSON.stringify(report, undefined, 2)}\n`);

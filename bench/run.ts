@@ -14,7 +14,11 @@ import { VARIANTS } from './types';
 
 const ROOT = resolve(__dirname, '..');
 
-interface Options { readonly cases?: string[]; readonly sizes?: number[]; readonly reps: number }
+interface Options {
+  readonly cases?: string[];
+  readonly sizes?: number[];
+  readonly reps: number;
+}
 
 function parseArgs(argv: string[]): Options {
   let cases: string[] | undefined;
@@ -22,7 +26,11 @@ function parseArgs(argv: string[]): Options {
   let reps = 3;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
     if (a === '--case') cases = next().split(',');
     else if (a === '--sizes') sizes = next().split(',').map(Number);
     else if (a === '--reps') reps = Number(next());
@@ -51,7 +59,10 @@ function compile(): string {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   try {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json'), '--outDir', outDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, 'tsconfig.json'), '--outDir', outDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     // Type errors elsewhere in the repository do not stop emission; a missing program does.
     if (!existsSync(join(outDir, 'bench', 'child.js'))) throw e;
@@ -63,7 +74,10 @@ function measure(child: string, c: BenchCase, variant: Variant, n: number): Meas
   const outdir = mkdtempSync(join(tmpdir(), `bench-${c.name}-${variant}-${n}-`));
   try {
     const out = execFileSync(process.execPath, [child, c.name, variant, String(n), outdir], {
-      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024,
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
     });
     return JSON.parse(out.trim().split('\n').pop() as string) as Measurement;
   } finally {
@@ -71,11 +85,17 @@ function measure(child: string, c: BenchCase, variant: Variant, n: number): Meas
   }
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** One row of the report. */
 interface Row {
-  readonly case: string; readonly unit: string; readonly n: number;
+  readonly case: string;
+  readonly unit: string;
+  readonly n: number;
   readonly objects: Record<Variant, number>;
   readonly sameObjects: boolean;
   readonly kindDiff: Record<string, [number, number]>;
@@ -103,11 +123,14 @@ function main(): void {
         for (const v of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
           const m = measure(child, c, v, n);
           runs.push(m);
-          process.stderr.write(`  ${c.name} n=${n} ${v} #${r + 1}: ${m.synthMs.toFixed(0)} ms, ${m.maxRssMiB.toFixed(0)} MiB, ${m.objects} objects\n`);
+          process.stderr.write(
+            `  ${c.name} n=${n} ${v} #${r + 1}: ${m.synthMs.toFixed(0)} ms, ${m.maxRssMiB.toFixed(0)} MiB, ${m.objects} objects\n`,
+          );
         }
       }
       const by = (v: Variant) => runs.filter((m) => m.variant === v);
-      const stat = (f: (m: Measurement) => number) => Object.fromEntries(VARIANTS.map((v) => [v, median(by(v).map(f))])) as Record<Variant, number>;
+      const stat = (f: (m: Measurement) => number) =>
+        Object.fromEntries(VARIANTS.map((v) => [v, median(by(v).map(f))])) as Record<Variant, number>;
       const kindsMp = by('modelplane')[0].kinds;
       const kindsBase = by('baseline')[0].kinds;
       const kindDiff: Record<string, [number, number]> = {};
@@ -117,11 +140,15 @@ function main(): void {
       const synthMs = stat((m) => m.synthMs);
       const maxRssMiB = stat((m) => m.maxRssMiB);
       rows.push({
-        case: c.name, unit: c.unit, n,
+        case: c.name,
+        unit: c.unit,
+        n,
         objects: stat((m) => m.objects),
         sameObjects: Object.keys(kindDiff).length === 0,
         kindDiff,
-        synthMs, processMs: stat((m) => m.processMs), maxRssMiB,
+        synthMs,
+        processMs: stat((m) => m.processMs),
+        maxRssMiB,
         synthRatio: synthMs.modelplane / synthMs.baseline,
         rssRatio: maxRssMiB.modelplane / maxRssMiB.baseline,
         runs,
@@ -131,7 +158,10 @@ function main(): void {
   printTable(rows, opts.reps);
   const result = {
     date: new Date().toISOString(),
-    node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
     reps: opts.reps,
     rows,
   };
@@ -143,11 +173,28 @@ function main(): void {
 }
 
 function printTable(rows: Row[], reps: number): void {
-  const header = ['case', 'size', 'objects', 'synth ms modelplane', 'synth ms baseline', 'ratio', 'peak RSS MiB modelplane', 'peak RSS MiB baseline', 'ratio', 'process ms mp / base'];
+  const header = [
+    'case',
+    'size',
+    'objects',
+    'synth ms modelplane',
+    'synth ms baseline',
+    'ratio',
+    'peak RSS MiB modelplane',
+    'peak RSS MiB baseline',
+    'ratio',
+    'process ms mp / base',
+  ];
   const lines = rows.map((r) => [
-    r.case, `${r.n} ${r.unit}`, r.sameObjects ? String(r.objects.modelplane) : `${r.objects.modelplane} vs ${r.objects.baseline} (!)`,
-    r.synthMs.modelplane.toFixed(0), r.synthMs.baseline.toFixed(0), `${r.synthRatio.toFixed(2)}x`,
-    r.maxRssMiB.modelplane.toFixed(0), r.maxRssMiB.baseline.toFixed(0), `${r.rssRatio.toFixed(2)}x`,
+    r.case,
+    `${r.n} ${r.unit}`,
+    r.sameObjects ? String(r.objects.modelplane) : `${r.objects.modelplane} vs ${r.objects.baseline} (!)`,
+    r.synthMs.modelplane.toFixed(0),
+    r.synthMs.baseline.toFixed(0),
+    `${r.synthRatio.toFixed(2)}x`,
+    r.maxRssMiB.modelplane.toFixed(0),
+    r.maxRssMiB.baseline.toFixed(0),
+    `${r.rssRatio.toFixed(2)}x`,
     `${r.processMs.modelplane.toFixed(0)} / ${r.processMs.baseline.toFixed(0)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -156,7 +203,9 @@ function printTable(rows: Row[], reps: number): void {
   process.stdout.write(`${fmt(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
   for (const l of lines) process.stdout.write(`${fmt(l)}\n`);
   for (const r of rows.filter((x) => !x.sameObjects)) {
-    process.stdout.write(`(!) ${r.case} n=${r.n}: the baseline no longer writes the same objects (kind: [modelplane, baseline]) ${JSON.stringify(r.kindDiff)}; update bench/baseline/\n`);
+    process.stdout.write(
+      `(!) ${r.case} n=${r.n}: the baseline no longer writes the same objects (kind: [modelplane, baseline]) ${JSON.stringify(r.kindDiff)}; update bench/baseline/\n`,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ if (fs.existsSync(source) && process.env.MODELPLANE_USE_BUILD !== '1' && require
 } else if (fs.existsSync(built)) {
   cli = require(built);
 } else {
-  process.stderr.write(`modelplane: neither the TypeScript sources with the typescript package nor the compiled ${built} were found. Fix: run \`npm run build\` in ${root}.\n`);
+  process.stderr.write(
+    `modelplane: neither the TypeScript sources with the typescript package nor the compiled ${built} were found. Fix: run \`npm run build\` in ${root}.\n`,
+  );
   process.exit(4);
 }
 process.exitCode = cli.run(process.argv.slice(2));

@@ -55,18 +55,24 @@ function main() {
       const group = doc.spec.group;
       byGroup.set(group, [...(byGroup.get(group) ?? []), YAML.stringify(stripDescriptions(doc), { lineWidth: 0 })]);
     }
-    const copies = [...byGroup.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([group, docs]) => {
-      const out = join(work, `${group}.yaml`);
-      writeFileSync(out, docs.join('---\n'));
-      return out;
-    });
+    const copies = [...byGroup.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([group, docs]) => {
+        const out = join(work, `${group}.yaml`);
+        writeFileSync(out, docs.join('---\n'));
+        return out;
+      });
     mkdirSync(join(repo, 'imports'), { recursive: true });
     const cli = join(repo, 'node_modules', '.bin', 'cdk8s');
     for (const file of copies) {
-      execFileSync(cli, ['import', file, '--language', 'typescript', '--output', join(repo, 'imports'), '--no-check-upgrade', '--no-save'], {
-        cwd: work,
-        stdio: 'inherit',
-      });
+      execFileSync(
+        cli,
+        ['import', file, '--language', 'typescript', '--output', join(repo, 'imports'), '--no-check-upgrade', '--no-save'],
+        {
+          cwd: work,
+          stdio: 'inherit',
+        },
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

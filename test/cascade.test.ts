@@ -55,7 +55,14 @@ describe('Cascade to Airflow', () => {
   test('task ids <block>.<stage>.<model>.<select|submit|wait>', () => {
     const ids = cascade.taskIds();
     expect(ids).toHaveLength(4 * 3 * 3);
-    expect(ids.slice(0, 6)).toEqual(['first.download.a.select', 'first.download.a.submit', 'first.download.a.wait', 'first.download.b.select', 'first.download.b.submit', 'first.download.b.wait']);
+    expect(ids.slice(0, 6)).toEqual([
+      'first.download.a.select',
+      'first.download.a.submit',
+      'first.download.a.wait',
+      'first.download.b.select',
+      'first.download.b.submit',
+      'first.download.b.wait',
+    ]);
     expect(py).toContain('task_id="select"');
     expect(py).toContain('task_id="submit"');
     expect(py).toContain('task_id="wait"');
@@ -73,7 +80,7 @@ describe('Cascade to Airflow', () => {
     expect(py).toContain('examples=MODELS');
   });
 
-  test('the run stage uses the model\'s score template, download and export their own', () => {
+  test("the run stage uses the model's score template, download and export their own", () => {
     expect(py).toMatch(/"download": "download.json",\n\s+"run": "score.json",\n\s+"export": "export.json"/);
   });
 
@@ -83,7 +90,7 @@ describe('Cascade to Airflow', () => {
     expect(py).toContain('mode="reschedule"');
   });
 
-  test('the team DAG ConfigMap in Airflow\'s namespace carries the file and the .airflowignore', () => {
+  test("the team DAG ConfigMap in Airflow's namespace carries the file and the .airflowignore", () => {
     const cm = findObject(objs, 'ConfigMap', 'modelplane-dags-risk');
     expect(cm.metadata.namespace).toBe('airflow');
     expect(Object.keys(cm.data)).toEqual(['.airflowignore', 'risk.nightly.py']);
@@ -91,8 +98,13 @@ describe('Cascade to Airflow', () => {
     expect(cm.data['.airflowignore']).toContain('..*');
   });
 
-  test('Airflow may read exactly the cascade models\' templates', () => {
-    expect(findObject(objs, 'Role', 'modelplane-airflow-templates').rules[0].resourceNames).toEqual(['a-spark', 'b-spark', 'c-spark', 'd-spark']);
+  test("Airflow may read exactly the cascade models' templates", () => {
+    expect(findObject(objs, 'Role', 'modelplane-airflow-templates').rules[0].resourceNames).toEqual([
+      'a-spark',
+      'b-spark',
+      'c-spark',
+      'd-spark',
+    ]);
   });
 
   test('graph: Mermaid text with blocks, stages and models', () => {
@@ -126,7 +138,9 @@ describe('Cascade to Argo', () => {
   const tpl = (name: string) => wt.spec.templates.find((t: any) => t.name === name);
 
   test('no Airflow DAG when Airflow is not a target', () => {
-    expect(objs.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-dags-risk')?.data ?? {}).toEqual({ '.airflowignore': expect.any(String) });
+    expect(objs.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-dags-risk')?.data ?? {}).toEqual({
+      '.airflowignore': expect.any(String),
+    });
   });
 
   test('blocks in sequence, stages in sequence, models in parallel', () => {
@@ -147,22 +161,31 @@ describe('Cascade to Argo', () => {
     const task = tpl('first-run').dag.tasks[0];
     expect(task.template).toBe('a-run');
     expect(task.when).toBe(argoWhen('first', 'a'));
-    expect(task.when).toBe("'{{workflow.parameters.blocks}}' =~ '(^|,) *first *(,|$)' && '{{workflow.parameters.models}}' =~ '(^|,) *a *(,|$)'");
+    expect(task.when).toBe(
+      "'{{workflow.parameters.blocks}}' =~ '(^|,) *first *(,|$)' && '{{workflow.parameters.models}}' =~ '(^|,) *a *(,|$)'",
+    );
     expect(tpl('a-run').dag.tasks.map((t: any) => t.name)).toEqual(['submit', 'wait']);
     expect(tpl('a-run').dag.tasks[1].depends).toBe('submit');
   });
 
-  test('resource templates: create the model\'s SparkApplication; get with COMPLETED/FAILED conditions', () => {
+  test("resource templates: create the model's SparkApplication; get with COMPLETED/FAILED conditions", () => {
     const submit = tpl('a-run-submit');
     expect(submit.resource.action).toBe('create');
     const manifest = JSON.parse(submit.resource.manifest);
     expect(manifest.kind).toBe('SparkApplication');
     expect(manifest.spec.mainApplicationFile).toBe('local:///app/a.py');
-    expect(tpl('spark-wait').resource).toMatchObject({ action: 'get', successCondition: 'status.applicationState.state == COMPLETED', failureCondition: 'status.applicationState.state == FAILED' });
+    expect(tpl('spark-wait').resource).toMatchObject({
+      action: 'get',
+      successCondition: 'status.applicationState.state == COMPLETED',
+      failureCondition: 'status.applicationState.state == FAILED',
+    });
   });
 
   test('parameters default to every block and model; CronWorkflow runs the template on its schedules list', () => {
-    expect(wt.spec.arguments.parameters.map((p: any) => [p.name, p.value])).toEqual([['blocks', 'first,second,third'], ['models', 'a,b,c,d']]);
+    expect(wt.spec.arguments.parameters.map((p: any) => [p.name, p.value])).toEqual([
+      ['blocks', 'first,second,third'],
+      ['models', 'a,b,c,d'],
+    ]);
     const cron = findObject(objs, 'CronWorkflow', 'nightly');
     expect(cron.spec.schedules).toEqual(['0 2 * * *']);
     expect(cron.spec.workflowSpec).toEqual({ workflowTemplateRef: { name: 'nightly' } });
@@ -182,7 +205,7 @@ describe('Cascade delivery', () => {
     fs.rmSync(outdir, { recursive: true });
   });
 
-  test('the platform mounts every team\'s DAG ConfigMap into Airflow, with the worker ServiceAccount and in-cluster connection', () => {
+  test("the platform mounts every team's DAG ConfigMap into Airflow, with the worker ServiceAccount and in-cluster connection", () => {
     const { platform: p } = buildPlatform(Testing.app(), { ...defaultConfig(), teams: [{ name: 'risk' }, { name: 'demo' }] });
     const airflow = p.operators.find((o) => o.releaseName === 'airflow')!;
     expect(airflow.values).toMatchObject(airflowDagValues(['demo', 'risk'], p.context));
@@ -190,7 +213,11 @@ describe('Cascade delivery', () => {
       { name: 'dags-demo', configMap: { name: 'modelplane-dags-demo', optional: true } },
       { name: 'dags-risk', configMap: { name: 'modelplane-dags-risk', optional: true } },
     ]);
-    expect((airflow.values as any).volumeMounts[1]).toEqual({ name: 'dags-risk', mountPath: '/opt/airflow/dags/modelplane/risk', readOnly: true });
+    expect((airflow.values as any).volumeMounts[1]).toEqual({
+      name: 'dags-risk',
+      mountPath: '/opt/airflow/dags/modelplane/risk',
+      readOnly: true,
+    });
     expect((airflow.values as any).workers.serviceAccount.name).toBe('airflow-worker');
     expect((airflow.values as any).config.core.dag_ignore_file_syntax).toBe('glob');
   });
@@ -206,18 +233,38 @@ describe('Cascade delivery', () => {
 
 describe('Cascade validation', () => {
   const c = 'Cascade "nightly"';
-  const make = (props: Partial<CascadeProps>, chart = setup()) => () => new Cascade(chart, 'nightly', { blocks, ...props });
+  const make =
+    (props: Partial<CascadeProps>, chart = setup()) =>
+    () =>
+      new Cascade(chart, 'nightly', { blocks, ...props });
 
   test('unknown model in a block', () => {
-    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'zz'] }] }), { construct: c, field: 'blocks[0].models[1]', value: 'zz', says: /not a model of team "risk"/ });
+    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'zz'] }] }), {
+      construct: c,
+      field: 'blocks[0].models[1]',
+      value: 'zz',
+      says: /not a model of team "risk"/,
+    });
   });
 
   test('a model in two blocks', () => {
-    expectIssue(make({ blocks: [{ name: 'x', models: ['a'] }, { name: 'y', models: ['b', 'a'] }] }), { construct: c, field: 'blocks[1].models[1]', value: 'a', says: /already in block "x"/ });
+    expectIssue(
+      make({
+        blocks: [
+          { name: 'x', models: ['a'] },
+          { name: 'y', models: ['b', 'a'] },
+        ],
+      }),
+      { construct: c, field: 'blocks[1].models[1]', value: 'a', says: /already in block "x"/ },
+    );
   });
 
   test('a model twice in one block', () => {
-    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'a'] }] }), { construct: c, field: 'blocks[0].models[1]', says: /twice in block "x"/ });
+    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'a'] }] }), {
+      construct: c,
+      field: 'blocks[0].models[1]',
+      says: /twice in block "x"/,
+    });
   });
 
   test('empty block', () => {
@@ -229,19 +276,39 @@ describe('Cascade validation', () => {
   });
 
   test('duplicate blocks', () => {
-    expectIssue(make({ blocks: [{ name: 'x', models: ['a'] }, { name: 'x', models: ['b'] }] }), { construct: c, field: 'blocks', value: 'x', says: /same block twice/ });
+    expectIssue(
+      make({
+        blocks: [
+          { name: 'x', models: ['a'] },
+          { name: 'x', models: ['b'] },
+        ],
+      }),
+      { construct: c, field: 'blocks', value: 'x', says: /same block twice/ },
+    );
   });
 
   test('an online model in a cascade (by name and by construct)', () => {
     const chart = setup();
     const online = new OnlineModel(chart, 'fraud-api', { model: 'models:/fraud/1' });
-    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'fraud-api'] }] }, chart), { construct: c, field: 'blocks[0].models[1]', says: /online model \(OnlineModel\)/ });
-    expectIssue(make({ blocks: [{ name: 'x', models: [online] }] }, chart), { construct: c, field: 'blocks[0].models[0]', says: /batch models only/ });
+    expectIssue(make({ blocks: [{ name: 'x', models: ['a', 'fraud-api'] }] }, chart), {
+      construct: c,
+      field: 'blocks[0].models[1]',
+      says: /online model \(OnlineModel\)/,
+    });
+    expectIssue(make({ blocks: [{ name: 'x', models: [online] }] }, chart), {
+      construct: c,
+      field: 'blocks[0].models[0]',
+      says: /batch models only/,
+    });
   });
 
   test('names over limits', () => {
     expectIssue(make({ name: 'n'.repeat(41) }), { construct: c, field: 'name', says: /limit is 40/ });
-    expectIssue(make({ blocks: [{ name: 'b'.repeat(41), models: ['a'] }] }), { construct: c, field: 'blocks[0].name', says: /limit is 40/ });
+    expectIssue(make({ blocks: [{ name: 'b'.repeat(41), models: ['a'] }] }), {
+      construct: c,
+      field: 'blocks[0].name',
+      says: /limit is 40/,
+    });
   });
 
   test('bad cron', () => {
@@ -252,8 +319,16 @@ describe('Cascade validation', () => {
     const chart = setup([]);
     new SparkBatchModel(chart, 'trainer', modelProps('trainer', { score: undefined, train: { mainApplicationFile: 'local:///t.py' } }));
     new SparkBatchModel(chart, 'nooutput', modelProps('nooutput', { cascade: undefined }));
-    expectIssue(make({ blocks: [{ name: 'x', models: ['trainer'] }] }, chart), { construct: c, field: 'blocks[0].models[0]', says: /no score run/ });
-    expectIssue(make({ blocks: [{ name: 'x', models: ['nooutput'] }] }, chart), { construct: c, field: 'blocks[0].models[0]', says: /no cascade output/ });
+    expectIssue(make({ blocks: [{ name: 'x', models: ['trainer'] }] }, chart), {
+      construct: c,
+      field: 'blocks[0].models[0]',
+      says: /no score run/,
+    });
+    expectIssue(make({ blocks: [{ name: 'x', models: ['nooutput'] }] }, chart), {
+      construct: c,
+      field: 'blocks[0].models[0]',
+      says: /no cascade output/,
+    });
   });
 
   test('other fields', () => {
@@ -268,7 +343,9 @@ describe('Cascade validation', () => {
   test('every issue reported at once, and nothing added on error', () => {
     const chart = setup();
     const before = chart.node.findAll().length;
-    expect(make({ name: 'BAD', schedule: 'x', blocks: [{ name: 'x', models: ['zz'] }] }, chart)).toThrow(/`name`[\s\S]*`schedule`[\s\S]*`blocks\[0\]\.models\[0\]`/);
+    expect(make({ name: 'BAD', schedule: 'x', blocks: [{ name: 'x', models: ['zz'] }] }, chart)).toThrow(
+      /`name`[\s\S]*`schedule`[\s\S]*`blocks\[0\]\.models\[0\]`/,
+    );
     expect(chart.node.findAll().length).toBe(before);
   });
 

@@ -12,10 +12,19 @@ const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'modelplane.js');
 const ANSI = /\u001b\[/;
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 function mp(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '1' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '1' },
+    timeout: 120_000,
+  });
   const run = { code: r.status ?? -1, out: r.stdout, err: r.stderr };
   expect(run.out + run.err).not.toMatch(ANSI);
   return run;
@@ -50,9 +59,10 @@ cascades:
       - { name: second, models: [ltv] }
 `;
 
-const INVALID = VALID
-  .replace('schedule: "0 3 * * *"', 'schedule: "0 3 * *"')
-  .replace('server: deployment', 'server: kfserving\n    replica: 3');
+const INVALID = VALID.replace('schedule: "0 3 * * *"', 'schedule: "0 3 * *"').replace(
+  'server: deployment',
+  'server: kfserving\n    replica: 3',
+);
 
 let dir: string;
 beforeEach(() => {
@@ -103,7 +113,9 @@ test('validate: exit 1 with every problem listed as FILE:LINE:COL, field, proble
   expect(lines).toEqual([
     expect.stringMatching(/^bad\.yaml:11:15: `models\[0\]\.schedule` = "0 3 \* \*" has 4 fields; .*Fix: use five fields/),
     expect.stringMatching(/^bad\.yaml:20:13: `models\[2\]\.server` = "kfserving" is not one of kserve, seldon, deployment\. Fix: /),
-    expect.stringMatching(/^bad\.yaml:21:5: `models\[2\]\.replica` unknown field `replica` in an online model\. Fix: did you mean `replicas`\?/),
+    expect.stringMatching(
+      /^bad\.yaml:21:5: `models\[2\]\.replica` unknown field `replica` in an online model\. Fix: did you mean `replicas`\?/,
+    ),
     '3 problems found; nothing was written.',
   ]);
 });
@@ -181,11 +193,16 @@ test('diff lists added, changed and removed objects and DAG files; --exit-code g
   mp(['synth', '-o', 'dist', '-q'], dir);
   const same = mp(['diff', '-o', 'dist', '--exit-code'], dir);
   expect(same).toEqual({ code: 0, out: '0 added, 0 changed, 0 removed\n', err: '' });
-  writeFileSync(join(dir, 'modelplane.yaml'), VALID
-    .replace('replicas: { min: 2, max: 4 }', 'replicas: { min: 2, max: 8 }')
-    .replace(/  - name: ltv\n[\s\S]*?(?=  - name: fraud-api)/, '')
-    .replace('      - { name: second, models: [ltv] }\n', '')
-    .replace('  - name: fraud-api', '  - name: churn-api\n    type: online\n    model: models:/churn@champion\n    server: deployment\n    replicas: 2\n  - name: fraud-api'));
+  writeFileSync(
+    join(dir, 'modelplane.yaml'),
+    VALID.replace('replicas: { min: 2, max: 4 }', 'replicas: { min: 2, max: 8 }')
+      .replace(/  - name: ltv\n[\s\S]*?(?=  - name: fraud-api)/, '')
+      .replace('      - { name: second, models: [ltv] }\n', '')
+      .replace(
+        '  - name: fraud-api',
+        '  - name: churn-api\n    type: online\n    model: models:/churn@champion\n    server: deployment\n    replicas: 2\n  - name: fraud-api',
+      ),
+  );
   const r = mp(['diff', '-o', 'dist'], dir);
   expect(r.code).toBe(0);
   expect(r.out).toContain('+ apps/v1 Deployment risk/churn-api\n');
@@ -202,7 +219,13 @@ test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffol
   const r = mp(['init', 'my-models', '--team', 'pricing'], dir);
   expect(r.code).toBe(0);
   const repo = join(dir, 'my-models');
-  expect(Object.keys(tree(repo)).sort()).toEqual(['.github/workflows/modelplane.yml', '.gitignore', '.gitlab-ci.yml', 'modelplane.yaml', 'package.json']);
+  expect(Object.keys(tree(repo)).sort()).toEqual([
+    '.github/workflows/modelplane.yml',
+    '.gitignore',
+    '.gitlab-ci.yml',
+    'modelplane.yaml',
+    'package.json',
+  ]);
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
   expect(pkg.devDependencies.modelplane).toMatch(/^\^\d+\.\d+\.\d+$/);
   expect(pkg.scripts.synth).toBe('modelplane synth -f modelplane.yaml -o dist');
@@ -210,9 +233,15 @@ test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffol
   const gitlab = YAML.parse(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8'));
   expect(gitlab['modelplane:synth'].artifacts.paths).toEqual(['dist/']);
   const gh = YAML.parse(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8'));
-  expect(gh.jobs.synth.steps.map((x: { run?: string }) => x.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npx modelplane validate -f modelplane.yaml', 'npx modelplane synth -f modelplane.yaml -o dist']);
+  expect(gh.jobs.synth.steps.map((x: { run?: string }) => x.run).filter(Boolean)).toEqual([
+    'npm ci --no-audit --no-fund',
+    'npx modelplane validate -f modelplane.yaml',
+    'npx modelplane synth -f modelplane.yaml -o dist',
+  ]);
   expect(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8')).toContain('npx modelplane synth -f modelplane.yaml -o dist');
-  expect(readFileSync(join(repo, 'modelplane.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n/);
+  expect(readFileSync(join(repo, 'modelplane.yaml'), 'utf8')).toMatch(
+    /^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n/,
+  );
   expect(mp(['validate', '-f', 'modelplane.yaml'], repo)).toEqual({ code: 0, out: '', err: '' });
   const s = mp(['synth', '-f', 'modelplane.yaml', '-o', 'dist'], repo);
   expect(s.code).toBe(0);
@@ -223,28 +252,44 @@ test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffol
   expect(mp(['init', 'my-models', '--force', '--team', 'pricing'], dir).code).toBe(0);
 });
 
-test('--platform: team files land in the platform\'s team charts; an unknown team is an error at `team`', () => {
+test("--platform: team files land in the platform's team charts; an unknown team is an error at `team`", () => {
   cpSync(join(ROOT, 'examples', 'team-workspaces'), join(dir, 'tw'), { recursive: true, filter: (p) => !p.includes('/dist') });
   const ok = mp(['validate', '--platform', 'tw/platform.yaml', '-f', 'tw/b2b-scoring.yaml'], dir);
   expect(ok).toEqual({ code: 0, out: '', err: '' });
   const r = mp(['validate', '--platform', 'tw/platform.yaml', '-f', 'modelplane.yaml'], dir);
   expect(r.code).toBe(1);
-  expect(r.err).toContain('modelplane.yaml:1:7: `team` team "risk" is not a team of the platform. Fix: add it to the platform\'s teams, or use one of: b2b-scoring, geo-analytics.');
+  expect(r.err).toContain(
+    'modelplane.yaml:1:7: `team` team "risk" is not a team of the platform. Fix: add it to the platform\'s teams, or use one of: b2b-scoring, geo-analytics.',
+  );
 });
 
-test('--platform: a platform construct\'s problem is located where the platform file configures it', () => {
+test("--platform: a platform construct's problem is located where the platform file configures it", () => {
   writeFileSync(join(dir, 'platform.yaml'), 'teams:\n  - name: ok-team\n  - name: bad-team\n    quota: { cpu: lots }\n');
   const r = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(r.code).toBe(1);
   expect(r.err).toContain('platform.yaml:4:19: `teams[1].quota.cpu` = "lots" is not a Kubernetes quantity');
-  writeFileSync(join(dir, 'platform.yaml'), 'teams:\n  - name: a\n    quota: { cpu: lots }\n  - name: b\n    quota: { memory: much }\ngpuPools:\n  - name: g\n    taint: { key: purpose, value: ml, effect: Sometimes }\nmlflow:\n  replicas: 0\n');
+  writeFileSync(
+    join(dir, 'platform.yaml'),
+    'teams:\n  - name: a\n    quota: { cpu: lots }\n  - name: b\n    quota: { memory: much }\ngpuPools:\n  - name: g\n    taint: { key: purpose, value: ml, effect: Sometimes }\nmlflow:\n  replicas: 0\n',
+  );
   const all = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(all.code).toBe(1);
-  expect(all.err.trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
-    'platform.yaml:3:19: `teams[0].quota.cpu`', 'platform.yaml:5:22: `teams[1].quota.memory`', 'platform.yaml:8:47: `gpuPools[0].taint.effect`',
-    'platform.yaml:10:13: `mlflow.replicas`', '4 problems',
+  expect(
+    all.err
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').slice(0, 2).join(' ')),
+  ).toEqual([
+    'platform.yaml:3:19: `teams[0].quota.cpu`',
+    'platform.yaml:5:22: `teams[1].quota.memory`',
+    'platform.yaml:8:47: `gpuPools[0].taint.effect`',
+    'platform.yaml:10:13: `mlflow.replicas`',
+    '4 problems',
   ]);
-  writeFileSync(join(dir, 'platform.yaml'), 'gpuPools:\n  - name: a\n  - name: b\n    taint: { key: purpose, value: ml, effect: Sometimes }\nteamz: []\n');
+  writeFileSync(
+    join(dir, 'platform.yaml'),
+    'gpuPools:\n  - name: a\n  - name: b\n    taint: { key: purpose, value: ml, effect: Sometimes }\nteamz: []\n',
+  );
   const u = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(u.code).toBe(1);
   expect(u.err).toContain('platform.yaml:5:1: `teamz` unknown field `teamz` in a platform file. Fix: did you mean `teams`?');

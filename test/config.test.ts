@@ -93,7 +93,12 @@ describe('loading', () => {
     const api = cfg.models[2] as OnlineModelConfig;
     expect(churn.environment).toBe('s3a://envs/risk/churn-1.4.2.tar.gz');
     expect(ltv.environment).toBe('s3a://envs/risk/base-1.0.0.tar.gz');
-    expect(churn.spark).toEqual({ version: '3.5.3', conf: { 'spark.sql.shuffle.partitions': 200 }, driver: { cores: 1, memory: '2g' }, executor: { instances: 4, cores: 2, memory: '4g' } });
+    expect(churn.spark).toEqual({
+      version: '3.5.3',
+      conf: { 'spark.sql.shuffle.partitions': 200 },
+      driver: { cores: 1, memory: '2g' },
+      executor: { instances: 4, cores: 2, memory: '4g' },
+    });
     expect(api.server).toBe('deployment');
     expect((api as unknown as Record<string, unknown>).spark).toBeUndefined();
     expect((churn as unknown as Record<string, unknown>).server).toBeUndefined();
@@ -129,22 +134,27 @@ describe('errors name file, line, column, field and fix', () => {
     const text = BASE.replace('    schedule: "0 3 * * *"', '    schedul: "0 3 * * *"');
     const i = onlyIssue(text);
     expect(i).toMatchObject({ line: lineOf(text, 'schedul:'), col: 5, path: 'models[0].schedul' });
-    expect(formatConfigIssue(i)).toMatch(/unknown field `schedul` in a batch model\. Fix: did you mean `schedule`\? remove it or use one of: name, type, .*schedule/);
+    expect(formatConfigIssue(i)).toMatch(
+      /unknown field `schedul` in a batch model\. Fix: did you mean `schedule`\? remove it or use one of: name, type, .*schedule/,
+    );
   });
 
   test('unknown keys are errors at every level (top level, defaults, nested maps, cascade blocks)', () => {
-    const text = BASE
-      .replace('team: risk', 'team: risk\nowner: alice')
+    const text = BASE.replace('team: risk', 'team: risk\nowner: alice')
       .replace('  python: "3.11"', '  python: "3.11"\n  pyton: "3.11"')
       .replace('executor: { instances: 4,', 'executor: { instanses: 4,')
       .replace('{ name: scorers, models: [churn, ltv] }', '{ name: scorers, models: [churn, ltv], parallel: true }');
     const p = problems(text);
-    expect(p.map((x) => x.match(/`([^`]+)`/)?.[1])).toEqual(['owner', 'defaults.pyton', 'models[0].spark.executor.instanses', 'cascades[0].blocks[0].parallel']);
+    expect(p.map((x) => x.match(/`([^`]+)`/)?.[1])).toEqual([
+      'owner',
+      'defaults.pyton',
+      'models[0].spark.executor.instanses',
+      'cascades[0].blocks[0].parallel',
+    ]);
   });
 
   test('every problem is listed, sorted by position, not just the first', () => {
-    const text = BASE
-      .replace('team: risk', 'team: Risk')
+    const text = BASE.replace('team: risk', 'team: Risk')
       .replace('    type: online', '    type: onlin')
       .replace('memory: 4g }', 'memory: 4gb }')
       .replace('traffic: 10 }', 'traffic: 150 }');
@@ -162,7 +172,7 @@ describe('errors name file, line, column, field and fix', () => {
     expect(formatConfigIssue(j)).toMatch(/`models\[2\]\.replicas` = "many" must be integer or object/);
   });
 
-  test('a construct\'s own validation is located at the field in the file (cron of a batch model)', () => {
+  test("a construct's own validation is located at the field in the file (cron of a batch model)", () => {
     const text = BASE.replace('schedule: "0 3 * * *"', 'schedule: "0 3 * * * *"');
     const i = onlyIssue(text);
     expect(i).toMatchObject({ line: lineOf(text, '0 3 * * * *'), col: 15, path: 'models[0].schedule' });
@@ -172,15 +182,16 @@ describe('errors name file, line, column, field and fix', () => {
   });
 
   test('renamed fields are translated back: train.schedule, spark.executor, environment, output', () => {
-    const text = BASE
-      .replace('schedule: "0 2 * * 0" }', 'schedule: "0 25 * * 0" }')
-      .replace('    output: hive://risk.ltv_scores', '    output: s3a://preds/ltv\n    env: { DB_PASSWORD: x }');
+    const text = BASE.replace('schedule: "0 2 * * 0" }', 'schedule: "0 25 * * 0" }').replace(
+      '    output: hive://risk.ltv_scores',
+      '    output: s3a://preds/ltv\n    env: { DB_PASSWORD: x }',
+    );
     const p = buildTeamModels(new App(), loadConfigText('modelplane.yaml', text)).issues;
     expect(p.map((i) => i.path)).toEqual(['models[0].train.schedule', 'models[1].env.DB_PASSWORD']);
     expect(p[0].line).toBe(lineOf(text, '0 25 * * 0'));
   });
 
-  test('an online model\'s construct errors map onto replicas/autoscale/canary', () => {
+  test("an online model's construct errors map onto replicas/autoscale/canary", () => {
     const text = BASE.replace('replicas: { min: 2, max: 10 }', 'replicas: { min: 12, max: 10 }');
     const i = onlyIssue(text);
     expect(i).toMatchObject({ path: 'models[2].replicas.min', line: lineOf(text, 'min: 12') });
@@ -188,7 +199,10 @@ describe('errors name file, line, column, field and fix', () => {
   });
 
   test('a GPU pool the file does not declare is an error at gpu.pool', () => {
-    const text = BASE.replace('    resources: { cpu: "1", memory: 2Gi }', '    resources: { cpu: "1", memory: 2Gi }\n    gpu: { pool: h100 }');
+    const text = BASE.replace(
+      '    resources: { cpu: "1", memory: 2Gi }',
+      '    resources: { cpu: "1", memory: 2Gi }\n    gpu: { pool: h100 }',
+    );
     const i = onlyIssue(text);
     expect(i).toMatchObject({ path: 'models[2].gpu.pool', line: lineOf(text, 'pool: h100') });
     expect(i.fix).toContain('a100');
@@ -205,9 +219,16 @@ describe('errors name file, line, column, field and fix', () => {
   });
 
   test('cascade errors: an online model (not a batch model), an unknown model, a model in two blocks', () => {
-    const text = BASE.replace('{ name: scorers, models: [churn, ltv] }', '{ name: scorers, models: [churn, ltv, fraud-api, nope] }\n      - { name: again, models: [churn] }');
+    const text = BASE.replace(
+      '{ name: scorers, models: [churn, ltv] }',
+      '{ name: scorers, models: [churn, ltv, fraud-api, nope] }\n      - { name: again, models: [churn] }',
+    );
     const p = buildTeamModels(new App(), loadConfigText('modelplane.yaml', text)).issues;
-    expect(p.map((i) => i.path)).toEqual(['cascades[0].blocks[0].models[2]', 'cascades[0].blocks[0].models[3]', 'cascades[0].blocks[1].models[0]']);
+    expect(p.map((i) => i.path)).toEqual([
+      'cascades[0].blocks[0].models[2]',
+      'cascades[0].blocks[0].models[3]',
+      'cascades[0].blocks[1].models[0]',
+    ]);
     expect(p[0].problem).toContain('"fraud-api" is an online model (OnlineModel); a cascade runs batch models only');
     expect(p[1].problem).toContain('is not a model of team "risk"');
     expect(p[2].problem).toContain('already in block "scorers"');
@@ -250,19 +271,46 @@ describe('mapping onto construct props', () => {
   test('online model: canary becomes two variants splitting traffic; replicas/autoscale become autoscaling', () => {
     expect(onlineModelProps(cfg.models[2] as OnlineModelConfig)).toEqual({
       name: 'fraud-api',
-      variants: [{ name: 'main', model: 'models:/fraud@champion', traffic: 90 }, { name: 'canary', model: 'models:/fraud/4', traffic: 10 }],
+      variants: [
+        { name: 'main', model: 'models:/fraud@champion', traffic: 90 },
+        { name: 'canary', model: 'models:/fraud/4', traffic: 10 },
+      ],
       backend: 'deployment',
       resources: { cpu: '1', memory: '2Gi' },
       autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
     });
-    const queue = onlineModelProps({ name: 'w', type: 'online', model: 'models:/w/1', role: 'queue-worker', replicas: { min: 0, max: 5 }, autoscale: { rabbitmq: { queue: 'jobs', hostSecret: 'rabbit' } } });
-    expect(queue.autoscaling).toEqual({ minReplicas: 0, maxReplicas: 5, rabbitmq: { queueName: 'jobs', hostSecret: { name: 'rabbit', key: 'host' } } });
-    expect(onlineModelProps({ name: 'f', type: 'online', model: 'models:/f/1', replicas: 3 })).toEqual({ name: 'f', model: 'models:/f/1', replicas: 3 });
+    const queue = onlineModelProps({
+      name: 'w',
+      type: 'online',
+      model: 'models:/w/1',
+      role: 'queue-worker',
+      replicas: { min: 0, max: 5 },
+      autoscale: { rabbitmq: { queue: 'jobs', hostSecret: 'rabbit' } },
+    });
+    expect(queue.autoscaling).toEqual({
+      minReplicas: 0,
+      maxReplicas: 5,
+      rabbitmq: { queueName: 'jobs', hostSecret: { name: 'rabbit', key: 'host' } },
+    });
+    expect(onlineModelProps({ name: 'f', type: 'online', model: 'models:/f/1', replicas: 3 })).toEqual({
+      name: 'f',
+      model: 'models:/f/1',
+      replicas: 3,
+    });
   });
 
   test('cascade', () => {
-    expect(cascadeProps(cfg.cascades![0])).toEqual({ name: 'nightly', schedule: '0 1 * * *', blocks: [{ name: 'scorers', models: ['churn', 'ltv'] }] });
-    expect(cascadeProps({ name: 'c', orchestrator: 'argo', onData: ['s3://x/y'], blocks: [] })).toEqual({ name: 'c', targets: ['argo'], assets: ['s3://x/y'], blocks: [] });
+    expect(cascadeProps(cfg.cascades![0])).toEqual({
+      name: 'nightly',
+      schedule: '0 1 * * *',
+      blocks: [{ name: 'scorers', models: ['churn', 'ltv'] }],
+    });
+    expect(cascadeProps({ name: 'c', orchestrator: 'argo', onData: ['s3://x/y'], blocks: [] })).toEqual({
+      name: 'c',
+      targets: ['argo'],
+      assets: ['s3://x/y'],
+      blocks: [],
+    });
   });
 
   test('field paths translate back into the file', () => {
@@ -287,10 +335,27 @@ describe('mapping onto construct props', () => {
   test('the YAML and the TypeScript API synthesize identical objects (nothing implemented twice)', () => {
     const fromYaml = Testing.synth(buildTeamModels(Testing.app(), loadConfigText('m.yaml', BASE)).chart!);
     const app = Testing.app();
-    const chart = new TeamModels(app, 'risk', { platform: platformContext({ gpuPools: [{ name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' }, maxGpus: 16 }] }) });
-    const spark = { image: 'docker.io/apache/spark:3.5.3-python3', sparkVersion: '3.5.3', driver: { cores: 1, memory: '2g' }, sparkConf: { 'spark.sql.shuffle.partitions': '200' } };
+    const chart = new TeamModels(app, 'risk', {
+      platform: platformContext({
+        gpuPools: [
+          {
+            name: 'a100',
+            taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' },
+            nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' },
+            maxGpus: 16,
+          },
+        ],
+      }),
+    });
+    const spark = {
+      image: 'docker.io/apache/spark:3.5.3-python3',
+      sparkVersion: '3.5.3',
+      driver: { cores: 1, memory: '2g' },
+      sparkConf: { 'spark.sql.shuffle.partitions': '200' },
+    };
     new SparkBatchModel(chart, 'churn', {
-      ...spark, name: 'churn',
+      ...spark,
+      name: 'churn',
       pythonEnv: { archive: 's3a://envs/risk/churn-1.4.2.tar.gz', pythonVersion: '3.11' },
       score: { mainApplicationFile: 's3a://code/risk/churn/score.py', arguments: ['--date', '{{ ds }}'], schedule: '0 3 * * *' },
       train: { mainApplicationFile: 's3a://code/risk/churn/train.py', schedule: '0 2 * * 0' },
@@ -298,14 +363,20 @@ describe('mapping onto construct props', () => {
       cascade: { inputs: [{ name: 'features-daily', uri: 'hive://risk.features_daily' }], outputTable: 'risk.churn_scores' },
     });
     new SparkBatchModel(chart, 'ltv', {
-      ...spark, name: 'ltv',
+      ...spark,
+      name: 'ltv',
       pythonEnv: { archive: 's3a://envs/risk/base-1.0.0.tar.gz', pythonVersion: '3.11' },
       score: { mainApplicationFile: 's3a://code/risk/ltv/score.py' },
       cascade: { inputs: [], outputTable: 'risk.ltv_scores' },
     });
     new OnlineModel(chart, 'fraud-api', {
-      name: 'fraud-api', backend: 'deployment', resources: { cpu: '1', memory: '2Gi' },
-      variants: [{ name: 'main', model: 'models:/fraud@champion', traffic: 90 }, { name: 'canary', model: 'models:/fraud/4', traffic: 10 }],
+      name: 'fraud-api',
+      backend: 'deployment',
+      resources: { cpu: '1', memory: '2Gi' },
+      variants: [
+        { name: 'main', model: 'models:/fraud@champion', traffic: 90 },
+        { name: 'canary', model: 'models:/fraud/4', traffic: 10 },
+      ],
       autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
     });
     new Cascade(chart, 'nightly', { name: 'nightly', schedule: '0 1 * * *', blocks: [{ name: 'scorers', models: ['churn', 'ltv'] }] });
@@ -333,7 +404,14 @@ describe('the JSON Schema', () => {
     };
     walk(MODELPLANE_SCHEMA, '', false);
     // Only the nested plain-data maps (secret refs, block entries, periods...) may go without one.
-    expect(missing.filter((p) => !/\.(name|key|models|value|minExecutors|maxExecutors|initialExecutors|namespace|sectionName|uri|model|from|to|column|key)$/.test(p))).toEqual([]);
+    expect(
+      missing.filter(
+        (p) =>
+          !/\.(name|key|models|value|minExecutors|maxExecutors|initialExecutors|namespace|sectionName|uri|model|from|to|column|key)$/.test(
+            p,
+          ),
+      ),
+    ).toEqual([]);
     expect(open.filter((p) => p !== '#model')).toEqual([]);
   });
 });
@@ -343,11 +421,15 @@ describe('synthToTemp', () => {
     const parent = mkdtempSync(join(tmpdir(), 'mp-synth-'));
     try {
       const r = synthToTemp(`${parent}/out`, (app) => {
-        new Chart(app, 'c').node.addValidation({ validate: () => ['TeamDags "risk": the DAG files are too large. Fix: split the cascades'] });
+        new Chart(app, 'c').node.addValidation({
+          validate: () => ['TeamDags "risk": the DAG files are too large. Fix: split the cascades'],
+        });
         return { issues: [], source: 'modelplane.yaml' };
       });
       expect(r.dir).toBeUndefined();
-      expect(r.issues.map(formatConfigIssue)).toEqual([expect.stringMatching(/^modelplane\.yaml: .*TeamDags "risk": the DAG files are too large\. Fix: split the cascades\.$/)]);
+      expect(r.issues.map(formatConfigIssue)).toEqual([
+        expect.stringMatching(/^modelplane\.yaml: .*TeamDags "risk": the DAG files are too large\. Fix: split the cascades\.$/),
+      ]);
       expect(readdirSync(parent)).toEqual([]);
     } finally {
       rmSync(parent, { recursive: true, force: true });
@@ -477,15 +559,46 @@ retroTests:
   test('a file using every field builds with no problems', () => {
     const built = buildTeamModels(new App(), loadConfigText('sink.yaml', KITCHEN_SINK));
     expect(built.issues.map(formatConfigIssue)).toEqual([]);
-    expect([...built.models.keys()]).toEqual(['full-batch', 'argo-batch', 'cron-batch', 'full-online', 'ab-online', 'seldon-online', 'queue']);
+    expect([...built.models.keys()]).toEqual([
+      'full-batch',
+      'argo-batch',
+      'cron-batch',
+      'full-online',
+      'ab-online',
+      'seldon-online',
+      'queue',
+    ]);
     expect([...built.cascades.keys()]).toEqual(['full-cascade', 'argo-cascade']);
     const kinds = new Set(Testing.synth(built.chart!).map((o) => o.kind));
-    for (const k of ['ConfigMap', 'CronWorkflow', 'ScheduledSparkApplication', 'InferenceService', 'SeldonDeployment', 'Deployment', 'HTTPRoute', 'ScaledObject', 'Job', 'WorkflowTemplate']) expect(kinds).toContain(k);
+    for (const k of [
+      'ConfigMap',
+      'CronWorkflow',
+      'ScheduledSparkApplication',
+      'InferenceService',
+      'SeldonDeployment',
+      'Deployment',
+      'HTTPRoute',
+      'ScaledObject',
+      'Job',
+      'WorkflowTemplate',
+    ])
+      expect(kinds).toContain(k);
   });
 
-  test('every property of the schema\'s batch, online, cascade and retro test entries appears in that file', () => {
+  test("every property of the schema's batch, online, cascade and retro test entries appears in that file", () => {
     const defs = (MODELPLANE_SCHEMA as { definitions: Record<string, { properties: Record<string, unknown> }> }).definitions;
-    for (const def of ['batchModel', 'onlineModel', 'cascade', 'retroTest', 'modelTest', 'spark', 'train', 'sparkPod', 'resources', 'defaults']) {
+    for (const def of [
+      'batchModel',
+      'onlineModel',
+      'cascade',
+      'retroTest',
+      'modelTest',
+      'spark',
+      'train',
+      'sparkPod',
+      'resources',
+      'defaults',
+    ]) {
       for (const key of Object.keys(defs[def].properties)) expect([def, key, KITCHEN_SINK.includes(`${key}:`)]).toEqual([def, key, true]);
     }
   });

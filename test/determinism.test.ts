@@ -25,11 +25,21 @@ test('two in-process synths of the default platform are byte-identical', () => {
 });
 
 test('a platform with many teams, editor groups and several GPU pools synthesizes identically twice', () => {
-  const teams = Array.from({ length: 12 }, (_, i) => ({ name: `team-${String(i).padStart(2, '0')}`, editorGroups: ['b-group', 'a-group'] }));
-  const pools = [{ name: 'a100', maxGpus: 4 }, { name: 't4', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' as const } }];
+  const teams = Array.from({ length: 12 }, (_, i) => ({
+    name: `team-${String(i).padStart(2, '0')}`,
+    editorGroups: ['b-group', 'a-group'],
+  }));
+  const pools = [
+    { name: 'a100', maxGpus: 4 },
+    { name: 't4', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' as const } },
+  ];
   const a = tempDir();
   const b = tempDir();
-  const config = () => ({ ...defaultConfig(), teams: [...defaultConfig().teams!, ...teams], gpuPools: [...defaultConfig().gpuPools!, ...pools] });
+  const config = () => ({
+    ...defaultConfig(),
+    teams: [...defaultConfig().teams!, ...teams],
+    gpuPools: [...defaultConfig().gpuPools!, ...pools],
+  });
   synthPlatform(a, config());
   synthPlatform(b, config());
   expectSameTree(a, b);

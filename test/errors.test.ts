@@ -2,8 +2,9 @@
 import { formatIssue, ModelplaneValidationError, renderValue, Validator } from '../src/core/errors';
 
 test('formats an issue with construct, field, value, problem and fix', () => {
-  expect(formatIssue({ construct: 'MlflowServer "m"', field: 'replicas', value: 1, problem: 'must be at least 2', fix: 'set 2' }))
-    .toBe('MlflowServer "m": `replicas` = 1: must be at least 2. Fix: set 2');
+  expect(formatIssue({ construct: 'MlflowServer "m"', field: 'replicas', value: 1, problem: 'must be at least 2', fix: 'set 2' })).toBe(
+    'MlflowServer "m": `replicas` = 1: must be at least 2. Fix: set 2',
+  );
 });
 
 test('renders values: strings quoted, objects as JSON, undefined, long values cut, cycles survive', () => {
@@ -26,7 +27,11 @@ test('a validator collects every issue and throws them together, or nothing', ()
   v.addAll([{ construct: 'Other "b"', field: 'g', value: null, problem: 'p3', fix: 'fix3' }]);
   expect(v.found).toHaveLength(3);
   let err: unknown;
-  try { v.done(); } catch (e) { err = e; }
+  try {
+    v.done();
+  } catch (e) {
+    err = e;
+  }
   expect(err).toBeInstanceOf(ModelplaneValidationError);
   const e = err as ModelplaneValidationError;
   expect(e.name).toBe('ModelplaneValidationError');

@@ -45,15 +45,23 @@ describe('bank-cascades (seed 000)', () => {
     const at = ['"features": [', '"scorers": [', '"ensembles": ['].map((s) => nightly.indexOf(s));
     expect(at.every((i) => i > 0)).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
-    const names = of(out, 'ConfigMap').filter((o) => o.name.endsWith('-spark')).map((o) => o.name.replace(/-spark$/, ''));
+    const names = of(out, 'ConfigMap')
+      .filter((o) => o.name.endsWith('-spark'))
+      .map((o) => o.name.replace(/-spark$/, ''));
     for (const n of names) expect(nightly).toContain(`"${n}"`);
     expect(nightly).toMatch(/"blocks": Param\(/);
     expect(nightly).toMatch(/"models": Param\(/);
     expect([...out.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py')).sort()).toEqual([
-      'dags/retail-risk.cards-ensemble.py', 'dags/retail-risk.nightly.py', 'dags/retail-risk.weekly-retrain.py',
+      'dags/retail-risk.cards-ensemble.py',
+      'dags/retail-risk.nightly.py',
+      'dags/retail-risk.weekly-retrain.py',
     ]);
     const dagMap = of(out, 'ConfigMap').find((o) => o.name === 'modelplane-dags-retail-risk')!;
-    expect(Object.keys(dagMap.body.data as Any).filter((f) => f.endsWith('.py')).sort()).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
+    expect(
+      Object.keys(dagMap.body.data as Any)
+        .filter((f) => f.endsWith('.py'))
+        .sort(),
+    ).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
     expect(dagMap.namespace).toBe('airflow');
   });
 
@@ -68,13 +76,14 @@ describe('translation-gpu (seed 001)', () => {
   const out = synth({ file: [join(EX, 'translation-gpu', 'modelplane.yaml')] });
   const deployments = of(out, 'Deployment');
 
-  test('GPU workloads tolerate purpose=ml:NoSchedule and require the pool\'s nodes', () => {
+  test("GPU workloads tolerate purpose=ml:NoSchedule and require the pool's nodes", () => {
     expect(deployments.map((d) => d.name).sort()).toEqual(['translate-api', 'translate-worker']);
     for (const d of deployments) {
       const spec = (d.body as Any).spec.template.spec;
       expect(spec.tolerations).toContainEqual({ key: 'purpose', operator: 'Equal', value: 'ml', effect: 'NoSchedule' });
-      expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
-        .toContainEqual({ key: 'purpose', operator: 'In', values: ['ml'] });
+      expect(
+        spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+      ).toContainEqual({ key: 'purpose', operator: 'In', values: ['ml'] });
       expect(spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
     }
   });
@@ -96,7 +105,10 @@ describe('translation-gpu (seed 001)', () => {
     const spec = (so[0].body as Any).spec;
     expect(spec.scaleTargetRef.name).toBe('translate-worker');
     expect(spec.minReplicaCount).toBe(0);
-    expect(spec.triggers[0]).toMatchObject({ type: 'rabbitmq', metadata: { mode: 'QueueLength', queueName: 'translation-jobs', value: '20' } });
+    expect(spec.triggers[0]).toMatchObject({
+      type: 'rabbitmq',
+      metadata: { mode: 'QueueLength', queueName: 'translation-jobs', value: '20' },
+    });
     expect(of(out, 'HorizontalPodAutoscaler').map((h) => h.name)).toEqual(['translate-api']);
   });
 
@@ -104,8 +116,13 @@ describe('translation-gpu (seed 001)', () => {
     const dag = out.files.get('dags/translation.translate-train.train.py')!;
     expect(dag).toContain('Asset("s3://corpora/translation/en-da/parallel")');
     expect(dag).toContain('0 4 * * 0');
-    const train = JSON.parse(((of(out, 'ConfigMap').find((c) => c.name === 'translate-train-spark')!.body.data) as Any)['train.json']);
-    expect(train.spec.executor.template.spec.tolerations).toContainEqual({ key: 'purpose', operator: 'Equal', value: 'ml', effect: 'NoSchedule' });
+    const train = JSON.parse((of(out, 'ConfigMap').find((c) => c.name === 'translate-train-spark')!.body.data as Any)['train.json']);
+    expect(train.spec.executor.template.spec.tolerations).toContainEqual({
+      key: 'purpose',
+      operator: 'Equal',
+      value: 'ml',
+      effect: 'NoSchedule',
+    });
   });
 });
 
@@ -127,18 +144,23 @@ describe('team-workspaces (seed 004)', () => {
   test('a Seldon MLflow-server model with a 10% canary', () => {
     const sd = of(out, 'SeldonDeployment').find((s) => s.name === 'lead-score')!;
     const predictors = (sd.body as Any).spec.predictors;
-    expect(predictors.map((p: Any) => [p.name, p.traffic])).toEqual([['main', 90], ['canary', 10]]);
+    expect(predictors.map((p: Any) => [p.name, p.traffic])).toEqual([
+      ['main', 90],
+      ['canary', 10],
+    ]);
     expect(JSON.stringify(predictors)).toContain('MLFLOW_SERVER');
   });
 
   test('model tests (one per variant) and a retro test are Jobs in the team namespace', () => {
-    const jobs = of(out, 'Job').filter((j) => j.namespace === 'b2b-scoring').map((j) => j.name);
+    const jobs = of(out, 'Job')
+      .filter((j) => j.namespace === 'b2b-scoring')
+      .map((j) => j.name);
     expect(jobs.filter((j) => j.startsWith('lead-score-reference-'))).toHaveLength(1);
     expect(jobs.filter((j) => j.startsWith('lead-score-canary-'))).toHaveLength(1);
     expect(jobs.filter((j) => j.startsWith('partner-q1-retro-'))).toHaveLength(1);
   });
 
-  test('the geo team\'s batch model is scheduled by Argo Workflows', () => {
+  test("the geo team's batch model is scheduled by Argo Workflows", () => {
     expect(of(out, 'CronWorkflow').map((c) => [c.namespace, (c.body as Any).spec.schedules])).toEqual([['geo-analytics', ['0 5 1 * *']]]);
   });
 });
@@ -149,9 +171,14 @@ describe('small-team (seed 002)', () => {
   test('MLflow with PostgreSQL and an artifact store, nothing else', () => {
     const kinds = new Set([...out.objects.values()].map((o) => o.kind));
     expect(of(out, 'Deployment').map((d) => d.name)).toEqual(['mlflow']);
-    expect(of(out, 'StatefulSet').map((s) => s.name).sort()).toEqual(['minio', 'mlflow-postgres']);
+    expect(
+      of(out, 'StatefulSet')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['minio', 'mlflow-postgres']);
     expect(of(out, 'Namespace').map((n) => n.name)).toEqual(['modelplane-system']);
-    for (const k of ['SparkApplication', 'SeldonDeployment', 'InferenceService', 'ScaledObject', 'DaemonSet', 'ResourceQuota']) expect(kinds.has(k)).toBe(false);
+    for (const k of ['SparkApplication', 'SeldonDeployment', 'InferenceService', 'ScaledObject', 'DaemonSet', 'ResourceQuota'])
+      expect(kinds.has(k)).toBe(false);
     expect([...out.files.keys()].filter((f) => f.endsWith('.py'))).toEqual([]);
   });
 });

@@ -21,7 +21,12 @@ describe('GpuNodePool defaults', () => {
   test('snapshot', () => expect(objs).toMatchSnapshot());
 
   test('the default taint is nvidia.com/gpu=present:NoSchedule, the pool label is set', () => {
-    expect(pool.spec).toEqual({ name: 'a100', taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' }, maxGpus: undefined });
+    expect(pool.spec).toEqual({
+      name: 'a100',
+      taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },
+      nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' },
+      maxGpus: undefined,
+    });
   });
 
   test('the device plugin: pinned image, kube-system, on the pool nodes only, tolerating the pool taint', () => {
@@ -42,7 +47,11 @@ describe('GpuNodePool defaults', () => {
 
   test('the device plugin breaks restricted only where the allowlist says', () => {
     expect(restrictedViolations(objs)).toEqual([]);
-    expect(restrictedViolations(objs, []).map((v) => v.rule).sort()).toEqual(['host-path', 'run-as-non-root', 'volume-types']);
+    expect(
+      restrictedViolations(objs, [])
+        .map((v) => v.rule)
+        .sort(),
+    ).toEqual(['host-path', 'run-as-non-root', 'volume-types']);
   });
 });
 
@@ -60,7 +69,10 @@ describe('GpuNodePool with a custom taint (seed 001: purpose=ml:NoSchedule) and 
   test('the device plugin tolerates the custom taint (it would not by itself)', () => {
     const tol = findObject(objs, 'DaemonSet', 'nvidia-device-plugin-ml').spec.template.spec.tolerations;
     expect(tol).toContainEqual({ key: 'purpose', operator: 'Equal', value: 'ml', effect: 'NoSchedule' });
-    expect(findObject(objs, 'DaemonSet', 'nvidia-device-plugin-ml').spec.template.spec.nodeSelector).toEqual({ 'modelplane.dev/gpu-pool': 'ml', 'node.kubernetes.io/instance-type': 'g5.xlarge' });
+    expect(findObject(objs, 'DaemonSet', 'nvidia-device-plugin-ml').spec.template.spec.nodeSelector).toEqual({
+      'modelplane.dev/gpu-pool': 'ml',
+      'node.kubernetes.io/instance-type': 'g5.xlarge',
+    });
   });
 
   test('the Karpenter NodePool: labels, taint, requirements, GPU limit, conservative disruption', () => {
@@ -84,8 +96,11 @@ describe('GpuNodePool with a custom taint (seed 001: purpose=ml:NoSchedule) and 
       { key: 'purpose', operator: 'Equal', value: 'ml', effect: 'NoSchedule' },
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
     ]);
-    expect(placed.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0].matchExpressions!.map((e) => e.key))
-      .toEqual(['modelplane.dev/gpu-pool', 'node.kubernetes.io/instance-type']);
+    expect(
+      placed.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0].matchExpressions!.map(
+        (e) => e.key,
+      ),
+    ).toEqual(['modelplane.dev/gpu-pool', 'node.kubernetes.io/instance-type']);
     expect(placed.containers[0].resources!.limits!['nvidia.com/gpu'].value).toBe('2');
   });
 });
@@ -129,7 +144,11 @@ describe('GpuNodePool validation', () => {
     ['maxGpus', { maxGpus: 2.5 }, 2.5],
     ['devicePluginImage', { devicePluginImage: 'nvcr.io/nvidia/k8s-device-plugin:latest' }, 'nvcr.io/nvidia/k8s-device-plugin:latest'],
     ['devicePluginNamespace', { devicePluginNamespace: 'Kube_System' }, 'Kube_System'],
-    ['karpenter.nodeClassRef', { karpenter: { nodeClassRef: { kind: 'EC2NodeClass', name: 'gpu' } } }, { kind: 'EC2NodeClass', name: 'gpu' }],
+    [
+      'karpenter.nodeClassRef',
+      { karpenter: { nodeClassRef: { kind: 'EC2NodeClass', name: 'gpu' } } },
+      { kind: 'EC2NodeClass', name: 'gpu' },
+    ],
     ['karpenter.instanceTypes[1]', { karpenter: { ...karpenter, instanceTypes: ['g5.xlarge', 'g5 xlarge'] } }, 'g5 xlarge'],
     ['karpenter.capacityTypes[0]', { karpenter: { ...karpenter, capacityTypes: ['preemptible'] } }, 'preemptible'],
     ['karpenter.consolidationPolicy', { karpenter: { ...karpenter, consolidationPolicy: 'Always' } }, 'Always'],
@@ -140,8 +159,9 @@ describe('GpuNodePool validation', () => {
 
   test('an invalid taint effect names the allowed ones; nothing is synthesized', () => {
     const chart = Testing.chart();
-    expect(() => new GpuNodePool(chart, 'a100', { taint: { key: 'purpose', value: 'ml', effect: 'Sometimes' as never } }))
-      .toThrow('GpuNodePool "a100": `taint.effect` = "Sometimes": is not a taint effect. Fix: use one of NoSchedule, PreferNoSchedule, NoExecute');
+    expect(() => new GpuNodePool(chart, 'a100', { taint: { key: 'purpose', value: 'ml', effect: 'Sometimes' as never } })).toThrow(
+      'GpuNodePool "a100": `taint.effect` = "Sometimes": is not a taint effect. Fix: use one of NoSchedule, PreferNoSchedule, NoExecute',
+    );
     expect(Testing.synth(chart)).toEqual([]);
   });
 

@@ -42,9 +42,17 @@ describe('MlflowServer on embedded stores (defaults)', () => {
     // The password comes from the generated Secret; the URI refers to it, declared after it.
     const names = main.env.map((e: any) => e.name);
     expect(names.indexOf('DB_PASSWORD')).toBeLessThan(names.indexOf('MLFLOW_BACKEND_STORE_URI'));
-    expect(main.env.find((e: any) => e.name === 'DB_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'mlflow-postgres', key: 'password' });
-    expect(main.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').value).toBe('postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.mp.svc.cluster.local:5432/mlflow');
-    expect(main.env.find((e: any) => e.name === 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'modelplane-minio', key: 'root-password' });
+    expect(main.env.find((e: any) => e.name === 'DB_PASSWORD').valueFrom.secretKeyRef).toEqual({
+      name: 'mlflow-postgres',
+      key: 'password',
+    });
+    expect(main.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').value).toBe(
+      'postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.mp.svc.cluster.local:5432/mlflow',
+    );
+    expect(main.env.find((e: any) => e.name === 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({
+      name: 'modelplane-minio',
+      key: 'root-password',
+    });
     expect(main.env.find((e: any) => e.name === 'MLFLOW_S3_ENDPOINT_URL').value).toBe('http://minio.mp.svc.cluster.local:9000');
   });
 
@@ -94,10 +102,12 @@ describe('MlflowServer on embedded stores (defaults)', () => {
   test('NetworkPolicies: MLflow in from teams, clients and monitoring; out to DNS, its database and MinIO only', () => {
     const np = findObject(objs, 'NetworkPolicy', 'mlflow');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(np.spec.ingress[0].from).toEqual(expect.arrayContaining([
-      { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-    ]));
+    expect(np.spec.ingress[0].from).toEqual(
+      expect.arrayContaining([
+        { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      ]),
+    );
     expect(np.spec.ingress[0].ports).toEqual([{ port: 5000, protocol: 'TCP' }]);
     expect(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [5432], [9000]]);
     const pg = findObject(objs, 'NetworkPolicy', 'mlflow-postgres');
@@ -110,7 +120,10 @@ describe('MlflowServer on embedded stores (defaults)', () => {
   test('embedded PostgreSQL: StatefulSet + PVC + Service, password from the Secret', () => {
     const sts = findObject(objs, 'StatefulSet', 'mlflow-postgres');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
-    expect(sts.spec.template.spec.containers[0].env.find((e: any) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'mlflow-postgres', key: 'password' });
+    expect(sts.spec.template.spec.containers[0].env.find((e: any) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({
+      name: 'mlflow-postgres',
+      key: 'password',
+    });
     expect(sts.spec.template.spec.securityContext.runAsUser).toBe(10001);
     expect(findObject(objs, 'Service', 'mlflow-postgres').spec.ports[0].port).toBe(5432);
     expect(server.postgres).toBeInstanceOf(EmbeddedPostgres);
@@ -137,7 +150,16 @@ describe('MlflowServer on external stores with basic auth and ingress', () => {
     name: 'tracking',
     replicas: 3,
     backendStore: { external: { uriSecret: { name: 'mlflow-db', key: 'uri' }, port: 6432 } },
-    artifactStore: { s3: { bucket: 'ml-artifacts', prefix: 'team/mlflow', endpoint: 'https://s3.eu-central-1.amazonaws.com', region: 'eu-central-1', accessKeyId: { name: 's3', key: 'id' }, secretAccessKey: { name: 's3', key: 'secret' } } },
+    artifactStore: {
+      s3: {
+        bucket: 'ml-artifacts',
+        prefix: 'team/mlflow',
+        endpoint: 'https://s3.eu-central-1.amazonaws.com',
+        region: 'eu-central-1',
+        accessKeyId: { name: 's3', key: 'id' },
+        secretAccessKey: { name: 's3', key: 'secret' },
+      },
+    },
     basicAuthSecret: 'mlflow-auth',
     ingressHost: 'mlflow.example.com',
     ingressClassName: 'nginx',
@@ -152,21 +174,33 @@ describe('MlflowServer on external stores with basic auth and ingress', () => {
     expect(server.postgres).toBeUndefined();
     expect(server.minio).toBeUndefined();
     expect(objs.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
-    expect(main.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').valueFrom.secretKeyRef).toEqual({ name: 'mlflow-db', key: 'uri' });
+    expect(main.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').valueFrom.secretKeyRef).toEqual({
+      name: 'mlflow-db',
+      key: 'uri',
+    });
     expect(arg(main.args, '--artifacts-destination')).toBe('s3://ml-artifacts/team/mlflow');
     expect(main.env.find((e: any) => e.name === 'AWS_DEFAULT_REGION').value).toBe('eu-central-1');
   });
 
   test('allowed hosts and CORS include the ingress host', () => {
     const hosts = arg(main.args, '--allowed-hosts').split(',');
-    expect(hosts).toEqual(expect.arrayContaining(['tracking.mp.svc.cluster.local:5000', 'tracking', 'mlflow.example.com', 'mlflow.example.com:443']));
-    expect(arg(main.args, '--cors-allowed-origins').split(',')).toEqual(['https://mlflow.example.com', 'http://tracking.mp.svc.cluster.local:5000', 'https://notebooks.example.com']);
+    expect(hosts).toEqual(
+      expect.arrayContaining(['tracking.mp.svc.cluster.local:5000', 'tracking', 'mlflow.example.com', 'mlflow.example.com:443']),
+    );
+    expect(arg(main.args, '--cors-allowed-origins').split(',')).toEqual([
+      'https://mlflow.example.com',
+      'http://tracking.mp.svc.cluster.local:5000',
+      'https://notebooks.example.com',
+    ]);
     expect(mlflowAllowedHosts('a', 'b')).toHaveLength(10);
   });
 
   test('basic auth: app name, config file mounted from the Secret, flask key from the Secret', () => {
     expect(arg(main.args, '--app-name')).toBe('basic-auth');
-    expect(main.env.find((e: any) => e.name === 'MLFLOW_FLASK_SERVER_SECRET_KEY').valueFrom.secretKeyRef).toEqual({ name: 'mlflow-auth', key: 'flask-secret-key' });
+    expect(main.env.find((e: any) => e.name === 'MLFLOW_FLASK_SERVER_SECRET_KEY').valueFrom.secretKeyRef).toEqual({
+      name: 'mlflow-auth',
+      key: 'flask-secret-key',
+    });
     expect(main.volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/mlflow/auth', readOnly: true });
   });
 
@@ -220,8 +254,16 @@ describe('MlflowServer validation', () => {
     ['artifactStore.s3.prefix', { artifactStore: { s3: { bucket: 'abc', prefix: '/mlflow/' } } }, '/mlflow/'],
     ['artifactStore.s3.endpoint', { artifactStore: { s3: { bucket: 'abc', endpoint: 's3.amazonaws.com' } } }, 's3.amazonaws.com'],
     ['artifactStore.s3.region', { artifactStore: { s3: { bucket: 'abc', region: 'EU Central' } } }, 'EU Central'],
-    ['artifactStore.s3.accessKeyId', { artifactStore: { s3: { bucket: 'abc', accessKeyId: { name: 's', key: 'k' } } } }, { name: 's', key: 'k' }],
-    ['artifactStore.s3.secretAccessKey.name', { artifactStore: { s3: { bucket: 'abc', accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 'S', key: 'k' } } } }, 'S'],
+    [
+      'artifactStore.s3.accessKeyId',
+      { artifactStore: { s3: { bucket: 'abc', accessKeyId: { name: 's', key: 'k' } } } },
+      { name: 's', key: 'k' },
+    ],
+    [
+      'artifactStore.s3.secretAccessKey.name',
+      { artifactStore: { s3: { bucket: 'abc', accessKeyId: { name: 's', key: 'k' }, secretAccessKey: { name: 'S', key: 'k' } } } },
+      'S',
+    ],
     ['ingressHost', { ingressHost: 'https://mlflow.example.com' }, 'https://mlflow.example.com'],
     ['ingressClassName', { ingressHost: 'm.example.com', ingressClassName: 'Nginx Class' }, 'Nginx Class'],
     ['ingressClassName', { ingressClassName: 'nginx' }, 'nginx'],
@@ -234,9 +276,19 @@ describe('MlflowServer validation', () => {
   });
 
   test('both embedded and external stores are rejected, naming the keys given but no value', () => {
-    const issue = expectIssue(bad({ backendStore: { embedded: {}, external: { uriSecret: { name: 'db', key: 'uri' } } } }), { construct: C, field: 'backendStore', value: ['embedded', 'external'], says: /gives both embedded and external.*exactly one/ });
+    const issue = expectIssue(bad({ backendStore: { embedded: {}, external: { uriSecret: { name: 'db', key: 'uri' } } } }), {
+      construct: C,
+      field: 'backendStore',
+      value: ['embedded', 'external'],
+      says: /gives both embedded and external.*exactly one/,
+    });
     expect(issue.fix).toContain('`backendStore.embedded` or `backendStore.external`');
-    expectIssue(bad({ artifactStore: { embedded: {}, s3: { bucket: 'abc' } } }), { construct: C, field: 'artifactStore', value: ['embedded', 's3'], says: /gives both/ });
+    expectIssue(bad({ artifactStore: { embedded: {}, s3: { bucket: 'abc' } } }), {
+      construct: C,
+      field: 'artifactStore',
+      value: ['embedded', 's3'],
+      says: /gives both/,
+    });
     expectIssue(bad({ artifactStore: {} }), { construct: C, field: 'artifactStore', value: [], says: /names none/ });
   });
 
@@ -249,12 +301,19 @@ describe('MlflowServer validation', () => {
       [{ backendStore: { embedded: { password: 'hunter2' } } }, 'backendStore.embedded.password'],
       [{ backendStore: secretUri }, 'backendStore'],
       [{ artifactStore: { embedded: { rootPassword: 'hunter2' } } }, 'artifactStore.embedded.rootPassword'],
-      [{ artifactStore: { s3: { bucket: 'abc', accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 'hunter2' } } }, 'artifactStore.s3.secretAccessKey'],
+      [
+        { artifactStore: { s3: { bucket: 'abc', accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 'hunter2' } } },
+        'artifactStore.s3.secretAccessKey',
+      ],
       [{ artifactStore: { s3: { bucket: 'abc', secretKey: 'hunter2' } } }, 'artifactStore.s3.secretKey'],
     ];
     for (const [props, field] of cases) {
       let message = '';
-      try { synth(props as Partial<MlflowServerProps>); } catch (e) { message = (e as Error).message; }
+      try {
+        synth(props as Partial<MlflowServerProps>);
+      } catch (e) {
+        message = (e as Error).message;
+      }
       expect(message).not.toContain('hunter2');
       expect(message).not.toContain('AKIA');
       expectIssue(bad(props), { construct: C, field, value: '<redacted>', says: /Secret/ });
@@ -265,16 +324,39 @@ describe('MlflowServer validation', () => {
     const chart = Testing.chart();
     let err: any;
     try {
-      new MlflowServer(chart, 'mlflow', { namespace: 'Bad', replicas: 1, image: 'x:latest', backendStore: { embedded: { storageSize: 'x' } } });
-    } catch (e) { err = e; }
+      new MlflowServer(chart, 'mlflow', {
+        namespace: 'Bad',
+        replicas: 1,
+        image: 'x:latest',
+        backendStore: { embedded: { storageSize: 'x' } },
+      });
+    } catch (e) {
+      err = e;
+    }
     expect(err.issues.map((i: any) => i.field)).toEqual(['namespace', 'image', 'replicas', 'backendStore.embedded.storageSize']);
     expect(Testing.synth(chart)).toEqual([]);
   });
 
   test('the embedded stores validate on their own too', () => {
-    expectIssue(() => new EmbeddedPostgres(Testing.chart(), 'pg', { namespace: 'mp', clientPodLabels: {}, storageSize: 'lots' }), { construct: 'EmbeddedPostgres "pg"', field: 'storageSize', value: 'lots' });
-    expectIssue(() => new EmbeddedPostgres(Testing.chart(), 'pg', { namespace: 'MP', clientPodLabels: {} }), { construct: 'EmbeddedPostgres "pg"', field: 'namespace', value: 'MP' });
-    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp', clientPodLabels: {}, bucket: 'a..b' }), { construct: 'EmbeddedMinio "m"', field: 'bucket', value: 'a..b' });
-    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp!', clientPodLabels: {} }), { construct: 'EmbeddedMinio "m"', field: 'namespace', value: 'mp!' });
+    expectIssue(() => new EmbeddedPostgres(Testing.chart(), 'pg', { namespace: 'mp', clientPodLabels: {}, storageSize: 'lots' }), {
+      construct: 'EmbeddedPostgres "pg"',
+      field: 'storageSize',
+      value: 'lots',
+    });
+    expectIssue(() => new EmbeddedPostgres(Testing.chart(), 'pg', { namespace: 'MP', clientPodLabels: {} }), {
+      construct: 'EmbeddedPostgres "pg"',
+      field: 'namespace',
+      value: 'MP',
+    });
+    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp', clientPodLabels: {}, bucket: 'a..b' }), {
+      construct: 'EmbeddedMinio "m"',
+      field: 'bucket',
+      value: 'a..b',
+    });
+    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp!', clientPodLabels: {} }), {
+      construct: 'EmbeddedMinio "m"',
+      field: 'namespace',
+      value: 'mp!',
+    });
   });
 });

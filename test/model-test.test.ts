@@ -32,8 +32,22 @@ describe('ModelTest', () => {
     const c = job.spec.template.spec.containers[0];
     expect(c.image).toBe('docker.io/library/python:3.12.7-slim');
     expect(c.command).toEqual(['python3', '/opt/modelplane/model_test.py', 'check']);
-    expect(c.args).toEqual(['--url', 'http://fraud.risk.svc.cluster.local:8080', '--model', 'fraud', '--reference', '/opt/modelplane/reference.csv',
-      '--expected-column', 'expected', '--abs-tolerance', '0.001', '--rel-tolerance', '0.000001', '--wait-seconds', '600']);
+    expect(c.args).toEqual([
+      '--url',
+      'http://fraud.risk.svc.cluster.local:8080',
+      '--model',
+      'fraud',
+      '--reference',
+      '/opt/modelplane/reference.csv',
+      '--expected-column',
+      'expected',
+      '--abs-tolerance',
+      '0.001',
+      '--rel-tolerance',
+      '0.000001',
+      '--wait-seconds',
+      '600',
+    ]);
     expect(cm.data['model_test.py']).toBe(MODEL_TEST_SCRIPT);
     expect(cm.data['reference.csv']).toBe(REF);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
@@ -64,14 +78,21 @@ describe('ModelTest', () => {
     expect(() => new ModelTest(models, 'c', { target, reference: REF, absTolerance: -1 })).toThrow(ModelplaneValidationError);
     expect(() => new ModelTest(models, 'd', { target, reference: REF, variant: 'canary' })).toThrow(/has no variant "canary"/);
     expect(() => new ModelTest(models, 'e', { target, referenceUri: 'ftp://x/y' })).toThrow(/is not a location the test can read/);
-    expect(() => new ModelTest(models, 'f', { target, reference: REF, referenceUri: 'mlflow-artifacts:/x' })).toThrow(/together with referenceUri/);
+    expect(() => new ModelTest(models, 'f', { target, reference: REF, referenceUri: 'mlflow-artifacts:/x' })).toThrow(
+      /together with referenceUri/,
+    );
   });
 });
 
 describe('RetroTest', () => {
   test('one Job: MLServer as a native sidecar, the scoring step saving to MLflow artifacts', () => {
     const { models } = setup();
-    const r = new RetroTest(models, 'fraud-2025q1', { model: 'models:/fraud/3', input: 'mlflow-artifacts:/datasets/fraud/history.csv', period: { from: '2025-01-01', to: '2025-03-31' }, excludeColumns: ['client_id'] });
+    const r = new RetroTest(models, 'fraud-2025q1', {
+      model: 'models:/fraud/3',
+      input: 'mlflow-artifacts:/datasets/fraud/history.csv',
+      period: { from: '2025-01-01', to: '2025-03-31' },
+      excludeColumns: ['client_id'],
+    });
     const objs = Testing.synth(models);
     const job = objs.find((o) => o.kind === 'Job');
     const side = job.spec.template.spec.initContainers[0];
@@ -80,9 +101,24 @@ describe('RetroTest', () => {
     expect(side.startupProbe.httpGet.path).toBe('/v2/models/fraud-2025q1/ready');
     const c = job.spec.template.spec.containers[0];
     expect(c.command).toEqual(['python3', '/opt/modelplane/model_test.py', 'score']);
-    expect(c.args).toEqual(['--url', 'http://127.0.0.1:8080', '--model', 'fraud-2025q1', '--input', 'mlflow-artifacts:/datasets/fraud/history.csv',
-      '--output', 'mlflow-artifacts:/retro-tests/risk/fraud-2025q1/2025-01-01_2025-03-31/scores.csv', '--period-column', 'date',
-      '--period-from', '2025-01-01', '--period-to', '2025-03-31', '--exclude-column', 'client_id']);
+    expect(c.args).toEqual([
+      '--url',
+      'http://127.0.0.1:8080',
+      '--model',
+      'fraud-2025q1',
+      '--input',
+      'mlflow-artifacts:/datasets/fraud/history.csv',
+      '--output',
+      'mlflow-artifacts:/retro-tests/risk/fraud-2025q1/2025-01-01_2025-03-31/scores.csv',
+      '--period-column',
+      'date',
+      '--period-from',
+      '2025-01-01',
+      '--period-to',
+      '2025-03-31',
+      '--exclude-column',
+      'client_id',
+    ]);
     expect(r.output).toBe('mlflow-artifacts:/retro-tests/risk/fraud-2025q1/2025-01-01_2025-03-31/scores.csv');
     expect(objs).toMatchSnapshot();
   });
@@ -90,8 +126,12 @@ describe('RetroTest', () => {
   test('validation', () => {
     const { models } = setup();
     const base = { model: 'models:/fraud/3', input: 'mlflow-artifacts:/d.csv', period: { from: '2025-01-01', to: '2025-03-31' } };
-    expect(() => new RetroTest(models, 'a', { ...base, period: { from: '2025-04-01', to: '2025-03-31' } })).toThrow(/ends before it starts/);
-    expect(() => new RetroTest(models, 'b', { ...base, period: { from: 'Jan 1', to: '2025-03-31' } })).toThrow(/`period.from` = "Jan 1": is not an ISO date/);
+    expect(() => new RetroTest(models, 'a', { ...base, period: { from: '2025-04-01', to: '2025-03-31' } })).toThrow(
+      /ends before it starts/,
+    );
+    expect(() => new RetroTest(models, 'b', { ...base, period: { from: 'Jan 1', to: '2025-03-31' } })).toThrow(
+      /`period.from` = "Jan 1": is not an ISO date/,
+    );
     expect(() => new RetroTest(models, 'c', { ...base, model: 'fraud v3' })).toThrow(/is not a model URI/);
     expect(() => new RetroTest(models, 'd', { ...base, input: '/data/x.csv' })).toThrow(/is not a location/);
   });
@@ -104,7 +144,11 @@ describe('the model test script (standard library only)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mt-'));
     writeFileSync(path.join(dir, 'model_test.py'), MODEL_TEST_SCRIPT);
     writeFileSync(path.join(dir, 'ref.csv'), 'a,b\n1,2\n');
-    const r = spawnSync('python3', [path.join(dir, 'model_test.py'), 'check', '--url', 'http://127.0.0.1:9', '--model', 'm', '--reference', path.join(dir, 'ref.csv')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'python3',
+      [path.join(dir, 'model_test.py'), 'check', '--url', 'http://127.0.0.1:9', '--model', 'm', '--reference', path.join(dir, 'ref.csv')],
+      { encoding: 'utf8' },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/the reference has no column 'expected'/);
   });

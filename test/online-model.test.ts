@@ -4,7 +4,13 @@ import { TeamModels } from '../src/constructs/team-models';
 import { platformContext } from '../src/core/context';
 import { ModelplaneValidationError } from '../src/core/errors';
 
-const pools = [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const }, nodeLabels: { 'nvidia.com/gpu.present': 'true' } }];
+const pools = [
+  {
+    name: 'gpu',
+    taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const },
+    nodeLabels: { 'nvidia.com/gpu.present': 'true' },
+  },
+];
 
 function synth(props: OnlineModelProps, id = 'fraud', withPools = true): any[] {
   const app = Testing.app();
@@ -17,7 +23,8 @@ function build(props: OnlineModelProps, id = 'fraud', withPools = true): () => v
   return () => synth(props, id, withPools);
 }
 
-const find = (objs: any[], kind: string, name?: string) => objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+const find = (objs: any[], kind: string, name?: string) =>
+  objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 const one = (objs: any[], kind: string, name?: string) => {
   const found = find(objs, kind, name);
   expect(found).toHaveLength(1);
@@ -34,7 +41,11 @@ describe('OnlineModel, deployment backend', () => {
 
   test('workload, Service, HPA, PDB and ServiceMonitor, nothing else', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'Deployment/fraud', 'HorizontalPodAutoscaler/fraud', 'PodDisruptionBudget/fraud', 'Service/fraud', 'ServiceMonitor/fraud',
+      'Deployment/fraud',
+      'HorizontalPodAutoscaler/fraud',
+      'PodDisruptionBudget/fraud',
+      'Service/fraud',
+      'ServiceMonitor/fraud',
     ]);
   });
 
@@ -64,7 +75,10 @@ describe('OnlineModel, deployment backend', () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(c.resources.requests.cpu).toBe('500m');
     expect(c.resources.limits.memory).toBe('1Gi');
-    expect(d.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    expect(d.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
     expect(d.spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
@@ -82,34 +96,64 @@ describe('OnlineModel, deployment backend', () => {
   });
 
   test('s3:// models get the object store endpoint and credentials by reference only', () => {
-    const c = one(synth({ model: 's3://mlflow/mlflow/1/abc/artifacts/model', backend: 'deployment' }), 'Deployment').spec.template.spec.containers[0];
+    const c = one(synth({ model: 's3://mlflow/mlflow/1/abc/artifacts/model', backend: 'deployment' }), 'Deployment').spec.template.spec
+      .containers[0];
     const e = env(c);
     expect(e.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'modelplane-s3', key: 'AWS_ACCESS_KEY_ID' } });
     expect(e.MLFLOW_S3_ENDPOINT_URL).toBe('http://minio.modelplane-system.svc.cluster.local:9000');
   });
 
   test('GPU on a pool: tolerations, affinity, nvidia.com/gpu limits', () => {
-    const spec = one(synth({ model: 'models:/fraud/3', backend: 'deployment', gpu: { pool: 'gpu', count: 2 } }), 'Deployment').spec.template.spec;
+    const spec = one(synth({ model: 'models:/fraud/3', backend: 'deployment', gpu: { pool: 'gpu', count: 2 } }), 'Deployment').spec.template
+      .spec;
     expect(spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' });
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([{ key: 'nvidia.com/gpu.present', operator: 'In', values: ['true'] }]);
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'nvidia.com/gpu.present', operator: 'In', values: ['true'] },
+    ]);
     expect(spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
   });
 
   test('KEDA on a RabbitMQ queue: ScaledObject + TriggerAuthentication, no HPA; queue workers scale to zero', () => {
-    const o = synth({
-      model: 'models:/translate@prod', backend: 'deployment', role: 'queue-worker',
-      autoscaling: { maxReplicas: 10, rabbitmq: { queueName: 'jobs', hostSecret: { name: 'rabbitmq', key: 'url' }, messagesPerReplica: 5 } },
-    }, 'translate');
+    const o = synth(
+      {
+        model: 'models:/translate@prod',
+        backend: 'deployment',
+        role: 'queue-worker',
+        autoscaling: {
+          maxReplicas: 10,
+          rabbitmq: { queueName: 'jobs', hostSecret: { name: 'rabbitmq', key: 'url' }, messagesPerReplica: 5 },
+        },
+      },
+      'translate',
+    );
     expect(find(o, 'HorizontalPodAutoscaler')).toHaveLength(0);
     const so = one(o, 'ScaledObject');
-    expect(so.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 10, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'translate' } });
-    expect(so.spec.triggers).toEqual([{ type: 'rabbitmq', name: 'queue-length', metadata: { protocol: 'amqp', queueName: 'jobs', mode: 'QueueLength', value: '5', activationValue: '0' }, authenticationRef: { name: 'translate-rabbitmq' } }]);
+    expect(so.spec).toMatchObject({
+      minReplicaCount: 0,
+      maxReplicaCount: 10,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'translate' },
+    });
+    expect(so.spec.triggers).toEqual([
+      {
+        type: 'rabbitmq',
+        name: 'queue-length',
+        metadata: { protocol: 'amqp', queueName: 'jobs', mode: 'QueueLength', value: '5', activationValue: '0' },
+        authenticationRef: { name: 'translate-rabbitmq' },
+      },
+    ]);
     expect(one(o, 'TriggerAuthentication').spec.secretTargetRef).toEqual([{ parameter: 'host', name: 'rabbitmq', key: 'url' }]);
     expect(one(o, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
   });
 
   test('online services on KEDA keep at least one replica by default', () => {
-    const o = synth({ model: 'models:/m/1', backend: 'deployment', autoscaling: { maxReplicas: 3, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } }, 'm');
+    const o = synth(
+      {
+        model: 'models:/m/1',
+        backend: 'deployment',
+        autoscaling: { maxReplicas: 3, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } },
+      },
+      'm',
+    );
     expect(one(o, 'ScaledObject').spec.minReplicaCount).toBe(2);
   });
 
@@ -130,21 +174,35 @@ describe('OnlineModel, deployment backend', () => {
       ],
       deployment: { hostnames: ['fraud.models.example.com'] },
     });
-    expect(find(o, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['fraud', 'fraud-canary', 'fraud-shadow']);
+    expect(
+      find(o, 'Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['fraud', 'fraud-canary', 'fraud-shadow']);
     const route = one(o, 'HTTPRoute');
     expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
-    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'modelplane', namespace: 'modelplane-system' }]);
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'modelplane', namespace: 'modelplane-system' },
+    ]);
     expect(route.spec.hostnames).toEqual(['fraud.models.example.com']);
     expect(route.spec.rules[0].backendRefs).toEqual([
       { group: '', kind: 'Service', name: 'fraud', port: 8080, weight: 90 },
       { group: '', kind: 'Service', name: 'fraud-canary', port: 8080, weight: 10 },
     ]);
-    expect(route.spec.rules[0].filters).toEqual([{ type: 'RequestMirror', requestMirror: { backendRef: { group: '', kind: 'Service', name: 'fraud-shadow', port: 8080 } } }]);
+    expect(route.spec.rules[0].filters).toEqual([
+      { type: 'RequestMirror', requestMirror: { backendRef: { group: '', kind: 'Service', name: 'fraud-shadow', port: 8080 } } },
+    ]);
     expect(find(o, 'HorizontalPodAutoscaler')).toHaveLength(3);
   });
 
   test('A/B: two live variants at 50/50', () => {
-    const o = synth({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/fraud/3', traffic: 50 }, { name: 'b', model: 'models:/fraud/4', traffic: 50 }] });
+    const o = synth({
+      backend: 'deployment',
+      variants: [
+        { name: 'a', model: 'models:/fraud/3', traffic: 50 },
+        { name: 'b', model: 'models:/fraud/4', traffic: 50 },
+      ],
+    });
     expect(one(o, 'HTTPRoute').spec.rules[0].backendRefs.map((b: any) => b.weight)).toEqual([50, 50]);
     expect(one(o, 'HTTPRoute').spec.rules[0].filters).toBeUndefined();
   });
@@ -160,7 +218,10 @@ describe('OnlineModel, kserve backend (default)', () => {
   test('InferenceService in Standard mode, mlflow format on v2, KServe HPA', () => {
     const isvc = one(objs, 'InferenceService');
     expect(isvc.apiVersion).toBe('serving.kserve.io/v1beta1');
-    expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Standard', 'serving.kserve.io/autoscalerClass': 'hpa' });
+    expect(isvc.metadata.annotations).toEqual({
+      'serving.kserve.io/deploymentMode': 'Standard',
+      'serving.kserve.io/autoscalerClass': 'hpa',
+    });
     const p = isvc.spec.predictor;
     expect(p.model.modelFormat).toEqual({ name: 'mlflow', version: '2' });
     expect(p.model.protocolVersion).toBe('v2');
@@ -171,7 +232,9 @@ describe('OnlineModel, kserve backend (default)', () => {
     expect(env(p.model).MLFLOW_TRACKING_URI).toBe('http://mlflow.modelplane-system.svc.cluster.local:5000');
     expect(p.minReplicas).toBe(2);
     expect(p.maxReplicas).toBe(4);
-    expect(p.autoScaling.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(p.autoScaling.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ]);
     expect(p.deploymentStrategy.rollingUpdate.maxUnavailable).toBe(0);
     expect(p.model.readinessProbe.httpGet).toEqual({ path: '/v2/models/fraud/ready', port: 8080 });
     expect(find(objs, 'HorizontalPodAutoscaler')).toHaveLength(0);
@@ -196,7 +259,12 @@ describe('OnlineModel, kserve backend (default)', () => {
   });
 
   test('canary: spec.canary[] with trafficPercent, canary on fixed replicas', () => {
-    const o = synth({ variants: [{ name: 'stable', model: 'models:/fraud/3', traffic: 80 }, { name: 'canary', model: 'models:/fraud/4', traffic: 20 }] });
+    const o = synth({
+      variants: [
+        { name: 'stable', model: 'models:/fraud/3', traffic: 80 },
+        { name: 'canary', model: 'models:/fraud/4', traffic: 20 },
+      ],
+    });
     const isvc = one(o, 'InferenceService');
     expect(isvc.spec.predictor.name).toBe('stable');
     expect(isvc.spec.canary).toHaveLength(1);
@@ -208,7 +276,10 @@ describe('OnlineModel, kserve backend (default)', () => {
   });
 
   test('queue scaling: autoscalerClass external + our ScaledObject on <name>-predictor', () => {
-    const o = synth({ model: 'models:/fraud/3', autoscaling: { minReplicas: 1, maxReplicas: 5, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } });
+    const o = synth({
+      model: 'models:/fraud/3',
+      autoscaling: { minReplicas: 1, maxReplicas: 5, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } },
+    });
     expect(one(o, 'InferenceService').metadata.annotations['serving.kserve.io/autoscalerClass']).toBe('external');
     expect(one(o, 'ScaledObject').spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud-predictor' });
     expect(one(o, 'InferenceService').spec.predictor.maxReplicas).toBeUndefined();
@@ -239,19 +310,36 @@ describe('OnlineModel, seldon backend', () => {
   test('predictors with traffic and shadow, MLFLOW_SERVER on v2, rclone secret, pinned MLServer image', () => {
     const sd = one(objs, 'SeldonDeployment');
     expect(sd.spec.protocol).toBe('v2');
-    expect(sd.spec.predictors.map((p: any) => [p.name, p.traffic, p.shadow])).toEqual([['main', 75, undefined], ['canary', 25, undefined], ['shadow', undefined, true]]);
+    expect(sd.spec.predictors.map((p: any) => [p.name, p.traffic, p.shadow])).toEqual([
+      ['main', 75, undefined],
+      ['canary', 25, undefined],
+      ['shadow', undefined, true],
+    ]);
     const g = sd.spec.predictors[0].graph;
-    expect(g).toMatchObject({ implementation: 'MLFLOW_SERVER', type: 'MODEL', modelUri: 's3://mlflow/mlflow/1/aaa/artifacts/model', envSecretRefName: 'modelplane-s3-rclone' });
+    expect(g).toMatchObject({
+      implementation: 'MLFLOW_SERVER',
+      type: 'MODEL',
+      modelUri: 's3://mlflow/mlflow/1/aaa/artifacts/model',
+      envSecretRefName: 'modelplane-s3-rclone',
+    });
     const cs = sd.spec.predictors[0].componentSpecs[0];
     expect(cs.spec.containers[0].name).toBe(g.name);
     expect(cs.spec.containers[0].image).toBe('docker.io/seldonio/mlserver:1.3.5-mlflow');
-    expect(cs.hpaSpec).toEqual({ minReplicas: 2, maxReplicas: 4, metricsv2: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] });
+    expect(cs.hpaSpec).toEqual({
+      minReplicas: 2,
+      maxReplicas: 4,
+      metricsv2: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
     expect(cs.pdbSpec).toEqual({ minAvailable: 1 });
     expect(one(objs, 'PodMonitor').spec.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/prometheus' });
   });
 
   test('kedaSpec with our TriggerAuthentication', () => {
-    const o = synth({ backend: 'seldon', model: 's3://bucket/m', autoscaling: { maxReplicas: 3, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } });
+    const o = synth({
+      backend: 'seldon',
+      model: 's3://bucket/m',
+      autoscaling: { maxReplicas: 3, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } },
+    });
     const cs = one(o, 'SeldonDeployment').spec.predictors[0].componentSpecs[0];
     expect(cs.hpaSpec).toBeUndefined();
     expect(cs.kedaSpec.triggers[0].authenticationRef).toEqual({ name: 'fraud-rabbitmq' });
@@ -262,15 +350,31 @@ describe('OnlineModel, seldon backend', () => {
 describe('OnlineModel validation: errors, never partial output', () => {
   const expectError = (fn: () => void, ...fragments: string[]) => {
     let err: unknown;
-    try { fn(); } catch (e) { err = e; }
+    try {
+      fn();
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ModelplaneValidationError);
     for (const f of fragments) expect((err as Error).message).toContain(f);
   };
 
   test('unknown backend, options for another backend, unknown backend option, unknown prop', () => {
-    expectError(build({ model: 'models:/m/1', backend: 'triton' as never }), '`backend` = "triton"', 'use one of kserve, seldon, deployment');
-    expectError(build({ model: 'models:/m/1', backend: 'deployment', kserve: { runtime: 'x' } }), '`kserve`', 'but the backend is "deployment"');
-    expectError(build({ model: 'models:/m/1', kserve: { canaryMode: 'x' } as never }), '`kserve.canaryMode`', 'is not an option of the "kserve" backend');
+    expectError(
+      build({ model: 'models:/m/1', backend: 'triton' as never }),
+      '`backend` = "triton"',
+      'use one of kserve, seldon, deployment',
+    );
+    expectError(
+      build({ model: 'models:/m/1', backend: 'deployment', kserve: { runtime: 'x' } }),
+      '`kserve`',
+      'but the backend is "deployment"',
+    );
+    expectError(
+      build({ model: 'models:/m/1', kserve: { canaryMode: 'x' } as never }),
+      '`kserve.canaryMode`',
+      'is not an option of the "kserve" backend',
+    );
     expectError(build({ model: 'models:/m/1', replica: 2 } as never), '`replica`', 'is not an OnlineModel option');
   });
 
@@ -280,33 +384,130 @@ describe('OnlineModel validation: errors, never partial output', () => {
   });
 
   test('autoscale min > max, online below 1, two scalers, fixed replicas with autoscaling', () => {
-    expectError(build({ model: 'models:/m/1', autoscaling: { minReplicas: 5, maxReplicas: 2 } }), '`autoscaling.minReplicas` = 5', 'greater than maxReplicas (2)');
+    expectError(
+      build({ model: 'models:/m/1', autoscaling: { minReplicas: 5, maxReplicas: 2 } }),
+      '`autoscaling.minReplicas` = 5',
+      'greater than maxReplicas (2)',
+    );
     expectError(build({ model: 'models:/m/1', autoscaling: { minReplicas: 0, maxReplicas: 2 } }), 'an online service keeps a replica');
-    expectError(build({ model: 'models:/m/1', autoscaling: { maxReplicas: 4, cpuUtilization: 60, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } }), 'sets two scalers');
-    expectError(build({ model: 'models:/m/1', replicas: 2, autoscaling: { maxReplicas: 4 } }), '`replicas` = 2', 'an autoscaler owns the replica count');
+    expectError(
+      build({
+        model: 'models:/m/1',
+        autoscaling: { maxReplicas: 4, cpuUtilization: 60, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } },
+      }),
+      'sets two scalers',
+    );
+    expectError(
+      build({ model: 'models:/m/1', replicas: 2, autoscaling: { maxReplicas: 4 } }),
+      '`replicas` = 2',
+      'an autoscaler owns the replica count',
+    );
     expectError(build({ model: 'models:/m/1', role: 'queue-worker', autoscaling: { maxReplicas: 4 } }), 'no queue scaler is set');
   });
 
   test('credentials only by reference', () => {
-    expectError(build({ model: 'models:/m/1', autoscaling: { maxReplicas: 4, rabbitmq: { queueName: 'q', hostSecret: 'amqp://u:p@h' as never } } }), '<redacted>', 'never accepted in plain text');
+    expectError(
+      build({ model: 'models:/m/1', autoscaling: { maxReplicas: 4, rabbitmq: { queueName: 'q', hostSecret: 'amqp://u:p@h' as never } } }),
+      '<redacted>',
+      'never accepted in plain text',
+    );
   });
 
   test('bad traffic splits', () => {
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1', traffic: 60 }, { name: 'b', model: 'models:/m/2', traffic: 30 }] }), 'summing to 90, not 100');
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1', traffic: 60 }, { name: 'b', model: 'models:/m/2' }] }), 'gives no traffic percentage');
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1', traffic: 90 }] }), 'must take 100% of the traffic');
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1' }, { name: 's1', model: 'models:/m/2', shadow: true }, { name: 's2', model: 'models:/m/3', shadow: true }] }), 'at most one is allowed');
-    expectError(build({ backend: 'deployment', variants: [{ name: 's', model: 'models:/m/2', shadow: true }] }), 'has only a shadow variant');
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1' }, { name: 'a', model: 'models:/m/2', shadow: true }] }), 'names variant "a" twice');
-    expectError(build({ variants: [{ name: 'a', model: 'models:/m/1' }, { name: 's', model: 'models:/m/2', shadow: true }] }), 'KServe has no native traffic mirroring');
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1' }, { name: 's', model: 'models:/m/2', shadow: true, traffic: 10 }] }), 'is set on a shadow');
+    expectError(
+      build({
+        backend: 'deployment',
+        variants: [
+          { name: 'a', model: 'models:/m/1', traffic: 60 },
+          { name: 'b', model: 'models:/m/2', traffic: 30 },
+        ],
+      }),
+      'summing to 90, not 100',
+    );
+    expectError(
+      build({
+        backend: 'deployment',
+        variants: [
+          { name: 'a', model: 'models:/m/1', traffic: 60 },
+          { name: 'b', model: 'models:/m/2' },
+        ],
+      }),
+      'gives no traffic percentage',
+    );
+    expectError(
+      build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1', traffic: 90 }] }),
+      'must take 100% of the traffic',
+    );
+    expectError(
+      build({
+        backend: 'deployment',
+        variants: [
+          { name: 'a', model: 'models:/m/1' },
+          { name: 's1', model: 'models:/m/2', shadow: true },
+          { name: 's2', model: 'models:/m/3', shadow: true },
+        ],
+      }),
+      'at most one is allowed',
+    );
+    expectError(
+      build({ backend: 'deployment', variants: [{ name: 's', model: 'models:/m/2', shadow: true }] }),
+      'has only a shadow variant',
+    );
+    expectError(
+      build({
+        backend: 'deployment',
+        variants: [
+          { name: 'a', model: 'models:/m/1' },
+          { name: 'a', model: 'models:/m/2', shadow: true },
+        ],
+      }),
+      'names variant "a" twice',
+    );
+    expectError(
+      build({
+        variants: [
+          { name: 'a', model: 'models:/m/1' },
+          { name: 's', model: 'models:/m/2', shadow: true },
+        ],
+      }),
+      'KServe has no native traffic mirroring',
+    );
+    expectError(
+      build({
+        backend: 'deployment',
+        variants: [
+          { name: 'a', model: 'models:/m/1' },
+          { name: 's', model: 'models:/m/2', shadow: true, traffic: 10 },
+        ],
+      }),
+      'is set on a shadow',
+    );
   });
 
-  test('names over KEDA\'s 54-character limit', () => {
+  test("names over KEDA's 54-character limit", () => {
     const id = 'a'.repeat(40);
-    expectError(build({ backend: 'deployment', variants: [{ name: 'a', model: 'models:/m/1', traffic: 50 }, { name: 'challenger-long', model: 'models:/m/2', traffic: 50 }], autoscaling: { maxReplicas: 2, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } }, id),
-      'KEDA rejects names over 54');
-    expectError(build({ model: 'models:/m/1', autoscaling: { maxReplicas: 2, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } }, 'b'.repeat(45)), `"${'b'.repeat(45)}-predictor"`, 'KEDA rejects names over 54');
+    expectError(
+      build(
+        {
+          backend: 'deployment',
+          variants: [
+            { name: 'a', model: 'models:/m/1', traffic: 50 },
+            { name: 'challenger-long', model: 'models:/m/2', traffic: 50 },
+          ],
+          autoscaling: { maxReplicas: 2, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } },
+        },
+        id,
+      ),
+      'KEDA rejects names over 54',
+    );
+    expectError(
+      build(
+        { model: 'models:/m/1', autoscaling: { maxReplicas: 2, rabbitmq: { queueName: 'q', hostSecret: { name: 'r', key: 'url' } } } },
+        'b'.repeat(45),
+      ),
+      `"${'b'.repeat(45)}-predictor"`,
+      'KEDA rejects names over 54',
+    );
   });
 
   test('model URIs: unknown schemes, models:/ on Seldon, model and variants together, missing', () => {
@@ -319,7 +520,9 @@ describe('OnlineModel validation: errors, never partial output', () => {
   test('no partial output: a failing model leaves the chart empty', () => {
     const app = Testing.app();
     const models = new TeamModels(app, 'risk');
-    expect(() => new OnlineModel(models, 'bad', { model: 'models:/m/1', autoscaling: { minReplicas: 3, maxReplicas: 1 } })).toThrow(ModelplaneValidationError);
+    expect(() => new OnlineModel(models, 'bad', { model: 'models:/m/1', autoscaling: { minReplicas: 3, maxReplicas: 1 } })).toThrow(
+      ModelplaneValidationError,
+    );
     expect(Testing.synth(models)).toEqual([]);
   });
 

@@ -27,13 +27,20 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
   });
 
   test('charts and tiers: platform, then one chart per team', () => {
-    expect(app.charts.map((c) => [c.node.id, (c as unknown as { tier: string }).tier])).toEqual([['platform', 'platform'], ['team-demo', 'team']]);
+    expect(app.charts.map((c) => [c.node.id, (c as unknown as { tier: string }).tier])).toEqual([
+      ['platform', 'platform'],
+      ['team-demo', 'team'],
+    ]);
     expect(platform.teamChart('demo').node.dependencies).toContain(platform);
   });
 
   test('the platform namespace: restricted, labelled, default-deny; everything else waits for it', () => {
     const ns = findObject(objs, 'Namespace', 'modelplane-system');
-    expect(ns.metadata.labels).toMatchObject({ 'modelplane.dev/platform': 'true', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+    expect(ns.metadata.labels).toMatchObject({
+      'modelplane.dev/platform': 'true',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
     expect(objs[0]).toEqual(ns);
     expect(findObject(objs, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
@@ -47,7 +54,9 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
       { name: 'modelplane-minio', keys: ['root-user=modelplane', 'root-password'] },
     ]);
     // Airflow (which runs the teams' DAGs) may call MLflow.
-    expect(findObject(objs, 'NetworkPolicy', 'mlflow').spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'airflow' } } });
+    expect(findObject(objs, 'NetworkPolicy', 'mlflow').spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'airflow' } },
+    });
   });
 
   test('the context models use', () => {
@@ -56,7 +65,14 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
       mlflowTrackingUri: 'http://mlflow.modelplane-system.svc.cluster.local:5000',
       objectStore: { endpoint: 'http://minio.modelplane-system.svc.cluster.local:9000' },
       airflow: { namespace: 'airflow' },
-      gpuPools: [{ name: 'gpu', maxGpus: 8, taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }],
+      gpuPools: [
+        {
+          name: 'gpu',
+          maxGpus: 8,
+          taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },
+          nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' },
+        },
+      ],
     });
     expect(platform.mlflow.podLabels).toEqual(platform.context.mlflowPodLabels);
   });
@@ -70,7 +86,9 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
   test('operators in installation order, pinned, with computed values', () => {
     expect(platform.operators.map((o) => o.releaseName)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
     for (const o of platform.operators) expect(o.version).toMatch(/^v?\d+\.\d+\.\d+$/);
-    expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({ spark: { jobNamespaces: ['demo'] } });
+    expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({
+      spark: { jobNamespaces: ['demo'] },
+    });
   });
 
   test('models(team) makes one models chart per team, after the team chart', () => {
@@ -84,7 +102,9 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
   });
 
   test('an unknown team is an error naming the defined ones', () => {
-    expect(() => platform.models('risk')).toThrow('Platform "platform": team "risk" is not defined. Fix: add { name: "risk" } to `teams`; defined teams: demo.');
+    expect(() => platform.models('risk')).toThrow(
+      'Platform "platform": team "risk" is not defined. Fix: add { name: "risk" } to `teams`; defined teams: demo.',
+    );
   });
 });
 
@@ -92,13 +112,30 @@ describe('Platform options', () => {
   test('teams sorted into the Spark Operator job namespaces; opt-in and disabled operators; overrides', () => {
     const { platform } = build({
       teams: [{ name: 'risk' }, { name: 'fraud' }],
-      operators: { seldonCore: { enabled: true }, prometheus: { enabled: true }, kserve: { enabled: false }, airflow: { namespace: 'orchestration', version: '1.22.1' }, keda: { values: { resources: { operator: { limits: { cpu: '1' } } } } } },
+      operators: {
+        seldonCore: { enabled: true },
+        prometheus: { enabled: true },
+        kserve: { enabled: false },
+        airflow: { namespace: 'orchestration', version: '1.22.1' },
+        keda: { values: { resources: { operator: { limits: { cpu: '1' } } } } },
+      },
     });
-    expect(platform.operators.map((o) => o.releaseName)).toEqual(['kube-prometheus-stack', 'keda', 'spark-operator', 'seldon-core', 'airflow']);
-    expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({ spark: { jobNamespaces: ['fraud', 'risk'] } });
+    expect(platform.operators.map((o) => o.releaseName)).toEqual([
+      'kube-prometheus-stack',
+      'keda',
+      'spark-operator',
+      'seldon-core',
+      'airflow',
+    ]);
+    expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({
+      spark: { jobNamespaces: ['fraud', 'risk'] },
+    });
     expect(platform.operators.find((o) => o.releaseName === 'seldon-core')!.version).toBe('1.17.1');
     expect(platform.operators.find((o) => o.releaseName === 'airflow')).toMatchObject({ namespace: 'orchestration', version: '1.22.1' });
-    expect(platform.operators.find((o) => o.releaseName === 'keda')!.values).toEqual({ watchNamespace: '', resources: { operator: { limits: { cpu: '1' } } } });
+    expect(platform.operators.find((o) => o.releaseName === 'keda')!.values).toEqual({
+      watchNamespace: '',
+      resources: { operator: { limits: { cpu: '1' } } },
+    });
     // Team workspaces let the Airflow namespace in and bind its worker.
     expect(platform.context.airflow.namespace).toBe('orchestration');
     const rb = findObject(platform.teamChart('risk').toJson(), 'RoleBinding', 'modelplane-airflow-runner');
@@ -111,7 +148,12 @@ describe('Platform options', () => {
   });
 
   test('external stores: no bootstrap Job; the context points at the S3 endpoint', () => {
-    const { platform } = build({ mlflow: { backendStore: { external: { uriSecret: { name: 'db', key: 'uri' } } }, artifactStore: { s3: { bucket: 'ml-artifacts', endpoint: 'https://s3.example.com', region: 'eu-west-1' } } } });
+    const { platform } = build({
+      mlflow: {
+        backendStore: { external: { uriSecret: { name: 'db', key: 'uri' } } },
+        artifactStore: { s3: { bucket: 'ml-artifacts', endpoint: 'https://s3.example.com', region: 'eu-west-1' } },
+      },
+    });
     expect(platform.toJson().filter((o: any) => o.metadata.name === 'modelplane-secret-bootstrap')).toEqual([]);
     expect(platform.context.objectStore).toMatchObject({ endpoint: 'https://s3.example.com', region: 'eu-west-1' });
   });
@@ -119,11 +161,14 @@ describe('Platform options', () => {
   test('another platform namespace', () => {
     const { platform } = build({ platformNamespace: 'ml-platform', teams: [{ name: 'a' }] });
     expect(platform.context.mlflowTrackingUri).toBe('http://mlflow.ml-platform.svc.cluster.local:5000');
-    for (const o of platform.toJson().filter((x: any) => x.kind !== 'Namespace' && x.kind !== 'DaemonSet' && x.kind !== 'NodePool')) expect(o.metadata.namespace).toBe('ml-platform');
+    for (const o of platform.toJson().filter((x: any) => x.kind !== 'Namespace' && x.kind !== 'DaemonSet' && x.kind !== 'NodePool'))
+      expect(o.metadata.namespace).toBe('ml-platform');
   });
 
   test('the scope must be the App', () => {
-    expect(() => new Platform(Testing.chart() as unknown as App)).toThrow(/its scope must be the cdk8s App.*Fix: new Platform\(app, 'platform'/);
+    expect(() => new Platform(Testing.chart() as unknown as App)).toThrow(
+      /its scope must be the cdk8s App.*Fix: new Platform\(app, 'platform'/,
+    );
   });
 });
 
@@ -158,14 +203,30 @@ describe('Platform validation', () => {
   test('all problems at once, and nothing is added to the App', () => {
     const app = Testing.app();
     let err: any;
-    try { new Platform(app, 'platform', { teams: [{ name: 'Risk' }, { name: 'Risk' }], gpuPools: [{ name: 'x', taint: { key: 'a', effect: 'NoSchedule' } }], operators: { keda: { version: 'latest' } } }); } catch (e) { err = e; }
+    try {
+      new Platform(app, 'platform', {
+        teams: [{ name: 'Risk' }, { name: 'Risk' }],
+        gpuPools: [{ name: 'x', taint: { key: 'a', effect: 'NoSchedule' } }],
+        operators: { keda: { version: 'latest' } },
+      });
+    } catch (e) {
+      err = e;
+    }
     expect(err.issues.map((i: any) => i.field)).toEqual(['teams[0].name', 'teams[1].name', 'teams', 'operators.keda.version']);
     expect(app.charts).toEqual([]);
   });
 
   test('errors inside a team or pool name that team or pool', () => {
-    expectIssue(bad({ teams: [{ name: 'risk', quota: { cpu: 'many' } }] }), { construct: 'TeamSpace "risk"', field: 'quota.cpu', value: 'many' });
-    expectIssue(bad({ gpuPools: [{ name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoScheduled' } }] }), { construct: 'GpuNodePool "gpu-a100"', field: 'taint.effect', value: 'NoScheduled' });
+    expectIssue(bad({ teams: [{ name: 'risk', quota: { cpu: 'many' } }] }), {
+      construct: 'TeamSpace "risk"',
+      field: 'quota.cpu',
+      value: 'many',
+    });
+    expectIssue(bad({ gpuPools: [{ name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoScheduled' } }] }), {
+      construct: 'GpuNodePool "gpu-a100"',
+      field: 'taint.effect',
+      value: 'NoScheduled',
+    });
     expectIssue(bad({ mlflow: { replicas: 1 } }), { construct: 'MlflowServer "mlflow"', field: 'replicas', value: 1 });
   });
 });
@@ -174,12 +235,21 @@ describe('the cdk8s entry point on bad input', () => {
   test('exits non-zero with the message, and writes nothing', () => {
     const out = tempDir();
     const config = join(tempDir(), 'bad.yaml');
-    writeFileSync(config, YAML.stringify({ teams: [{ name: 'risk' }, { name: 'risk' }], mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } } }));
+    writeFileSync(
+      config,
+      YAML.stringify({
+        teams: [{ name: 'risk' }, { name: 'risk' }],
+        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } },
+      }),
+    );
     let status = 0;
     let stderr = '';
     try {
       execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'stacks/main.ts'], {
-        cwd: REPO_ROOT, env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8',
+        cwd: REPO_ROOT,
+        env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
       });
     } catch (e: any) {
       status = e.status;
@@ -194,11 +264,20 @@ describe('the cdk8s entry point on bad input', () => {
   test('a nested error (after the Platform chart exists) also writes nothing', () => {
     const out = tempDir();
     const config = join(tempDir(), 'bad.yaml');
-    writeFileSync(config, YAML.stringify({ teams: [{ name: 'risk' }], mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } } }));
+    writeFileSync(
+      config,
+      YAML.stringify({
+        teams: [{ name: 'risk' }],
+        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } },
+      }),
+    );
     let stderr = '';
     try {
       execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'stacks/main.ts'], {
-        cwd: REPO_ROOT, env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8',
+        cwd: REPO_ROOT,
+        env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
       });
     } catch (e: any) {
       stderr = e.stderr;
@@ -211,5 +290,9 @@ describe('the cdk8s entry point on bad input', () => {
 
 test('OPERATOR_DEFAULTS keeps every operator the Platform can enable', () => {
   const { platform } = build({ operators: { seldonCore: { enabled: true }, prometheus: { enabled: true } } });
-  expect(platform.operators.map((o) => o.releaseName).sort()).toEqual(Object.values(OPERATOR_DEFAULTS).map((o) => o.releaseName).sort());
+  expect(platform.operators.map((o) => o.releaseName).sort()).toEqual(
+    Object.values(OPERATOR_DEFAULTS)
+      .map((o) => o.releaseName)
+      .sort(),
+  );
 });

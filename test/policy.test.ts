@@ -10,16 +10,25 @@ import { join } from 'node:path';
 import { App } from 'cdk8s';
 import { buildPlatform, defaultConfig } from '../stacks/build';
 import { appObjects } from './support/manifests';
-import { isPinnedImage, missingScratchMounts, podTemplates, POLICY_ALLOWLIST, restrictedViolations, templateViolations } from './support/policy';
+import {
+  isPinnedImage,
+  missingScratchMounts,
+  podTemplates,
+  POLICY_ALLOWLIST,
+  restrictedViolations,
+  templateViolations,
+} from './support/policy';
 
 const restrictedPod = (extra: Record<string, unknown> = {}) => ({
   securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-  containers: [{
-    name: 'main',
-    image: 'example.com/app:1.0.0',
-    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
-  }],
+  containers: [
+    {
+      name: 'main',
+      image: 'example.com/app:1.0.0',
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+    },
+  ],
   ...extra,
 });
 
@@ -34,14 +43,16 @@ describe('the default platform', () => {
 
   test('has the workloads the walker must see', () => {
     const owners = templates.map((t) => `${t.owner} ${t.path}`).sort();
-    expect(owners).toEqual(expect.arrayContaining([
-      'Deployment/modelplane-system/mlflow spec.template.spec',
-      'StatefulSet/modelplane-system/mlflow-postgres spec.template.spec',
-      'StatefulSet/modelplane-system/minio spec.template.spec',
-      'Job/modelplane-system/minio-buckets spec.template.spec',
-      'Job/modelplane-system/modelplane-secret-bootstrap spec.template.spec',
-      'DaemonSet/kube-system/nvidia-device-plugin-gpu spec.template.spec',
-    ]));
+    expect(owners).toEqual(
+      expect.arrayContaining([
+        'Deployment/modelplane-system/mlflow spec.template.spec',
+        'StatefulSet/modelplane-system/mlflow-postgres spec.template.spec',
+        'StatefulSet/modelplane-system/minio spec.template.spec',
+        'Job/modelplane-system/minio-buckets spec.template.spec',
+        'Job/modelplane-system/modelplane-secret-bootstrap spec.template.spec',
+        'DaemonSet/kube-system/nvidia-device-plugin-gpu spec.template.spec',
+      ]),
+    );
     // Every workload kind in the output has at least one template found.
     const workloadKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet', 'Pod']);
     for (const o of objs.filter((x) => workloadKinds.has(String(x.kind)))) {
@@ -84,22 +95,51 @@ describe('the pod-template walker', () => {
   test('finds core workload templates, CronJob job templates and init containers', () => {
     const objs = [
       wrap('Deployment', { template: { spec: restrictedPod() } }),
-      wrap('CronJob', { jobTemplate: { spec: { template: { spec: restrictedPod({ initContainers: [{ name: 'init', image: 'busybox' }] }) } } } }),
+      wrap('CronJob', {
+        jobTemplate: { spec: { template: { spec: restrictedPod({ initContainers: [{ name: 'init', image: 'busybox' }] }) } } },
+      }),
     ];
     const found = podTemplates(objs);
     expect(found.map((t) => t.path)).toEqual(['spec.template.spec', 'spec.jobTemplate.spec.template.spec']);
     const v = restrictedViolations(objs);
     expect(v.every((x) => x.where.includes('container "init" (init)'))).toBe(true);
-    expect(v.map((x) => x.rule)).toEqual(expect.arrayContaining(['pinned-image', 'allow-privilege-escalation', 'capabilities-drop-all', 'read-only-root-fs', 'requests-and-limits']));
+    expect(v.map((x) => x.rule)).toEqual(
+      expect.arrayContaining([
+        'pinned-image',
+        'allow-privilege-escalation',
+        'capabilities-drop-all',
+        'read-only-root-fs',
+        'requests-and-limits',
+      ]),
+    );
   });
 
   test('flags host namespaces, hostPath, privileged, root, added capabilities and host ports', () => {
     const pod = restrictedPod({ hostNetwork: true, hostPID: true, volumes: [{ name: 'h', hostPath: { path: '/' } }] });
     pod.securityContext = { runAsNonRoot: false, seccompProfile: { type: 'Unconfined' } } as never;
-    Object.assign(pod.containers[0].securityContext, { privileged: true, runAsUser: 0, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } });
+    Object.assign(pod.containers[0].securityContext, {
+      privileged: true,
+      runAsUser: 0,
+      capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] },
+    });
     Object.assign(pod.containers[0], { ports: [{ containerPort: 80, hostPort: 80 }] });
-    const rules = restrictedViolations([wrap('Pod', pod)]).map((v) => v.rule).sort();
-    expect(rules).toEqual(['capabilities-add', 'host-namespaces', 'host-namespaces', 'host-path', 'host-ports', 'privileged', 'run-as-non-root', 'run-as-user-not-root', 'seccomp-runtime-default', 'volume-types'].sort());
+    const rules = restrictedViolations([wrap('Pod', pod)])
+      .map((v) => v.rule)
+      .sort();
+    expect(rules).toEqual(
+      [
+        'capabilities-add',
+        'host-namespaces',
+        'host-namespaces',
+        'host-path',
+        'host-ports',
+        'privileged',
+        'run-as-non-root',
+        'run-as-user-not-root',
+        'seccomp-runtime-default',
+        'volume-types',
+      ].sort(),
+    );
   });
 
   test('a restricted pod passes', () => {
@@ -109,26 +149,40 @@ describe('the pod-template walker', () => {
   test('covers SparkApplication driver and executor, and ScheduledSparkApplication templates', () => {
     const sparkSpec = {
       image: 'example.com/spark:3.5.5',
-      driver: { cores: 1, coreLimit: '1200m', memory: '2g', podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } },
+      driver: {
+        cores: 1,
+        coreLimit: '1200m',
+        memory: '2g',
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      },
       executor: { cores: 2, memory: '4g', securityContext: {}, sidecars: [{ name: 'side', image: 'x:1' }] },
     };
-    const found = podTemplates([wrap('SparkApplication', sparkSpec), wrap('ScheduledSparkApplication', { schedule: '@daily', template: sparkSpec })]);
+    const found = podTemplates([
+      wrap('SparkApplication', sparkSpec),
+      wrap('ScheduledSparkApplication', { schedule: '@daily', template: sparkSpec }),
+    ]);
     expect(found.map((t) => `${t.kind} ${t.path} ${t.shape}`)).toEqual([
-      'SparkApplication spec.driver spark-driver', 'SparkApplication spec.executor spark-executor',
-      'ScheduledSparkApplication spec.template.driver spark-driver', 'ScheduledSparkApplication spec.template.executor spark-executor',
+      'SparkApplication spec.driver spark-driver',
+      'SparkApplication spec.executor spark-executor',
+      'ScheduledSparkApplication spec.template.driver spark-driver',
+      'ScheduledSparkApplication spec.template.executor spark-executor',
     ]);
     const v = restrictedViolations([wrap('SparkApplication', sparkSpec)]);
-    expect(v.find((x) => x.where.includes('spec.executor container "executor"') && x.rule === 'requests-and-limits')?.detail).toMatch(/coreLimit/);
+    expect(v.find((x) => x.where.includes('spec.executor container "executor"') && x.rule === 'requests-and-limits')?.detail).toMatch(
+      /coreLimit/,
+    );
     expect(v.some((x) => x.where.includes('spec.driver') && x.rule === 'allow-privilege-escalation')).toBe(true);
     expect(v.some((x) => x.where.includes('container "side" (sidecar)'))).toBe(true);
   });
 
   test('reads Spark pod templates (driver.template / executor.template) for security context and volumes', () => {
-    const template = (sc: Record<string, unknown>) => ({ spec: {
-      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-      volumes: [{ name: 'tmp', emptyDir: {} }],
-      containers: [{ name: 'spark-kubernetes-driver', securityContext: sc, volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] }],
-    } });
+    const template = (sc: Record<string, unknown>) => ({
+      spec: {
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        volumes: [{ name: 'tmp', emptyDir: {} }],
+        containers: [{ name: 'spark-kubernetes-driver', securityContext: sc, volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] }],
+      },
+    });
     const good = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     const spec = {
       image: 'example.com/spark:3.5.5',
@@ -136,18 +190,27 @@ describe('the pod-template walker', () => {
       executor: { cores: 1, coreLimit: '1', memory: '1g', template: template({ ...good, readOnlyRootFilesystem: false }) },
     };
     const v = restrictedViolations([wrap('SparkApplication', spec)]);
-    expect(v.map((x) => `${x.where} ${x.rule}`)).toEqual(['SparkApplication/ns/n spec.executor container "executor" (container) read-only-root-fs']);
+    expect(v.map((x) => `${x.where} ${x.rule}`)).toEqual([
+      'SparkApplication/ns/n spec.executor container "executor" (container) read-only-root-fs',
+    ]);
     expect(podTemplates([wrap('SparkApplication', spec)])[0].volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
   test('covers KServe predictors (model container), Seldon componentSpecs and Argo templates', () => {
     const isvc = wrap('InferenceService', { predictor: { model: { modelFormat: { name: 'mlflow' }, storageUri: 's3://b/m' } } });
     const sdep = wrap('SeldonDeployment', { predictors: [{ name: 'p', componentSpecs: [{ spec: restrictedPod() }] }] });
-    const cwf = wrap('CronWorkflow', { schedule: '0 3 * * *', workflowSpec: { entrypoint: 'main', securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, templates: [
-      { name: 'main', dag: { tasks: [] } },
-      { name: 'run', container: { image: 'example.com/job:1', securityContext: {} } },
-      { name: 'py', script: { image: 'python:latest', source: 'print(1)' } },
-    ] } });
+    const cwf = wrap('CronWorkflow', {
+      schedule: '0 3 * * *',
+      workflowSpec: {
+        entrypoint: 'main',
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        templates: [
+          { name: 'main', dag: { tasks: [] } },
+          { name: 'run', container: { image: 'example.com/job:1', securityContext: {} } },
+          { name: 'py', script: { image: 'python:latest', source: 'print(1)' } },
+        ],
+      },
+    });
     const found = podTemplates([isvc, sdep, cwf]);
     expect(found.map((t) => `${t.kind} ${t.path} ${t.shape}`)).toEqual([
       'InferenceService spec.predictor kserve-predictor',
@@ -163,7 +226,12 @@ describe('the pod-template walker', () => {
   });
 
   test('the device plugin exception does not match look-alikes outside kube-system', () => {
-    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'nvidia-device-plugin-x', namespace: 'team-a' }, spec: { template: { spec: restrictedPod({ volumes: [{ name: 'h', hostPath: { path: '/var/lib/kubelet/device-plugins' } }] }) } } };
+    const ds = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'nvidia-device-plugin-x', namespace: 'team-a' },
+      spec: { template: { spec: restrictedPod({ volumes: [{ name: 'h', hostPath: { path: '/var/lib/kubelet/device-plugins' } }] }) } },
+    };
     expect(restrictedViolations([ds]).map((v) => v.rule)).toEqual(['host-path', 'volume-types']);
   });
 

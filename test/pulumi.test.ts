@@ -35,13 +35,18 @@ const inputsByUrn = new Map<string, Record<string, any>>();
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf('::') + 2);
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks({
-    newResource: (args) => {
-      inputsByUrn.set(`${args.type}::${args.name}`, args.inputs);
-      return { id: `${args.name}-id`, state: args.inputs };
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        inputsByUrn.set(`${args.type}::${args.name}`, args.inputs);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
     },
-    call: (args) => args.inputs,
-  }, 'modelplane', 'test', false);
+    'modelplane',
+    'test',
+    false,
+  );
   // The mock monitor does not pass dependencies to newResource: read them from the request.
   const monitor = (pulumi.runtime as any).getMonitor();
   const register = monitor.registerResource.bind(monitor);
@@ -50,7 +55,13 @@ beforeAll(async () => {
     const type = req.getType();
     const name = req.getName();
     register(req, (err: unknown, res: unknown) => {
-      registrations.push({ type, name, inputs: inputsByUrn.get(`${type}::${name}`) ?? {}, deps: req.getDependenciesList().map(nameOf), raw });
+      registrations.push({
+        type,
+        name,
+        inputs: inputsByUrn.get(`${type}::${name}`) ?? {},
+        deps: req.getDependenciesList().map(nameOf),
+        raw,
+      });
       callback(err, res);
     });
   };
@@ -63,7 +74,10 @@ beforeEach(() => {
 
 /** Runs the program with `config` (keys without the `modelplane:` prefix) and waits for every registration. */
 async function runProgram(config: Record<string, string>, secretKeys: string[] = []) {
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`modelplane:${k}`, v])), secretKeys.map((k) => `modelplane:${k}`));
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([k, v]) => [`modelplane:${k}`, v])),
+    secretKeys.map((k) => `modelplane:${k}`),
+  );
   const result = program();
   await (pulumi.runtime as any).waitForRPCs();
   return result;
@@ -72,7 +86,8 @@ async function runProgram(config: Record<string, string>, secretKeys: string[] =
 const of = (type: string) => registrations.filter((r) => r.type === type);
 const one = (type: string, name: string) => {
   const found = registrations.filter((r) => r.type === type && r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, got ${found.length}: ${registrations.map((r) => `${r.type}/${r.name}`).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} ${name}, got ${found.length}: ${registrations.map((r) => `${r.type}/${r.name}`).join(', ')}`);
   return found[0];
 };
 const CONFIG_GROUP = 'kubernetes:yaml/v2:ConfigGroup';
@@ -101,8 +116,13 @@ describe('the Pulumi program on the default configuration', () => {
     expect(releases.map((r) => r.name)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
     const spark = one(RELEASE, 'spark-operator').inputs;
     expect(spark).toMatchObject({
-      name: 'spark-operator', chart: 'spark-operator', version: OPERATOR_DEFAULTS.sparkOperator.version,
-      namespace: 'spark-operator', createNamespace: true, atomic: true, repositoryOpts: { repo: 'https://kubeflow.github.io/spark-operator' },
+      name: 'spark-operator',
+      chart: 'spark-operator',
+      version: OPERATOR_DEFAULTS.sparkOperator.version,
+      namespace: 'spark-operator',
+      createNamespace: true,
+      atomic: true,
+      repositoryOpts: { repo: 'https://kubeflow.github.io/spark-operator' },
     });
     expect(spark.values).toMatchObject({ spark: { jobNamespaces: ['demo'] }, webhook: { enable: true } });
     const kserve = one(RELEASE, 'kserve').inputs;
@@ -146,8 +166,15 @@ describe('the Pulumi program with stack configuration', () => {
   const dbUri = 'postgresql://mlflow:hunter2@db.internal:5432/mlflow';
 
   test('teams and pools from config; secrets become k8s Secrets, marked secret, created between the namespace and the workloads', async () => {
-    await runProgram({ platform: JSON.stringify(platform), databaseUri: dbUri, s3AccessKeyId: 'AKIAEXAMPLEEXAMPLE12', s3SecretAccessKey: 'shh-secret' }, ['databaseUri', 's3AccessKeyId', 's3SecretAccessKey']);
-    expect(of(CONFIG_GROUP).map((g) => g.name).sort()).toEqual(['platform', 'platform-namespaces', 'team-fraud', 'team-risk']);
+    await runProgram(
+      { platform: JSON.stringify(platform), databaseUri: dbUri, s3AccessKeyId: 'AKIAEXAMPLEEXAMPLE12', s3SecretAccessKey: 'shh-secret' },
+      ['databaseUri', 's3AccessKeyId', 's3SecretAccessKey'],
+    );
+    expect(
+      of(CONFIG_GROUP)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(['platform', 'platform-namespaces', 'team-fraud', 'team-risk']);
     expect(of(RELEASE).map((r) => r.name)).toEqual(['keda', 'spark-operator', 'seldon-core', 'airflow']);
     expect(one(RELEASE, 'seldon-core').inputs.version).toBe('1.17.1');
     expect(one(RELEASE, 'spark-operator').inputs.values.spark.jobNamespaces).toEqual(['fraud', 'risk']);
@@ -189,9 +216,13 @@ describe('the Pulumi program with stack configuration', () => {
     expect(JSON.stringify(config)).not.toContain('hunter2');
 
     pulumi.runtime.setAllConfig({ 'modelplane:s3AccessKeyId': 'a', 'modelplane:s3SecretAccessKey': 'b' }, []);
-    expect(() => configFromStack(new pulumi.Config('modelplane'))).toThrow(/`modelplane:s3AccessKeyId` is set but `modelplane:platform.mlflow.artifactStore.s3` is not\. Fix:/);
+    expect(() => configFromStack(new pulumi.Config('modelplane'))).toThrow(
+      /`modelplane:s3AccessKeyId` is set but `modelplane:platform.mlflow.artifactStore.s3` is not\. Fix:/,
+    );
     pulumi.runtime.setAllConfig({ 'modelplane:s3AccessKeyId': 'a', 'modelplane:platform': JSON.stringify(platform) }, []);
-    expect(() => configFromStack(new pulumi.Config('modelplane'))).toThrow('Pulumi config: `modelplane:s3AccessKeyId` is set without `modelplane:s3SecretAccessKey`. Fix:');
+    expect(() => configFromStack(new pulumi.Config('modelplane'))).toThrow(
+      'Pulumi config: `modelplane:s3AccessKeyId` is set without `modelplane:s3SecretAccessKey`. Fix:',
+    );
   });
 
   test('bad platform config fails before any resource is registered', async () => {
@@ -209,7 +240,12 @@ describe('deployApp', () => {
     new k8s.KubeConfigMap(models, 'cm', { metadata: { name: 'x' } });
     const created: string[] = [];
     const deployed = deployApp(app, [], {
-      beforeObjects: { 'models-risk': (deps) => { created.push(`deps:${deps.length}`); return [new (class extends pulumi.CustomResource {})('test:index:Thing', 'thing', {})]; } },
+      beforeObjects: {
+        'models-risk': (deps) => {
+          created.push(`deps:${deps.length}`);
+          return [new (class extends pulumi.CustomResource {})('test:index:Thing', 'thing', {})];
+        },
+      },
     });
     await (pulumi.runtime as any).waitForRPCs();
     expect(created).toEqual(['deps:0']);
@@ -237,7 +273,12 @@ describe('the deployment plan (pure)', () => {
     const { app, platform } = sample();
     const plan = planDeployment(app, platform.operators);
     expect(plan.groups.map((g) => `${g.tier}:${g.name}`)).toEqual([
-      'platform:platform', 'team:team-a-team', 'team:team-b-team', 'models:models-a-team', 'models:models-b-team', 'models:zz-foreign',
+      'platform:platform',
+      'team:team-a-team',
+      'team:team-b-team',
+      'models:models-a-team',
+      'models:models-b-team',
+      'models:zz-foreign',
     ]);
     for (const g of plan.groups) expect(g.objs).toEqual(app.charts.find((c) => c.node.id === g.name)!.toJson());
     expect(plan.releases).toBe(platform.operators);
@@ -247,7 +288,13 @@ describe('the deployment plan (pure)', () => {
   test('tierOf: modelplane charts say theirs, other charts are models', () => {
     const { app } = sample();
     expect(Object.fromEntries(app.charts.map((c) => [c.node.id, tierOf(c)]))).toEqual({
-      'platform': 'platform', 'team-b-team': 'team', 'team-a-team': 'team', 'models-b-team': 'models', 'models-a-team': 'models', 'zz-foreign': 'models', 'empty': 'models',
+      platform: 'platform',
+      'team-b-team': 'team',
+      'team-a-team': 'team',
+      'models-b-team': 'models',
+      'models-a-team': 'models',
+      'zz-foreign': 'models',
+      empty: 'models',
     });
   });
 

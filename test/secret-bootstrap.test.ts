@@ -8,7 +8,14 @@ import { scanForSecrets } from './support/secret-scan';
 
 function synth(props: Partial<SecretBootstrapProps> = {}) {
   const chart = Testing.chart();
-  new SecretBootstrap(chart, 'boot', { namespace: 'mp', secrets: [{ name: 'mlflow-postgres', keys: ['password'] }, { name: 'minio', keys: ['root-user=modelplane', 'root-password'] }], ...props });
+  new SecretBootstrap(chart, 'boot', {
+    namespace: 'mp',
+    secrets: [
+      { name: 'mlflow-postgres', keys: ['password'] },
+      { name: 'minio', keys: ['root-user=modelplane', 'root-password'] },
+    ],
+    ...props,
+  });
   return Testing.synth(chart);
 }
 
@@ -36,7 +43,10 @@ describe('SecretBootstrap', () => {
     expect(restrictedViolations(objs)).toEqual([]);
     const cm = findObject(objs, 'ConfigMap', name);
     expect(cm.data['bootstrap.py']).toBe(BOOTSTRAP_SCRIPT);
-    expect(JSON.parse(cm.data['secrets.json'])).toEqual([{ name: 'mlflow-postgres', keys: ['password'] }, { name: 'minio', keys: ['root-user=modelplane', 'root-password'] }]);
+    expect(JSON.parse(cm.data['secrets.json'])).toEqual([
+      { name: 'mlflow-postgres', keys: ['password'] },
+      { name: 'minio', keys: ['root-user=modelplane', 'root-password'] },
+    ]);
   });
 
   test('the script never overwrites an existing Secret and uses a CSPRNG', () => {
@@ -48,7 +58,14 @@ describe('SecretBootstrap', () => {
 
   test('no secret values; the network policy lets it reach the API server only', () => {
     expect(scanForSecrets(objs)).toEqual([]);
-    expect(findObject(objs, 'NetworkPolicy', name).spec.egress).toEqual([{ ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
+    expect(findObject(objs, 'NetworkPolicy', name).spec.egress).toEqual([
+      {
+        ports: [
+          { port: 443, protocol: 'TCP' },
+          { port: 6443, protocol: 'TCP' },
+        ],
+      },
+    ]);
   });
 });
 
@@ -63,7 +80,16 @@ describe('SecretBootstrap validation', () => {
     ['secrets[0].keys', { secrets: [{ name: 'ok', keys: [] }] }, []],
     ['secrets[0].keys[1]', { secrets: [{ name: 'ok', keys: ['a', 'b c=x'] }] }, 'b c'],
     ['secrets[0].keys', { secrets: [{ name: 'ok', keys: ['a', 'a=fixed'] }] }, 'a'],
-    ['secrets', { secrets: [{ name: 'ok', keys: ['a'] }, { name: 'ok', keys: ['b'] }] }, 'ok'],
+    [
+      'secrets',
+      {
+        secrets: [
+          { name: 'ok', keys: ['a'] },
+          { name: 'ok', keys: ['b'] },
+        ],
+      },
+      'ok',
+    ],
   ])('%s (%j)', (field, props, value) => {
     expectIssue(bad(props), { construct: C, field, value });
   });

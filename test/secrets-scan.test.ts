@@ -25,16 +25,26 @@ describe('synthesized dist/', () => {
   test('production-style platform (external DB and S3, basic auth): credentials only by reference', () => {
     const dir = tempDir();
     const config = join(tempDir(), 'platform.yaml');
-    writeFileSync(config, YAML.stringify({
-      teams: [{ name: 'risk' }, { name: 'fraud' }],
-      gpuPools: [{ name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' } }],
-      mlflow: {
-        backendStore: { external: { uriSecret: { name: 'mlflow-db', key: 'uri' } } },
-        artifactStore: { s3: { bucket: 'ml-artifacts', endpoint: 'https://s3.eu-central-1.amazonaws.com', accessKeyId: { name: 'mlflow-s3', key: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { name: 'mlflow-s3', key: 'AWS_SECRET_ACCESS_KEY' } } },
-        basicAuthSecret: 'mlflow-auth',
-        ingressHost: 'mlflow.example.com',
-      },
-    }));
+    writeFileSync(
+      config,
+      YAML.stringify({
+        teams: [{ name: 'risk' }, { name: 'fraud' }],
+        gpuPools: [{ name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' } }],
+        mlflow: {
+          backendStore: { external: { uriSecret: { name: 'mlflow-db', key: 'uri' } } },
+          artifactStore: {
+            s3: {
+              bucket: 'ml-artifacts',
+              endpoint: 'https://s3.eu-central-1.amazonaws.com',
+              accessKeyId: { name: 'mlflow-s3', key: 'AWS_ACCESS_KEY_ID' },
+              secretAccessKey: { name: 'mlflow-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+            },
+          },
+          basicAuthSecret: 'mlflow-auth',
+          ingressHost: 'mlflow.example.com',
+        },
+      }),
+    );
     synthWithEntryPoint(dir, { MODELPLANE_CONFIG: config });
     const objs = readManifests(dir).map((m) => m.obj);
     expect(objs.some((o) => o.kind === 'Namespace' && (o.metadata as { name: string }).name === 'fraud')).toBe(true);
@@ -47,11 +57,16 @@ describe('synthesized dist/', () => {
 });
 
 describe('the scanner', () => {
-  const pod = (env: unknown[]) => ({ kind: 'Deployment', metadata: { name: 'x', namespace: 'n' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'i:1', env }] } } } });
+  const pod = (env: unknown[]) => ({
+    kind: 'Deployment',
+    metadata: { name: 'x', namespace: 'n' },
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'i:1', env }] } } },
+  });
 
   test('finds Secrets with data or stringData', () => {
-    expect(scanForSecrets([{ kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } }]).map((f) => f.detail))
-      .toContain('a Secret with stringData in the output');
+    expect(
+      scanForSecrets([{ kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } }]).map((f) => f.detail),
+    ).toContain('a Secret with stringData in the output');
     expect(scanForSecrets([{ kind: 'Secret', metadata: { name: 's' }, data: { k: 'aGk=' } }])).toHaveLength(1);
     expect(scanForSecrets([{ kind: 'Secret', metadata: { name: 's' }, type: 'Opaque' }])).toEqual([]);
   });
@@ -61,11 +76,21 @@ describe('the scanner', () => {
     expect(scanForSecrets([pod([{ name: 'AWS_SECRET_ACCESS_KEY', value: 'abc' }])])).toHaveLength(1);
     expect(scanForSecrets([pod([{ name: 'GITHUB_TOKEN', value: '$(TOKEN_FROM_SECRET)' }])])).toEqual([]);
     expect(scanForSecrets([pod([{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }])])).toEqual([]);
-    expect(scanForSecrets([{ kind: 'SparkApplication', metadata: { name: 'x' }, spec: { sparkConf: { 'spark.hadoop.fs.s3a.secret.key': 'abc', 'spark.hadoop.fs.s3a.access.key': '{{ var.value.key }}' } } }]))
-      .toEqual([expect.objectContaining({ detail: 'key "spark.hadoop.fs.s3a.secret.key" has a literal value' })]);
+    expect(
+      scanForSecrets([
+        {
+          kind: 'SparkApplication',
+          metadata: { name: 'x' },
+          spec: { sparkConf: { 'spark.hadoop.fs.s3a.secret.key': 'abc', 'spark.hadoop.fs.s3a.access.key': '{{ var.value.key }}' } },
+        },
+      ]),
+    ).toEqual([expect.objectContaining({ detail: 'key "spark.hadoop.fs.s3a.secret.key" has a literal value' })]);
     expect(scanForSecrets([pod([{ name: 'URI', value: 'postgresql://mlflow:hunter2@db:5432/mlflow' }])])).toHaveLength(1);
     expect(scanForSecrets([pod([{ name: 'URI', value: 'postgresql://mlflow:$(DB_PASSWORD)@db:5432/mlflow' }])])).toEqual([]);
-    expect(scanForSecrets([{ kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'dag.py': 'conn = "s3://AKIAABCDEFGHIJKLMNOP:x@bucket"' } }]).length).toBeGreaterThan(0);
+    expect(
+      scanForSecrets([{ kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'dag.py': 'conn = "s3://AKIAABCDEFGHIJKLMNOP:x@bucket"' } }])
+        .length,
+    ).toBeGreaterThan(0);
     expect(scanString('-----BEGIN RSA PRIVATE KEY-----')).toEqual(['contains a PEM private key']);
     expect(isReference('${AWS_KEY}')).toBe(true);
     expect(isReference('plain')).toBe(false);

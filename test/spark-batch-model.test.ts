@@ -7,7 +7,9 @@ import { platformContext } from '../src/core/context';
 import { expectIssue } from './support/errors';
 import { findObject } from './support/manifests';
 
-const platform = platformContext({ gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }] });
+const platform = platformContext({
+  gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }],
+});
 
 const base: SparkBatchModelProps = {
   image: 'registry.example.com/ml/churn:1.2.0',
@@ -59,7 +61,13 @@ describe('SparkBatchModel defaults', () => {
 
   test('restart policy with retries, a TTL the waiter outlives, resources', () => {
     const app = template(objs, 'score.json');
-    expect(app.spec.restartPolicy).toEqual({ type: 'OnFailure', onFailureRetries: 2, onFailureRetryInterval: 60, onSubmissionFailureRetries: 2, onSubmissionFailureRetryInterval: 60 });
+    expect(app.spec.restartPolicy).toEqual({
+      type: 'OnFailure',
+      onFailureRetries: 2,
+      onFailureRetryInterval: 60,
+      onSubmissionFailureRetries: 2,
+      onSubmissionFailureRetryInterval: 60,
+    });
     expect(app.spec.timeToLiveSeconds).toBe(86400);
     expect(app.spec.driver).toMatchObject({ cores: 1, coreLimit: '1000m', memory: '2g', serviceAccount: 'modelplane-spark' });
     expect(app.spec.executor).toMatchObject({ cores: 1, memory: '2g', instances: 2, deleteOnTermination: true });
@@ -87,7 +95,11 @@ describe('SparkBatchModel defaults', () => {
     for (const role of ['driver', 'executor']) {
       const spec = app.spec[role].template.spec;
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(spec.containers[0].securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
       expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp', 'work-dir', 'spark-local']);
       expect(app.spec[role].tolerations).toBeUndefined();
       expect(app.spec[role].env).toBeUndefined();
@@ -107,13 +119,21 @@ describe('SparkBatchModel defaults', () => {
 describe('SparkBatchModel options', () => {
   test('Spark 4 uses the AWS SDK v2 credentials provider', () => {
     const { objs } = synth({ sparkVersion: '4.0.1' });
-    expect(template(objs, 'score.json').spec.hadoopConf['fs.s3a.aws.credentials.provider']).toBe('software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider');
+    expect(template(objs, 'score.json').spec.hadoopConf['fs.s3a.aws.credentials.provider']).toBe(
+      'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider',
+    );
   });
 
   test('dynamic allocation replaces executor instances', () => {
     const { objs } = synth({ dynamicAllocation: { minExecutors: 1, maxExecutors: 10 } });
     const app = template(objs, 'score.json');
-    expect(app.spec.dynamicAllocation).toEqual({ enabled: true, minExecutors: 1, maxExecutors: 10, initialExecutors: 1, shuffleTrackingEnabled: true });
+    expect(app.spec.dynamicAllocation).toEqual({
+      enabled: true,
+      minExecutors: 1,
+      maxExecutors: 10,
+      initialExecutors: 1,
+      shuffleTrackingEnabled: true,
+    });
     expect(app.spec.executor.instances).toBeUndefined();
   });
 
@@ -128,7 +148,9 @@ describe('SparkBatchModel options', () => {
     expect(app.spec.executor.gpu).toEqual({ name: 'nvidia.com/gpu', quantity: 2 });
     const spec = app.spec.executor.template.spec;
     expect(spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([{ key: 'modelplane.dev/gpu-pool', operator: 'In', values: ['gpu'] }]);
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'modelplane.dev/gpu-pool', operator: 'In', values: ['gpu'] },
+    ]);
     expect(String(spec.containers[0].resources.limits['nvidia.com/gpu'])).toBe('2');
     expect(app.spec.driver.gpu).toBeUndefined();
     expect(app.spec.driver.template.spec.tolerations).toBeUndefined();
@@ -146,7 +168,9 @@ describe('SparkBatchModel options', () => {
   });
 
   test('Airflow schedule: a DAG <team>.<model>.<job> with Spark Submit and Spark Wait, in the team DAG ConfigMap', () => {
-    const { objs } = synth({ train: { mainApplicationFile: 'local:///app/train.py', schedule: '0 4 * * 0', assets: ['s3://lake/features'] } });
+    const { objs } = synth({
+      train: { mainApplicationFile: 'local:///app/train.py', schedule: '0 4 * * 0', assets: ['s3://lake/features'] },
+    });
     const cm = findObject(objs, 'ConfigMap', 'modelplane-dags-risk');
     expect(cm.metadata.namespace).toBe('airflow');
     expect(Object.keys(cm.data)).toEqual(['.airflowignore', 'risk.churn.train.py']);
@@ -169,9 +193,17 @@ describe('SparkBatchModel options', () => {
     expect(submit.resource.action).toBe('create');
     expect(JSON.parse(submit.resource.manifest).metadata.name).toBe('churn-score-{{=sprig.trunc(10, sprig.sha256sum(workflow.name))}}');
     const wait = tpls.find((t: any) => t.name === 'spark-wait');
-    expect(wait.resource).toMatchObject({ action: 'get', successCondition: 'status.applicationState.state == COMPLETED', failureCondition: 'status.applicationState.state == FAILED' });
+    expect(wait.resource).toMatchObject({
+      action: 'get',
+      successCondition: 'status.applicationState.state == COMPLETED',
+      failureCondition: 'status.applicationState.state == FAILED',
+    });
     expect(cron.spec.workflowSpec.serviceAccountName).toBe('modelplane-argo');
-    expect(findObject(objs, 'Role', 'modelplane-argo').rules).toContainEqual({ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] });
+    expect(findObject(objs, 'Role', 'modelplane-argo').rules).toContainEqual({
+      apiGroups: ['argoproj.io'],
+      resources: ['workflowtaskresults'],
+      verbs: ['create', 'patch'],
+    });
   });
 
   test('operator schedule: a ScheduledSparkApplication', () => {
@@ -192,9 +224,21 @@ describe('SparkBatchModel options', () => {
   });
 
   test('templates equal what the typed SparkApplication binding writes (same fields, any key order)', () => {
-    const canon = (v: unknown): unknown => Array.isArray(v) ? v.map(canon)
-      : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-    const { model } = synth({ gpu: { pool: 'gpu' }, dynamicAllocation: { minExecutors: 1, maxExecutors: 3 }, cascade: { outputPath: 's3a://out/x' } });
+    const canon = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(canon)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    const { model } = synth({
+      gpu: { pool: 'gpu' },
+      dynamicAllocation: { minExecutors: 1, maxExecutors: 3 },
+      cascade: { outputPath: 's3a://out/x' },
+    });
     expect(Object.keys(model.templates)).toEqual(['download.json', 'export.json', 'score.json']);
     for (const t of Object.values(model.templates)) {
       const typed = SparkApplication.manifest({ metadata: t.metadata as never, spec: t.spec as never });
@@ -214,21 +258,46 @@ describe('SparkBatchModel validation', () => {
     ['name over 36 characters', { name: 'a'.repeat(37) }, 'name', /limit is 36/],
     ['unpinned image', { image: 'spark:latest' }, 'image', /latest/],
     ['bad Spark version', { sparkVersion: '3.5' }, 'sparkVersion', /Spark version/],
-    ['archive with alias', { pythonEnv: { archive: 's3a://e/env.tar.gz#environment', pythonVersion: '3.11' } }, 'pythonEnv.archive', /without a "#alias"/],
-    ['unpinned Python', { pythonEnv: { archive: 's3a://e/env.tar.gz', pythonVersion: '3' } }, 'pythonEnv.pythonVersion', /pin a Python minor version/],
+    [
+      'archive with alias',
+      { pythonEnv: { archive: 's3a://e/env.tar.gz#environment', pythonVersion: '3.11' } },
+      'pythonEnv.archive',
+      /without a "#alias"/,
+    ],
+    [
+      'unpinned Python',
+      { pythonEnv: { archive: 's3a://e/env.tar.gz', pythonVersion: '3' } },
+      'pythonEnv.pythonVersion',
+      /pin a Python minor version/,
+    ],
     ['no run at all', { score: undefined }, 'train', /training run, a scoring run, or both/],
     ['bad main file', { score: { mainApplicationFile: '/app/x.py' } }, 'score.mainApplicationFile', /local:\/\//],
     ['bad cron', { score: { mainApplicationFile: 'local:///a.py', schedule: '61 * * * *' } }, 'score.schedule', /minute/],
-    ['assets outside Airflow', { orchestrator: 'argo', score: { mainApplicationFile: 'local:///a.py', assets: ['s3://x/y'] } }, 'score.assets', /Airflow Assets/],
+    [
+      'assets outside Airflow',
+      { orchestrator: 'argo', score: { mainApplicationFile: 'local:///a.py', assets: ['s3://x/y'] } },
+      'score.assets',
+      /Airflow Assets/,
+    ],
     ['bad memory', { driver: { memory: '2Gi' } }, 'driver.memory', /Spark memory amount/],
     ['zero cores', { executor: { cores: 0 } }, 'executor.cores', /1 to 64/],
-    ['driver python in sparkConf', { sparkConf: { 'spark.pyspark.driver.python': 'python3' } }, 'sparkConf["spark.pyspark.driver.python"]', /driver's Python/],
+    [
+      'driver python in sparkConf',
+      { sparkConf: { 'spark.pyspark.driver.python': 'python3' } },
+      'sparkConf["spark.pyspark.driver.python"]',
+      /driver's Python/,
+    ],
     ['credential in hadoopConf', { hadoopConf: { 'fs.s3a.secret.key': 'abc' } }, 'hadoopConf["fs.s3a.secret.key"]', /credential/],
     ['credential in env', { env: { DB_PASSWORD: 'x' } }, 'env["DB_PASSWORD"]', /credential/],
     ['short TTL', { timeToLiveSeconds: 60 }, 'timeToLiveSeconds', /waiter/],
     ['unknown GPU pool', { gpu: { pool: 'a100' } }, 'gpu.pool', /not a GPU pool/],
     ['two outputs', { cascade: { outputTable: 'a.b', outputPath: 's3a://x' } }, 'cascade.outputTable', /exactly one place/],
-    ['dynamic allocation max below min', { dynamicAllocation: { minExecutors: 4, maxExecutors: 2 } }, 'dynamicAllocation.maxExecutors', /at least minExecutors/],
+    [
+      'dynamic allocation max below min',
+      { dynamicAllocation: { minExecutors: 4, maxExecutors: 2 } },
+      'dynamicAllocation.maxExecutors',
+      /at least minExecutors/,
+    ],
   ];
   test.each(cases)('%s', (_n, props, field, says) => {
     expectIssue(bad(props), { construct: c, field, says });

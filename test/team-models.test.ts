@@ -25,19 +25,29 @@ test('find() locates the chart from any depth, or says how to fix the scope', ()
   const chart = new TeamModels(app, 'risk');
   const inner = new Construct(new Construct(chart, 'a'), 'b');
   expect(TeamModels.find(inner, 'SparkBatchModel')).toBe(chart);
-  expect(() => TeamModels.find(new Construct(Testing.app(), 'loose'), 'SparkBatchModel'))
-    .toThrow('SparkBatchModel "loose": must be created inside a TeamModels chart (new TeamModels(app, \'my-team\')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.');
+  expect(() => TeamModels.find(new Construct(Testing.app(), 'loose'), 'SparkBatchModel')).toThrow(
+    'SparkBatchModel "loose": must be created inside a TeamModels chart (new TeamModels(app, \'my-team\')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.',
+  );
 });
 
 test('claimName(): the same owner may claim twice, another owner may not', () => {
   const chart = new TeamModels(Testing.app(), 'risk');
   chart.claimName('churn', 'SparkBatchModel "churn"');
   expect(() => chart.claimName('churn', 'SparkBatchModel "churn"')).not.toThrow();
-  expectIssue(() => chart.claimName('churn', 'OnlineModel "churn-api"'), { construct: 'OnlineModel "churn-api"', field: 'name', value: 'churn', says: /already used by SparkBatchModel "churn" in team "risk".*unique name/ });
+  expectIssue(() => chart.claimName('churn', 'OnlineModel "churn-api"'), {
+    construct: 'OnlineModel "churn-api"',
+    field: 'name',
+    value: 'churn',
+    says: /already used by SparkBatchModel "churn" in team "risk".*unique name/,
+  });
 });
 
-test('gpuPool() finds the platform\'s pools by name', () => {
-  const pool = { name: 'a100', taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' as const }, nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' } };
+test("gpuPool() finds the platform's pools by name", () => {
+  const pool = {
+    name: 'a100',
+    taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' as const },
+    nodeLabels: { 'modelplane.dev/gpu-pool': 'a100' },
+  };
   const chart = new TeamModels(Testing.app(), 'risk', { platform: platformContext({ gpuPools: [pool] }) });
   expect(chart.gpuPool('a100')).toBe(pool);
   expect(chart.gpuPool('t4')).toBeUndefined();

@@ -36,7 +36,12 @@ describe('TeamSpace defaults', () => {
   });
 
   test('quota on CPU, memory, pods and GPUs (none by default)', () => {
-    expect(findObject(objs, 'ResourceQuota', 'team-quota').spec.hard).toEqual({ 'requests.cpu': '16', 'requests.memory': '64Gi', 'pods': 200, 'requests.nvidia.com/gpu': 0 });
+    expect(findObject(objs, 'ResourceQuota', 'team-quota').spec.hard).toEqual({
+      'requests.cpu': '16',
+      'requests.memory': '64Gi',
+      pods: 200,
+      'requests.nvidia.com/gpu': 0,
+    });
   });
 
   test('LimitRange defaults for containers that set none', () => {
@@ -47,19 +52,49 @@ describe('TeamSpace defaults', () => {
 
   test('network policies: default deny, DNS, same namespace, platform in, MLflow and MinIO out, API server for drivers', () => {
     const nps = objs.filter((o) => o.kind === 'NetworkPolicy');
-    expect(nps.map((n) => n.metadata.name)).toEqual(['default-deny', 'allow-dns', 'allow-same-namespace', 'allow-platform-ingress', 'allow-platform-egress', 'allow-spark-apiserver']);
+    expect(nps.map((n) => n.metadata.name)).toEqual([
+      'default-deny',
+      'allow-dns',
+      'allow-same-namespace',
+      'allow-platform-ingress',
+      'allow-platform-egress',
+      'allow-spark-apiserver',
+    ]);
     expect(findObject(objs, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const dns = findObject(objs, 'NetworkPolicy', 'allow-dns').spec.egress[0];
     expect(dns.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }]);
-    expect(dns.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
-    const ingress = findObject(objs, 'NetworkPolicy', 'allow-platform-ingress').spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(dns.ports).toEqual([
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ]);
+    const ingress = findObject(objs, 'NetworkPolicy', 'allow-platform-ingress').spec.ingress[0].from.map(
+      (f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+    );
     expect(ingress).toEqual(['modelplane-system', 'airflow', 'monitoring']);
     const egress = findObject(objs, 'NetworkPolicy', 'allow-platform-egress').spec.egress;
     expect(egress).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'modelplane-system' } }, podSelector: { matchLabels: platform.mlflowPodLabels } }], ports: [{ port: 5000, protocol: 'TCP' }] },
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'modelplane-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }], ports: [{ port: 9000, protocol: 'TCP' }] },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'modelplane-system' } },
+            podSelector: { matchLabels: platform.mlflowPodLabels },
+          },
+        ],
+        ports: [{ port: 5000, protocol: 'TCP' }],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'modelplane-system' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } },
+          },
+        ],
+        ports: [{ port: 9000, protocol: 'TCP' }],
+      },
     ]);
-    expect(findObject(objs, 'NetworkPolicy', 'allow-spark-apiserver').spec.podSelector).toEqual({ matchLabels: { 'spark-role': 'driver' } });
+    expect(findObject(objs, 'NetworkPolicy', 'allow-spark-apiserver').spec.podSelector).toEqual({
+      matchLabels: { 'spark-role': 'driver' },
+    });
   });
 
   test('service accounts without auto-mounted tokens', () => {
@@ -83,12 +118,22 @@ describe('TeamSpace defaults', () => {
       }
     }
     const spark = findObject(objs, 'Role', 'modelplane-spark-driver');
-    expect(spark.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'] }]);
+    expect(spark.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
+      },
+    ]);
     const airflow = findObject(objs, 'Role', 'modelplane-airflow-runner');
     // Airflow may only create and poll SparkApplications: no pods, no deletes, nothing else.
     expect(airflow.rules).toEqual([{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }]);
-    expect(findObject(objs, 'RoleBinding', 'modelplane-spark-driver').subjects).toEqual([{ kind: 'ServiceAccount', name: 'modelplane-spark', namespace: 'risk' }]);
-    expect(findObject(objs, 'RoleBinding', 'modelplane-airflow-runner').subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
+    expect(findObject(objs, 'RoleBinding', 'modelplane-spark-driver').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'modelplane-spark', namespace: 'risk' },
+    ]);
+    expect(findObject(objs, 'RoleBinding', 'modelplane-airflow-runner').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' },
+    ]);
     expect(objs.filter((o) => o.metadata.name === 'modelplane-team-editors')).toEqual([]);
   });
 });
@@ -104,7 +149,12 @@ describe('TeamSpace with options', () => {
   test('snapshot', () => expect(objs).toMatchSnapshot());
 
   test('quota and limits as given', () => {
-    expect(findObject(objs, 'ResourceQuota', 'team-quota').spec.hard).toEqual({ 'requests.cpu': '64', 'requests.memory': '256Gi', 'pods': 500, 'requests.nvidia.com/gpu': 8 });
+    expect(findObject(objs, 'ResourceQuota', 'team-quota').spec.hard).toEqual({
+      'requests.cpu': '64',
+      'requests.memory': '256Gi',
+      pods: 500,
+      'requests.nvidia.com/gpu': 8,
+    });
     expect(findObject(objs, 'LimitRange', 'team-defaults').spec.limits[0].default).toEqual({ cpu: '2', memory: '4Gi' });
   });
 

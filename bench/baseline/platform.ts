@@ -15,15 +15,30 @@ import { Construct } from 'constructs';
 const NS = 'modelplane-system';
 const LABELS = { 'app.kubernetes.io/part-of': 'modelplane', 'app.kubernetes.io/managed-by': 'modelplane' };
 const pss = {
-  'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
-  'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.28',
-  'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.28',
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'v1.28',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/warn-version': 'v1.28',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/audit-version': 'v1.28',
 };
 
-const podSec = (uid: number): kplus.PodSecurityContextProps => ({ ensureNonRoot: true, user: uid, group: uid, fsGroup: uid, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH });
+const podSec = (uid: number): kplus.PodSecurityContextProps => ({
+  ensureNonRoot: true,
+  user: uid,
+  group: uid,
+  fsGroup: uid,
+  fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+});
 const containerSec = (uid: number): kplus.ContainerSecurityContextProps => ({
-  ensureNonRoot: true, user: uid, group: uid, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true,
-  capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+  ensureNonRoot: true,
+  user: uid,
+  group: uid,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
 });
 const resources = (cpu: number, memGi: number): kplus.ContainerResources => ({
   cpu: { request: kplus.Cpu.millis(cpu), limit: kplus.Cpu.millis(cpu * 2) },
@@ -39,7 +54,8 @@ function secretEnv(scope: Construct, name: string, key: string): kplus.EnvValue 
   return kplus.EnvValue.fromSecretValue({ secret, key });
 }
 const tmp = (scope: Construct, id: string) => kplus.Volume.fromEmptyDir(scope, id, 'tmp', { sizeLimit: Size.mebibytes(256) });
-const withSeccomp = (workload: Construct) => ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+const withSeccomp = (workload: Construct) =>
+  ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
 const port = (n: number, protocol = 'TCP') => ({ port: k8s.IntOrString.fromNumber(n), protocol });
 const nsSel = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
 
@@ -48,9 +64,23 @@ function networkPolicy(scope: Construct, id: string, name: string, namespace: st
 }
 
 /** A single-replica store StatefulSet with a PVC, its Service and headless Service, and its NetworkPolicy. */
-function store(chart: Chart, name: string, image: string, uid: number, portNumber: number, env: Record<string, kplus.EnvValue>, command: string[] | undefined, clientLabels: Record<string, string>, sizeGi: number): void {
+function store(
+  chart: Chart,
+  name: string,
+  image: string,
+  uid: number,
+  portNumber: number,
+  env: Record<string, kplus.EnvValue>,
+  command: string[] | undefined,
+  clientLabels: Record<string, string>,
+  sizeGi: number,
+): void {
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
-  const headless = new kplus.Service(chart, `${name}-headless`, { metadata: { name: `${name}-headless`, namespace: NS, labels: { ...LABELS, ...labels } }, clusterIP: 'None', ports: [{ port: portNumber, name: 'p' }] });
+  const headless = new kplus.Service(chart, `${name}-headless`, {
+    metadata: { name: `${name}-headless`, namespace: NS, labels: { ...LABELS, ...labels } },
+    clusterIP: 'None',
+    ports: [{ port: portNumber, name: 'p' }],
+  });
   const sts = new kplus.StatefulSet(chart, `${name}-sts`, {
     metadata: { name, namespace: NS, labels: { ...LABELS, ...labels } },
     service: headless,
@@ -58,19 +88,38 @@ function store(chart: Chart, name: string, image: string, uid: number, portNumbe
     podMetadata: { labels },
     automountServiceAccountToken: false,
     securityContext: podSec(uid),
-    containers: [{
-      name, image, command, portNumber, envVariables: env,
-      securityContext: containerSec(uid),
-      resources: resources(250, 1),
-      readiness: kplus.Probe.fromTcpSocket({ port: portNumber }),
-      liveness: kplus.Probe.fromTcpSocket({ port: portNumber }),
-      volumeMounts: [{ volume: tmp(chart, `${name}-tmp`), path: '/tmp' }],
-    }],
+    containers: [
+      {
+        name,
+        image,
+        command,
+        portNumber,
+        envVariables: env,
+        securityContext: containerSec(uid),
+        resources: resources(250, 1),
+        readiness: kplus.Probe.fromTcpSocket({ port: portNumber }),
+        liveness: kplus.Probe.fromTcpSocket({ port: portNumber }),
+        volumeMounts: [{ volume: tmp(chart, `${name}-tmp`), path: '/tmp' }],
+      },
+    ],
   });
   withSeccomp(sts);
-  ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${sizeGi}Gi` } } } }]));
-  new kplus.Service(chart, `${name}-svc`, { metadata: { name, namespace: NS, labels: { ...LABELS, ...labels } }, selector: sts, ports: [{ port: portNumber, targetPort: portNumber, name: 'p' }] });
-  networkPolicy(chart, `${name}-np`, name, NS, { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: { matchLabels: clientLabels } }], ports: [port(portNumber)] }], egress: [] });
+  ApiObject.of(sts).addJsonPatch(
+    JsonPatch.add('/spec/volumeClaimTemplates', [
+      { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${sizeGi}Gi` } } } },
+    ]),
+  );
+  new kplus.Service(chart, `${name}-svc`, {
+    metadata: { name, namespace: NS, labels: { ...LABELS, ...labels } },
+    selector: sts,
+    ports: [{ port: portNumber, targetPort: portNumber, name: 'p' }],
+  });
+  networkPolicy(chart, `${name}-np`, name, NS, {
+    podSelector: { matchLabels: labels },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: { matchLabels: clientLabels } }], ports: [port(portNumber)] }],
+    egress: [],
+  });
 }
 
 /** The platform chart, by hand. */
@@ -85,53 +134,130 @@ function platformChart(app: App, teams: readonly string[]): Chart {
     podMetadata: { labels: { 'app.kubernetes.io/name': 'nvidia-device-plugin', 'app.kubernetes.io/instance': 'gpu' } },
     automountServiceAccountToken: false,
     securityContext: { ensureNonRoot: false },
-    containers: [{
-      name: 'nvidia-device-plugin', image: 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0',
-      envVariables: { FAIL_ON_INIT_ERROR: kplus.EnvValue.fromValue('false') },
-      securityContext: { ensureNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [kplus.Capability.ALL] } },
-      resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) } },
-      volumeMounts: [{ volume: kplus.Volume.fromHostPath(chart, 'dp-vol', 'device-plugin', { path: '/var/lib/kubelet/device-plugins', type: kplus.HostPathVolumeType.DIRECTORY }), path: '/var/lib/kubelet/device-plugins' }],
-    }],
+    containers: [
+      {
+        name: 'nvidia-device-plugin',
+        image: 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0',
+        envVariables: { FAIL_ON_INIT_ERROR: kplus.EnvValue.fromValue('false') },
+        securityContext: {
+          ensureNonRoot: false,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: [kplus.Capability.ALL] },
+        },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) },
+        },
+        volumeMounts: [
+          {
+            volume: kplus.Volume.fromHostPath(chart, 'dp-vol', 'device-plugin', {
+              path: '/var/lib/kubelet/device-plugins',
+              type: kplus.HostPathVolumeType.DIRECTORY,
+            }),
+            path: '/var/lib/kubelet/device-plugins',
+          },
+        ],
+      },
+    ],
   });
-  ApiObject.of(dp).addJsonPatch(JsonPatch.add('/spec/template/spec/tolerations', [
-    { key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }, { key: 'CriticalAddonsOnly', operator: 'Exists' },
-  ]), JsonPatch.add('/spec/template/spec/nodeSelector', { 'modelplane.dev/gpu-pool': 'gpu' }), JsonPatch.add('/spec/template/spec/priorityClassName', 'system-node-critical'));
+  ApiObject.of(dp).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/tolerations', [
+      { key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' },
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+    ]),
+    JsonPatch.add('/spec/template/spec/nodeSelector', { 'modelplane.dev/gpu-pool': 'gpu' }),
+    JsonPatch.add('/spec/template/spec/priorityClassName', 'system-node-critical'),
+  );
   withSeccomp(dp);
-  networkPolicy(chart, 'dp-np', 'nvidia-device-plugin-gpu', 'kube-system', { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nvidia-device-plugin' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
+  networkPolicy(chart, 'dp-np', 'nvidia-device-plugin-gpu', 'kube-system', {
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nvidia-device-plugin' } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [],
+    egress: [],
+  });
 
-  const mlflowLabels = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow', 'app.kubernetes.io/component': 'tracking-server' };
-  store(chart, 'mlflow-postgres', 'docker.io/library/postgres:16.4', 999, 5432, {
-    POSTGRES_USER: kplus.EnvValue.fromValue('mlflow'), POSTGRES_DB: kplus.EnvValue.fromValue('mlflow'),
-    POSTGRES_PASSWORD: secretEnv(chart, 'mlflow-postgres', 'password'), PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
-  }, undefined, mlflowLabels, 20);
-  store(chart, 'minio', 'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z', 1000, 9000, {
-    MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'), MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password'),
-  }, ['minio', 'server', '/data', '--address', ':9000'], mlflowLabels, 50);
+  const mlflowLabels = {
+    'app.kubernetes.io/name': 'mlflow',
+    'app.kubernetes.io/instance': 'mlflow',
+    'app.kubernetes.io/component': 'tracking-server',
+  };
+  store(
+    chart,
+    'mlflow-postgres',
+    'docker.io/library/postgres:16.4',
+    999,
+    5432,
+    {
+      POSTGRES_USER: kplus.EnvValue.fromValue('mlflow'),
+      POSTGRES_DB: kplus.EnvValue.fromValue('mlflow'),
+      POSTGRES_PASSWORD: secretEnv(chart, 'mlflow-postgres', 'password'),
+      PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
+    },
+    undefined,
+    mlflowLabels,
+    20,
+  );
+  store(
+    chart,
+    'minio',
+    'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z',
+    1000,
+    9000,
+    {
+      MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'),
+      MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password'),
+    },
+    ['minio', 'server', '/data', '--address', ':9000'],
+    mlflowLabels,
+    50,
+  );
 
   const bucketJob = new kplus.Job(chart, 'buckets', {
     metadata: { name: 'minio-buckets', namespace: NS, labels: LABELS },
-    backoffLimit: 20, ttlAfterFinished: Duration.days(1), automountServiceAccountToken: false, securityContext: podSec(1000),
-    containers: [{
-      name: 'mc', image: 'quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z', command: ['/bin/sh', '-ec'],
-      args: ['mc alias set local http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/mlflow'],
-      envVariables: { MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'), MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password') },
-      securityContext: containerSec(1000), resources: resources(50, 0.0625),
-      volumeMounts: [{ volume: tmp(chart, 'buckets-tmp'), path: '/tmp' }],
-    }],
+    backoffLimit: 20,
+    ttlAfterFinished: Duration.days(1),
+    automountServiceAccountToken: false,
+    securityContext: podSec(1000),
+    containers: [
+      {
+        name: 'mc',
+        image: 'quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z',
+        command: ['/bin/sh', '-ec'],
+        args: ['mc alias set local http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/mlflow'],
+        envVariables: {
+          MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'),
+          MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password'),
+        },
+        securityContext: containerSec(1000),
+        resources: resources(50, 0.0625),
+        volumeMounts: [{ volume: tmp(chart, 'buckets-tmp'), path: '/tmp' }],
+      },
+    ],
   });
   withSeccomp(bucketJob);
-  networkPolicy(chart, 'buckets-np', 'minio-buckets', NS, { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [{ ports: [port(9000)] }] });
+  networkPolicy(chart, 'buckets-np', 'minio-buckets', NS, {
+    podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [],
+    egress: [{ ports: [port(9000)] }],
+  });
 
   // MLflow.
   const env: Record<string, kplus.EnvValue> = {
     HOME: kplus.EnvValue.fromValue('/tmp'),
     DB_PASSWORD: secretEnv(chart, 'mlflow-postgres', 'password'),
-    MLFLOW_BACKEND_STORE_URI: kplus.EnvValue.fromValue(`postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.${NS}.svc.cluster.local:5432/mlflow`),
+    MLFLOW_BACKEND_STORE_URI: kplus.EnvValue.fromValue(
+      `postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.${NS}.svc.cluster.local:5432/mlflow`,
+    ),
     AWS_ACCESS_KEY_ID: secretEnv(chart, 'modelplane-minio', 'root-user'),
     AWS_SECRET_ACCESS_KEY: secretEnv(chart, 'modelplane-minio', 'root-password'),
     MLFLOW_S3_ENDPOINT_URL: kplus.EnvValue.fromValue(`http://minio.${NS}.svc.cluster.local:9000`),
   };
-  const hosts = ['mlflow', `mlflow.${NS}`, `mlflow.${NS}.svc`, `mlflow.${NS}.svc.cluster.local`, 'localhost'].flatMap((h) => [h, `${h}:5000`]);
+  const hosts = ['mlflow', `mlflow.${NS}`, `mlflow.${NS}.svc`, `mlflow.${NS}.svc.cluster.local`, 'localhost'].flatMap((h) => [
+    h,
+    `${h}:5000`,
+  ]);
   const image = 'ghcr.io/mlflow/mlflow:v3.17.2-full';
   const mlflowTmp = tmp(chart, 'mlflow-tmp');
   const mlflow = new kplus.Deployment(chart, 'mlflow', {
@@ -140,49 +266,130 @@ function platformChart(app: App, teams: readonly string[]): Chart {
     podMetadata: { labels: mlflowLabels },
     automountServiceAccountToken: false,
     securityContext: podSec(10001),
-    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-    initContainers: [{
-      name: 'db-upgrade', image, command: ['mlflow', 'db', 'upgrade', '$(MLFLOW_BACKEND_STORE_URI)'], envVariables: env,
-      securityContext: containerSec(10001), resources: resources(200, 0.5), volumeMounts: [{ volume: mlflowTmp, path: '/tmp' }],
-    }],
-    containers: [{
-      name: 'mlflow', image, command: ['mlflow', 'server'], portNumber: 5000, envVariables: env,
-      args: ['--host', '0.0.0.0', '--port', '5000', '--workers', '4', '--backend-store-uri', '$(MLFLOW_BACKEND_STORE_URI)', '--artifacts-destination', 's3://mlflow/mlflow',
-        '--serve-artifacts', '--expose-prometheus', '/var/mlflow/metrics', '--allowed-hosts', hosts.join(','), '--cors-allowed-origins', `http://mlflow.${NS}.svc.cluster.local:5000`],
-      securityContext: containerSec(10001), resources: resources(500, 2),
-      startup: kplus.Probe.fromHttpGet('/health', { port: 5000, failureThreshold: 60 }),
-      readiness: kplus.Probe.fromHttpGet('/health', { port: 5000 }),
-      liveness: kplus.Probe.fromHttpGet('/version', { port: 5000 }),
-      volumeMounts: [{ volume: mlflowTmp, path: '/tmp' }, { volume: kplus.Volume.fromEmptyDir(chart, 'metrics', 'metrics'), path: '/var/mlflow/metrics' }],
-    }],
+    strategy: kplus.DeploymentStrategy.rollingUpdate({
+      maxSurge: kplus.PercentOrAbsolute.absolute(1),
+      maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+    }),
+    initContainers: [
+      {
+        name: 'db-upgrade',
+        image,
+        command: ['mlflow', 'db', 'upgrade', '$(MLFLOW_BACKEND_STORE_URI)'],
+        envVariables: env,
+        securityContext: containerSec(10001),
+        resources: resources(200, 0.5),
+        volumeMounts: [{ volume: mlflowTmp, path: '/tmp' }],
+      },
+    ],
+    containers: [
+      {
+        name: 'mlflow',
+        image,
+        command: ['mlflow', 'server'],
+        portNumber: 5000,
+        envVariables: env,
+        args: [
+          '--host',
+          '0.0.0.0',
+          '--port',
+          '5000',
+          '--workers',
+          '4',
+          '--backend-store-uri',
+          '$(MLFLOW_BACKEND_STORE_URI)',
+          '--artifacts-destination',
+          's3://mlflow/mlflow',
+          '--serve-artifacts',
+          '--expose-prometheus',
+          '/var/mlflow/metrics',
+          '--allowed-hosts',
+          hosts.join(','),
+          '--cors-allowed-origins',
+          `http://mlflow.${NS}.svc.cluster.local:5000`,
+        ],
+        securityContext: containerSec(10001),
+        resources: resources(500, 2),
+        startup: kplus.Probe.fromHttpGet('/health', { port: 5000, failureThreshold: 60 }),
+        readiness: kplus.Probe.fromHttpGet('/health', { port: 5000 }),
+        liveness: kplus.Probe.fromHttpGet('/version', { port: 5000 }),
+        volumeMounts: [
+          { volume: mlflowTmp, path: '/tmp' },
+          { volume: kplus.Volume.fromEmptyDir(chart, 'metrics', 'metrics'), path: '/var/mlflow/metrics' },
+        ],
+      },
+    ],
   });
   withSeccomp(mlflow);
-  new kplus.Service(chart, 'mlflow-svc', { metadata: { name: 'mlflow', namespace: NS, labels: LABELS }, selector: mlflow, ports: [{ port: 5000, targetPort: 5000, name: 'http' }] });
-  new k8s.KubePodDisruptionBudget(chart, 'mlflow-pdb', { metadata: { name: 'mlflow', namespace: NS, labels: LABELS }, spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: mlflowLabels } } });
+  new kplus.Service(chart, 'mlflow-svc', {
+    metadata: { name: 'mlflow', namespace: NS, labels: LABELS },
+    selector: mlflow,
+    ports: [{ port: 5000, targetPort: 5000, name: 'http' }],
+  });
+  new k8s.KubePodDisruptionBudget(chart, 'mlflow-pdb', {
+    metadata: { name: 'mlflow', namespace: NS, labels: LABELS },
+    spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: mlflowLabels } },
+  });
   networkPolicy(chart, 'mlflow-np', 'mlflow', NS, {
-    podSelector: { matchLabels: mlflowLabels }, policyTypes: ['Ingress', 'Egress'],
-    ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } }, nsSel('airflow'), nsSel('monitoring')], ports: [port(5000)] }],
+    podSelector: { matchLabels: mlflowLabels },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      {
+        from: [
+          { podSelector: {} },
+          { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+          nsSel('airflow'),
+          nsSel('monitoring'),
+        ],
+        ports: [port(5000)],
+      },
+    ],
     egress: [{ to: [nsSel('kube-system')], ports: [port(53, 'UDP'), port(53)] }, { ports: [port(5432)] }, { ports: [port(9000)] }],
   });
 
   // Secret bootstrap.
-  const sa = new kplus.ServiceAccount(chart, 'boot-sa', { metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS }, automountToken: false });
+  const sa = new kplus.ServiceAccount(chart, 'boot-sa', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS },
+    automountToken: false,
+  });
   const role = new kplus.Role(chart, 'boot-role', { metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS } });
   role.allow(['create'], kplus.ApiResource.SECRETS);
-  const binding = new kplus.RoleBinding(chart, 'boot-binding', { metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS }, role });
+  const binding = new kplus.RoleBinding(chart, 'boot-binding', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS },
+    role,
+  });
   binding.addSubjects(sa);
-  const script = new kplus.ConfigMap(chart, 'boot-cm', { metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS }, data: { 'bootstrap.py': 'print("bootstrap")', 'secrets.json': '[]' } });
+  const script = new kplus.ConfigMap(chart, 'boot-cm', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS },
+    data: { 'bootstrap.py': 'print("bootstrap")', 'secrets.json': '[]' },
+  });
   const boot = new kplus.Job(chart, 'boot', {
     metadata: { name: 'modelplane-secret-bootstrap', namespace: NS, labels: LABELS },
-    serviceAccount: sa, automountServiceAccountToken: true, securityContext: podSec(10001), backoffLimit: 10, ttlAfterFinished: Duration.days(1),
-    containers: [{
-      name: 'bootstrap', image: 'docker.io/library/python:3.12.7-slim', command: ['python3', '/opt/bootstrap/bootstrap.py'],
-      securityContext: containerSec(10001), resources: resources(50, 0.0625),
-      volumeMounts: [{ volume: tmp(chart, 'boot-tmp'), path: '/tmp' }, { volume: kplus.Volume.fromConfigMap(chart, 'boot-script', script), path: '/opt/bootstrap' }],
-    }],
+    serviceAccount: sa,
+    automountServiceAccountToken: true,
+    securityContext: podSec(10001),
+    backoffLimit: 10,
+    ttlAfterFinished: Duration.days(1),
+    containers: [
+      {
+        name: 'bootstrap',
+        image: 'docker.io/library/python:3.12.7-slim',
+        command: ['python3', '/opt/bootstrap/bootstrap.py'],
+        securityContext: containerSec(10001),
+        resources: resources(50, 0.0625),
+        volumeMounts: [
+          { volume: tmp(chart, 'boot-tmp'), path: '/tmp' },
+          { volume: kplus.Volume.fromConfigMap(chart, 'boot-script', script), path: '/opt/bootstrap' },
+        ],
+      },
+    ],
   });
   withSeccomp(boot);
-  networkPolicy(chart, 'boot-np', 'modelplane-secret-bootstrap', NS, { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'modelplane-secret-bootstrap' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [{ ports: [port(443), port(6443)] }] });
+  networkPolicy(chart, 'boot-np', 'modelplane-secret-bootstrap', NS, {
+    podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'modelplane-secret-bootstrap' } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [],
+    egress: [{ ports: [port(443), port(6443)] }],
+  });
   void teams;
   return chart;
 }
@@ -192,33 +399,96 @@ function teamChart(app: App, team: string, platform: Chart): void {
   const chart = new Chart(app, `team-${team}`, { disableResourceNameHashes: true });
   chart.addDependency(platform);
   new kplus.Namespace(chart, 'ns', { metadata: { name: team, labels: { ...LABELS, ...pss, 'modelplane.dev/team': team } } });
-  new k8s.KubeResourceQuota(chart, 'quota', { metadata: { name: 'team-quota', namespace: team, labels: LABELS }, spec: { hard: {
-    'requests.cpu': k8s.Quantity.fromString('16'), 'requests.memory': k8s.Quantity.fromString('64Gi'), 'pods': k8s.Quantity.fromNumber(200), 'requests.nvidia.com/gpu': k8s.Quantity.fromNumber(0),
-  } } });
-  new k8s.KubeLimitRange(chart, 'limits', { metadata: { name: 'team-defaults', namespace: team, labels: LABELS }, spec: { limits: [{
-    type: 'Container', defaultRequest: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, default: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
-  }] } });
+  new k8s.KubeResourceQuota(chart, 'quota', {
+    metadata: { name: 'team-quota', namespace: team, labels: LABELS },
+    spec: {
+      hard: {
+        'requests.cpu': k8s.Quantity.fromString('16'),
+        'requests.memory': k8s.Quantity.fromString('64Gi'),
+        pods: k8s.Quantity.fromNumber(200),
+        'requests.nvidia.com/gpu': k8s.Quantity.fromNumber(0),
+      },
+    },
+  });
+  new k8s.KubeLimitRange(chart, 'limits', {
+    metadata: { name: 'team-defaults', namespace: team, labels: LABELS },
+    spec: {
+      limits: [
+        {
+          type: 'Container',
+          defaultRequest: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') },
+          default: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
+        },
+      ],
+    },
+  });
   networkPolicy(chart, 'deny', 'default-deny', team, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  networkPolicy(chart, 'dns', 'allow-dns', team, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [nsSel('kube-system')], ports: [port(53, 'UDP'), port(53)] }] });
-  networkPolicy(chart, 'same', 'allow-same-namespace', team, { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: {} }] }], egress: [{ to: [{ podSelector: {} }] }] });
-  networkPolicy(chart, 'in', 'allow-platform-ingress', team, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [nsSel(NS), nsSel('airflow'), nsSel('monitoring')] }] });
-  networkPolicy(chart, 'out', 'allow-platform-egress', team, { podSelector: {}, policyTypes: ['Egress'], egress: [
-    { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mlflow' } } }], ports: [port(5000)] },
-    { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }], ports: [port(9000)] },
-  ] });
-  networkPolicy(chart, 'api', 'allow-spark-apiserver', team, { podSelector: { matchLabels: { 'spark-role': 'driver' } }, policyTypes: ['Egress'], egress: [{ ports: [port(443), port(6443)] }] });
-  new kplus.ServiceAccount(chart, 'workload', { metadata: { name: 'modelplane-workload', namespace: team, labels: LABELS }, automountToken: false });
-  const spark = new kplus.ServiceAccount(chart, 'spark', { metadata: { name: 'modelplane-spark', namespace: team, labels: LABELS }, automountToken: false });
+  networkPolicy(chart, 'dns', 'allow-dns', team, {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: [nsSel('kube-system')], ports: [port(53, 'UDP'), port(53)] }],
+  });
+  networkPolicy(chart, 'same', 'allow-same-namespace', team, {
+    podSelector: {},
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: {} }] }],
+    egress: [{ to: [{ podSelector: {} }] }],
+  });
+  networkPolicy(chart, 'in', 'allow-platform-ingress', team, {
+    podSelector: {},
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [nsSel(NS), nsSel('airflow'), nsSel('monitoring')] }],
+  });
+  networkPolicy(chart, 'out', 'allow-platform-egress', team, {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [
+      { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mlflow' } } }], ports: [port(5000)] },
+      { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }], ports: [port(9000)] },
+    ],
+  });
+  networkPolicy(chart, 'api', 'allow-spark-apiserver', team, {
+    podSelector: { matchLabels: { 'spark-role': 'driver' } },
+    policyTypes: ['Egress'],
+    egress: [{ ports: [port(443), port(6443)] }],
+  });
+  new kplus.ServiceAccount(chart, 'workload', {
+    metadata: { name: 'modelplane-workload', namespace: team, labels: LABELS },
+    automountToken: false,
+  });
+  const spark = new kplus.ServiceAccount(chart, 'spark', {
+    metadata: { name: 'modelplane-spark', namespace: team, labels: LABELS },
+    automountToken: false,
+  });
   const sparkRole = new kplus.Role(chart, 'spark-role', { metadata: { name: 'modelplane-spark-driver', namespace: team, labels: LABELS } });
-  sparkRole.allow(['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'], kplus.ApiResource.PODS, kplus.ApiResource.SERVICES, kplus.ApiResource.CONFIG_MAPS, kplus.ApiResource.PERSISTENT_VOLUME_CLAIMS);
-  new kplus.RoleBinding(chart, 'spark-binding', { metadata: { name: 'modelplane-spark-driver', namespace: team, labels: LABELS }, role: sparkRole }).addSubjects(spark);
-  const airflowRole = new kplus.Role(chart, 'airflow-role', { metadata: { name: 'modelplane-airflow-runner', namespace: team, labels: LABELS } });
+  sparkRole.allow(
+    ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
+    kplus.ApiResource.PODS,
+    kplus.ApiResource.SERVICES,
+    kplus.ApiResource.CONFIG_MAPS,
+    kplus.ApiResource.PERSISTENT_VOLUME_CLAIMS,
+  );
+  new kplus.RoleBinding(chart, 'spark-binding', {
+    metadata: { name: 'modelplane-spark-driver', namespace: team, labels: LABELS },
+    role: sparkRole,
+  }).addSubjects(spark);
+  const airflowRole = new kplus.Role(chart, 'airflow-role', {
+    metadata: { name: 'modelplane-airflow-runner', namespace: team, labels: LABELS },
+  });
   const sparkApps = kplus.ApiResource.custom({ apiGroup: 'sparkoperator.k8s.io', resourceType: 'sparkapplications' });
   airflowRole.allow(['create', 'get', 'list', 'watch', 'delete', 'patch'], sparkApps);
   airflowRole.allow(['get'], kplus.ApiResource.custom({ apiGroup: 'sparkoperator.k8s.io', resourceType: 'sparkapplications/status' }));
-  airflowRole.allow(['get', 'list', 'watch'], kplus.ApiResource.PODS, kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }), kplus.ApiResource.EVENTS);
+  airflowRole.allow(
+    ['get', 'list', 'watch'],
+    kplus.ApiResource.PODS,
+    kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }),
+    kplus.ApiResource.EVENTS,
+  );
   const worker = kplus.ServiceAccount.fromServiceAccountName(chart, 'worker', 'airflow-worker', { namespaceName: 'airflow' });
-  new kplus.RoleBinding(chart, 'airflow-binding', { metadata: { name: 'modelplane-airflow-runner', namespace: team, labels: LABELS }, role: airflowRole }).addSubjects(worker);
+  new kplus.RoleBinding(chart, 'airflow-binding', {
+    metadata: { name: 'modelplane-airflow-runner', namespace: team, labels: LABELS },
+    role: airflowRole,
+  }).addSubjects(worker);
 }
 
 /** The default platform with `teams` team workspaces, written directly with cdk8s-plus-28. */

@@ -9,12 +9,17 @@ const onlineCase: BenchCase = {
   sizes: [10, 100, 1000],
   load(variant: Variant): Builder {
     if (variant === 'modelplane') {
-      const { OnlineModel } = require('../../src/constructs/online/online-model') as typeof import('../../src/constructs/online/online-model');
+      const { OnlineModel } =
+        require('../../src/constructs/online/online-model') as typeof import('../../src/constructs/online/online-model');
       const { TeamModels } = require('../../src/constructs/team-models') as typeof import('../../src/constructs/team-models');
       return (app: App, n: number) => {
         const chart = new TeamModels(app, 'bench');
         for (let i = 0; i < n; i++) {
-          new OnlineModel(chart, `model-${i}`, { model: `models:/model-${i}@champion`, backend: 'deployment', autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 } });
+          new OnlineModel(chart, `model-${i}`, {
+            model: `models:/model-${i}@champion`,
+            backend: 'deployment',
+            autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 },
+          });
         }
       };
     }

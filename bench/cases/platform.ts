@@ -7,7 +7,8 @@ export const teamNames = (n: number) => Array.from({ length: n }, (_, i) => `tea
 
 const platformCase: BenchCase = {
   name: 'platform',
-  description: 'full platform on embedded defaults (MLflow + PostgreSQL + MinIO + secret bootstrap + 1 GPU pool) with N team workspaces, no models',
+  description:
+    'full platform on embedded defaults (MLflow + PostgreSQL + MinIO + secret bootstrap + 1 GPU pool) with N team workspaces, no models',
   unit: 'teams',
   sizes: [1, 10, 100],
   load(variant: Variant): Builder {

@@ -1,7 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { NodePool, NodePoolSpecDisruptionConsolidationPolicy, NodePoolSpecLimits, NodePoolSpecTemplateSpecRequirementsOperator, NodePoolSpecTemplateSpecTaintsEffect } from '../../imports/karpenter.sh';
+import {
+  NodePool,
+  NodePoolSpecDisruptionConsolidationPolicy,
+  NodePoolSpecLimits,
+  NodePoolSpecTemplateSpecRequirementsOperator,
+  NodePoolSpecTemplateSpecTaintsEffect,
+} from '../../imports/karpenter.sh';
 import { Validator } from '../core/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
@@ -70,17 +76,43 @@ export class GpuNodePool extends Construct {
     const taint: Taint = props.taint ?? { key: NVIDIA_GPU, value: 'present', effect: 'NoSchedule' };
     validateTaint(v, taint);
     const extraLabels = props.nodeLabels ?? {};
-    if (v.check(isRecord(extraLabels), 'nodeLabels', extraLabels, 'must be a map of label keys to values', 'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }')) {
+    if (
+      v.check(
+        isRecord(extraLabels),
+        'nodeLabels',
+        extraLabels,
+        'must be a map of label keys to values',
+        'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }',
+      )
+    ) {
       for (const [key, value] of Object.entries(extraLabels).sort(([a], [b]) => a.localeCompare(b))) {
         const kp = labelKeyProblem(key);
-        v.check(kp === undefined, 'nodeLabels', key, `has a key that ${kp ?? ''}`, 'use a label key such as "node.kubernetes.io/instance-type"');
+        v.check(
+          kp === undefined,
+          'nodeLabels',
+          key,
+          `has a key that ${kp ?? ''}`,
+          'use a label key such as "node.kubernetes.io/instance-type"',
+        );
         const vp = labelValueProblem(value);
         v.check(vp === undefined, `nodeLabels["${key}"]`, value, vp ?? '', 'use a label value such as "g5.xlarge"');
-        v.check(key !== LABELS.gpuPool, `nodeLabels["${key}"]`, value, 'is set by modelplane to the pool name', `remove it; nodes of this pool carry ${LABELS.gpuPool}=<name>`);
+        v.check(
+          key !== LABELS.gpuPool,
+          `nodeLabels["${key}"]`,
+          value,
+          'is set by modelplane to the pool name',
+          `remove it; nodes of this pool carry ${LABELS.gpuPool}=<name>`,
+        );
       }
     }
     if (props.maxGpus !== undefined) {
-      v.check(Number.isInteger(props.maxGpus) && props.maxGpus > 0, 'maxGpus', props.maxGpus, 'must be a positive whole number', 'set e.g. 16, or leave it out for no limit');
+      v.check(
+        Number.isInteger(props.maxGpus) && props.maxGpus > 0,
+        'maxGpus',
+        props.maxGpus,
+        'must be a positive whole number',
+        'set e.g. 16, or leave it out for no limit',
+      );
     }
     const image = props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE;
     checkImage(v, 'devicePluginImage', image);
@@ -88,19 +120,49 @@ export class GpuNodePool extends Construct {
     if (props.karpenter) {
       const k = props.karpenter;
       const ref = k.nodeClassRef;
-      v.check(isRecord(ref) && !!ref.group && !!ref.kind && !!ref.name, 'karpenter.nodeClassRef', ref, 'needs group, kind and name', "write e.g. { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }");
+      v.check(
+        isRecord(ref) && !!ref.group && !!ref.kind && !!ref.name,
+        'karpenter.nodeClassRef',
+        ref,
+        'needs group, kind and name',
+        "write e.g. { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }",
+      );
       for (const [i, t] of (k.instanceTypes ?? []).entries()) {
         const p = labelValueProblem(t);
-        v.check(p === undefined && t !== '', `karpenter.instanceTypes[${i}]`, t, p ?? 'must not be empty', 'name an instance type, e.g. "g5.xlarge"');
+        v.check(
+          p === undefined && t !== '',
+          `karpenter.instanceTypes[${i}]`,
+          t,
+          p ?? 'must not be empty',
+          'name an instance type, e.g. "g5.xlarge"',
+        );
       }
       for (const [i, c] of (k.capacityTypes ?? []).entries()) {
-        v.check(['on-demand', 'spot', 'reserved'].includes(c), `karpenter.capacityTypes[${i}]`, c, 'is not a Karpenter capacity type', 'use "on-demand", "spot" or "reserved"');
+        v.check(
+          ['on-demand', 'spot', 'reserved'].includes(c),
+          `karpenter.capacityTypes[${i}]`,
+          c,
+          'is not a Karpenter capacity type',
+          'use "on-demand", "spot" or "reserved"',
+        );
       }
       if (k.consolidationPolicy !== undefined) {
-        v.check(['WhenEmpty', 'WhenEmptyOrUnderutilized'].includes(k.consolidationPolicy), 'karpenter.consolidationPolicy', k.consolidationPolicy, 'is not a consolidation policy', 'use "WhenEmpty" or "WhenEmptyOrUnderutilized"');
+        v.check(
+          ['WhenEmpty', 'WhenEmptyOrUnderutilized'].includes(k.consolidationPolicy),
+          'karpenter.consolidationPolicy',
+          k.consolidationPolicy,
+          'is not a consolidation policy',
+          'use "WhenEmpty" or "WhenEmptyOrUnderutilized"',
+        );
       }
       if (k.consolidateAfter !== undefined) {
-        v.check(typeof k.consolidateAfter === 'string' && /^(Never|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(k.consolidateAfter), 'karpenter.consolidateAfter', k.consolidateAfter, 'is not a duration', 'write e.g. "5m", "1h30m" or "Never"');
+        v.check(
+          typeof k.consolidateAfter === 'string' && /^(Never|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(k.consolidateAfter),
+          'karpenter.consolidateAfter',
+          k.consolidateAfter,
+          'is not a duration',
+          'write e.g. "5m", "1h30m" or "Never"',
+        );
       }
     }
     v.done();
@@ -118,7 +180,12 @@ export class GpuNodePool extends Construct {
   }
 
   private renderDevicePlugin(pool: string, image: string, namespace: string): ApiObject {
-    const labels = standardLabels({ name: 'nvidia-device-plugin', instance: pool, component: 'device-plugin', version: image.split(':').pop() });
+    const labels = standardLabels({
+      name: 'nvidia-device-plugin',
+      instance: pool,
+      component: 'device-plugin',
+      version: image.split(':').pop(),
+    });
     const selector = { 'app.kubernetes.io/name': 'nvidia-device-plugin', 'app.kubernetes.io/instance': pool };
     const daemonSet = new k8s.KubeDaemonSet(this, 'DevicePlugin', {
       metadata: { name: `nvidia-device-plugin-${pool}`, namespace, labels },
@@ -137,22 +204,32 @@ export class GpuNodePool extends Construct {
               { key: 'CriticalAddonsOnly', operator: 'Exists' },
             ],
             securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'nvidia-device-plugin',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
+            containers: [
+              {
+                name: 'nvidia-device-plugin',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ['ALL'] },
+                  readOnlyRootFilesystem: true,
+                },
+                resources: {
+                  requests: {
+                    cpu: k8s.Quantity.fromString('50m'),
+                    memory: k8s.Quantity.fromString('128Mi'),
+                    'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
+                  },
+                  limits: {
+                    cpu: k8s.Quantity.fromString('200m'),
+                    memory: k8s.Quantity.fromString('128Mi'),
+                    'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
+                  },
+                },
+                volumeMounts: [{ name: 'device-plugin', mountPath: '/var/lib/kubelet/device-plugins' }],
               },
-              resources: {
-                requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
-                limits: { 'cpu': k8s.Quantity.fromString('200m'), 'memory': k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
-              },
-              volumeMounts: [{ name: 'device-plugin', mountPath: '/var/lib/kubelet/device-plugins' }],
-            }],
+            ],
             volumes: [{ name: 'device-plugin', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }],
           },
         },
@@ -171,11 +248,27 @@ export class GpuNodePool extends Construct {
     const requirements = [
       // The GPU-manufacturer label exists on AWS only; other providers select GPUs by instance type.
       ...(k.nodeClassRef.group === 'karpenter.k8s.aws'
-        ? [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: ['nvidia'] }]
+        ? [
+            {
+              key: 'karpenter.k8s.aws/instance-gpu-manufacturer',
+              operator: NodePoolSpecTemplateSpecRequirementsOperator.IN,
+              values: ['nvidia'],
+            },
+          ]
         : []),
-      { key: 'karpenter.sh/capacity-type', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: [...(k.capacityTypes ?? ['on-demand'])] },
+      {
+        key: 'karpenter.sh/capacity-type',
+        operator: NodePoolSpecTemplateSpecRequirementsOperator.IN,
+        values: [...(k.capacityTypes ?? ['on-demand'])],
+      },
       ...(k.instanceTypes && k.instanceTypes.length > 0
-        ? [{ key: 'node.kubernetes.io/instance-type', operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values: [...k.instanceTypes] }]
+        ? [
+            {
+              key: 'node.kubernetes.io/instance-type',
+              operator: NodePoolSpecTemplateSpecRequirementsOperator.IN,
+              values: [...k.instanceTypes],
+            },
+          ]
         : []),
     ];
     return new NodePool(this, 'NodePool', {
@@ -201,14 +294,43 @@ export class GpuNodePool extends Construct {
 
 /** Validates a taint on a validator, field `taint`. */
 export function validateTaint(v: Validator, taint: unknown, field = 'taint'): boolean {
-  if (!v.check(isRecord(taint), field, taint, 'must be { key, value?, effect }', 'write e.g. { key: "purpose", value: "ml", effect: "NoSchedule" }')) return false;
+  if (
+    !v.check(
+      isRecord(taint),
+      field,
+      taint,
+      'must be { key, value?, effect }',
+      'write e.g. { key: "purpose", value: "ml", effect: "NoSchedule" }',
+    )
+  )
+    return false;
   const t = taint as Record<string, unknown>;
   const keyProblem = labelKeyProblem(t.key);
-  let ok = v.check(keyProblem === undefined, `${field}.key`, t.key, `is not a valid taint key: it ${keyProblem ?? ''}`, 'use a label-style key such as "purpose" or "nvidia.com/gpu"');
+  let ok = v.check(
+    keyProblem === undefined,
+    `${field}.key`,
+    t.key,
+    `is not a valid taint key: it ${keyProblem ?? ''}`,
+    'use a label-style key such as "purpose" or "nvidia.com/gpu"',
+  );
   if (t.value !== undefined) {
     const valueProblem = labelValueProblem(t.value);
-    ok = v.check(valueProblem === undefined, `${field}.value`, t.value, `is not a valid taint value: it ${valueProblem ?? ''}`, 'use letters, digits, "-", "_" or "." (at most 63)') && ok;
+    ok =
+      v.check(
+        valueProblem === undefined,
+        `${field}.value`,
+        t.value,
+        `is not a valid taint value: it ${valueProblem ?? ''}`,
+        'use letters, digits, "-", "_" or "." (at most 63)',
+      ) && ok;
   }
-  ok = v.check((TAINT_EFFECTS as readonly unknown[]).includes(t.effect), `${field}.effect`, t.effect, `is not a taint effect`, `use one of ${TAINT_EFFECTS.join(', ')}`) && ok;
+  ok =
+    v.check(
+      (TAINT_EFFECTS as readonly unknown[]).includes(t.effect),
+      `${field}.effect`,
+      t.effect,
+      `is not a taint effect`,
+      `use one of ${TAINT_EFFECTS.join(', ')}`,
+    ) && ok;
   return ok;
 }

@@ -29,7 +29,9 @@ export class TeamModels extends Chart {
       if (TeamModels.isTeamModels(c)) return c;
       c = c.node.scope;
     }
-    throw new Error(`${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`);
+    throw new Error(
+      `${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`,
+    );
   }
 
   /**

@@ -82,22 +82,51 @@ export class TeamSpace extends Construct {
     checkQuantity(v, 'quota.cpu', quota.cpu, '16');
     checkQuantity(v, 'quota.memory', quota.memory, '64Gi');
     v.check(Number.isInteger(quota.pods) && quota.pods > 0, 'quota.pods', quota.pods, 'must be a positive whole number', 'set e.g. 200');
-    v.check(Number.isInteger(quota.gpus) && quota.gpus >= 0, 'quota.gpus', quota.gpus, 'must be a whole number, 0 or more', 'set e.g. 4, or 0 for no GPUs');
+    v.check(
+      Number.isInteger(quota.gpus) && quota.gpus >= 0,
+      'quota.gpus',
+      quota.gpus,
+      'must be a whole number, 0 or more',
+      'set e.g. 4, or 0 for no GPUs',
+    );
     const l = props.limits ?? {};
     const limits = {
-      cpuRequest: l.cpuRequest ?? '250m', memoryRequest: l.memoryRequest ?? '256Mi',
-      cpuLimit: l.cpuLimit ?? '1', memoryLimit: l.memoryLimit ?? '1Gi',
+      cpuRequest: l.cpuRequest ?? '250m',
+      memoryRequest: l.memoryRequest ?? '256Mi',
+      cpuLimit: l.cpuLimit ?? '1',
+      memoryLimit: l.memoryLimit ?? '1Gi',
     };
-    const limitsOk = Object.entries(limits).map(([k, val]) => checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi')).every(Boolean);
+    const limitsOk = Object.entries(limits)
+      .map(([k, val]) => checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi'))
+      .every(Boolean);
     // The API server rejects a LimitRange whose default request exceeds its default limit.
     if (limitsOk) {
-      v.check(parseQuantity(limits.cpuRequest) <= parseQuantity(limits.cpuLimit), 'limits.cpuRequest', limits.cpuRequest, `is more than limits.cpuLimit (${limits.cpuLimit})`, 'make the default CPU request at most the default CPU limit');
-      v.check(parseQuantity(limits.memoryRequest) <= parseQuantity(limits.memoryLimit), 'limits.memoryRequest', limits.memoryRequest, `is more than limits.memoryLimit (${limits.memoryLimit})`, 'make the default memory request at most the default memory limit');
+      v.check(
+        parseQuantity(limits.cpuRequest) <= parseQuantity(limits.cpuLimit),
+        'limits.cpuRequest',
+        limits.cpuRequest,
+        `is more than limits.cpuLimit (${limits.cpuLimit})`,
+        'make the default CPU request at most the default CPU limit',
+      );
+      v.check(
+        parseQuantity(limits.memoryRequest) <= parseQuantity(limits.memoryLimit),
+        'limits.memoryRequest',
+        limits.memoryRequest,
+        `is more than limits.memoryLimit (${limits.memoryLimit})`,
+        'make the default memory request at most the default memory limit',
+      );
     }
     for (const [i, g] of (props.editorGroups ?? []).entries()) {
-      v.check(typeof g === 'string' && g.trim().length > 0, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider');
+      v.check(
+        typeof g === 'string' && g.trim().length > 0,
+        `editorGroups[${i}]`,
+        g,
+        'must be a non-empty group name',
+        'name a group from your identity provider',
+      );
     }
-    for (const d of duplicates((props.editorGroups ?? []).map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
+    for (const d of duplicates((props.editorGroups ?? []).map(String)))
+      v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
     for (const [i, c] of (props.objectStoreCidrs ?? []).entries()) {
       v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
     }
@@ -125,28 +154,34 @@ export class TeamSpace extends Construct {
     });
     const inNs = (obj: ApiObject) => obj.addDependency(this.namespaceObject);
 
-    inNs(new k8s.KubeResourceQuota(this, 'Quota', {
-      metadata: { name: 'team-quota', namespace: ns, labels: labels('team-space', 'quota') },
-      spec: {
-        hard: {
-          'requests.cpu': k8s.Quantity.fromString(quota.cpu),
-          'requests.memory': k8s.Quantity.fromString(quota.memory),
-          'pods': k8s.Quantity.fromNumber(quota.pods),
-          [`requests.${NVIDIA_GPU}`]: k8s.Quantity.fromNumber(quota.gpus),
+    inNs(
+      new k8s.KubeResourceQuota(this, 'Quota', {
+        metadata: { name: 'team-quota', namespace: ns, labels: labels('team-space', 'quota') },
+        spec: {
+          hard: {
+            'requests.cpu': k8s.Quantity.fromString(quota.cpu),
+            'requests.memory': k8s.Quantity.fromString(quota.memory),
+            pods: k8s.Quantity.fromNumber(quota.pods),
+            [`requests.${NVIDIA_GPU}`]: k8s.Quantity.fromNumber(quota.gpus),
+          },
         },
-      },
-    }));
+      }),
+    );
 
-    inNs(new k8s.KubeLimitRange(this, 'Limits', {
-      metadata: { name: 'team-defaults', namespace: ns, labels: labels('team-space', 'limits') },
-      spec: {
-        limits: [{
-          type: 'Container',
-          defaultRequest: { cpu: k8s.Quantity.fromString(limits.cpuRequest), memory: k8s.Quantity.fromString(limits.memoryRequest) },
-          default: { cpu: k8s.Quantity.fromString(limits.cpuLimit), memory: k8s.Quantity.fromString(limits.memoryLimit) },
-        }],
-      },
-    }));
+    inNs(
+      new k8s.KubeLimitRange(this, 'Limits', {
+        metadata: { name: 'team-defaults', namespace: ns, labels: labels('team-space', 'limits') },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              defaultRequest: { cpu: k8s.Quantity.fromString(limits.cpuRequest), memory: k8s.Quantity.fromString(limits.memoryRequest) },
+              default: { cpu: k8s.Quantity.fromString(limits.cpuLimit), memory: k8s.Quantity.fromString(limits.memoryLimit) },
+            },
+          ],
+        },
+      }),
+    );
 
     this.networkPolicies(ns, props, labels('team-space', 'network-policy')).forEach(inNs);
     this.serviceAccounts(ns, props, labels).forEach(inNs);
@@ -184,7 +219,10 @@ export class TeamSpace extends Construct {
         policyTypes: ['Egress'],
         egress: [
           { to: [{ ...nsSel(p.platformNamespace), podSelector: { matchLabels: { ...p.mlflowPodLabels } } }], ports: [port(p.mlflowPort)] },
-          { to: [{ ...nsSel(p.platformNamespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }], ports: [port(9000)] },
+          {
+            to: [{ ...nsSel(p.platformNamespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }],
+            ports: [port(9000)],
+          },
           ...((props.objectStoreCidrs ?? []).length > 0
             ? [{ to: (props.objectStoreCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })), ports: [port(443)] }]
             : []),
@@ -201,46 +239,61 @@ export class TeamSpace extends Construct {
 
   private serviceAccounts(ns: string, props: TeamSpaceProps, labels: (n: string, c: string) => Record<string, string>): ApiObject[] {
     const out: ApiObject[] = [];
-    const sa = (id: string, name: string) => new k8s.KubeServiceAccount(this, id, {
-      metadata: { name, namespace: ns, labels: labels('team-space', 'service-account') },
-      automountServiceAccountToken: false,
-    });
+    const sa = (id: string, name: string) =>
+      new k8s.KubeServiceAccount(this, id, {
+        metadata: { name, namespace: ns, labels: labels('team-space', 'service-account') },
+        automountServiceAccountToken: false,
+      });
     out.push(sa('WorkloadSa', TEAM_SERVICE_ACCOUNTS.workload), sa('SparkSa', TEAM_SERVICE_ACCOUNTS.spark));
 
     // Spark drivers: exactly what spark-submit's Kubernetes backend needs for executors.
-    out.push(new k8s.KubeRole(this, 'SparkRole', {
-      metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
-      rules: [
-        { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'] },
-      ],
-    }));
-    out.push(new k8s.KubeRoleBinding(this, 'SparkBinding', {
-      metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-spark-driver' },
-      subjects: [{ kind: 'ServiceAccount', name: TEAM_SERVICE_ACCOUNTS.spark, namespace: ns }],
-    }));
+    out.push(
+      new k8s.KubeRole(this, 'SparkRole', {
+        metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'],
+            verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
+          },
+        ],
+      }),
+    );
+    out.push(
+      new k8s.KubeRoleBinding(this, 'SparkBinding', {
+        metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-spark-driver' },
+        subjects: [{ kind: 'ServiceAccount', name: TEAM_SERVICE_ACCOUNTS.spark, namespace: ns }],
+      }),
+    );
 
     // The platform's Airflow workers submit SparkApplications here and poll their state: exactly the
     // calls the generated DAGs make (create, get). Reading the templates is granted by name by TeamDags.
-    out.push(new k8s.KubeRole(this, 'AirflowRole', {
-      metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
-      rules: [
-        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] },
-      ],
-    }));
-    out.push(new k8s.KubeRoleBinding(this, 'AirflowBinding', {
-      metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-airflow-runner' },
-      subjects: [{ kind: 'ServiceAccount', name: props.platform.airflow.workerServiceAccount, namespace: props.platform.airflow.namespace }],
-    }));
+    out.push(
+      new k8s.KubeRole(this, 'AirflowRole', {
+        metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
+        rules: [{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }],
+      }),
+    );
+    out.push(
+      new k8s.KubeRoleBinding(this, 'AirflowBinding', {
+        metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-airflow-runner' },
+        subjects: [
+          { kind: 'ServiceAccount', name: props.platform.airflow.workerServiceAccount, namespace: props.platform.airflow.namespace },
+        ],
+      }),
+    );
 
     const groups = [...(props.editorGroups ?? [])].sort();
     if (groups.length > 0) {
-      out.push(new k8s.KubeRoleBinding(this, 'Editors', {
-        metadata: { name: 'modelplane-team-editors', namespace: ns, labels: labels('team-space', 'rbac') },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-        subjects: groups.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name })),
-      }));
+      out.push(
+        new k8s.KubeRoleBinding(this, 'Editors', {
+          metadata: { name: 'modelplane-team-editors', namespace: ns, labels: labels('team-space', 'rbac') },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+          subjects: groups.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name })),
+        }),
+      );
     }
     return out;
   }

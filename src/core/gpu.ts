@@ -46,9 +46,7 @@ export function poolAffinity(pool: GpuPoolSpec): k8s.Affinity {
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [
-          { matchExpressions: keys.map((key) => ({ key, operator: 'In', values: [pool.nodeLabels[key]] })) },
-        ],
+        nodeSelectorTerms: [{ matchExpressions: keys.map((key) => ({ key, operator: 'In', values: [pool.nodeLabels[key]] })) }],
       },
     },
   };
@@ -81,9 +79,10 @@ export function gpuPlacement(pool: GpuPoolSpec, count: number): GpuPlacement {
 export function mergePoolAffinity(existing: k8s.NodeAffinity | undefined, pool: GpuPoolSpec): k8s.NodeAffinity {
   const poolTerm = poolAffinity(pool).nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0];
   const terms = existing?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  const merged = terms.length === 0
-    ? [poolTerm]
-    : terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), ...(poolTerm.matchExpressions ?? [])] }));
+  const merged =
+    terms.length === 0
+      ? [poolTerm]
+      : terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), ...(poolTerm.matchExpressions ?? [])] }));
   return { ...(existing ?? {}), requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: merged } };
 }
 
@@ -103,13 +102,13 @@ export function placeOnPool(spec: k8s.PodSpec, pool: GpuPoolSpec, count: number,
       containers && !containers.includes(c.name)
         ? c
         : {
-          ...c,
-          resources: {
-            ...(c.resources ?? {}),
-            requests: { ...(c.resources?.requests ?? {}), [NVIDIA_GPU]: gpu },
-            limits: { ...(c.resources?.limits ?? {}), [NVIDIA_GPU]: gpu },
+            ...c,
+            resources: {
+              ...(c.resources ?? {}),
+              requests: { ...(c.resources?.requests ?? {}), [NVIDIA_GPU]: gpu },
+              limits: { ...(c.resources?.limits ?? {}), [NVIDIA_GPU]: gpu },
+            },
           },
-        },
     ),
   };
 }

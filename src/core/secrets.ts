@@ -19,15 +19,27 @@ export interface SecretKeyRef {
  */
 export function checkSecretRef(v: Validator, field: string, value: unknown): value is SecretKeyRef {
   if (typeof value === 'string') {
-    v.fail(field, '<redacted>', 'is a plain string where a Secret reference is required; credentials are never accepted in plain text',
-      `create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and pass { name: "NAME", key: "KEY" }`);
+    v.fail(
+      field,
+      '<redacted>',
+      'is a plain string where a Secret reference is required; credentials are never accepted in plain text',
+      `create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and pass { name: "NAME", key: "KEY" }`,
+    );
     return false;
   }
-  if (!v.check(isRecord(value), field, value, 'must be a Secret reference { name, key }', 'pass { name: "my-secret", key: "password" }')) return false;
+  if (!v.check(isRecord(value), field, value, 'must be a Secret reference { name, key }', 'pass { name: "my-secret", key: "password" }'))
+    return false;
   const ref = value as Record<string, unknown>;
   const nameProblem = dnsSubdomainProblem(ref.name);
   let ok = v.check(nameProblem === undefined, `${field}.name`, ref.name, nameProblem ?? '', 'name an existing Secret, e.g. "mlflow-db"');
-  ok = v.check(typeof ref.key === 'string' && /^[-._a-zA-Z0-9]+$/.test(ref.key), `${field}.key`, ref.key, 'must be a Secret key ([-._a-zA-Z0-9]+)', 'name the key inside the Secret, e.g. "uri"') && ok;
+  ok =
+    v.check(
+      typeof ref.key === 'string' && /^[-._a-zA-Z0-9]+$/.test(ref.key),
+      `${field}.key`,
+      ref.key,
+      'must be a Secret key ([-._a-zA-Z0-9]+)',
+      'name the key inside the Secret, e.g. "uri"',
+    ) && ok;
   return ok;
 }
 
@@ -45,9 +57,20 @@ const CREDENTIAL_FIELD = /(password|passwd|secret|token|credential|access.?key|a
  * types do not declare, and such a value must never be silently accepted, nor written anywhere.
  * `known` lists the fields the props do declare; they are checked by their own rules.
  */
-export function checkNoPlainCredentials(v: Validator, prefix: string, props: Record<string, unknown>, known: readonly string[], fix: string): void {
+export function checkNoPlainCredentials(
+  v: Validator,
+  prefix: string,
+  props: Record<string, unknown>,
+  known: readonly string[],
+  fix: string,
+): void {
   for (const key of Object.keys(props).sort()) {
     if (known.includes(key) || !CREDENTIAL_FIELD.test(key)) continue;
-    v.fail(`${prefix}${key}`, '<redacted>', 'looks like a plain-text credential; modelplane takes credentials only by Secret reference and never writes them to its output', fix);
+    v.fail(
+      `${prefix}${key}`,
+      '<redacted>',
+      'looks like a plain-text credential; modelplane takes credentials only by Secret reference and never writes them to its output',
+      fix,
+    );
   }
 }

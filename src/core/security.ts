@@ -60,13 +60,13 @@ export function resourceRequirements(spec: ResourceSpec, extraLimits: Record<str
   const eph = spec.ephemeralStorage ?? '1Gi';
   const cpuLimit = spec.cpuLimit ?? doubleCpu(spec.cpu);
   const limits: Record<string, k8s.Quantity> = {
-    'cpu': k8s.Quantity.fromString(cpuLimit),
-    'memory': k8s.Quantity.fromString(spec.memory),
+    cpu: k8s.Quantity.fromString(cpuLimit),
+    memory: k8s.Quantity.fromString(spec.memory),
     'ephemeral-storage': k8s.Quantity.fromString(eph),
   };
   const requests: Record<string, k8s.Quantity> = {
-    'cpu': k8s.Quantity.fromString(spec.cpu),
-    'memory': k8s.Quantity.fromString(spec.memory),
+    cpu: k8s.Quantity.fromString(spec.cpu),
+    memory: k8s.Quantity.fromString(spec.memory),
     'ephemeral-storage': k8s.Quantity.fromString(eph),
   };
   for (const [k, val] of Object.entries(extraLimits)) {

@@ -74,14 +74,30 @@ export function checkQuantity(v: Validator, field: string, value: unknown, examp
  */
 export function checkLimitAtLeastRequest(v: Validator, field: string, limit: unknown, requestField: string, request: unknown): boolean {
   if (quantityProblem(limit) !== undefined || quantityProblem(request) !== undefined) return true;
-  return v.check(parseQuantity(limit as string | number) >= parseQuantity(request as string | number), field, limit,
+  return v.check(
+    parseQuantity(limit as string | number) >= parseQuantity(request as string | number),
+    field,
+    limit,
     `is below ${requestField} (${String(request)}); the API server rejects a container whose limit is below its request`,
-    `raise it to at least ${String(request)}, or leave it out (the default is twice the request)`);
+    `raise it to at least ${String(request)}, or leave it out (the default is twice the request)`,
+  );
 }
 
 const SUFFIX: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** Parses a valid quantity into a number of base units (cores or bytes). */
@@ -168,7 +184,13 @@ export function imageProblem(value: unknown): string | undefined {
 /** Checks an image field on a validator. */
 export function checkImage(v: Validator, field: string, value: unknown): boolean {
   const problem = imageProblem(value);
-  return v.check(problem === undefined, field, value, problem ?? '', 'pin a version tag or digest, e.g. "registry.example.com/team/model:1.4.2"');
+  return v.check(
+    problem === undefined,
+    field,
+    value,
+    problem ?? '',
+    'pin a version tag or digest, e.g. "registry.example.com/team/model:1.4.2"',
+  );
 }
 
 /** True for a plain record (not an array, not null). */
@@ -194,7 +216,8 @@ export function labelKeyProblem(value: unknown): string | undefined {
   const name = slash >= 0 ? value.slice(slash + 1) : value;
   if (prefix !== undefined && dnsSubdomainProblem(prefix) !== undefined) return `has a prefix "${prefix}" that is not a DNS-1123 subdomain`;
   if (name.length > 63) return `has a name part of ${name.length} characters, the limit is 63`;
-  if (!LABEL_NAME.test(name)) return 'must be [prefix/]name with a name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+  if (!LABEL_NAME.test(name))
+    return 'must be [prefix/]name with a name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
   return undefined;
 }
 
@@ -202,6 +225,7 @@ export function labelKeyProblem(value: unknown): string | undefined {
 export function labelValueProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
   if (value.length > 63) return `is ${value.length} characters long, the limit is 63`;
-  if (value !== '' && !LABEL_NAME.test(value)) return 'must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+  if (value !== '' && !LABEL_NAME.test(value))
+    return 'must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
   return undefined;
 }

@@ -42,7 +42,13 @@ export function addDemoBatch(chart: TeamModels): void {
     sparkVersion: SPARK,
     pythonEnv: env('next-offer'),
     score: { mainApplicationFile: 'local:///app/next_offer/score.py' },
-    cascade: { inputs: [{ name: 'churn', uri: 'hive:scores.churn' }, { name: 'ltv', uri: 'hive:scores.ltv' }], outputTable: 'scores.next_offer' },
+    cascade: {
+      inputs: [
+        { name: 'churn', uri: 'hive:scores.churn' },
+        { name: 'ltv', uri: 'hive:scores.ltv' },
+      ],
+      outputTable: 'scores.next_offer',
+    },
   });
   new Cascade(chart, 'nightly', {
     blocks: [

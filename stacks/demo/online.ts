@@ -34,9 +34,17 @@ export function addDemoOnline(platform: Platform): void {
     model: 'models:/translate@prod',
     resources: { cpu: '2', memory: '8Gi' },
     ...(platform.gpuPools.has('gpu') ? { gpu: { pool: 'gpu', count: 1 } } : {}),
-    autoscaling: { minReplicas: 0, maxReplicas: 4, rabbitmq: { queueName: 'translation-jobs', hostSecret: { name: 'rabbitmq', key: 'url' }, messagesPerReplica: 10 } },
+    autoscaling: {
+      minReplicas: 0,
+      maxReplicas: 4,
+      rabbitmq: { queueName: 'translation-jobs', hostSecret: { name: 'rabbitmq', key: 'url' }, messagesPerReplica: 10 },
+    },
   });
-  new ModelTest(chart, 'fraud-test', { target: fraud, referenceUri: 'mlflow-artifacts:/datasets/demo/fraud/reference.csv', absTolerance: 1e-6 });
+  new ModelTest(chart, 'fraud-test', {
+    target: fraud,
+    referenceUri: 'mlflow-artifacts:/datasets/demo/fraud/reference.csv',
+    absTolerance: 1e-6,
+  });
   new RetroTest(chart, 'fraud-2025q4', {
     model: 'models:/fraud/5',
     input: 'mlflow-artifacts:/datasets/demo/fraud/transactions-2025.csv',

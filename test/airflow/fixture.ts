@@ -17,18 +17,21 @@ if (!outdir) {
 }
 
 const app = new App({ outdir });
-const platform = platformContext({ gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }] });
+const platform = platformContext({
+  gpuPools: [{ name: 'gpu', taint: { key: 'nvidia.com/gpu', effect: 'NoSchedule' }, nodeLabels: { 'modelplane.dev/gpu-pool': 'gpu' } }],
+});
 
 // The test team: three blocks, five models, a 1-second poll so that dag.test runs take seconds.
 const team = new TeamModels(app, 'cascade-test', { platform });
-const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) => new SparkBatchModel(team, name, {
-  image: 'registry.example.com/ml/models:1.0.0',
-  sparkVersion: '3.5.5',
-  pythonEnv: { archive: `s3a://ml-envs/${name}/env-1.0.0.tar.gz`, pythonVersion: '3.11' },
-  score: { mainApplicationFile: `local:///app/${name}/score.py`, arguments: ['--date', 'today'] },
-  cascade: { inputs: [{ name: 'events', uri: 's3a://lake/events' }], outputTable: `scores.${name.replace(/-/g, '_')}` },
-  ...extra,
-});
+const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) =>
+  new SparkBatchModel(team, name, {
+    image: 'registry.example.com/ml/models:1.0.0',
+    sparkVersion: '3.5.5',
+    pythonEnv: { archive: `s3a://ml-envs/${name}/env-1.0.0.tar.gz`, pythonVersion: '3.11' },
+    score: { mainApplicationFile: `local:///app/${name}/score.py`, arguments: ['--date', 'today'] },
+    cascade: { inputs: [{ name: 'events', uri: 's3a://lake/events' }], outputTable: `scores.${name.replace(/-/g, '_')}` },
+    ...extra,
+  });
 for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'ensemble']) model(m);
 new Cascade(team, 'nightly', {
   blocks: [

@@ -5,16 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  crdFiles,
-  kubectl,
-  kubectlOk,
-  repoRoot,
-  requireCluster,
-  serverSideApply,
-  uniqueName,
-  waitFor,
-} from './kube';
+import { crdFiles, kubectl, kubectlOk, repoRoot, requireCluster, serverSideApply, uniqueName, waitFor } from './kube';
 
 const namespaces: string[] = [];
 
@@ -30,8 +21,9 @@ function createNamespace(prefix: string, labels: Record<string, string> = {}): s
 
 /** Pods need the namespace's "default" ServiceAccount, which kube-controller-manager creates. */
 async function waitForDefaultServiceAccount(namespace: string): Promise<void> {
-  await waitFor(`ServiceAccount default in ${namespace}`, () =>
-    kubectl(['get', 'serviceaccount', 'default', '-n', namespace, '-o', 'name']).status === 0,
+  await waitFor(
+    `ServiceAccount default in ${namespace}`,
+    () => kubectl(['get', 'serviceaccount', 'default', '-n', namespace, '-o', 'name']).status === 0,
   );
 }
 
@@ -132,7 +124,9 @@ describe('local control plane', () => {
     test('a SparkApplication breaking the schema minimum is rejected', () => {
       const r = serverSideApply([sparkApplication('pi', 0)], { dryRun: true, namespace: ns });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/The SparkApplication "pi" is invalid: spec\.executor\.instances: Invalid value: 0: spec\.executor\.instances in body should be greater than or equal to 1/);
+      expect(r.stderr).toMatch(
+        /The SparkApplication "pi" is invalid: spec\.executor\.instances: Invalid value: 0: spec\.executor\.instances in body should be greater than or equal to 1/,
+      );
     });
 
     test('a SparkApplication with a value outside the schema enum is rejected', () => {
@@ -162,7 +156,9 @@ describe('local control plane', () => {
       expect(ok.status).toBe(0);
       const bad = serverSideApply([nodePool([])], { dryRun: true });
       expect(bad.status).not.toBe(0);
-      expect(bad.stderr).toContain("spec.template.spec.requirements: Invalid value: \"array\": requirements with operator 'In' must have a value defined");
+      expect(bad.stderr).toContain(
+        'spec.template.spec.requirements: Invalid value: "array": requirements with operator \'In\' must have a value defined',
+      );
     });
 
     test('a SparkApplication with an unknown field is rejected (strict field validation)', () => {
@@ -221,15 +217,17 @@ describe('local control plane', () => {
 
   test('a namespace with objects in it is deleted completely', async () => {
     const ns = createNamespace('deletion');
-    expect(
-      kubectl(['create', 'configmap', 'settings', '-n', ns, '--from-literal=a=b']).status,
-    ).toBe(0);
+    expect(kubectl(['create', 'configmap', 'settings', '-n', ns, '--from-literal=a=b']).status).toBe(0);
     expect(serverSideApply([sparkApplication('to-delete', 1)], { namespace: ns }).status).toBe(0);
 
     kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitFor(`namespace ${ns} to disappear`, () => {
-      const r = kubectl(['get', 'namespace', ns, '-o', 'name']);
-      return r.status !== 0 && r.stderr.includes('NotFound');
-    }, 90000);
+    await waitFor(
+      `namespace ${ns} to disappear`,
+      () => {
+        const r = kubectl(['get', 'namespace', ns, '-o', 'name']);
+        return r.status !== 0 && r.stderr.includes('NotFound');
+      },
+      90000,
+    );
   });
 });

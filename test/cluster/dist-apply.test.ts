@@ -88,7 +88,9 @@ beforeAll(async () => {
 afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
   if (totals.sets > 0) {
-    process.stdout.write(`dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted; ${totals.embedded} run-time objects dry-run\n  ${perSet.join('\n  ')}\n`);
+    process.stdout.write(
+      `dist-apply: ${totals.objects} objects of ${totals.sets} output sets (+ ${totals.prerequisites} of the team-only examples' platforms) dry-run, applied twice and deleted; ${totals.embedded} run-time objects dry-run\n  ${perSet.join('\n  ')}\n`,
+    );
   }
 });
 
@@ -98,20 +100,39 @@ test('every example in examples/ is part of the tier', () => {
 
 test('the checks see what they must: a Pod Security warning and a rejection are reported with the object', async () => {
   const ns = `pss-probe-${process.pid}`;
-  const nsObj: DistObject = { set: 'probe', file: 'probe.yaml', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [`${PSS}/warn`]: 'restricted' } } } };
+  const nsObj: DistObject = {
+    set: 'probe',
+    file: 'probe.yaml',
+    obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [`${PSS}/warn`]: 'restricted' } } },
+  };
   expect(applyObjects([nsObj], { dryRun: false })).toEqual([]);
   try {
     const loose: DistObject = {
-      set: 'probe', file: 'probe.yaml',
+      set: 'probe',
+      file: 'probe.yaml',
       obj: {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'loose', namespace: ns },
-        spec: { selector: { matchLabels: { app: 'loose' } }, template: { metadata: { labels: { app: 'loose' } }, spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0.0' }] } } },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'loose', namespace: ns },
+        spec: {
+          selector: { matchLabels: { app: 'loose' } },
+          template: {
+            metadata: { labels: { app: 'loose' } },
+            spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0.0' }] },
+          },
+        },
       },
     };
     const bad: DistObject = { set: 'probe', file: 'probe.yaml', obj: { ...loose.obj, metadata: { name: 'Bad_Name', namespace: ns } } };
     const problems = applyObjects([loose, bad], { dryRun: true });
-    expect(problems.find((p) => p.kind === 'warning')).toMatchObject({ object: `probe/probe.yaml: Deployment ${ns}/loose`, message: expect.stringContaining('would violate PodSecurity "restricted') });
-    expect(problems.find((p) => p.kind === 'rejected')).toMatchObject({ object: `probe/probe.yaml: Deployment ${ns}/Bad_Name`, message: expect.stringContaining('Invalid value: "Bad_Name"') });
+    expect(problems.find((p) => p.kind === 'warning')).toMatchObject({
+      object: `probe/probe.yaml: Deployment ${ns}/loose`,
+      message: expect.stringContaining('would violate PodSecurity "restricted'),
+    });
+    expect(problems.find((p) => p.kind === 'rejected')).toMatchObject({
+      object: `probe/probe.yaml: Deployment ${ns}/Bad_Name`,
+      message: expect.stringContaining('Invalid value: "Bad_Name"'),
+    });
   } finally {
     kubectl(['delete', 'namespace', ns, '--wait=false']);
   }
@@ -134,7 +155,8 @@ describe.each(SET_NAMES)('%s', (name) => {
     rest = all.filter((d) => isNamespaced(d));
     const created = new Set(all.filter((d) => d.obj.kind === 'Namespace').map((d) => d.obj.metadata.name));
     operatorNamespaces = [...new Set(rest.map((d) => d.obj.metadata.namespace ?? ''))]
-      .filter((ns) => ns !== '' && !created.has(ns) && OPERATOR_NAMESPACES.has(ns)).sort();
+      .filter((ns) => ns !== '' && !created.has(ns) && OPERATOR_NAMESPACES.has(ns))
+      .sort();
   });
 
   afterAll(async () => {
@@ -142,8 +164,15 @@ describe.each(SET_NAMES)('%s', (name) => {
     if (!applied) return;
     kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], stream(all.map((d) => d.obj)));
     if (operatorNamespaces.length > 0) kubectl(['delete', 'namespace', '--ignore-not-found', '--wait=false', ...operatorNamespaces]);
-    await waitFor(`${name}: namespaces gone`, () => all.filter((d) => d.obj.kind === 'Namespace').concat()
-      .every((d) => kubectl(['get', 'namespace', d.obj.metadata.name, '-o', 'name']).status !== 0), 180000).catch(() => undefined);
+    await waitFor(
+      `${name}: namespaces gone`,
+      () =>
+        all
+          .filter((d) => d.obj.kind === 'Namespace')
+          .concat()
+          .every((d) => kubectl(['get', 'namespace', d.obj.metadata.name, '-o', 'name']).status !== 0),
+      180000,
+    ).catch(() => undefined);
   }, 200000);
 
   test('synthesized: objects, every namespaced object in a namespace, every namespace with Pod Security restricted', () => {
@@ -151,25 +180,37 @@ describe.each(SET_NAMES)('%s', (name) => {
     const unplaced = rest.filter((d) => !d.obj.metadata.namespace).map(describeObject);
     expect(unplaced).toEqual([]);
     const created = new Set(all.filter((d) => d.obj.kind === 'Namespace').map((d) => d.obj.metadata.name));
-    const nowhere = [...new Set(rest.map((d) => d.obj.metadata.namespace!))].filter((ns) => !created.has(ns) && !OPERATOR_NAMESPACES.has(ns) && !SYSTEM_NAMESPACES.has(ns));
+    const nowhere = [...new Set(rest.map((d) => d.obj.metadata.namespace!))].filter(
+      (ns) => !created.has(ns) && !OPERATOR_NAMESPACES.has(ns) && !SYSTEM_NAMESPACES.has(ns),
+    );
     expect(nowhere).toEqual([]);
     for (const d of all.filter((x) => x.obj.kind === 'Namespace')) {
-      const labels = ((d.obj.metadata.labels ?? {}) as Record<string, string>);
-      expect({ ns: d.obj.metadata.name, warn: labels[`${PSS}/warn`], enforce: labels[`${PSS}/enforce`] })
-        .toEqual({ ns: d.obj.metadata.name, warn: 'restricted', enforce: 'restricted' });
+      const labels = (d.obj.metadata.labels ?? {}) as Record<string, string>;
+      expect({ ns: d.obj.metadata.name, warn: labels[`${PSS}/warn`], enforce: labels[`${PSS}/enforce`] }).toEqual({
+        ns: d.obj.metadata.name,
+        warn: 'restricted',
+        enforce: 'restricted',
+      });
     }
   });
 
   test('server-side dry-run: every object accepted, no warnings', () => {
     // Operator namespaces come from the Helm releases, not from our output: create them plainly.
     for (const ns of operatorNamespaces) {
-      kubectlOk(['apply', '--server-side', '--field-manager=modelplane-dist-test-operators', '-f', '-'],
-        JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+      kubectlOk(
+        ['apply', '--server-side', '--field-manager=modelplane-dist-test-operators', '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+      );
     }
     applied = true;
     const problems = [...applyObjects(first, { dryRun: true })];
     // The namespaced objects' dry-run needs the namespaces to exist: create them (checked above).
-    problems.push(...applyObjects(first.filter((d) => d.obj.kind === 'Namespace'), { dryRun: false }));
+    problems.push(
+      ...applyObjects(
+        first.filter((d) => d.obj.kind === 'Namespace'),
+        { dryRun: false },
+      ),
+    );
     problems.push(...applyObjects(rest, { dryRun: true }));
     expect(format(problems)).toEqual([]);
   });
@@ -215,11 +256,16 @@ describe.each(SET_NAMES)('%s', (name) => {
     kubectlOk(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], stream(all.map((d) => d.obj)));
     if (operatorNamespaces.length > 0) kubectlOk(['delete', 'namespace', '--ignore-not-found', '--wait=false', ...operatorNamespaces]);
     const namespaces = [...all.filter((d) => d.obj.kind === 'Namespace').map((d) => d.obj.metadata.name), ...operatorNamespaces];
-    await waitFor(`${name}: every object and namespace deleted`, () =>
-      getStored(all).size === 0 && namespaces.every((ns) => {
-        const r = kubectl(['get', 'namespace', ns, '-o', 'name']);
-        return r.status !== 0 && r.stderr.includes('NotFound');
-      }), 180000);
+    await waitFor(
+      `${name}: every object and namespace deleted`,
+      () =>
+        getStored(all).size === 0 &&
+        namespaces.every((ns) => {
+          const r = kubectl(['get', 'namespace', ns, '-o', 'name']);
+          return r.status !== 0 && r.stderr.includes('NotFound');
+        }),
+      180000,
+    );
     applied = false;
   }, 200000);
 });

@@ -66,7 +66,10 @@ function cli(args: string[]): void {
 /** Reads every object of the *.yaml manifests in `dir` (not its dags/), tagged with the set and file. */
 export function readObjects(set: string, dir: string): DistObject[] {
   const out: DistObject[] = [];
-  for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${set}/${file}: ${doc.errors[0].message}`);
       const obj = doc.toJS() as KubeObject | null;
@@ -81,11 +84,24 @@ export function readObjects(set: string, dir: string): DistObject[] {
  * file's team when the example has no platform file of its own: its output needs the team namespace.
  */
 const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: string; gpuPools?: unknown[] } }> = {
-  'bank-cascades': { args: ['-f', 'examples/bank-cascades/modelplane.yaml'], team: { name: 'retail-risk', file: 'examples/bank-cascades/modelplane.yaml' } },
-  'translation-gpu': { args: ['-f', 'examples/translation-gpu/modelplane.yaml'], team: { name: 'translation', file: 'examples/translation-gpu/modelplane.yaml' } },
+  'bank-cascades': {
+    args: ['-f', 'examples/bank-cascades/modelplane.yaml'],
+    team: { name: 'retail-risk', file: 'examples/bank-cascades/modelplane.yaml' },
+  },
+  'translation-gpu': {
+    args: ['-f', 'examples/translation-gpu/modelplane.yaml'],
+    team: { name: 'translation', file: 'examples/translation-gpu/modelplane.yaml' },
+  },
   'small-team': { args: ['--platform', 'examples/small-team/platform.yaml'] },
   'team-workspaces': {
-    args: ['--platform', 'examples/team-workspaces/platform.yaml', '-f', 'examples/team-workspaces/b2b-scoring.yaml', '-f', 'examples/team-workspaces/geo-analytics.yaml'],
+    args: [
+      '--platform',
+      'examples/team-workspaces/platform.yaml',
+      '-f',
+      'examples/team-workspaces/b2b-scoring.yaml',
+      '-f',
+      'examples/team-workspaces/geo-analytics.yaml',
+    ],
   },
   // A data-science repository with its own package.json: synthesized with its own `npm run synth`.
   'model-repo': { team: { name: 'fraud', file: 'examples/model-repo/src/models.ts', gpuPools: [{ name: 'gpu' }] } },
@@ -93,8 +109,11 @@ const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: s
 
 /** The example directories of examples/ (each must be covered by {@link EXAMPLES}). */
 export function exampleNames(): string[] {
-  return fs.readdirSync(path.join(repoRoot, 'examples'), { withFileTypes: true })
-    .filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return fs
+    .readdirSync(path.join(repoRoot, 'examples'), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** The examples this module knows how to synthesize. */
@@ -109,7 +128,9 @@ function synthModelRepo(outdir: string): void {
     if (ci.status !== 0) throw new Error(`npm ci in examples/model-repo failed:\n${ci.stderr}`);
   }
   const r = spawnSync(process.execPath, ['-r', 'modelplane/bin/register', 'src/main.ts'], {
-    cwd, encoding: 'utf8', env: { ...process.env, OUTDIR: outdir },
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, OUTDIR: outdir },
   });
   if (r.status !== 0) throw new Error(`examples/model-repo synth failed (exit ${r.status}):\n${r.stderr}`);
 }
@@ -172,12 +193,19 @@ function stream(objects: readonly DistObject[]): string {
 
 /** Warning lines kubectl printed (the API server's warnings, e.g. Pod Security "would violate"). */
 export function warningLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^Warning:/.test(l.trim())).map((l) => l.trim());
+  return stderr
+    .split('\n')
+    .filter((l) => /^Warning:/.test(l.trim()))
+    .map((l) => l.trim());
 }
 
 /** Errors kubectl printed, without its warnings. */
 function errorText(stderr: string): string {
-  return stderr.split('\n').filter((l) => l.trim() !== '' && !/^Warning:/.test(l.trim())).join('\n').trim();
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^Warning:/.test(l.trim()))
+    .join('\n')
+    .trim();
 }
 
 /** One problem the API server reported for one object. */
@@ -206,7 +234,8 @@ export function applyObjects(objects: readonly DistObject[], opts: { dryRun: boo
   if (objects.length === 1) {
     const object = describeObject(objects[0]);
     const problems: ApplyProblem[] = warnings.map((message) => ({ object, kind: 'warning' as const, message }));
-    if (r.status !== 0 || errors !== '') problems.push({ object, kind: r.status !== 0 ? 'rejected' : 'warning', message: errors || `kubectl exited ${r.status}` });
+    if (r.status !== 0 || errors !== '')
+      problems.push({ object, kind: r.status !== 0 ? 'rejected' : 'warning', message: errors || `kubectl exited ${r.status}` });
     return problems;
   }
   const mid = Math.ceil(objects.length / 2);
@@ -269,7 +298,8 @@ function argoManifests(value: unknown, visit: (manifest: string) => void): void 
   } else if (value !== null && typeof value === 'object') {
     const rec = value as Record<string, unknown>;
     const resource = rec.resource as Record<string, unknown> | undefined;
-    if (resource && typeof resource.manifest === 'string' && ['create', 'apply'].includes(String(resource.action))) visit(resource.manifest);
+    if (resource && typeof resource.manifest === 'string' && ['create', 'apply'].includes(String(resource.action)))
+      visit(resource.manifest);
     for (const v of Object.values(rec)) argoManifests(v, visit);
   }
 }

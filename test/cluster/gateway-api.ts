@@ -18,7 +18,10 @@ export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /** Downloads the module (cached by Go) and returns its directory. */
 export function gatewayApiDir(): string {
-  const r = spawnSync('go', ['mod', 'download', '-json', GATEWAY_API_MODULE], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  const r = spawnSync('go', ['mod', 'download', '-json', GATEWAY_API_MODULE], {
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
   if (r.error || r.status !== 0) {
     throw new Error(`go mod download ${GATEWAY_API_MODULE} failed: ${r.error?.message ?? r.stdout + r.stderr}`);
   }
@@ -34,12 +37,18 @@ export async function registerGatewayApiCrds(kinds: readonly string[]): Promise<
   const dir = path.join(gatewayApiDir(), 'config', 'crd', 'standard');
   const names: string[] = [];
   const wanted = new Set(kinds);
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     for (const doc of parseAllDocuments(text)) {
       const crd = doc.toJS() as { kind?: string; metadata?: { name: string }; spec?: { names?: { kind?: string } } } | null;
       if (crd?.kind !== 'CustomResourceDefinition' || !wanted.has(crd.spec?.names?.kind ?? '')) continue;
-      const r = kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=modelplane-test-crds', '-f', '-'], JSON.stringify(crd));
+      const r = kubectl(
+        ['apply', '--server-side', '--force-conflicts', '--field-manager=modelplane-test-crds', '-f', '-'],
+        JSON.stringify(crd),
+      );
       if (r.status !== 0) throw new Error(`registering ${crd.metadata?.name} from ${file} failed:\n${r.stderr}`);
       names.push(crd.metadata!.name);
       wanted.delete(crd.spec!.names!.kind!);
@@ -47,8 +56,10 @@ export async function registerGatewayApiCrds(kinds: readonly string[]): Promise<
   }
   if (wanted.size > 0) throw new Error(`${GATEWAY_API_MODULE} has no standard CRD for: ${[...wanted].join(', ')}`);
   for (const name of names) {
-    await waitFor(`CRD ${name} established`, () =>
-      kubectl(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).stdout === 'True');
+    await waitFor(
+      `CRD ${name} established`,
+      () => kubectl(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).stdout === 'True',
+    );
   }
   return names;
 }

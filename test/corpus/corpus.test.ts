@@ -19,7 +19,10 @@ import type { TsCase } from './support';
 const casesDir = path.join(__dirname, 'cases');
 const yamlDir = path.join(__dirname, 'yaml');
 
-const tsCases: { file: string; c: TsCase }[] = fs.readdirSync(casesDir).filter((f) => f.endsWith('.ts')).sort()
+const tsCases: { file: string; c: TsCase }[] = fs
+  .readdirSync(casesDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()
   .flatMap((file) => (require(path.join(casesDir, file)) as { cases: TsCase[] }).cases.map((c) => ({ file, c })));
 
 interface YamlCase {
@@ -30,11 +33,15 @@ interface YamlCase {
   readonly as: string;
 }
 
-const yamlCases: YamlCase[] = fs.readdirSync(yamlDir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).sort().map((file) => {
-  const text = fs.readFileSync(path.join(yamlDir, file), 'utf8');
-  const header = (key: string) => [...text.matchAll(new RegExp(`^# ${key}: (.*)$`, 'gm'))].map((m) => m[1].trim());
-  return { file, expect: header('expect'), args: header('args').flatMap((a) => a.split(/\s+/)), as: header('as')[0] ?? 'team' };
-});
+const yamlCases: YamlCase[] = fs
+  .readdirSync(yamlDir)
+  .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+  .sort()
+  .map((file) => {
+    const text = fs.readFileSync(path.join(yamlDir, file), 'utf8');
+    const header = (key: string) => [...text.matchAll(new RegExp(`^# ${key}: (.*)$`, 'gm'))].map((m) => m[1].trim());
+    return { file, expect: header('expect'), args: header('args').flatMap((a) => a.split(/\s+/)), as: header('as')[0] ?? 'team' };
+  });
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-corpus-'));
@@ -43,7 +50,17 @@ function tempDir(): string {
 test('the corpus has at least 60 cases over every construct and the CLI', () => {
   expect(tsCases.length + yamlCases.length).toBeGreaterThanOrEqual(60);
   const constructs = new Set(tsCases.map(({ c }) => c.construct.split(' ')[0]));
-  for (const kind of ['TeamSpace', 'MlflowServer', 'GpuNodePool', 'Platform', 'SparkBatchModel', 'Cascade', 'OnlineModel', 'ModelTest', 'RetroTest']) {
+  for (const kind of [
+    'TeamSpace',
+    'MlflowServer',
+    'GpuNodePool',
+    'Platform',
+    'SparkBatchModel',
+    'Cascade',
+    'OnlineModel',
+    'ModelTest',
+    'RetroTest',
+  ]) {
     expect({ kind, covered: constructs.has(kind) }).toEqual({ kind, covered: true });
   }
   expect(yamlCases.length).toBeGreaterThanOrEqual(10);
@@ -56,10 +73,13 @@ describe.each(tsCases.map(({ file, c }) => [`${file}: ${c.name}`, c] as const))(
     const outdir = path.join(root, 'dist');
     try {
       const app = new App({ outdir });
-      expectIssue(() => {
-        c.build(app);
-        app.synth();
-      }, { construct: c.construct, field: c.field, ...('value' in c ? { value: c.value } : {}), says: c.says });
+      expectIssue(
+        () => {
+          c.build(app);
+          app.synth();
+        },
+        { construct: c.construct, field: c.field, ...('value' in c ? { value: c.value } : {}), says: c.says },
+      );
       expect(fs.existsSync(outdir) ? fs.readdirSync(outdir) : []).toEqual([]);
       expect(fs.readdirSync(root)).toEqual([]);
     } finally {
@@ -75,7 +95,18 @@ describe.each(yamlCases.map((y) => [y.file, y] as const))('yaml/%s', (file, y) =
     let out = '';
     let err = '';
     try {
-      const code = run(['synth', ...y.args, y.as === 'platform' ? '--platform' : '-f', path.join(yamlDir, file), '-o', outdir], { out: (t) => { out += t; }, err: (t) => { err += t; } }, yamlDir);
+      const code = run(
+        ['synth', ...y.args, y.as === 'platform' ? '--platform' : '-f', path.join(yamlDir, file), '-o', outdir],
+        {
+          out: (t) => {
+            out += t;
+          },
+          err: (t) => {
+            err += t;
+          },
+        },
+        yamlDir,
+      );
       expect({ code, out }).toEqual({ code: 1, out: '' });
       const lines = err.split('\n').filter((l) => l.startsWith(`${file}:`) || l.includes(`/${file}:`));
       const match = lines.find((l) => y.expect.every((e) => l.includes(e)));

@@ -28,7 +28,11 @@ export interface TsCase {
 
 /** A team's models chart on a platform with one GPU pool `gpu`. */
 export function team(app: App, name = 'risk', pools: readonly string[] = ['gpu']): TeamModels {
-  const gpuPools = pools.map((p) => ({ name: p, taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const }, nodeLabels: { 'modelplane.dev/gpu-pool': p } }));
+  const gpuPools = pools.map((p) => ({
+    name: p,
+    taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const },
+    nodeLabels: { 'modelplane.dev/gpu-pool': p },
+  }));
   return new TeamModels(app, name, { platform: platformContext({ gpuPools }) });
 }
 

@@ -29,18 +29,55 @@ const objList = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : [])
 
 /** PodSpec fields copied from a nested pod spec (other keys of a CR component, e.g. minReplicas, are dropped). */
 const POD_SPEC_FIELDS = [
-  'affinity', 'automountServiceAccountToken', 'containers', 'dnsPolicy', 'enableServiceLinks', 'hostIPC', 'hostNetwork',
-  'hostPID', 'hostUsers', 'imagePullSecrets', 'initContainers', 'nodeSelector', 'priorityClassName', 'restartPolicy',
-  'runtimeClassName', 'schedulerName', 'securityContext', 'serviceAccountName', 'shareProcessNamespace',
-  'terminationGracePeriodSeconds', 'tolerations', 'topologySpreadConstraints', 'volumes',
+  'affinity',
+  'automountServiceAccountToken',
+  'containers',
+  'dnsPolicy',
+  'enableServiceLinks',
+  'hostIPC',
+  'hostNetwork',
+  'hostPID',
+  'hostUsers',
+  'imagePullSecrets',
+  'initContainers',
+  'nodeSelector',
+  'priorityClassName',
+  'restartPolicy',
+  'runtimeClassName',
+  'schedulerName',
+  'securityContext',
+  'serviceAccountName',
+  'shareProcessNamespace',
+  'terminationGracePeriodSeconds',
+  'tolerations',
+  'topologySpreadConstraints',
+  'volumes',
 ];
 
 /** API groups served by Kubernetes itself (everything else comes from a CRD). */
 const BUILTIN_GROUPS = new Set([
-  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io',
-  'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
-  'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'internal.apiserver.k8s.io', 'networking.k8s.io', 'node.k8s.io',
-  'policy', 'rbac.authorization.k8s.io', 'resource.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'storagemigration.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'apps',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'internal.apiserver.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'resource.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'storagemigration.k8s.io',
 ]);
 
 /** Whether an apiVersion belongs to a custom resource (a group Kubernetes itself does not serve). */
@@ -82,7 +119,7 @@ function sparkPod(app: Obj, role: Obj, roleName: 'driver' | 'executor'): Obj {
   if (role.coreLimit !== undefined) limits.cpu = String(role.coreLimit);
   const mem = sparkMemoryToMi(role.memory);
   if (mem !== undefined) {
-    const overhead = role.memoryOverhead !== undefined ? sparkMemoryToMi(role.memoryOverhead) ?? 0 : 0;
+    const overhead = role.memoryOverhead !== undefined ? (sparkMemoryToMi(role.memoryOverhead) ?? 0) : 0;
     requests.memory = limits.memory = `${mem + overhead}Mi`;
   }
   const container: Obj = {
@@ -98,12 +135,23 @@ function sparkPod(app: Obj, role: Obj, roleName: 'driver' | 'executor'): Obj {
   return {
     ...pick(tmpl, POD_SPEC_FIELDS),
     ...(role.podSecurityContext !== undefined ? { securityContext: role.podSecurityContext } : {}),
-    ...pick(role, ['affinity', 'tolerations', 'nodeSelector', 'hostNetwork', 'schedulerName', 'priorityClassName', 'terminationGracePeriodSeconds', 'dnsConfig']),
+    ...pick(role, [
+      'affinity',
+      'tolerations',
+      'nodeSelector',
+      'hostNetwork',
+      'schedulerName',
+      'priorityClassName',
+      'terminationGracePeriodSeconds',
+      'dnsConfig',
+    ]),
     ...(role.serviceAccount !== undefined ? { serviceAccountName: role.serviceAccount } : {}),
     ...(role.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: role.automountServiceAccountToken } : {}),
     restartPolicy: 'Never',
     containers: [container, ...others, ...objList(role.sidecars)],
-    ...(objList(tmpl.initContainers).length + objList(role.initContainers).length ? { initContainers: [...objList(tmpl.initContainers), ...objList(role.initContainers)] } : {}),
+    ...(objList(tmpl.initContainers).length + objList(role.initContainers).length
+      ? { initContainers: [...objList(tmpl.initContainers), ...objList(role.initContainers)] }
+      : {}),
     ...(volumes.length ? { volumes } : {}),
   };
 }
@@ -121,7 +169,16 @@ function argoPod(spec: Obj, t: Obj): Obj | undefined {
   const volumes = [...objList(spec.volumes), ...objList(t.volumes)].filter((v) => mounted.has(v.name));
   const first = (k: string) => (t[k] !== undefined ? t[k] : spec[k]);
   const pod: Obj = { restartPolicy: 'Never', containers: mains };
-  for (const k of ['securityContext', 'automountServiceAccountToken', 'serviceAccountName', 'nodeSelector', 'tolerations', 'affinity', 'priorityClassName', 'hostNetwork']) {
+  for (const k of [
+    'securityContext',
+    'automountServiceAccountToken',
+    'serviceAccountName',
+    'nodeSelector',
+    'tolerations',
+    'affinity',
+    'priorityClassName',
+    'hostNetwork',
+  ]) {
     if (first(k) !== undefined) pod[k] = first(k);
   }
   if (objList(t.initContainers).length) pod.initContainers = objList(t.initContainers);
@@ -155,7 +212,9 @@ export function podsOf(obj: Obj): ExtractedPod[] {
     if (isObj(node.model) && (node.model.modelFormat !== undefined || node.model.storageUri !== undefined)) {
       const { modelFormat: _f, storageUri: _u, runtime: _r, protocolVersion: _p, ...container } = node.model;
       out.push({
-        path, labels: here, spec: { ...pick(node, POD_SPEC_FIELDS), containers: [{ name: 'kserve-container', ...container }, ...objList(node.containers)] },
+        path,
+        labels: here,
+        spec: { ...pick(node, POD_SPEC_FIELDS), containers: [{ name: 'kserve-container', ...container }, ...objList(node.containers)] },
         ...(container.image === undefined ? { imageFromRuntime: true } : {}),
       });
       return;
@@ -165,8 +224,16 @@ export function podsOf(obj: Obj): ExtractedPod[] {
       return;
     }
     if (isObj(node.driver) && isObj(node.executor)) {
-      out.push({ path: `${path}.driver`, labels: { ...here, ...(isObj(node.driver.labels) ? node.driver.labels : {}), 'spark-role': 'driver' }, spec: sparkPod(node, node.driver, 'driver') });
-      out.push({ path: `${path}.executor`, labels: { ...here, ...(isObj(node.executor.labels) ? node.executor.labels : {}), 'spark-role': 'executor' }, spec: sparkPod(node, node.executor, 'executor') });
+      out.push({
+        path: `${path}.driver`,
+        labels: { ...here, ...(isObj(node.driver.labels) ? node.driver.labels : {}), 'spark-role': 'driver' },
+        spec: sparkPod(node, node.driver, 'driver'),
+      });
+      out.push({
+        path: `${path}.executor`,
+        labels: { ...here, ...(isObj(node.executor.labels) ? node.executor.labels : {}), 'spark-role': 'executor' },
+        spec: sparkPod(node, node.executor, 'executor'),
+      });
       return;
     }
     if (Array.isArray(node.templates)) {
@@ -186,7 +253,11 @@ export function podsOf(obj: Obj): ExtractedPod[] {
           if (isObj(inner)) {
             const innerLabels = isObj(inner.metadata) && isObj(inner.metadata.labels) ? inner.metadata.labels : {};
             for (const p of podsOf(inner)) {
-              out.push({ ...p, path: `${path}.templates[${i}].resource.manifest(${String(inner.kind)}).${p.path}`, labels: { ...innerLabels, ...p.labels } });
+              out.push({
+                ...p,
+                path: `${path}.templates[${i}].resource.manifest(${String(inner.kind)}).${p.path}`,
+                labels: { ...innerLabels, ...p.labels },
+              });
             }
           }
         }
@@ -202,7 +273,10 @@ export function podsOf(obj: Obj): ExtractedPod[] {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /** Pod manifests for every custom resource in `objs`, sorted by source and path. */
@@ -236,7 +310,9 @@ export function extractPods(objs: readonly Obj[]): Obj[] {
 
 function main(inDir: string, outDir: string): void {
   const objs: Obj[] = [];
-  for (const f of readdirSync(inDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+  for (const f of readdirSync(inDir)
+    .filter((x) => /\.ya?ml$/.test(x))
+    .sort()) {
     for (const d of YAML.parseAllDocuments(readFileSync(join(inDir, f), 'utf8'))) {
       const o = d.toJS() as unknown;
       if (isObj(o)) objs.push(o);
@@ -248,7 +324,9 @@ function main(inDir: string, outDir: string): void {
   if (pods.length > 0) {
     writeFileSync(join(outDir, 'custom-resource-pods.yaml'), pods.map((p) => YAML.stringify(p)).join('---\n'));
   }
-  console.log(`crpods: ${pods.length} pod(s) from ${sources.size} custom resource(s) of ${objs.filter((o) => isCustomApiVersion(String(o.apiVersion ?? ''))).length}`);
+  console.log(
+    `crpods: ${pods.length} pod(s) from ${sources.size} custom resource(s) of ${objs.filter((o) => isCustomApiVersion(String(o.apiVersion ?? ''))).length}`,
+  );
 }
 
 if (require.main === module) {

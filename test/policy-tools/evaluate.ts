@@ -95,7 +95,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** Reads every `*.yaml`/`*.yml`/`*.json` manifest file of `dir` (sorted) and indexes its objects with their line ranges. */
 export function loadObjects(dir: string): ObjectRef[] {
-  const files = readdirSync(dir).filter((f) => /\.(ya?ml)$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ya?ml)$/.test(f))
+    .sort();
   const out: ObjectRef[] = [];
   for (const f of files) out.push(...objectsOfText(f, readFileSync(join(dir, f), 'utf8')));
   return out;
@@ -153,8 +155,9 @@ export function kubeScoreResults(report: unknown, objects: readonly ObjectRef[])
     const kind = String(entry.type_meta?.kind ?? '');
     const name = String(entry.object_meta?.name ?? '');
     const namespace = String(entry.object_meta?.namespace ?? '');
-    const object = objectAt(objects, String(entry.file_name ?? ''), Number(entry.file_row ?? 0))
-      ?? objects.find((o) => o.kind === kind && o.namespace === namespace && o.name === name);
+    const object =
+      objectAt(objects, String(entry.file_name ?? ''), Number(entry.file_row ?? 0)) ??
+      objects.find((o) => o.kind === kind && o.namespace === namespace && o.name === name);
     if (!object) throw new Error(`kube-score scored ${kind}/${namespace}/${name}, which is not in the scanned directory`);
     for (const c of entry.checks) {
       const grade = Number(c.grade);
@@ -182,14 +185,28 @@ export function checkovResults(report: unknown, objects: readonly ObjectRef[]): 
     if (!isObj(r.results)) continue;
     if (r.check_type !== 'kubernetes') throw new Error(`checkov ran framework ${r.check_type}, expected kubernetes`);
     parsingErrors += Number(r.summary?.parsing_errors ?? 0);
-    const groups: [string, 'passed' | 'failed' | 'skipped'][] = [['passed_checks', 'passed'], ['failed_checks', 'failed'], ['skipped_checks', 'skipped']];
+    const groups: [string, 'passed' | 'failed' | 'skipped'][] = [
+      ['passed_checks', 'passed'],
+      ['failed_checks', 'failed'],
+      ['skipped_checks', 'skipped'],
+    ];
     for (const [key, outcome] of groups) {
       for (const c of (r.results[key] ?? []) as Obj[]) {
         const line = Array.isArray(c.file_line_range) ? Number(c.file_line_range[0]) : 0;
         const object = objectAt(objects, String(c.file_abs_path ?? c.file_path ?? ''), line);
-        if (!object) throw new Error(`checkov result ${c.check_id} on ${c.resource} (${c.file_path}:${line}) matches no object of the scanned directory`);
+        if (!object)
+          throw new Error(
+            `checkov result ${c.check_id} on ${c.resource} (${c.file_path}:${line}) matches no object of the scanned directory`,
+          );
         const keys = Array.isArray(c.check_result?.evaluated_keys) ? c.check_result.evaluated_keys.join(', ') : '';
-        out.push({ tool: 'checkov', check: String(c.check_id), title: String(c.check_name ?? ''), object, outcome, detail: keys ? `evaluated ${keys}` : '' });
+        out.push({
+          tool: 'checkov',
+          check: String(c.check_id),
+          title: String(c.check_name ?? ''),
+          object,
+          outcome,
+          detail: keys ? `evaluated ${keys}` : '',
+        });
       }
     }
   }
@@ -209,12 +226,16 @@ export function parseAllowlist(text: string, file = 'allowlist'): AllowEntry[] {
       if (!(fields as readonly string[]).includes(k)) throw new Error(`${at} has unknown field "${k}"; allowed: ${fields.join(', ')}`);
     }
     for (const k of fields) {
-      if (typeof e[k] !== 'string') throw new Error(`${at}.${k} is missing or not a string (every entry names ${fields.join(', ')}; use "*" for any)`);
+      if (typeof e[k] !== 'string')
+        throw new Error(`${at}.${k} is missing or not a string (every entry names ${fields.join(', ')}; use "*" for any)`);
     }
     if (!(TOOLS as readonly string[]).includes(e.tool)) throw new Error(`${at}.tool is "${e.tool}"; use one of ${TOOLS.join(', ')}`);
     if (e.reason.trim().length < 20) throw new Error(`${at}.reason is too short: say why this finding is acceptable`);
     if (e.check === '*') throw new Error(`${at}.check is "*": waive named checks only`);
-    const key = fields.slice(0, 5).map((k) => e[k]).join('|');
+    const key = fields
+      .slice(0, 5)
+      .map((k) => e[k])
+      .join('|');
     if (seen.has(key)) throw new Error(`${at} duplicates an earlier entry (${key})`);
     seen.add(key);
     return e as unknown as AllowEntry;
@@ -223,7 +244,14 @@ export function parseAllowlist(text: string, file = 'allowlist'): AllowEntry[] {
 
 /** Whether glob `pattern` (only `*` is special) matches all of `value`. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(value);
 }
 
@@ -231,8 +259,13 @@ export function globMatch(pattern: string, value: string): boolean {
 export function entryMatches(entry: AllowEntry, result: CheckResult): boolean {
   const o = result.object;
   const [kind, namespace, name] = o.source ? o.source.split('/').map((s) => (s === '-' ? '' : s)) : [o.kind, o.namespace, o.name];
-  return entry.tool === result.tool && globMatch(entry.check, result.check) && globMatch(entry.kind, kind)
-    && globMatch(entry.namespace, namespace) && globMatch(entry.name, name);
+  return (
+    entry.tool === result.tool &&
+    globMatch(entry.check, result.check) &&
+    globMatch(entry.kind, kind) &&
+    globMatch(entry.namespace, namespace) &&
+    globMatch(entry.name, name)
+  );
 }
 
 /**
@@ -242,7 +275,12 @@ export function entryMatches(entry: AllowEntry, result: CheckResult): boolean {
 export const IMAGE_CHECKS = new Set(['container-image-tag', 'container-image-pull-policy', 'CKV_K8S_14', 'CKV_K8S_15', 'CKV_K8S_43']);
 
 /** Applies the allowlist to all results and decides. */
-export function evaluate(objects: readonly ObjectRef[], results: readonly CheckResult[], allow: readonly AllowEntry[], toolErrors: readonly string[] = []): Verdict {
+export function evaluate(
+  objects: readonly ObjectRef[],
+  results: readonly CheckResult[],
+  allow: readonly AllowEntry[],
+  toolErrors: readonly string[] = [],
+): Verdict {
   const errors = [...toolErrors];
   const stats = {} as Verdict['stats'];
   const unscored = {} as Verdict['unscored'];
@@ -254,12 +292,22 @@ export function evaluate(objects: readonly ObjectRef[], results: readonly CheckR
     const scored = new Set(mine.map((r) => refString(r.object) + '@' + r.object.file));
     const s = { run: 0, passed: 0, failed: 0, allowlisted: 0, skipped: 0, objects: scored.size };
     for (const r of mine) {
-      if (r.outcome === 'skipped' || (r.object.imageFromRuntime && IMAGE_CHECKS.has(r.check))) { s.skipped++; continue; }
+      if (r.outcome === 'skipped' || (r.object.imageFromRuntime && IMAGE_CHECKS.has(r.check))) {
+        s.skipped++;
+        continue;
+      }
       s.run++;
-      if (r.outcome === 'passed') { s.passed++; continue; }
+      if (r.outcome === 'passed') {
+        s.passed++;
+        continue;
+      }
       s.failed++;
       const idx = allow.findIndex((e) => entryMatches(e, r));
-      if (idx >= 0) { s.allowlisted++; used.add(idx); waived.push({ result: r, entry: idx }); } else violations.push(r);
+      if (idx >= 0) {
+        s.allowlisted++;
+        used.add(idx);
+        waived.push({ result: r, entry: idx });
+      } else violations.push(r);
     }
     stats[tool] = s;
     if (s.run === 0 && objects.length > 0) errors.push(`${tool} ran no checks over ${objects.length} objects`);
@@ -268,11 +316,22 @@ export function evaluate(objects: readonly ObjectRef[], results: readonly CheckR
     unscored[tool] = Object.fromEntries(Object.entries(miss).sort(([a], [b]) => a.localeCompare(b)));
   }
   const stale = allow.map((_, i) => i).filter((i) => !used.has(i));
-  const order = (a: CheckResult, b: CheckResult) => a.object.file.localeCompare(b.object.file) || a.object.lines[0] - b.object.lines[0]
-    || a.tool.localeCompare(b.tool) || a.check.localeCompare(b.check);
+  const order = (a: CheckResult, b: CheckResult) =>
+    a.object.file.localeCompare(b.object.file) ||
+    a.object.lines[0] - b.object.lines[0] ||
+    a.tool.localeCompare(b.tool) ||
+    a.check.localeCompare(b.check);
   violations.sort(order);
   waived.sort((a, b) => order(a.result, b.result));
-  return { stats, violations, waived, stale, unscored, toolErrors: errors, ok: violations.length === 0 && stale.length === 0 && errors.length === 0 };
+  return {
+    stats,
+    violations,
+    waived,
+    stale,
+    unscored,
+    toolErrors: errors,
+    ok: violations.length === 0 && stale.length === 0 && errors.length === 0,
+  };
 }
 
 /** A readable summary of a verdict. */
@@ -282,10 +341,14 @@ export function formatSummary(v: Verdict, allow: readonly AllowEntry[]): string 
   lines.push('tool         objects  checks  passed  failed  allowlisted  skipped');
   for (const t of TOOLS) {
     const s = v.stats[t];
-    lines.push(`${t.padEnd(12)} ${pad(s.objects, 7)} ${pad(s.run, 7)} ${pad(s.passed, 7)} ${pad(s.failed, 7)} ${pad(s.allowlisted, 12)} ${pad(s.skipped, 8)}`);
+    lines.push(
+      `${t.padEnd(12)} ${pad(s.objects, 7)} ${pad(s.run, 7)} ${pad(s.passed, 7)} ${pad(s.failed, 7)} ${pad(s.allowlisted, 12)} ${pad(s.skipped, 8)}`,
+    );
   }
   for (const t of TOOLS) {
-    const kinds = Object.entries(v.unscored[t]).map(([k, n]) => `${k} ${n}`).join(', ');
+    const kinds = Object.entries(v.unscored[t])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     if (kinds) lines.push(`${t} scores no check on: ${kinds}`);
   }
   if (v.waived.length) {
@@ -340,7 +403,9 @@ function main(argv: readonly string[]): number {
     if (i < 0 || i + 1 >= argv.length) throw new Error(`missing ${name}`);
     return argv[i + 1];
   };
-  const dirs = arg('--dir').split(',').map((d) => resolve(d));
+  const dirs = arg('--dir')
+    .split(',')
+    .map((d) => resolve(d));
   const objects = dirs.flatMap((d) => loadObjects(d));
   const allowFile = arg('--allowlist');
   const allow = parseAllowlist(readFileSync(allowFile, 'utf8'), allowFile);
@@ -350,7 +415,22 @@ function main(argv: readonly string[]): number {
   const verdict = evaluate(objects, [...ks, ...ck.results], allow, errors);
   console.log(formatSummary(verdict, allow));
   const reportAt = argv.indexOf('--report');
-  if (reportAt >= 0) writeFileSync(argv[reportAt + 1], JSON.stringify({ stats: verdict.stats, ok: verdict.ok, violations: verdict.violations, stale: verdict.stale.map((i) => allow[i]), unscored: verdict.unscored, toolErrors: verdict.toolErrors }, null, 2) + '\n');
+  if (reportAt >= 0)
+    writeFileSync(
+      argv[reportAt + 1],
+      JSON.stringify(
+        {
+          stats: verdict.stats,
+          ok: verdict.ok,
+          violations: verdict.violations,
+          stale: verdict.stale.map((i) => allow[i]),
+          unscored: verdict.unscored,
+          toolErrors: verdict.toolErrors,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   return verdict.ok ? 0 : 1;
 }
 

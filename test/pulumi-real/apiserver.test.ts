@@ -55,8 +55,11 @@ export const uid = cm.uid;
 `;
 
 function kubectlGet(): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.env.MODELPLANE_KUBECTL ?? 'kubectl',
-    ['get', 'configmap', 'pulumi-real-settings', '-n', 'default', '-o', 'json', '--show-managed-fields'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.env.MODELPLANE_KUBECTL ?? 'kubectl',
+    ['get', 'configmap', 'pulumi-real-settings', '-n', 'default', '-o', 'json', '--show-managed-fields'],
+    { encoding: 'utf8' },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -84,7 +87,11 @@ describe('pulumi up against the local kube-apiserver', () => {
 
   test('preview plans one object and creates nothing', () => {
     const r = proj.ok(['preview', '--json']);
-    expect(previewSteps(r.stdout).filter((s) => s.type === 'pulumi-nodejs:dynamic:Resource').map((s) => s.op)).toEqual(['create']);
+    expect(
+      previewSteps(r.stdout)
+        .filter((s) => s.type === 'pulumi-nodejs:dynamic:Resource')
+        .map((s) => s.op),
+    ).toEqual(['create']);
     expect(kubectlGet().status).not.toBe(0);
     console.log(`pulumi preview: ${r.seconds.toFixed(1)} s`);
   });

@@ -12,8 +12,9 @@ import * as path from 'path';
 export const repoRoot = path.resolve(__dirname, '../..');
 
 /** The @pulumi/pulumi version the engine must match (package.json pin). */
-export const pulumiVersion: string = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'))
-  .dependencies['@pulumi/pulumi'];
+export const pulumiVersion: string = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).dependencies[
+  '@pulumi/pulumi'
+];
 
 export interface RunResult {
   status: number | null;

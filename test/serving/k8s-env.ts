@@ -65,10 +65,18 @@ export async function stopServer(child: ChildProcess | undefined): Promise<void>
   if (!child?.pid || child.exitCode !== null) return;
   const pid = child.pid;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try { process.kill(-pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15000));
   if ((await Promise.race([exited, timer])) === 'timeout') {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 

@@ -70,7 +70,11 @@ const app = new App({ outdir: path.join(work, 'dist') });
 const platform = new Platform(app, 'platform', {});
 const models = new TeamModels(app, 'demo', { platform: platform.context });
 const MODEL = 'fraud-score';
-const online = new OnlineModel(models, 'fraud', { model: `models:/${MODEL}@champion`, backend: 'deployment', autoscaling: { maxReplicas: 3 } });
+const online = new OnlineModel(models, 'fraud', {
+  model: `models:/${MODEL}@champion`,
+  backend: 'deployment',
+  autoscaling: { maxReplicas: 3 },
+});
 const platformObjs = Testing.synth(platform);
 /** The demo team's chart with the same OnlineModel plus what `extra` adds (tests, retro tests). */
 const modelObjs = (extra: (m: TeamModels, o: OnlineModel) => void) => {
@@ -164,7 +168,10 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     srv.argv[wIdx + 1] = '2';
     mlflow = startServer([bin('mlflow'), ...srv.argv.slice(1)], srv.env, path.join(work, 'mlflow.log'), pidFile);
     // The synthesized probes: startup/readiness on /health, liveness on /version, Host localhost:<port>.
-    const probe = main as unknown as { startupProbe: { httpGet: { path: string; httpHeaders: Array<{ name: string; value: string }> } }; livenessProbe: { httpGet: { path: string } } };
+    const probe = main as unknown as {
+      startupProbe: { httpGet: { path: string; httpHeaders: Array<{ name: string; value: string }> } };
+      livenessProbe: { httpGet: { path: string } };
+    };
     const hostHeader = Object.fromEntries(probe.startupProbe.httpGet.httpHeaders.map((h) => [h.name, h.value]));
     await waitFor(`http://127.0.0.1:${mlflowPort}${probe.startupProbe.httpGet.path}`, 240, mlflow);
     expect(await statusWithHost(mlflowPort, probe.startupProbe.httpGet.path, hostHeader.Host)).toBe(200);
@@ -178,7 +185,9 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
 
     // Log and register through the server, with no S3 credentials on the client (proxied artifacts).
     const t = spawnSync(bin('python'), [path.join(__dirname, 'train_register.py'), work, MODEL, 'champion'], {
-      env: { PATH: basePath, HOME: path.join(root, 'tmp'), MLFLOW_TRACKING_URI: mlflowUrl, GIT_PYTHON_REFRESH: 'quiet' }, encoding: 'utf8', timeout: 600000,
+      env: { PATH: basePath, HOME: path.join(root, 'tmp'), MLFLOW_TRACKING_URI: mlflowUrl, GIT_PYTHON_REFRESH: 'quiet' },
+      encoding: 'utf8',
+      timeout: 600000,
     });
     expect({ status: t.status, stderr: t.status === 0 ? '' : t.stderr.slice(-4000) }).toEqual({ status: 0, stderr: '' });
     const reg = JSON.parse(readFileSync(path.join(work, 'registered.json'), 'utf8'));
@@ -186,9 +195,17 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     // The artifacts really are in S3 (moto), under the synthesized --artifacts-destination.
     const dest = main.args![main.args!.indexOf('--artifacts-destination') + 1];
     const bucket = dest.replace(/^s3:\/\//, '').split('/')[0];
-    const ls = spawnSync(bin('python'), ['-c', `import boto3,sys; r=boto3.client('s3', endpoint_url='${s3.endpoint}').list_objects_v2(Bucket='${bucket}'); print('\\n'.join(o['Key'] for o in r.get('Contents', [])))`], {
-      env: { PATH: basePath, AWS_ACCESS_KEY_ID: s3.key, AWS_SECRET_ACCESS_KEY: s3.secret, AWS_DEFAULT_REGION: 'us-east-1' }, encoding: 'utf8',
-    });
+    const ls = spawnSync(
+      bin('python'),
+      [
+        '-c',
+        `import boto3,sys; r=boto3.client('s3', endpoint_url='${s3.endpoint}').list_objects_v2(Bucket='${bucket}'); print('\\n'.join(o['Key'] for o in r.get('Contents', [])))`,
+      ],
+      {
+        env: { PATH: basePath, AWS_ACCESS_KEY_ID: s3.key, AWS_SECRET_ACCESS_KEY: s3.secret, AWS_DEFAULT_REGION: 'us-east-1' },
+        encoding: 'utf8',
+      },
+    );
     expect(ls.status).toBe(0);
     expect(ls.stdout).toMatch(/MLmodel/);
   });
@@ -218,14 +235,23 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     await waitFor(`${serverUrl}${c.readinessProbe.httpGet.path}`, 300, mlserver);
     expect((await fetch(`${serverUrl}${c.livenessProbe.httpGet.path}`)).status).toBe(200);
 
-    const ref = readFileSync(path.join(work, 'reference.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const ref = readFileSync(path.join(work, 'reference.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const header = ref[0];
     const rows = ref.slice(1, 4);
     const body = {
       parameters: { content_type: 'pd' },
-      inputs: header.filter((h) => h !== 'expected').map((h) => ({ name: h, shape: [rows.length], datatype: 'FP64', data: rows.map((r) => Number(r[header.indexOf(h)])) })),
+      inputs: header
+        .filter((h) => h !== 'expected')
+        .map((h) => ({ name: h, shape: [rows.length], datatype: 'FP64', data: rows.map((r) => Number(r[header.indexOf(h)])) })),
     };
-    const res = await fetch(`${serverUrl}/v2/models/${online.endpoint().modelName}/infer`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${serverUrl}/v2/models/${online.endpoint().modelName}/infer`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
     expect({ status: res.status, text: res.status === 200 ? '' : text }).toEqual({ status: 200, text: '' });
     const out = JSON.parse(text);
@@ -264,7 +290,10 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
   test('3. the synthesized ModelTest Job passes on the right reference scores and fails on wrong ones', () => {
     expect(serverUrl).not.toBe('');
     const reference = readFileSync(path.join(work, 'reference.csv'), 'utf8');
-    const testObjs = (ref: string, id: string) => modelObjs((m, o) => { new ModelTest(m, id, { target: o, reference: ref, absTolerance: 1e-6 }); });
+    const testObjs = (ref: string, id: string) =>
+      modelObjs((m, o) => {
+        new ModelTest(m, id, { target: o, reference: ref, absTolerance: 1e-6 });
+      });
     const inCluster = online.endpoint().url;
     const good = runJob(testObjs(reference, 'good'), { [inCluster]: serverUrl, [inClusterMlflow]: `localhost:${mlflowPort}` }, {});
     expect({ status: good.status, stderr: good.stderr }).toMatchObject({ status: 0 });
@@ -274,26 +303,33 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     // Wrong expected scores: three rows off by 0.01, beyond the tolerance.
     const lines = reference.trim().split('\n');
     const col = lines[0].split(',').indexOf('expected');
-    const wrong = lines.map((l, i) => {
-      if (i === 0 || i > 3) return l;
-      const cells = l.split(',');
-      cells[col] = String(Number(cells[col]) + 0.01);
-      return cells.join(',');
-    }).join('\n');
+    const wrong = lines
+      .map((l, i) => {
+        if (i === 0 || i > 3) return l;
+        const cells = l.split(',');
+        cells[col] = String(Number(cells[col]) + 0.01);
+        return cells.join(',');
+      })
+      .join('\n');
     const bad = runJob(testObjs(wrong, 'bad'), { [inCluster]: serverUrl, [inClusterMlflow]: `localhost:${mlflowPort}` }, {});
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/FAIL: 3 of 25 scores differ from the reference/);
   });
 
-  test('3b. the RetroTest scoring step scores a past period through MLflow\'s artifact proxy and saves the results', async () => {
+  test("3b. the RetroTest scoring step scores a past period through MLflow's artifact proxy and saves the results", async () => {
     expect(serverUrl).not.toBe('');
     // The period's data set, stored through the tracking server (as a data scientist would log it).
     const history = readFileSync(path.join(work, 'history.csv'), 'utf8');
-    const put = await fetch(`${mlflowUrl}/api/2.0/mlflow-artifacts/artifacts/datasets/demo/fraud/history.csv`, { method: 'PUT', body: history });
+    const put = await fetch(`${mlflowUrl}/api/2.0/mlflow-artifacts/artifacts/datasets/demo/fraud/history.csv`, {
+      method: 'PUT',
+      body: history,
+    });
     expect(put.status).toBe(200);
     const objs = modelObjs((m) => {
       new RetroTest(m, 'fraud-q1', {
-        model: `models:/${MODEL}/1`, input: 'mlflow-artifacts:/datasets/demo/fraud/history.csv', period: { from: '2025-02-01', to: '2025-03-31' },
+        model: `models:/${MODEL}/1`,
+        input: 'mlflow-artifacts:/datasets/demo/fraud/history.csv',
+        period: { from: '2025-02-01', to: '2025-03-31' },
       });
     }).filter((o) => o.kind !== 'Job' || o.metadata.name.includes('-retro-'));
     const job = objs.find((o) => o.kind === 'Job');
@@ -305,7 +341,12 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
     const env: Record<string, string> = { PATH: basePath };
     for (const [k, val] of Object.entries(vars)) env[k] = retroPaths(swap(val, swaps()));
-    Object.assign(env, { MLSERVER_HOST: '127.0.0.1', MLSERVER_HTTP_PORT: String(ports.http), MLSERVER_GRPC_PORT: String(ports.grpc), MLSERVER_METRICS_PORT: String(ports.metrics) });
+    Object.assign(env, {
+      MLSERVER_HOST: '127.0.0.1',
+      MLSERVER_HTTP_PORT: String(ports.http),
+      MLSERVER_GRPC_PORT: String(ports.grpc),
+      MLSERVER_METRICS_PORT: String(ports.metrics),
+    });
     const argv = resolveArgv(side, env).map(retroPaths);
     mkdirSync(argv[2], { recursive: true });
     mkdirSync(env.HOME, { recursive: true });
@@ -319,7 +360,9 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     await stopServer(retro);
     expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
     const reg = JSON.parse(readFileSync(path.join(work, 'registered.json'), 'utf8'));
-    const saved = await (await fetch(`${mlflowUrl}/api/2.0/mlflow-artifacts/artifacts/retro-tests/demo/fraud-q1/2025-02-01_2025-03-31/scores.csv`)).text();
+    const saved = await (
+      await fetch(`${mlflowUrl}/api/2.0/mlflow-artifacts/artifacts/retro-tests/demo/fraud-q1/2025-02-01_2025-03-31/scores.csv`)
+    ).text();
     const rows = saved.trim().split('\n');
     expect(rows[0]).toBe('date,amount,age_days,velocity,score');
     expect(rows.length - 1).toBe(reg.periodRows);

@@ -22,7 +22,9 @@ export function expectIssue(fn: () => unknown, expected: ExpectedIssue): Validat
     error = e;
   }
   if (!(error instanceof ModelplaneValidationError)) {
-    throw new Error(`expected a ModelplaneValidationError for ${expected.construct} \`${expected.field}\`, got ${error === undefined ? 'no error' : String(error)}`);
+    throw new Error(
+      `expected a ModelplaneValidationError for ${expected.construct} \`${expected.field}\`, got ${error === undefined ? 'no error' : String(error)}`,
+    );
   }
   const issue = error.issues.find((i) => i.construct === expected.construct && i.field === expected.field);
   if (!issue) throw new Error(`no issue for ${expected.construct} \`${expected.field}\` in:\n${error.message}`);

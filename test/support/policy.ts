@@ -88,7 +88,10 @@ function isPodSpec(node: Obj): boolean {
   return Array.isArray(node.containers) && node.containers.length > 0 && node.containers.every((c: unknown) => isObj(c));
 }
 
-function podSpecView(node: Obj, extra: ContainerView[] = []): Pick<PodTemplateView, 'podSecurityContext' | 'pod' | 'volumes' | 'containers'> {
+function podSpecView(
+  node: Obj,
+  extra: ContainerView[] = [],
+): Pick<PodTemplateView, 'podSecurityContext' | 'pod' | 'volumes' | 'containers'> {
   return {
     podSecurityContext: isObj(node.securityContext) ? node.securityContext : undefined,
     pod: node,
@@ -108,7 +111,11 @@ function podSpecView(node: Obj, extra: ContainerView[] = []): Pick<PodTemplateVi
  * spec and its Spark container, named by `spark.kubernetes.<role>.podTemplateContainerName` or the
  * first one, with what the operator sets; fields set on the role win).
  */
-function sparkRoleView(app: Obj, role: Obj, roleName: string): Pick<PodTemplateView, 'podSecurityContext' | 'pod' | 'volumes' | 'containers'> {
+function sparkRoleView(
+  app: Obj,
+  role: Obj,
+  roleName: string,
+): Pick<PodTemplateView, 'podSecurityContext' | 'pod' | 'volumes' | 'containers'> {
   const missing = ['cores', 'memory', 'coreLimit'].filter((k) => role[k] === undefined || role[k] === null || role[k] === '');
   const tspec: Obj = isObj(role.template) && isObj(role.template.spec) ? role.template.spec : {};
   const tContainers = objList(tspec.containers);
@@ -117,7 +124,14 @@ function sparkRoleView(app: Obj, role: Obj, roleName: string): Pick<PodTemplateV
   const main: ContainerView = {
     name: roleName,
     role: 'container',
-    image: typeof role.image === 'string' ? role.image : typeof app.image === 'string' ? app.image : typeof tMain.image === 'string' ? tMain.image : undefined,
+    image:
+      typeof role.image === 'string'
+        ? role.image
+        : typeof app.image === 'string'
+          ? app.image
+          : typeof tMain.image === 'string'
+            ? tMain.image
+            : undefined,
     securityContext: isObj(role.securityContext) ? role.securityContext : isObj(tMain.securityContext) ? tMain.securityContext : undefined,
     hasRequestsAndLimits: missing.length === 0,
     resourcesDetail: missing.length ? `missing ${missing.join(', ')} (the operator derives requests and limits from them)` : '',
@@ -125,9 +139,15 @@ function sparkRoleView(app: Obj, role: Obj, roleName: string): Pick<PodTemplateV
   };
   const mountedNames = new Set([...objList(role.volumeMounts), ...objList(tMain.volumeMounts)].map((m) => m.name));
   return {
-    podSecurityContext: isObj(role.podSecurityContext) ? role.podSecurityContext : isObj(tspec.securityContext) ? tspec.securityContext : undefined,
+    podSecurityContext: isObj(role.podSecurityContext)
+      ? role.podSecurityContext
+      : isObj(tspec.securityContext)
+        ? tspec.securityContext
+        : undefined,
     pod: {
-      hostNetwork: role.hostNetwork ?? tspec.hostNetwork, hostPID: tspec.hostPID, hostIPC: tspec.hostIPC,
+      hostNetwork: role.hostNetwork ?? tspec.hostNetwork,
+      hostPID: tspec.hostPID,
+      hostIPC: tspec.hostIPC,
       automountServiceAccountToken: role.automountServiceAccountToken ?? tspec.automountServiceAccountToken,
     },
     volumes: [...objList(app.volumes).filter((v) => mountedNames.has(v.name)), ...objList(tspec.volumes)],
@@ -151,7 +171,10 @@ function argoTemplateView(spec: Obj, t: Obj): Pick<PodTemplateView, 'podSecurity
   const podCtx = isObj(t.securityContext) ? t.securityContext : isObj(spec.securityContext) ? spec.securityContext : undefined;
   return {
     podSecurityContext: podCtx,
-    pod: { hostNetwork: t.hostNetwork ?? spec.hostNetwork, automountServiceAccountToken: t.automountServiceAccountToken ?? spec.automountServiceAccountToken },
+    pod: {
+      hostNetwork: t.hostNetwork ?? spec.hostNetwork,
+      automountServiceAccountToken: t.automountServiceAccountToken ?? spec.automountServiceAccountToken,
+    },
     volumes: [...objList(spec.volumes), ...objList(t.volumes)],
     containers: [
       ...mains,
@@ -181,7 +204,12 @@ export function podTemplates(objs: readonly Record<string, unknown>[]): PodTempl
       if (!isObj(node)) return;
       // KServe predictor/transformer/explainer with a `model` container (plus optional extra containers).
       if (isObj(node.model) && (node.model.modelFormat !== undefined || node.model.storageUri !== undefined)) {
-        out.push({ ...base, path, shape: 'kserve-predictor', ...podSpecView(node, [containerView({ name: 'kserve-container', ...node.model }, 'container')]) });
+        out.push({
+          ...base,
+          path,
+          shape: 'kserve-predictor',
+          ...podSpecView(node, [containerView({ name: 'kserve-container', ...node.model }, 'container')]),
+        });
         return;
       }
       if (isPodSpec(node)) {
@@ -195,7 +223,12 @@ export function podTemplates(objs: readonly Record<string, unknown>[]): PodTempl
         return;
       }
       // Argo Workflows: a workflow spec (Workflow, WorkflowTemplate, CronWorkflow.spec.workflowSpec).
-      if (Array.isArray(node.templates) && node.templates.some((t: unknown) => isObj(t) && ('container' in t || 'script' in t || 'dag' in t || 'steps' in t || 'containerSet' in t))) {
+      if (
+        Array.isArray(node.templates) &&
+        node.templates.some(
+          (t: unknown) => isObj(t) && ('container' in t || 'script' in t || 'dag' in t || 'steps' in t || 'containerSet' in t),
+        )
+      ) {
         objList(node.templates).forEach((t, i) => {
           const view = argoTemplateView(node, t);
           if (view) out.push({ ...base, path: `${path}.templates[${i}](${String(t.name)})`, shape: 'argo-template', ...view });
@@ -211,9 +244,20 @@ export function podTemplates(objs: readonly Record<string, unknown>[]): PodTempl
 
 /** The rules {@link restrictedViolations} applies. */
 export type PolicyRule =
-  | 'host-namespaces' | 'host-path' | 'volume-types' | 'host-ports' | 'privileged'
-  | 'run-as-non-root' | 'run-as-user-not-root' | 'allow-privilege-escalation' | 'capabilities-drop-all'
-  | 'capabilities-add' | 'seccomp-runtime-default' | 'read-only-root-fs' | 'requests-and-limits' | 'pinned-image';
+  | 'host-namespaces'
+  | 'host-path'
+  | 'volume-types'
+  | 'host-ports'
+  | 'privileged'
+  | 'run-as-non-root'
+  | 'run-as-user-not-root'
+  | 'allow-privilege-escalation'
+  | 'capabilities-drop-all'
+  | 'capabilities-add'
+  | 'seccomp-runtime-default'
+  | 'read-only-root-fs'
+  | 'requests-and-limits'
+  | 'pinned-image';
 
 /** A broken rule. */
 export interface Violation {
@@ -242,14 +286,24 @@ export const POLICY_ALLOWLIST: readonly PolicyException[] = [
   {
     matches: (t) => t.kind === 'DaemonSet' && /^nvidia-device-plugin-/.test(t.name) && t.namespace === 'kube-system',
     rules: ['host-path', 'volume-types', 'run-as-non-root'],
-    reason: 'The NVIDIA device plugin registers with the kubelet through a Unix socket in the host directory '
-      + '/var/lib/kubelet/device-plugins (hostPath), which is owned by root, so it runs as root. It still drops ALL '
-      + 'capabilities, forbids privilege escalation, uses RuntimeDefault seccomp and a read-only root filesystem, '
-      + 'and runs in kube-system, never in a team or platform namespace.',
+    reason:
+      'The NVIDIA device plugin registers with the kubelet through a Unix socket in the host directory ' +
+      '/var/lib/kubelet/device-plugins (hostPath), which is owned by root, so it runs as root. It still drops ALL ' +
+      'capabilities, forbids privilege escalation, uses RuntimeDefault seccomp and a read-only root filesystem, ' +
+      'and runs in kube-system, never in a team or platform namespace.',
   },
 ];
 
-const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const RESTRICTED_VOLUME_TYPES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** True when an image names a tag other than `latest`, or a digest. */
 export function isPinnedImage(image: string | undefined): boolean {
@@ -284,13 +338,15 @@ export function templateViolations(t: PodTemplateView): Violation[] {
     if (nonRoot !== true) add('run-as-non-root', 'runAsNonRoot is not true on the container or the pod', c);
     if (sc.runAsUser === 0) add('run-as-user-not-root', 'runAsUser is 0', c);
     if (sc.privileged === true) add('privileged', 'privileged is true', c);
-    if (sc.allowPrivilegeEscalation !== false) add('allow-privilege-escalation', `allowPrivilegeEscalation is ${JSON.stringify(sc.allowPrivilegeEscalation)}, must be false`, c);
+    if (sc.allowPrivilegeEscalation !== false)
+      add('allow-privilege-escalation', `allowPrivilegeEscalation is ${JSON.stringify(sc.allowPrivilegeEscalation)}, must be false`, c);
     const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
     if (!drop.includes('ALL')) add('capabilities-drop-all', `capabilities.drop is ${JSON.stringify(drop)}, must include ALL`, c);
     const addCaps: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
     if (addCaps.some((x) => x !== 'NET_BIND_SERVICE')) add('capabilities-add', `capabilities.add is ${JSON.stringify(addCaps)}`, c);
     const seccomp = sc.seccompProfile?.type ?? podSeccomp;
-    if (seccomp !== 'RuntimeDefault') add('seccomp-runtime-default', `seccompProfile.type is ${JSON.stringify(seccomp)}, must be RuntimeDefault`, c);
+    if (seccomp !== 'RuntimeDefault')
+      add('seccomp-runtime-default', `seccompProfile.type is ${JSON.stringify(seccomp)}, must be RuntimeDefault`, c);
     if (sc.readOnlyRootFilesystem !== true) add('read-only-root-fs', 'readOnlyRootFilesystem is not true', c);
     if (!c.hasRequestsAndLimits) add('requests-and-limits', c.resourcesDetail, c);
     if (!isPinnedImage(c.image)) add('pinned-image', `image ${JSON.stringify(c.image)} is untagged, uses latest, or is missing`, c);
@@ -300,7 +356,10 @@ export function templateViolations(t: PodTemplateView): Violation[] {
 }
 
 /** Violations of every template in `objs`, after the allowlist. */
-export function restrictedViolations(objs: readonly Record<string, unknown>[], allowlist: readonly PolicyException[] = POLICY_ALLOWLIST): Violation[] {
+export function restrictedViolations(
+  objs: readonly Record<string, unknown>[],
+  allowlist: readonly PolicyException[] = POLICY_ALLOWLIST,
+): Violation[] {
   return podTemplates(objs).flatMap((t) => {
     const waived = new Set(allowlist.filter((e) => e.matches(t)).flatMap((e) => e.rules));
     return templateViolations(t).filter((v) => !waived.has(v.rule));
@@ -312,7 +371,13 @@ export function missingScratchMounts(objs: readonly Record<string, unknown>[]): 
   const out: string[] = [];
   for (const t of podTemplates(objs)) {
     if (t.shape !== 'pod') continue;
-    const writable = new Set(t.volumes.filter((v) => v.emptyDir !== undefined || v.persistentVolumeClaim !== undefined || v.ephemeral !== undefined || v.hostPath !== undefined).map((v) => v.name));
+    const writable = new Set(
+      t.volumes
+        .filter(
+          (v) => v.emptyDir !== undefined || v.persistentVolumeClaim !== undefined || v.ephemeral !== undefined || v.hostPath !== undefined,
+        )
+        .map((v) => v.name),
+    );
     for (const c of [...objList(t.pod.containers), ...objList(t.pod.initContainers)]) {
       const mounts = objList(c.volumeMounts).filter((m) => writable.has(m.name) && m.readOnly !== true);
       if (c.securityContext?.readOnlyRootFilesystem === true && mounts.length === 0) out.push(`${t.owner} container "${String(c.name)}"`);

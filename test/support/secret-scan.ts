@@ -23,7 +23,8 @@ export function isReference(value: string): boolean {
 export const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
 /** Config keys (Spark conf, Helm-ish maps) whose values are credentials. */
-export const SECRET_CONFIG_KEY = /(^|[._-])(password|passwd|secret[._-]?(access[._-]?)?key|secretkey|access[._-]?key([._-]?id)?|accesskey|token|api[._-]?key|private[._-]?key)$/i;
+export const SECRET_CONFIG_KEY =
+  /(^|[._-])(password|passwd|secret[._-]?(access[._-]?)?key|secretkey|access[._-]?key([._-]?id)?|accesskey|token|api[._-]?key|private[._-]?key)$/i;
 
 /** Recognizable credential formats, wherever they appear. */
 const CREDENTIAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
@@ -55,7 +56,8 @@ export function scanForSecrets(objs: readonly Record<string, unknown>[]): Secret
     const id = `${String(obj.kind)}/${md.namespace ? `${String(md.namespace)}/` : ''}${String(md.name)}`;
     if (obj.kind === 'Secret') {
       for (const f of ['data', 'stringData']) {
-        if (isObj(obj[f]) && Object.keys(obj[f] as object).length > 0) out.push({ where: `${id} ${f}`, detail: `a Secret with ${f} in the output` });
+        if (isObj(obj[f]) && Object.keys(obj[f] as object).length > 0)
+          out.push({ where: `${id} ${f}`, detail: `a Secret with ${f} in the output` });
       }
     }
     const visit = (node: unknown, path: string): void => {
@@ -70,7 +72,10 @@ export function scanForSecrets(objs: readonly Record<string, unknown>[]): Secret
       if (!isObj(node)) return;
       // An env var: { name, value }.
       if (typeof node.name === 'string' && typeof node.value === 'string' && SECRET_ENV_NAME.test(node.name) && !isReference(node.value)) {
-        out.push({ where: `${id} ${path}`, detail: `env "${node.name}" has a literal value; read it from a Secret (valueFrom.secretKeyRef)` });
+        out.push({
+          where: `${id} ${path}`,
+          detail: `env "${node.name}" has a literal value; read it from a Secret (valueFrom.secretKeyRef)`,
+        });
       }
       for (const [k, v] of Object.entries(node)) {
         if (typeof v === 'string' && SECRET_CONFIG_KEY.test(k) && !isReference(v)) {

@@ -9,7 +9,10 @@ const optionalPropDefault = {
     type: 'suggestion',
     docs: { description: 'Optional props of exported Props/Options interfaces document their default with @default.' },
     schema: [],
-    messages: { missing: 'Optional prop `{{name}}` of {{iface}} has no `@default` in its doc comment. Fix: add `@default <value>` (or `@default - <what happens>`).' },
+    messages: {
+      missing:
+        'Optional prop `{{name}}` of {{iface}} has no `@default` in its doc comment. Fix: add `@default <value>` (or `@default - <what happens>`).',
+    },
   },
   create(context) {
     const source = context.sourceCode;

@@ -6,17 +6,33 @@
  * webhook off, webhook-only fields such as `tolerations` or `env` are silently dropped).
  */
 import { k8s } from 'cdk8s-plus-28';
-import { SparkApplicationSpec, SparkApplicationSpecRestartPolicyType, SparkApplicationSpecType } from '../../../imports/sparkoperator.k8s.io';
+import {
+  SparkApplicationSpec,
+  SparkApplicationSpecRestartPolicyType,
+  SparkApplicationSpecType,
+} from '../../../imports/sparkoperator.k8s.io';
 import type { PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool } from '../../core/gpu';
-import { IMAGE_PULL_POLICY, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, ScratchDir } from '../../core/security';
+import {
+  IMAGE_PULL_POLICY,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  ScratchDir,
+} from '../../core/security';
 
 /** The UID the apache/spark images run as. */
 export const SPARK_UID = 185;
 
 /** The SparkApplication API. */
-export const SPARK_API = { group: 'sparkoperator.k8s.io', version: 'v1beta2', plural: 'sparkapplications', kind: 'SparkApplication' } as const;
+export const SPARK_API = {
+  group: 'sparkoperator.k8s.io',
+  version: 'v1beta2',
+  plural: 'sparkapplications',
+  kind: 'SparkApplication',
+} as const;
 
 /** Container names in the driver/executor pod templates (Spark picks them by these conf keys). */
 export const SPARK_TEMPLATE_CONTAINERS = { driver: 'spark-kubernetes-driver', executor: 'spark-kubernetes-executor' } as const;
@@ -40,43 +56,83 @@ const SECRET_HADOOP_KEY = /(access\.key|secret|password|session\.token|credentia
 
 /** Checks a Spark (JVM-style) memory amount such as `2g` or `512m`. */
 export function checkSparkMemory(v: Validator, field: string, value: unknown): boolean {
-  return v.check(typeof value === 'string' && SPARK_MEMORY.test(value), field, value,
-    'is not a Spark memory amount (a whole number with k, m, g or t)', 'write it like "4g" or "512m"');
+  return v.check(
+    typeof value === 'string' && SPARK_MEMORY.test(value),
+    field,
+    value,
+    'is not a Spark memory amount (a whole number with k, m, g or t)',
+    'write it like "4g" or "512m"',
+  );
 }
 
 /** Checks a Spark version (3.x.y or 4.x.y). */
 export function checkSparkVersion(v: Validator, field: string, value: unknown): boolean {
-  return v.check(typeof value === 'string' && SPARK_VERSION.test(value), field, value,
-    'is not a Spark version', 'write the exact version of Spark in your image, e.g. "3.5.5" or "4.0.1"');
+  return v.check(
+    typeof value === 'string' && SPARK_VERSION.test(value),
+    field,
+    value,
+    'is not a Spark version',
+    'write the exact version of Spark in your image, e.g. "3.5.5" or "4.0.1"',
+  );
 }
 
 /** Checks a pinned Python minor version such as `3.11`. */
 export function checkPythonVersion(v: Validator, field: string, value: unknown): boolean {
-  return v.check(typeof value === 'string' && PYTHON_VERSION.test(value), field, value,
-    'must pin a Python minor version', 'write the version the environment archive was packed with, e.g. "3.11"');
+  return v.check(
+    typeof value === 'string' && PYTHON_VERSION.test(value),
+    field,
+    value,
+    'must pin a Python minor version',
+    'write the version the environment archive was packed with, e.g. "3.11"',
+  );
 }
 
 /** Checks a main application file URI. */
 export function checkAppFile(v: Validator, field: string, value: unknown): boolean {
-  return v.check(typeof value === 'string' && APP_FILE.test(value), field, value,
-    'must be a local://, s3a:// or https:// URI', 'use "local:///app/train.py" for a file in the image (recommended: the operator fetches s3a:// files itself)');
+  return v.check(
+    typeof value === 'string' && APP_FILE.test(value),
+    field,
+    value,
+    'must be a local://, s3a:// or https:// URI',
+    'use "local:///app/train.py" for a file in the image (recommended: the operator fetches s3a:// files itself)',
+  );
 }
 
 /** Checks a packed-environment archive URI (conda-pack / venv-pack output). */
 export function checkArchive(v: Validator, field: string, value: unknown): boolean {
-  return v.check(typeof value === 'string' && ARCHIVE.test(value) && !value.includes('#'), field, value,
-    'must be the URI of a .tar.gz, .tgz or .zip archive, without a "#alias"', 'pack with `conda pack -o env.tar.gz`, upload, and pass e.g. "s3a://ml-envs/churn/env-1.4.2.tar.gz"');
+  return v.check(
+    typeof value === 'string' && ARCHIVE.test(value) && !value.includes('#'),
+    field,
+    value,
+    'must be the URI of a .tar.gz, .tgz or .zip archive, without a "#alias"',
+    'pack with `conda pack -o env.tar.gz`, upload, and pass e.g. "s3a://ml-envs/churn/env-1.4.2.tar.gz"',
+  );
 }
 
 /** Checks that hadoopConf holds no credentials (they belong in a Secret, read through env). */
 export function checkHadoopConf(v: Validator, field: string, value: unknown): boolean {
   if (value === undefined) return true;
-  if (!v.check(typeof value === 'object' && value !== null && !Array.isArray(value), field, value, 'must be a map of strings', 'pass e.g. { "fs.s3a.connection.maximum": "200" }')) return false;
+  if (
+    !v.check(
+      typeof value === 'object' && value !== null && !Array.isArray(value),
+      field,
+      value,
+      'must be a map of strings',
+      'pass e.g. { "fs.s3a.connection.maximum": "200" }',
+    )
+  )
+    return false;
   let ok = true;
   for (const [k, val] of Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) {
     ok = v.check(typeof val === 'string', `${field}["${k}"]`, val, 'must be a string', 'quote the value') && ok;
-    ok = v.check(!SECRET_HADOOP_KEY.test(k), `${field}["${k}"]`, '<redacted>', 'looks like a credential; credentials are never written into a SparkApplication',
-      'store S3 keys in the platform\'s object-store Secret (read through AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY env), or use IRSA') && ok;
+    ok =
+      v.check(
+        !SECRET_HADOOP_KEY.test(k),
+        `${field}["${k}"]`,
+        '<redacted>',
+        'looks like a credential; credentials are never written into a SparkApplication',
+        "store S3 keys in the platform's object-store Secret (read through AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY env), or use IRSA",
+      ) && ok;
   }
   return ok;
 }
@@ -102,7 +158,8 @@ export interface SparkSpecInput {
   readonly mainApplicationFile: string;
   readonly arguments: readonly string[];
   readonly driver: Required<Pick<SparkPodResources, 'cores' | 'memory'>> & Pick<SparkPodResources, 'memoryOverhead'>;
-  readonly executor: Required<Pick<SparkPodResources, 'cores' | 'memory'>> & Pick<SparkPodResources, 'memoryOverhead'> & { readonly instances: number };
+  readonly executor: Required<Pick<SparkPodResources, 'cores' | 'memory'>> &
+    Pick<SparkPodResources, 'memoryOverhead'> & { readonly instances: number };
   readonly dynamicAllocation?: { readonly minExecutors: number; readonly maxExecutors: number; readonly initialExecutors?: number };
   readonly sparkConf: Readonly<Record<string, string>>;
   readonly hadoopConf: Readonly<Record<string, string>>;
@@ -169,7 +226,8 @@ function podTemplate(role: 'driver' | 'executor', input: Pick<SparkSpecInput, 'l
 
 function stripKindApi(manifest: Record<string, unknown>): Record<string, unknown> {
   const { apiVersion: _a, kind: _k, ...rest } = manifest;
-  void _a; void _k;
+  void _a;
+  void _k;
   return rest;
 }
 
@@ -203,15 +261,16 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
   const gpuFor = (role: 'driver' | 'executor') =>
     input.gpu && (input.gpu.on === 'both' || input.gpu.on === role) ? { gpu: { name: NVIDIA_GPU, quantity: input.gpu.count } } : {};
   const dyn = input.dynamicAllocation;
-  const retry = input.retries > 0
-    ? {
-      type: SparkApplicationSpecRestartPolicyType.ON_FAILURE,
-      onFailureRetries: input.retries,
-      onFailureRetryInterval: input.retryIntervalSeconds,
-      onSubmissionFailureRetries: input.retries,
-      onSubmissionFailureRetryInterval: input.retryIntervalSeconds,
-    }
-    : { type: SparkApplicationSpecRestartPolicyType.NEVER };
+  const retry =
+    input.retries > 0
+      ? {
+          type: SparkApplicationSpecRestartPolicyType.ON_FAILURE,
+          onFailureRetries: input.retries,
+          onFailureRetryInterval: input.retryIntervalSeconds,
+          onSubmissionFailureRetries: input.retries,
+          onSubmissionFailureRetryInterval: input.retryIntervalSeconds,
+        }
+      : { type: SparkApplicationSpecRestartPolicyType.NEVER };
   return {
     type: SparkApplicationSpecType.PYTHON,
     sparkVersion: input.sparkVersion,
@@ -225,7 +284,15 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     restartPolicy: retry,
     timeToLiveSeconds: input.timeToLiveSeconds,
     ...(dyn
-      ? { dynamicAllocation: { enabled: true, minExecutors: dyn.minExecutors, maxExecutors: dyn.maxExecutors, initialExecutors: dyn.initialExecutors ?? dyn.minExecutors, shuffleTrackingEnabled: true } }
+      ? {
+          dynamicAllocation: {
+            enabled: true,
+            minExecutors: dyn.minExecutors,
+            maxExecutors: dyn.maxExecutors,
+            initialExecutors: dyn.initialExecutors ?? dyn.minExecutors,
+            shuffleTrackingEnabled: true,
+          },
+        }
       : {}),
     driver: {
       cores: input.driver.cores,

@@ -5,7 +5,16 @@ import { Validator } from '../../core/errors';
 import { dataVolumeClaim, storeServices } from './single-store';
 import { selectorLabels, standardLabels } from '../../core/labels';
 import { SecretKeyRef, secretEnv } from '../../core/secrets';
-import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../core/security';
+import {
+  DEFAULT_UID,
+  IMAGE_PULL_POLICY,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
+} from '../../core/security';
 import { checkNoPlainCredentials } from '../../core/secrets';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
 
@@ -80,7 +89,12 @@ export class EmbeddedMinio extends Construct {
     this.podLabels = selectorLabels(info);
     const credsEnv = [secretEnv('MINIO_ROOT_USER', this.rootUserSecret), secretEnv('MINIO_ROOT_PASSWORD', this.rootPasswordSecret)];
     const credsDir = '/etc/modelplane/minio';
-    const health = (path: string): k8s.Probe => ({ httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
+    const health = (path: string): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('s3') },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    });
     const uid = DEFAULT_UID; // MinIO and mc run as any uid; above 10000 none collides with a host account
 
     const governing = storeServices(this, name, ns, labels, this.podLabels, { name: 's3', port: 9000 });
@@ -96,20 +110,22 @@ export class EmbeddedMinio extends Construct {
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(uid),
-            containers: [{
-              name: 'minio',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['minio', 'server', '/data', '--address', ':9000', '--console-address', ':9001'],
-              env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINIO_BROWSER', value: 'off' }],
-              ports: [{ name: 's3', containerPort: 9000, protocol: 'TCP' }],
-              startupProbe: { ...health('/minio/health/live'), failureThreshold: 30, periodSeconds: 5 },
-              readinessProbe: health('/minio/health/ready'),
-              livenessProbe: { ...health('/minio/health/live'), periodSeconds: 20 },
-              securityContext: restrictedContainerSecurityContext(uid),
-              resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
-              volumeMounts: [{ name: 'data', mountPath: '/data' }, ...scratchMounts([TMP_DIR])],
-            }],
+            containers: [
+              {
+                name: 'minio',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['minio', 'server', '/data', '--address', ':9000', '--console-address', ':9001'],
+                env: [...credsEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINIO_BROWSER', value: 'off' }],
+                ports: [{ name: 's3', containerPort: 9000, protocol: 'TCP' }],
+                startupProbe: { ...health('/minio/health/live'), failureThreshold: 30, periodSeconds: 5 },
+                readinessProbe: health('/minio/health/ready'),
+                livenessProbe: { ...health('/minio/health/live'), periodSeconds: 20 },
+                securityContext: restrictedContainerSecurityContext(uid),
+                resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
+                volumeMounts: [{ name: 'data', mountPath: '/data' }, ...scratchMounts([TMP_DIR])],
+              },
+            ],
             volumes: scratchVolumes([TMP_DIR]),
           },
         },
@@ -129,29 +145,41 @@ export class EmbeddedMinio extends Construct {
             restartPolicy: 'OnFailure',
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(uid),
-            containers: [{
-              name: 'mc',
-              image: MINIO_CLIENT_IMAGE,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['/bin/sh', '-ec'],
-              // The credentials are read from the mounted Secret files, so they are never in the container's environment.
-              args: [`user="$(cat ${credsDir}/root-user)"; password="$(cat ${credsDir}/root-password)"; `
-                + `mc alias set local http://${name}:9000 "$user" "$password" && mc mb --ignore-existing local/${this.bucket}`],
-              env: [{ name: 'HOME', value: '/tmp' }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }],
-              securityContext: restrictedContainerSecurityContext(uid),
-              resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
-              volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'credentials', mountPath: credsDir, readOnly: true }],
-            }],
-            volumes: [...scratchVolumes([TMP_DIR]), {
-              name: 'credentials',
-              projected: {
-                defaultMode: 0o440,
-                sources: [
-                  { secret: { name: this.rootUserSecret.name, items: [{ key: this.rootUserSecret.key, path: 'root-user' }] } },
-                  { secret: { name: this.rootPasswordSecret.name, items: [{ key: this.rootPasswordSecret.key, path: 'root-password' }] } },
+            containers: [
+              {
+                name: 'mc',
+                image: MINIO_CLIENT_IMAGE,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['/bin/sh', '-ec'],
+                // The credentials are read from the mounted Secret files, so they are never in the container's environment.
+                args: [
+                  `user="$(cat ${credsDir}/root-user)"; password="$(cat ${credsDir}/root-password)"; ` +
+                    `mc alias set local http://${name}:9000 "$user" "$password" && mc mb --ignore-existing local/${this.bucket}`,
                 ],
+                env: [
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' },
+                ],
+                securityContext: restrictedContainerSecurityContext(uid),
+                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
+                volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'credentials', mountPath: credsDir, readOnly: true }],
               },
-            }],
+            ],
+            volumes: [
+              ...scratchVolumes([TMP_DIR]),
+              {
+                name: 'credentials',
+                projected: {
+                  defaultMode: 0o440,
+                  sources: [
+                    { secret: { name: this.rootUserSecret.name, items: [{ key: this.rootUserSecret.key, path: 'root-user' }] } },
+                    {
+                      secret: { name: this.rootPasswordSecret.name, items: [{ key: this.rootPasswordSecret.key, path: 'root-password' }] },
+                    },
+                  ],
+                },
+              },
+            ],
           },
         },
       },
@@ -163,14 +191,16 @@ export class EmbeddedMinio extends Construct {
       spec: {
         podSelector: { matchLabels: this.podLabels },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{
-          from: [
-            { podSelector: { matchLabels: { ...props.clientPodLabels } } },
-            { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } } },
-            { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
-          ],
-          ports: [port],
-        }],
+        ingress: [
+          {
+            from: [
+              { podSelector: { matchLabels: { ...props.clientPodLabels } } },
+              { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } } },
+              { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+            ],
+            ports: [port],
+          },
+        ],
         egress: [],
       },
     });
@@ -183,7 +213,13 @@ export class EmbeddedMinio extends Construct {
         ingress: [],
         egress: [
           { to: [{ podSelector: { matchLabels: this.podLabels } }], ports: [port] },
-          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' }] },
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+            ports: [
+              { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
+              { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },
+            ],
+          },
         ],
       },
     });
@@ -200,17 +236,43 @@ export function isBucketName(value: unknown): boolean {
  * props (e.g. `artifactStore.embedded.`), so the owner can report the issues as its own.
  */
 export function validateEmbeddedMinio(v: Validator, prefix: string, props: unknown): void {
-  if (!v.check(isRecord(props), prefix.replace(/\.$/, '') || 'props', props, 'must be an object', 'write e.g. { storageSize: "50Gi" }, or {} for the defaults')) return;
+  if (
+    !v.check(
+      isRecord(props),
+      prefix.replace(/\.$/, '') || 'props',
+      props,
+      'must be an object',
+      'write e.g. { storageSize: "50Gi" }, or {} for the defaults',
+    )
+  )
+    return;
   const p = props as EmbeddedMinioProps & Record<string, unknown>;
   checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? '50Gi', '50Gi');
   checkImage(v, `${prefix}image`, p.image ?? MINIO_IMAGE);
   const bucket = p.bucket ?? 'mlflow';
-  v.check(isBucketName(bucket), `${prefix}bucket`, bucket, 'is not a valid bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
+  v.check(
+    isBucketName(bucket),
+    `${prefix}bucket`,
+    bucket,
+    'is not a valid bucket name',
+    'use 3-63 lower-case letters, digits, "." and "-"',
+  );
   checkName(v, `${prefix}credentialsSecretName`, p.credentialsSecretName ?? 'modelplane-minio');
   if (p.storageClassName !== undefined) {
     const problem = dnsSubdomainProblem(p.storageClassName);
-    v.check(problem === undefined, `${prefix}storageClassName`, p.storageClassName, problem ?? '', 'name a StorageClass of the cluster (kubectl get storageclass)');
+    v.check(
+      problem === undefined,
+      `${prefix}storageClassName`,
+      p.storageClassName,
+      problem ?? '',
+      'name a StorageClass of the cluster (kubectl get storageclass)',
+    );
   }
-  checkNoPlainCredentials(v, prefix, p, ['storageSize', 'storageClassName', 'bucket', 'image', 'credentialsSecretName'],
-    'the embedded MinIO\'s credentials are generated in the cluster into the Secret `credentialsSecretName`; remove the field');
+  checkNoPlainCredentials(
+    v,
+    prefix,
+    p,
+    ['storageSize', 'storageClassName', 'bucket', 'image', 'credentialsSecretName'],
+    "the embedded MinIO's credentials are generated in the cluster into the Secret `credentialsSecretName`; remove the field",
+  );
 }

@@ -5,7 +5,16 @@ import { Validator } from '../../core/errors';
 import { dataVolumeClaim, storeServices } from './single-store';
 import { selectorLabels, standardLabels } from '../../core/labels';
 import { SecretKeyRef, secretEnv } from '../../core/secrets';
-import { DEFAULT_UID, IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../core/security';
+import {
+  DEFAULT_UID,
+  IMAGE_PULL_POLICY,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
+} from '../../core/security';
 import { checkNoPlainCredentials } from '../../core/secrets';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
 
@@ -74,7 +83,12 @@ export class EmbeddedPostgres extends Construct {
     // Not the image's own postgres user (999): a uid above 10000 cannot collide with a host account. The
     // entrypoint supports any uid; fsGroup makes the data volume writable for it.
     const uid = DEFAULT_UID;
-    const pgReady: k8s.Probe = { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-U', this.user, '-d', this.database] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
+    const pgReady: k8s.Probe = {
+      exec: { command: ['pg_isready', '-h', '127.0.0.1', '-U', this.user, '-d', this.database] },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    };
     const scratch = [TMP_DIR, { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' }];
 
     const governing = storeServices(this, name, ns, labels, this.podLabels, { name: 'postgres', port: 5432 });
@@ -90,24 +104,26 @@ export class EmbeddedPostgres extends Construct {
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(uid),
-            containers: [{
-              name: 'postgres',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              env: [
-                { name: 'POSTGRES_USER', value: this.user },
-                { name: 'POSTGRES_DB', value: this.database },
-                secretEnv('POSTGRES_PASSWORD', this.passwordSecret),
-                { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-              ],
-              ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
-              startupProbe: { ...pgReady, failureThreshold: 30, periodSeconds: 5 },
-              readinessProbe: pgReady,
-              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgres') }, periodSeconds: 20, failureThreshold: 3 },
-              securityContext: restrictedContainerSecurityContext(uid),
-              resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
-              volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, ...scratchMounts(scratch)],
-            }],
+            containers: [
+              {
+                name: 'postgres',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                env: [
+                  { name: 'POSTGRES_USER', value: this.user },
+                  { name: 'POSTGRES_DB', value: this.database },
+                  secretEnv('POSTGRES_PASSWORD', this.passwordSecret),
+                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                ],
+                ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
+                startupProbe: { ...pgReady, failureThreshold: 30, periodSeconds: 5 },
+                readinessProbe: pgReady,
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgres') }, periodSeconds: 20, failureThreshold: 3 },
+                securityContext: restrictedContainerSecurityContext(uid),
+                resources: resourceRequirements({ cpu: '250m', memory: '1Gi' }),
+                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, ...scratchMounts(scratch)],
+              },
+            ],
             volumes: scratchVolumes(scratch),
           },
         },
@@ -120,7 +136,12 @@ export class EmbeddedPostgres extends Construct {
       spec: {
         podSelector: { matchLabels: this.podLabels },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: { ...props.clientPodLabels } } }], ports: [{ port: k8s.IntOrString.fromNumber(5432), protocol: 'TCP' }] }],
+        ingress: [
+          {
+            from: [{ podSelector: { matchLabels: { ...props.clientPodLabels } } }],
+            ports: [{ port: k8s.IntOrString.fromNumber(5432), protocol: 'TCP' }],
+          },
+        ],
         egress: [],
       },
     });
@@ -132,15 +153,35 @@ export class EmbeddedPostgres extends Construct {
  * caller's props (e.g. `backendStore.embedded.`), so the owner can report the issues as its own.
  */
 export function validateEmbeddedPostgres(v: Validator, prefix: string, props: unknown): void {
-  if (!v.check(isRecord(props), prefix.replace(/\.$/, '') || 'props', props, 'must be an object', 'write e.g. { storageSize: "20Gi" }, or {} for the defaults')) return;
+  if (
+    !v.check(
+      isRecord(props),
+      prefix.replace(/\.$/, '') || 'props',
+      props,
+      'must be an object',
+      'write e.g. { storageSize: "20Gi" }, or {} for the defaults',
+    )
+  )
+    return;
   const p = props as EmbeddedPostgresProps & Record<string, unknown>;
   checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? '20Gi', '20Gi');
   checkImage(v, `${prefix}image`, p.image ?? POSTGRES_IMAGE);
   checkName(v, `${prefix}passwordSecretName`, p.passwordSecretName ?? 'mlflow-postgres');
   if (p.storageClassName !== undefined) {
     const problem = dnsSubdomainProblem(p.storageClassName);
-    v.check(problem === undefined, `${prefix}storageClassName`, p.storageClassName, problem ?? '', 'name a StorageClass of the cluster (kubectl get storageclass)');
+    v.check(
+      problem === undefined,
+      `${prefix}storageClassName`,
+      p.storageClassName,
+      problem ?? '',
+      'name a StorageClass of the cluster (kubectl get storageclass)',
+    );
   }
-  checkNoPlainCredentials(v, prefix, p, ['storageSize', 'storageClassName', 'image', 'passwordSecretName'],
-    'the embedded database\'s password is generated in the cluster into the Secret `passwordSecretName`; remove the field');
+  checkNoPlainCredentials(
+    v,
+    prefix,
+    p,
+    ['storageSize', 'storageClassName', 'image', 'passwordSecretName'],
+    "the embedded database's password is generated in the cluster into the Secret `passwordSecretName`; remove the field",
+  );
 }

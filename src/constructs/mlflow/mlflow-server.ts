@@ -5,8 +5,14 @@ import { Validator } from '../../core/errors';
 import { selectorLabels, standardLabels } from '../../core/labels';
 import { checkNoPlainCredentials, checkSecretRef, SecretKeyRef, secretEnv } from '../../core/secrets';
 import {
-  IMAGE_PULL_POLICY, resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext,
-  scratchMounts, scratchVolumes, TMP_DIR,
+  IMAGE_PULL_POLICY,
+  resourceRequirements,
+  ResourceSpec,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
 } from '../../core/security';
 import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
 import { EmbeddedMinio, EmbeddedMinioProps, isBucketName, validateEmbeddedMinio } from './embedded-minio';
@@ -115,13 +121,27 @@ export class MlflowServer extends Construct {
     const image = props.image ?? MLFLOW_IMAGE;
     checkImage(v, 'image', image);
     const replicas = props.replicas ?? 2;
-    v.check(Number.isInteger(replicas) && replicas >= 2, 'replicas', replicas, 'must be a whole number of at least 2 (one replica means downtime on every upgrade or drain)', 'set replicas to 2 or more');
+    v.check(
+      Number.isInteger(replicas) && replicas >= 2,
+      'replicas',
+      replicas,
+      'must be a whole number of at least 2 (one replica means downtime on every upgrade or drain)',
+      'set replicas to 2 or more',
+    );
     const workers = props.workers ?? 4;
-    v.check(Number.isInteger(workers) && workers >= 1 && workers <= 64, 'workers', workers, 'must be a whole number from 1 to 64', 'set e.g. 4');
+    v.check(
+      Number.isInteger(workers) && workers >= 1 && workers <= 64,
+      'workers',
+      workers,
+      'must be a whole number from 1 to 64',
+      'set e.g. 4',
+    );
     const resources = props.resources ?? { cpu: '500m', memory: '2Gi' };
     checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
     checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
-    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') && checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
+    if (resources.cpuLimit !== undefined)
+      checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') &&
+        checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
     if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '1Gi');
     const backend = props.backendStore ?? { embedded: {} };
     const artifacts = props.artifactStore ?? { embedded: {} };
@@ -130,26 +150,84 @@ export class MlflowServer extends Construct {
     if (backendOk && backend.embedded !== undefined) validateEmbeddedPostgres(v, 'backendStore.embedded.', backend.embedded);
     if (backendOk && backend.external !== undefined) {
       const ext = backend.external as unknown;
-      if (v.check(isRecord(ext), 'backendStore.external', ext, 'must be { uriSecret: { name, key } }', 'pass a Secret reference to the full database URI')) {
+      if (
+        v.check(
+          isRecord(ext),
+          'backendStore.external',
+          ext,
+          'must be { uriSecret: { name, key } }',
+          'pass a Secret reference to the full database URI',
+        )
+      ) {
         const e = ext as Record<string, unknown>;
-        checkNoPlainCredentials(v, 'backendStore.external.', e, ['uriSecret', 'port'],
-          'put the URI in a Secret (kubectl create secret generic mlflow-db --from-literal=uri=postgresql://...) and pass `backendStore.external.uriSecret: { name: "mlflow-db", key: "uri" }`');
+        checkNoPlainCredentials(
+          v,
+          'backendStore.external.',
+          e,
+          ['uriSecret', 'port'],
+          'put the URI in a Secret (kubectl create secret generic mlflow-db --from-literal=uri=postgresql://...) and pass `backendStore.external.uriSecret: { name: "mlflow-db", key: "uri" }`',
+        );
         checkSecretRef(v, 'backendStore.external.uriSecret', e.uriSecret);
-        if (e.port !== undefined) v.check(Number.isInteger(e.port) && (e.port as number) >= 1 && (e.port as number) <= 65535, 'backendStore.external.port', e.port, 'is not a TCP port', 'set the database port, e.g. 5432');
+        if (e.port !== undefined)
+          v.check(
+            Number.isInteger(e.port) && (e.port as number) >= 1 && (e.port as number) <= 65535,
+            'backendStore.external.port',
+            e.port,
+            'is not a TCP port',
+            'set the database port, e.g. 5432',
+          );
       }
     }
     if (artifactsOk && artifacts.embedded !== undefined) validateEmbeddedMinio(v, 'artifactStore.embedded.', artifacts.embedded);
     if (artifactsOk && artifacts.s3 !== undefined) {
       const s3 = artifacts.s3;
-      v.check(isBucketName(s3.bucket), 'artifactStore.s3.bucket', s3.bucket, 'is not a valid S3 bucket name', 'use 3-63 lower-case letters, digits, "." and "-"');
-      if (s3.prefix !== undefined) v.check(typeof s3.prefix === 'string' && /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(s3.prefix), 'artifactStore.s3.prefix', s3.prefix, 'is not a key prefix (no leading or trailing "/", no spaces)', 'write e.g. "mlflow" or "ml/mlflow"');
-      if (s3.endpoint !== undefined) v.check(typeof s3.endpoint === 'string' && /^https?:\/\/[^\s/@]+(\/\S*)?$/.test(s3.endpoint), 'artifactStore.s3.endpoint', s3.endpoint, 'is not an http(s) URL without credentials', 'write e.g. "https://s3.eu-central-1.amazonaws.com"');
-      if (s3.region !== undefined) v.check(typeof s3.region === 'string' && /^[a-z0-9-]+$/.test(s3.region), 'artifactStore.s3.region', s3.region, 'is not a region name', 'write e.g. "eu-central-1"');
-      v.check((s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), 'artifactStore.s3.accessKeyId', s3.accessKeyId, 'accessKeyId and secretAccessKey must be given together', 'give both Secret references, or neither to use workload identity');
+      v.check(
+        isBucketName(s3.bucket),
+        'artifactStore.s3.bucket',
+        s3.bucket,
+        'is not a valid S3 bucket name',
+        'use 3-63 lower-case letters, digits, "." and "-"',
+      );
+      if (s3.prefix !== undefined)
+        v.check(
+          typeof s3.prefix === 'string' && /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(s3.prefix),
+          'artifactStore.s3.prefix',
+          s3.prefix,
+          'is not a key prefix (no leading or trailing "/", no spaces)',
+          'write e.g. "mlflow" or "ml/mlflow"',
+        );
+      if (s3.endpoint !== undefined)
+        v.check(
+          typeof s3.endpoint === 'string' && /^https?:\/\/[^\s/@]+(\/\S*)?$/.test(s3.endpoint),
+          'artifactStore.s3.endpoint',
+          s3.endpoint,
+          'is not an http(s) URL without credentials',
+          'write e.g. "https://s3.eu-central-1.amazonaws.com"',
+        );
+      if (s3.region !== undefined)
+        v.check(
+          typeof s3.region === 'string' && /^[a-z0-9-]+$/.test(s3.region),
+          'artifactStore.s3.region',
+          s3.region,
+          'is not a region name',
+          'write e.g. "eu-central-1"',
+        );
+      v.check(
+        (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined),
+        'artifactStore.s3.accessKeyId',
+        s3.accessKeyId,
+        'accessKeyId and secretAccessKey must be given together',
+        'give both Secret references, or neither to use workload identity',
+      );
       if (s3.accessKeyId !== undefined) checkSecretRef(v, 'artifactStore.s3.accessKeyId', s3.accessKeyId);
       if (s3.secretAccessKey !== undefined) checkSecretRef(v, 'artifactStore.s3.secretAccessKey', s3.secretAccessKey);
-      checkNoPlainCredentials(v, 'artifactStore.s3.', s3 as unknown as Record<string, unknown>, ['bucket', 'prefix', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey'],
-        'put the keys in a Secret and pass `accessKeyId` and `secretAccessKey` as { name, key } references');
+      checkNoPlainCredentials(
+        v,
+        'artifactStore.s3.',
+        s3 as unknown as Record<string, unknown>,
+        ['bucket', 'prefix', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey'],
+        'put the keys in a Secret and pass `accessKeyId` and `secretAccessKey` as { name, key } references',
+      );
     }
     if (props.ingressHost !== undefined) {
       const p = dnsSubdomainProblem(props.ingressHost);
@@ -158,16 +236,34 @@ export class MlflowServer extends Construct {
     if (props.ingressClassName !== undefined) {
       const p = dnsSubdomainProblem(props.ingressClassName);
       v.check(p === undefined, 'ingressClassName', props.ingressClassName, p ?? '', 'name an IngressClass of the cluster, e.g. "nginx"');
-      v.check(props.ingressHost !== undefined, 'ingressClassName', props.ingressClassName, 'creates an Ingress only together with `ingressHost`', 'set `ingressHost` too, or remove `ingressClassName`');
+      v.check(
+        props.ingressHost !== undefined,
+        'ingressClassName',
+        props.ingressClassName,
+        'creates an Ingress only together with `ingressHost`',
+        'set `ingressHost` too, or remove `ingressClassName`',
+      );
     }
     for (const [i, n] of (props.clientNamespaces ?? []).entries()) checkName(v, `clientNamespaces[${i}]`, n);
     if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
     if (props.basicAuthSecret !== undefined) {
       const p = dnsSubdomainProblem(props.basicAuthSecret);
-      v.check(p === undefined, 'basicAuthSecret', props.basicAuthSecret, p ?? '', 'name an existing Secret with keys basic_auth.ini and flask-secret-key');
+      v.check(
+        p === undefined,
+        'basicAuthSecret',
+        props.basicAuthSecret,
+        p ?? '',
+        'name an existing Secret with keys basic_auth.ini and flask-secret-key',
+      );
     }
     for (const [i, o] of (props.corsAllowedOrigins ?? []).entries()) {
-      v.check(/^https?:\/\/[^\s/]+$/.test(String(o)), `corsAllowedOrigins[${i}]`, o, 'is not an origin (scheme://host[:port])', 'write e.g. "https://mlflow.example.com"');
+      v.check(
+        /^https?:\/\/[^\s/]+$/.test(String(o)),
+        `corsAllowedOrigins[${i}]`,
+        o,
+        'is not an origin (scheme://host[:port])',
+        'write e.g. "https://mlflow.example.com"',
+      );
     }
     v.done();
 
@@ -179,13 +275,18 @@ export class MlflowServer extends Construct {
     this.podLabels = selectorLabels(info);
 
     // Stores first: the server's env refers to their Services and Secrets.
-    if (backend.embedded) this.postgres = new EmbeddedPostgres(this, 'Postgres', { ...backend.embedded, namespace: ns, clientPodLabels: this.podLabels });
-    if (artifacts.embedded) this.minio = new EmbeddedMinio(this, 'Minio', { ...artifacts.embedded, namespace: ns, clientPodLabels: this.podLabels });
+    if (backend.embedded)
+      this.postgres = new EmbeddedPostgres(this, 'Postgres', { ...backend.embedded, namespace: ns, clientPodLabels: this.podLabels });
+    if (artifacts.embedded)
+      this.minio = new EmbeddedMinio(this, 'Minio', { ...artifacts.embedded, namespace: ns, clientPodLabels: this.podLabels });
 
     const env: k8s.EnvVar[] = [{ name: 'HOME', value: '/tmp' }];
     if (this.postgres) {
       env.push(secretEnv('DB_PASSWORD', this.postgres.passwordSecret));
-      env.push({ name: 'MLFLOW_BACKEND_STORE_URI', value: `postgresql://${this.postgres.user}:$(DB_PASSWORD)@${this.postgres.serviceName}.${ns}.svc.cluster.local:5432/${this.postgres.database}` });
+      env.push({
+        name: 'MLFLOW_BACKEND_STORE_URI',
+        value: `postgresql://${this.postgres.user}:$(DB_PASSWORD)@${this.postgres.serviceName}.${ns}.svc.cluster.local:5432/${this.postgres.database}`,
+      });
     } else if (backend.external) {
       env.push(secretEnv('MLFLOW_BACKEND_STORE_URI', backend.external.uriSecret));
     }
@@ -216,15 +317,23 @@ export class MlflowServer extends Construct {
       ...(props.corsAllowedOrigins ?? []),
     ];
     const args = [
-      '--host', '0.0.0.0',
-      '--port', String(MLFLOW_PORT),
-      '--workers', String(workers),
-      '--backend-store-uri', '$(MLFLOW_BACKEND_STORE_URI)',
-      '--artifacts-destination', destination,
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(MLFLOW_PORT),
+      '--workers',
+      String(workers),
+      '--backend-store-uri',
+      '$(MLFLOW_BACKEND_STORE_URI)',
+      '--artifacts-destination',
+      destination,
       '--serve-artifacts',
-      '--expose-prometheus', '/var/mlflow/metrics',
-      '--allowed-hosts', this.allowedHosts.join(','),
-      '--cors-allowed-origins', origins.join(','),
+      '--expose-prometheus',
+      '/var/mlflow/metrics',
+      '--allowed-hosts',
+      this.allowedHosts.join(','),
+      '--cors-allowed-origins',
+      origins.join(','),
       ...(props.basicAuthSecret ? ['--app-name', 'basic-auth'] : []),
     ];
 
@@ -232,12 +341,17 @@ export class MlflowServer extends Construct {
     const volumes = scratchVolumes(scratch);
     const mounts = scratchMounts(scratch);
     if (props.basicAuthSecret) {
-      volumes.push({ name: 'auth', secret: { secretName: props.basicAuthSecret, items: [{ key: 'basic_auth.ini', path: 'basic_auth.ini' }] } });
+      volumes.push({
+        name: 'auth',
+        secret: { secretName: props.basicAuthSecret, items: [{ key: 'basic_auth.ini', path: 'basic_auth.ini' }] },
+      });
       mounts.push({ name: 'auth', mountPath: '/etc/mlflow/auth', readOnly: true });
     }
     const probe = (path: string, period: number, failures: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('http'), httpHeaders: [{ name: 'Host', value: `localhost:${MLFLOW_PORT}` }] },
-      periodSeconds: period, failureThreshold: failures, timeoutSeconds: 5,
+      periodSeconds: period,
+      failureThreshold: failures,
+      timeoutSeconds: 5,
     });
     const secCtx = restrictedContainerSecurityContext();
 
@@ -247,39 +361,62 @@ export class MlflowServer extends Construct {
         replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.podLabels },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
         template: {
           metadata: { labels },
           spec: {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(),
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.podLabels } }],
-            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: this.podLabels } } }] } },
-            initContainers: [{
-              name: 'db-upgrade',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['mlflow', 'db', 'upgrade', '$(MLFLOW_BACKEND_STORE_URI)'],
-              env,
-              securityContext: secCtx,
-              resources: resourceRequirements({ cpu: '200m', memory: '512Mi' }),
-              volumeMounts: scratchMounts([TMP_DIR]),
-            }],
-            containers: [{
-              name: 'mlflow',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['mlflow', 'server'],
-              args,
-              env,
-              ports: [{ name: 'http', containerPort: MLFLOW_PORT, protocol: 'TCP' }],
-              startupProbe: probe('/health', 5, 60),
-              readinessProbe: probe('/health', 10, 3),
-              livenessProbe: probe('/version', 20, 3),
-              securityContext: secCtx,
-              resources: resourceRequirements(resources),
-              volumeMounts: mounts,
-            }],
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: this.podLabels },
+              },
+            ],
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: this.podLabels } },
+                  },
+                ],
+              },
+            },
+            initContainers: [
+              {
+                name: 'db-upgrade',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['mlflow', 'db', 'upgrade', '$(MLFLOW_BACKEND_STORE_URI)'],
+                env,
+                securityContext: secCtx,
+                resources: resourceRequirements({ cpu: '200m', memory: '512Mi' }),
+                volumeMounts: scratchMounts([TMP_DIR]),
+              },
+            ],
+            containers: [
+              {
+                name: 'mlflow',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['mlflow', 'server'],
+                args,
+                env,
+                ports: [{ name: 'http', containerPort: MLFLOW_PORT, protocol: 'TCP' }],
+                startupProbe: probe('/health', 5, 60),
+                readinessProbe: probe('/health', 10, 3),
+                livenessProbe: probe('/version', 20, 3),
+                securityContext: secCtx,
+                resources: resourceRequirements(resources),
+                volumeMounts: mounts,
+              },
+            ],
             volumes,
           },
         },
@@ -288,12 +425,20 @@ export class MlflowServer extends Construct {
 
     new k8s.KubeService(this, 'Service', {
       metadata: { name, namespace: ns, labels },
-      spec: { type: 'ClusterIP', selector: this.podLabels, ports: [{ name: 'http', port: MLFLOW_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        selector: this.podLabels,
+        ports: [{ name: 'http', port: MLFLOW_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
     });
 
     new k8s.KubePodDisruptionBudget(this, 'Pdb', {
       metadata: { name, namespace: ns, labels },
-      spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.podLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      spec: {
+        minAvailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: this.podLabels },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
     });
 
     const nsSel = (n: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } });
@@ -310,14 +455,16 @@ export class MlflowServer extends Construct {
       spec: {
         podSelector: { matchLabels: this.podLabels },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{
-          from: [
-            { podSelector: {} },
-            { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
-            ...[...(props.clientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring'].map(nsSel),
-          ],
-          ports: [port(MLFLOW_PORT)],
-        }],
+        ingress: [
+          {
+            from: [
+              { podSelector: {} },
+              { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+              ...[...(props.clientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring'].map(nsSel),
+            ],
+            ports: [port(MLFLOW_PORT)],
+          },
+        ],
         egress,
       },
     });
@@ -327,7 +474,12 @@ export class MlflowServer extends Construct {
         metadata: { name, namespace: ns, labels },
         spec: {
           ingressClassName: props.ingressClassName,
-          rules: [{ host: props.ingressHost, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: MLFLOW_PORT } } } }] } }],
+          rules: [
+            {
+              host: props.ingressHost,
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: MLFLOW_PORT } } } }] },
+            },
+          ],
         },
       });
     }
@@ -348,13 +500,23 @@ export function mlflowAllowedHosts(name: string, ns: string, ingressHost?: strin
 function onlyOne(v: Validator, field: string, value: unknown, keys: readonly string[]): boolean {
   if (typeof value === 'string') {
     // Most likely a connection string with a password in it: never echo it.
-    v.fail(field, '<redacted>', `is a plain string; it must be an object with one of ${keys.join(' or ')}, and credentials are taken only by Secret reference`,
-      `write { ${keys[0]}: {} } for the in-cluster default, or put the connection details in a Secret and reference it under \`${field}.${keys[1]}\``);
+    v.fail(
+      field,
+      '<redacted>',
+      `is a plain string; it must be an object with one of ${keys.join(' or ')}, and credentials are taken only by Secret reference`,
+      `write { ${keys[0]}: {} } for the in-cluster default, or put the connection details in a Secret and reference it under \`${field}.${keys[1]}\``,
+    );
     return false;
   }
-  if (!v.check(isRecord(value), field, value, `must be an object with one of ${keys.join(' or ')}`, `write e.g. { ${keys[0]}: {} }`)) return false;
+  if (!v.check(isRecord(value), field, value, `must be an object with one of ${keys.join(' or ')}`, `write e.g. { ${keys[0]}: {} }`))
+    return false;
   const given = keys.filter((k) => (value as Record<string, unknown>)[k] !== undefined);
   // Report the keys given, never the value: it may hold a credential.
-  return v.check(given.length === 1, field, Object.keys(value as object), given.length === 0 ? `names none of ${keys.join(', ')}` : `gives both ${given.join(' and ')}`,
-    `give exactly one of \`${field}.${keys[0]}\` or \`${field}.${keys[1]}\``);
+  return v.check(
+    given.length === 1,
+    field,
+    Object.keys(value as object),
+    given.length === 0 ? `names none of ${keys.join(', ')}` : `gives both ${given.join(' and ')}`,
+    `give exactly one of \`${field}.${keys[0]}\` or \`${field}.${keys[1]}\``,
+  );
 }

@@ -2,7 +2,15 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Validator } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
-import { IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../core/security';
+import {
+  IMAGE_PULL_POLICY,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
+} from '../../core/security';
 import { checkImage, checkName, duplicates } from '../../core/validate';
 
 /** The image that runs the bootstrap script (Python standard library only). */
@@ -39,18 +47,43 @@ export class SecretBootstrap extends Construct {
     checkName(v, 'namespace', props.namespace);
     const image = props.image ?? BOOTSTRAP_IMAGE;
     checkImage(v, 'image', image);
-    if (v.check(Array.isArray(props.secrets) && props.secrets.length > 0, 'secrets', props.secrets, 'must list at least one Secret', 'pass e.g. [{ name: "mlflow-postgres", keys: ["password"] }]')) {
+    if (
+      v.check(
+        Array.isArray(props.secrets) && props.secrets.length > 0,
+        'secrets',
+        props.secrets,
+        'must list at least one Secret',
+        'pass e.g. [{ name: "mlflow-postgres", keys: ["password"] }]',
+      )
+    ) {
       props.secrets.forEach((s, i) => {
         checkName(v, `secrets[${i}].name`, s.name);
-        if (!v.check(Array.isArray(s.keys) && s.keys.length > 0, `secrets[${i}].keys`, s.keys, 'must list at least one key', 'pass e.g. ["password"] or ["user=admin", "password"]')) return;
+        if (
+          !v.check(
+            Array.isArray(s.keys) && s.keys.length > 0,
+            `secrets[${i}].keys`,
+            s.keys,
+            'must list at least one key',
+            'pass e.g. ["password"] or ["user=admin", "password"]',
+          )
+        )
+          return;
         s.keys.forEach((k, j) => {
           const key = String(k).split('=')[0];
           // Only the key is shown: a fixed value is a user name, but never echo what follows "=".
-          v.check(typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(key), `secrets[${i}].keys[${j}]`, key, 'is not a Secret key ([-._a-zA-Z0-9]+, optionally "=fixed-value")', 'name the key, e.g. "password"');
+          v.check(
+            typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(key),
+            `secrets[${i}].keys[${j}]`,
+            key,
+            'is not a Secret key ([-._a-zA-Z0-9]+, optionally "=fixed-value")',
+            'name the key, e.g. "password"',
+          );
         });
-        for (const d of duplicates(s.keys.map((k) => String(k).split('=')[0]))) v.fail(`secrets[${i}].keys`, d, 'names the same key twice', 'list each key once');
+        for (const d of duplicates(s.keys.map((k) => String(k).split('=')[0])))
+          v.fail(`secrets[${i}].keys`, d, 'names the same key twice', 'list each key once');
       });
-      for (const d of duplicates(props.secrets.map((s) => s.name))) v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
+      for (const d of duplicates(props.secrets.map((s) => s.name)))
+        v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
     }
     v.done();
 
@@ -74,7 +107,10 @@ export class SecretBootstrap extends Construct {
     });
     new k8s.KubeConfigMap(this, 'Script', {
       metadata: { name, namespace: ns, labels },
-      data: { 'bootstrap.py': BOOTSTRAP_SCRIPT, 'secrets.json': JSON.stringify(props.secrets.map((s) => ({ name: s.name, keys: [...s.keys] }))) },
+      data: {
+        'bootstrap.py': BOOTSTRAP_SCRIPT,
+        'secrets.json': JSON.stringify(props.secrets.map((s) => ({ name: s.name, keys: [...s.keys] }))),
+      },
     });
     new k8s.KubeJob(this, 'Job', {
       metadata: { name, namespace: ns, labels },
@@ -88,16 +124,18 @@ export class SecretBootstrap extends Construct {
             serviceAccountName: name,
             automountServiceAccountToken: true,
             securityContext: restrictedPodSecurityContext(),
-            containers: [{
-              name: 'bootstrap',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json'],
-              env: [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
-              securityContext: restrictedContainerSecurityContext(),
-              resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
-              volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'script', mountPath: '/opt/bootstrap', readOnly: true }],
-            }],
+            containers: [
+              {
+                name: 'bootstrap',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json'],
+                env: [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+                securityContext: restrictedContainerSecurityContext(),
+                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
+                volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'script', mountPath: '/opt/bootstrap', readOnly: true }],
+              },
+            ],
             volumes: [...scratchVolumes([TMP_DIR]), { name: 'script', configMap: { name } }],
           },
         },
@@ -109,7 +147,14 @@ export class SecretBootstrap extends Construct {
         podSelector: { matchLabels: { 'app.kubernetes.io/instance': name } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
-        egress: [{ ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }, { port: k8s.IntOrString.fromNumber(6443), protocol: 'TCP' }] }],
+        egress: [
+          {
+            ports: [
+              { port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' },
+              { port: k8s.IntOrString.fromNumber(6443), protocol: 'TCP' },
+            ],
+          },
+        ],
       },
     });
   }

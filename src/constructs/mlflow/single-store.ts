@@ -17,8 +17,14 @@ export interface StorePort {
  * Creates the client Service `<name>` and the headless governing Service `<name>-headless`
  * (each pod gets a stable DNS name). Returns the governing Service's name for `serviceName`.
  */
-export function storeServices(scope: Construct, name: string, namespace: string, labels: Record<string, string>,
-  selector: Record<string, string>, port: StorePort): string {
+export function storeServices(
+  scope: Construct,
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+  port: StorePort,
+): string {
   const ports = [{ name: port.name, port: port.port, targetPort: k8s.IntOrString.fromString(port.name), protocol: 'TCP' }];
   new k8s.KubeService(scope, 'Service', {
     metadata: { name, namespace, labels },
@@ -35,14 +41,16 @@ export function storeServices(scope: Construct, name: string, namespace: string,
 /** The store's `data` volume claim template; PVCs are retained when the StatefulSet is deleted or scaled. */
 export function dataVolumeClaim(labels: Record<string, string>, size: string, storageClassName?: string) {
   return {
-    volumeClaimTemplates: [{
-      metadata: { name: 'data', labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        ...(storageClassName ? { storageClassName } : {}),
-        resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: 'data', labels },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          ...(storageClassName ? { storageClassName } : {}),
+          resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+        },
       },
-    }],
+    ],
     persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
   };
 }

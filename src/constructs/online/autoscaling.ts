@@ -27,8 +27,13 @@ export interface ScaleTarget {
 /** The autoscaling/v2 metrics for resource utilization targets. */
 export function hpaMetrics(a: ResolvedHpa): k8s.MetricSpecV2[] {
   const metrics: k8s.MetricSpecV2[] = [];
-  if (a.cpuUtilization !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization } } });
-  if (a.memoryUtilization !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization } } });
+  if (a.cpuUtilization !== undefined)
+    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization } } });
+  if (a.memoryUtilization !== undefined)
+    metrics.push({
+      type: 'Resource',
+      resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization } },
+    });
   return metrics;
 }
 
@@ -39,7 +44,14 @@ export const HPA_BEHAVIOR: k8s.HorizontalPodAutoscalerBehaviorV2 = {
 };
 
 /** An autoscaling/v2 HPA for `target`. */
-export function renderHpa(scope: Construct, id: string, ns: string, labels: Record<string, string>, target: ScaleTarget, a: ResolvedHpa): ApiObject {
+export function renderHpa(
+  scope: Construct,
+  id: string,
+  ns: string,
+  labels: Record<string, string>,
+  target: ScaleTarget,
+  a: ResolvedHpa,
+): ApiObject {
   return new k8s.KubeHorizontalPodAutoscalerV2(scope, id, {
     metadata: { name: target.name, namespace: ns, labels },
     spec: {
@@ -71,7 +83,14 @@ export function rabbitTrigger(name: string, a: ResolvedKeda) {
 }
 
 /** A TriggerAuthentication reading the RabbitMQ URL (`host`) from a Secret. */
-export function renderTriggerAuth(scope: Construct, id: string, ns: string, labels: Record<string, string>, name: string, a: ResolvedKeda): ApiObject {
+export function renderTriggerAuth(
+  scope: Construct,
+  id: string,
+  ns: string,
+  labels: Record<string, string>,
+  name: string,
+  a: ResolvedKeda,
+): ApiObject {
   return new TriggerAuthentication(scope, id, {
     metadata: { name: triggerAuthName(name), namespace: ns, labels },
     spec: { secretTargetRef: [{ parameter: 'host', name: a.hostSecret.name, key: a.hostSecret.key }] },
@@ -79,7 +98,14 @@ export function renderTriggerAuth(scope: Construct, id: string, ns: string, labe
 }
 
 /** A ScaledObject (plus its TriggerAuthentication) for `target`. */
-export function renderKeda(scope: Construct, id: string, ns: string, labels: Record<string, string>, target: ScaleTarget, a: ResolvedKeda): ApiObject {
+export function renderKeda(
+  scope: Construct,
+  id: string,
+  ns: string,
+  labels: Record<string, string>,
+  target: ScaleTarget,
+  a: ResolvedKeda,
+): ApiObject {
   const auth = renderTriggerAuth(scope, `${id}Auth`, ns, labels, target.name, a);
   const so = new ScaledObject(scope, id, {
     metadata: { name: target.name, namespace: ns, labels },

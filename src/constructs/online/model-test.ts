@@ -6,7 +6,12 @@ import { Validator } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
 import { MODEL_TEST_SCRIPT, MODEL_TEST_SCRIPT_NAME } from './model-test-script';
 import {
-  resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
   IMAGE_PULL_POLICY,
 } from '../../core/security';
 import { checkImage, checkName } from '../../core/validate';
@@ -66,29 +71,77 @@ export class ModelTest extends Construct {
     const chart = findTeamModels(this, 'ModelTest');
     const v = new Validator(`ModelTest "${id}"`);
     const target = props.target;
-    v.check(target instanceof OnlineModel, 'target', target?.node?.id ?? target, 'must be an OnlineModel', 'pass the OnlineModel construct to test');
-    v.check((props.reference === undefined) !== (props.referenceUri === undefined), 'reference', props.reference === undefined ? undefined : '<csv>',
-      props.reference === undefined ? 'and referenceUri are both missing' : 'is given together with referenceUri', 'give the reference CSV inline (reference) or its location (referenceUri), exactly one');
+    v.check(
+      target instanceof OnlineModel,
+      'target',
+      target?.node?.id ?? target,
+      'must be an OnlineModel',
+      'pass the OnlineModel construct to test',
+    );
+    v.check(
+      (props.reference === undefined) !== (props.referenceUri === undefined),
+      'reference',
+      props.reference === undefined ? undefined : '<csv>',
+      props.reference === undefined ? 'and referenceUri are both missing' : 'is given together with referenceUri',
+      'give the reference CSV inline (reference) or its location (referenceUri), exactly one',
+    );
     const expectedColumn = props.expectedColumn ?? 'expected';
     if (props.reference !== undefined && typeof props.reference === 'string') {
       const lines = props.reference.trim().split('\n');
       const header = lines[0].split(',').map((c) => c.trim());
       v.check(lines.length >= 2, 'reference', `${lines.length} line(s)`, 'has no data rows', 'give a header line and at least one row');
-      v.check(header.includes(expectedColumn), 'reference', lines[0], `has no "${expectedColumn}" column in its header`, `add the expected scores as a column "${expectedColumn}", or set expectedColumn`);
-      v.check(header.length >= 2, 'reference', lines[0], 'has no feature columns', 'add the model\'s input columns beside the expected score');
-      v.check(Buffer.byteLength(props.reference) <= 900 * 1024, 'reference', `${Buffer.byteLength(props.reference)} bytes`, 'is too large for a ConfigMap', 'store it as an artifact and give referenceUri');
+      v.check(
+        header.includes(expectedColumn),
+        'reference',
+        lines[0],
+        `has no "${expectedColumn}" column in its header`,
+        `add the expected scores as a column "${expectedColumn}", or set expectedColumn`,
+      );
+      v.check(
+        header.length >= 2,
+        'reference',
+        lines[0],
+        'has no feature columns',
+        "add the model's input columns beside the expected score",
+      );
+      v.check(
+        Buffer.byteLength(props.reference) <= 900 * 1024,
+        'reference',
+        `${Buffer.byteLength(props.reference)} bytes`,
+        'is too large for a ConfigMap',
+        'store it as an artifact and give referenceUri',
+      );
     }
     if (props.referenceUri !== undefined) {
-      v.check(typeof props.referenceUri === 'string' && /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(props.referenceUri), 'referenceUri', props.referenceUri, 'is not a location the test can read', 'use "mlflow-artifacts:/datasets/fraud/reference.csv" or an http(s) URL');
+      v.check(
+        typeof props.referenceUri === 'string' && /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(props.referenceUri),
+        'referenceUri',
+        props.referenceUri,
+        'is not a location the test can read',
+        'use "mlflow-artifacts:/datasets/fraud/reference.csv" or an http(s) URL',
+      );
     }
-    const tol = (field: string, x: unknown) => v.check(typeof x === 'number' && Number.isFinite(x) && x >= 0, field, x, 'must be a non-negative number', 'write e.g. 1e-6');
+    const tol = (field: string, x: unknown) =>
+      v.check(typeof x === 'number' && Number.isFinite(x) && x >= 0, field, x, 'must be a non-negative number', 'write e.g. 1e-6');
     const absTolerance = props.absTolerance ?? 1e-6;
     const relTolerance = props.relTolerance ?? 1e-6;
     tol('absTolerance', absTolerance);
     tol('relTolerance', relTolerance);
     const waitSeconds = props.waitSeconds ?? 600;
-    v.check(Number.isInteger(waitSeconds) && waitSeconds >= 0, 'waitSeconds', waitSeconds, 'must be a whole number of seconds', 'set e.g. 600');
-    v.check(typeof expectedColumn === 'string' && expectedColumn.length > 0 && !expectedColumn.includes(','), 'expectedColumn', expectedColumn, 'must be a CSV column name', 'write e.g. "expected"');
+    v.check(
+      Number.isInteger(waitSeconds) && waitSeconds >= 0,
+      'waitSeconds',
+      waitSeconds,
+      'must be a whole number of seconds',
+      'set e.g. 600',
+    );
+    v.check(
+      typeof expectedColumn === 'string' && expectedColumn.length > 0 && !expectedColumn.includes(','),
+      'expectedColumn',
+      expectedColumn,
+      'must be a CSV column name',
+      'write e.g. "expected"',
+    );
     const image = props.image ?? MODEL_TEST_IMAGE;
     checkImage(v, 'image', image);
     const prefix = props.name ?? `${target?.name ?? id}-test`;
@@ -105,8 +158,20 @@ export class ModelTest extends Construct {
 
     const ns = chart.team;
     const hash = createHash('sha256')
-      .update(JSON.stringify([endpoint, props.reference ?? props.referenceUri, expectedColumn, absTolerance, relTolerance, image, MODEL_TEST_SCRIPT, target.spec.variants]))
-      .digest('hex').slice(0, 8);
+      .update(
+        JSON.stringify([
+          endpoint,
+          props.reference ?? props.referenceUri,
+          expectedColumn,
+          absTolerance,
+          relTolerance,
+          image,
+          MODEL_TEST_SCRIPT,
+          target.spec.variants,
+        ]),
+      )
+      .digest('hex')
+      .slice(0, 8);
     const name = `${prefix}-${hash}`;
     this.jobName = name;
     chart.claimName(name, `ModelTest "${id}"`);
@@ -128,29 +193,38 @@ export class ModelTest extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(),
-            containers: [{
-              name: 'model-test',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'check'],
-              args: [
-                '--url', endpoint!.url,
-                '--model', endpoint!.modelName,
-                '--reference', reference,
-                '--expected-column', expectedColumn,
-                '--abs-tolerance', String(absTolerance),
-                '--rel-tolerance', String(relTolerance),
-                '--wait-seconds', String(waitSeconds),
-              ],
-              env: [
-                { name: 'MLFLOW_TRACKING_URI', value: chart.platform.mlflowTrackingUri },
-                { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-                { name: 'PYTHONUNBUFFERED', value: '1' },
-              ],
-              securityContext: restrictedContainerSecurityContext(),
-              resources: resourceRequirements({ cpu: '100m', memory: '256Mi' }),
-              volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'script', mountPath: MODEL_TEST_DIR, readOnly: true }],
-            }],
+            containers: [
+              {
+                name: 'model-test',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'check'],
+                args: [
+                  '--url',
+                  endpoint!.url,
+                  '--model',
+                  endpoint!.modelName,
+                  '--reference',
+                  reference,
+                  '--expected-column',
+                  expectedColumn,
+                  '--abs-tolerance',
+                  String(absTolerance),
+                  '--rel-tolerance',
+                  String(relTolerance),
+                  '--wait-seconds',
+                  String(waitSeconds),
+                ],
+                env: [
+                  { name: 'MLFLOW_TRACKING_URI', value: chart.platform.mlflowTrackingUri },
+                  { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+                  { name: 'PYTHONUNBUFFERED', value: '1' },
+                ],
+                securityContext: restrictedContainerSecurityContext(),
+                resources: resourceRequirements({ cpu: '100m', memory: '256Mi' }),
+                volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'script', mountPath: MODEL_TEST_DIR, readOnly: true }],
+              },
+            ],
             volumes: [...scratchVolumes([TMP_DIR]), { name: 'script', configMap: { name, defaultMode: 0o444 } }],
           },
         },

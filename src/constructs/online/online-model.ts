@@ -6,7 +6,14 @@ import { renderKServeBackend } from './backends/kserve';
 import { checkVariants, OnlineVariant } from './rollouts';
 import { renderSeldonBackend } from './backends/seldon';
 import {
-  MLSERVER_PORTS, ONLINE_BACKENDS, OnlineBackend, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant, servedModelName,
+  MLSERVER_PORTS,
+  ONLINE_BACKENDS,
+  OnlineBackend,
+  ResolvedHpa,
+  ResolvedKeda,
+  ResolvedOnlineModel,
+  ResolvedVariant,
+  servedModelName,
 } from './spec';
 import { SELDON_GRAPH_NODE } from './backends/seldon';
 import { checkSecretRef, SecretKeyRef } from '../../core/secrets';
@@ -124,14 +131,31 @@ export interface OnlineModelProps {
   readonly deployment?: DeploymentOptions;
 }
 
-const PROP_KEYS = ['name', 'model', 'variants', 'backend', 'role', 'resources', 'gpu', 'replicas', 'autoscaling', 'image', 's3CredentialsSecret', 'monitoring', 'kserve', 'seldon', 'deployment'];
+const PROP_KEYS = [
+  'name',
+  'model',
+  'variants',
+  'backend',
+  'role',
+  'resources',
+  'gpu',
+  'replicas',
+  'autoscaling',
+  'image',
+  's3CredentialsSecret',
+  'monitoring',
+  'kserve',
+  'seldon',
+  'deployment',
+];
 const BACKEND_OPTION_KEYS: Record<OnlineBackend, string[]> = {
   kserve: ['modelFormatVersion', 'runtime', 'storageSecret'],
   seldon: ['rcloneSecret'],
   deployment: ['gateway', 'hostnames'],
 };
 const AUTOSCALING_KEYS = ['minReplicas', 'maxReplicas', 'cpuUtilization', 'memoryUtilization', 'rabbitmq'];
-const MODEL_URI = /^(models:\/[A-Za-z0-9][A-Za-z0-9._ -]*(\/\d+|@[A-Za-z0-9_-]+|\/[A-Za-z][A-Za-z0-9_-]*)|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+)$/;
+const MODEL_URI =
+  /^(models:\/[A-Za-z0-9][A-Za-z0-9._ -]*(\/\d+|@[A-Za-z0-9_-]+|\/[A-Za-z][A-Za-z0-9_-]*)|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+)$/;
 
 /**
  * A model served online (seeds 001, 003, 004): one typed definition on KServe (default, Standard
@@ -164,11 +188,17 @@ export class OnlineModel extends Construct {
   public endpoint(variant?: string): OnlineEndpoint {
     const s = this.spec;
     const v = variant === undefined ? s.variants[0] : s.variants.find((x) => x.name === variant);
-    if (!v) throw new Error(`OnlineModel "${this.node.id}": has no variant "${variant}" (variants: ${s.variants.map((x) => x.name).join(', ')}). Fix: name one of them.`);
+    if (!v)
+      throw new Error(
+        `OnlineModel "${this.node.id}": has no variant "${variant}" (variants: ${s.variants.map((x) => x.name).join(', ')}). Fix: name one of them.`,
+      );
     const svc = (name: string) => `${name}.${s.namespace}.svc.cluster.local`;
     if (s.backend === 'deployment') return { url: `http://${svc(v.objectName)}:${MLSERVER_PORTS.http}`, modelName: servedModelName(s) };
     if (s.backend === 'seldon') return { url: `http://${svc(`${s.name}-${v.name}`)}:8000`, modelName: SELDON_GRAPH_NODE };
-    if (!v.primary) throw new Error(`OnlineModel "${this.node.id}": KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).`);
+    if (!v.primary)
+      throw new Error(
+        `OnlineModel "${this.node.id}": KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).`,
+      );
     return { url: `http://${svc(`${s.name}-predictor`)}`, modelName: servedModelName(s) };
   }
 
@@ -195,11 +225,18 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
     v.fail('props', props, 'must be an object', 'pass { model: "models:/name@alias" }');
     return undefined as never;
   }
-  for (const k of Object.keys(props)) v.check(PROP_KEYS.includes(k), k, k, 'is not an OnlineModel option', `use only ${PROP_KEYS.join(', ')}`);
+  for (const k of Object.keys(props))
+    v.check(PROP_KEYS.includes(k), k, k, 'is not an OnlineModel option', `use only ${PROP_KEYS.join(', ')}`);
   const name = props.name ?? id;
   checkName(v, 'name', name, 40);
   const backend = props.backend ?? 'kserve';
-  const backendOk = v.check(ONLINE_BACKENDS.includes(backend), 'backend', backend, 'is not a serving backend', `use one of ${ONLINE_BACKENDS.join(', ')}`);
+  const backendOk = v.check(
+    ONLINE_BACKENDS.includes(backend),
+    'backend',
+    backend,
+    'is not a serving backend',
+    `use one of ${ONLINE_BACKENDS.join(', ')}`,
+  );
   // Options for a backend that is not selected, or unknown options for the selected one.
   for (const b of ONLINE_BACKENDS) {
     const opts = props[b];
@@ -210,18 +247,44 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
       continue;
     }
     for (const k of Object.keys(opts)) {
-      v.check(BACKEND_OPTION_KEYS[b].includes(k), `${b}.${k}`, k, `is not an option of the "${b}" backend`, `use only ${BACKEND_OPTION_KEYS[b].join(', ')}`);
+      v.check(
+        BACKEND_OPTION_KEYS[b].includes(k),
+        `${b}.${k}`,
+        k,
+        `is not an option of the "${b}" backend`,
+        `use only ${BACKEND_OPTION_KEYS[b].join(', ')}`,
+      );
     }
   }
   const role = props.role ?? 'online';
-  v.check(role === 'online' || role === 'queue-worker', 'role', role, 'must be "online" or "queue-worker"', 'use "online" for request/response services');
+  v.check(
+    role === 'online' || role === 'queue-worker',
+    'role',
+    role,
+    'must be "online" or "queue-worker"',
+    'use "online" for request/response services',
+  );
 
   // Variants.
   let variantsIn: readonly OnlineVariant[] = [];
   if (props.model !== undefined && props.variants !== undefined) {
-    v.fail('model', props.model, 'is given together with `variants`', 'give the model URI on each variant and drop `model`, or drop `variants`');
+    v.fail(
+      'model',
+      props.model,
+      'is given together with `variants`',
+      'give the model URI on each variant and drop `model`, or drop `variants`',
+    );
   } else if (props.variants !== undefined) {
-    if (v.check(Array.isArray(props.variants), 'variants', props.variants, 'must be a list', 'write variants: [{ name: "stable", model: "models:/fraud@champion" }]')) variantsIn = props.variants;
+    if (
+      v.check(
+        Array.isArray(props.variants),
+        'variants',
+        props.variants,
+        'must be a list',
+        'write variants: [{ name: "stable", model: "models:/fraud@champion" }]',
+      )
+    )
+      variantsIn = props.variants;
   } else if (props.model !== undefined) {
     variantsIn = [{ name: 'main', model: props.model }];
   } else {
@@ -231,9 +294,24 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   variantsIn.forEach((x, i) => {
     if (!isObj(x)) return;
     const field = props.variants ? `variants[${i}].model` : 'model';
-    if (!v.check(typeof x.model === 'string' && MODEL_URI.test(x.model), field, x.model, 'is not a model URI modelplane can serve', 'use "models:/<name>@<alias>", "models:/<name>/<version>" or "s3://<bucket>/<path to the MLflow model directory>"')) return;
+    if (
+      !v.check(
+        typeof x.model === 'string' && MODEL_URI.test(x.model),
+        field,
+        x.model,
+        'is not a model URI modelplane can serve',
+        'use "models:/<name>@<alias>", "models:/<name>/<version>" or "s3://<bucket>/<path to the MLflow model directory>"',
+      )
+    )
+      return;
     if (backend === 'seldon') {
-      v.check(x.model.startsWith('s3://'), field, x.model, 'is a models:/ URI, which Seldon\'s rclone storage initializer cannot download', 'give the model version\'s artifact location, e.g. "s3://mlflow/mlflow/1/<run id>/artifacts/model", or use backend "kserve" or "deployment"');
+      v.check(
+        x.model.startsWith('s3://'),
+        field,
+        x.model,
+        "is a models:/ URI, which Seldon's rclone storage initializer cannot download",
+        'give the model version\'s artifact location, e.g. "s3://mlflow/mlflow/1/<run id>/artifacts/model", or use backend "kserve" or "deployment"',
+      );
     }
   });
   let variants: ResolvedVariant[] = [];
@@ -250,10 +328,20 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
     for (const x of variants) checkName(v, props.variants ? `variants[${variants.indexOf(x)}].name` : 'name', x.objectName);
   }
   if (backend === 'kserve' && variants.some((x) => x.shadow)) {
-    v.fail('variants', variants.filter((x) => x.shadow).map((x) => x.name), 'has a shadow variant, but KServe has no native traffic mirroring', 'use backend "seldon" (shadow predictor) or "deployment" (Gateway API RequestMirror), or drop the shadow');
+    v.fail(
+      'variants',
+      variants.filter((x) => x.shadow).map((x) => x.name),
+      'has a shadow variant, but KServe has no native traffic mirroring',
+      'use backend "seldon" (shadow predictor) or "deployment" (Gateway API RequestMirror), or drop the shadow',
+    );
   }
   if (variants.length > 1 && role === 'queue-worker') {
-    v.fail('variants', variants.map((x) => x.name), 'splits traffic for a queue worker, which takes no request traffic', 'use one variant for a queue worker');
+    v.fail(
+      'variants',
+      variants.map((x) => x.name),
+      'splits traffic for a queue worker, which takes no request traffic',
+      'use one variant for a queue worker',
+    );
   }
 
   // Resources and GPU.
@@ -261,18 +349,35 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   if (v.check(isObj(resources), 'resources', resources, 'must be { cpu, memory }', 'write e.g. { cpu: "1", memory: "2Gi" }')) {
     checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
     checkQuantity(v, 'resources.memory', resources.memory, '1Gi');
-    if (resources.cpuLimit !== undefined) checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') && checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
+    if (resources.cpuLimit !== undefined)
+      checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2') &&
+        checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
     if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '2Gi');
   }
   let gpu: ResolvedOnlineModel['gpu'];
   if (props.gpu !== undefined) {
     if (v.check(isObj(props.gpu), 'gpu', props.gpu, 'must be { pool, count? }', 'write e.g. gpu: { pool: "gpu", count: 1 }')) {
       const count = props.gpu.count ?? 1;
-      v.check(Number.isInteger(count) && count >= 1 && count <= 16, 'gpu.count', count, 'must be a whole number from 1 to 16', 'set e.g. count: 1');
+      v.check(
+        Number.isInteger(count) && count >= 1 && count <= 16,
+        'gpu.count',
+        count,
+        'must be a whole number from 1 to 16',
+        'set e.g. count: 1',
+      );
       const known = chart.platform.gpuPools.map((p) => p.name);
       const pool = typeof props.gpu.pool === 'string' ? chart.gpuPool(props.gpu.pool) : undefined;
-      if (v.check(pool !== undefined, 'gpu.pool', props.gpu.pool, known.length > 0 ? `is not a GPU pool of this platform (pools: ${known.join(', ')})` : 'names a GPU pool, but the platform has no GPU pools; a GPU without a pool has no node to run on',
-        known.length > 0 ? `use one of ${known.join(', ')}` : 'add a pool to the platform (gpuPools: [{ name: "gpu" }]) or remove `gpu`')) {
+      if (
+        v.check(
+          pool !== undefined,
+          'gpu.pool',
+          props.gpu.pool,
+          known.length > 0
+            ? `is not a GPU pool of this platform (pools: ${known.join(', ')})`
+            : 'names a GPU pool, but the platform has no GPU pools; a GPU without a pool has no node to run on',
+          known.length > 0 ? `use one of ${known.join(', ')}` : 'add a pool to the platform (gpuPools: [{ name: "gpu" }]) or remove `gpu`',
+        )
+      ) {
         gpu = { pool: pool!, count };
       }
     }
@@ -283,25 +388,59 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   let autoscaling: ResolvedHpa | ResolvedKeda | undefined;
   const minFloor = role === 'queue-worker' ? 0 : 1;
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
-    v.fail('replicas', props.replicas, 'is given together with `autoscaling`; an autoscaler owns the replica count', 'drop `replicas` (set autoscaling.minReplicas) or drop `autoscaling`');
+    v.fail(
+      'replicas',
+      props.replicas,
+      'is given together with `autoscaling`; an autoscaler owns the replica count',
+      'drop `replicas` (set autoscaling.minReplicas) or drop `autoscaling`',
+    );
   } else if (props.replicas !== undefined) {
     replicas = props.replicas;
-    v.check(Number.isInteger(replicas) && replicas >= minFloor && replicas <= 1000, 'replicas', replicas, `must be a whole number from ${minFloor} to 1000`, 'set e.g. replicas: 2');
-    v.check(role !== 'queue-worker', 'replicas', replicas, 'is fixed for a queue worker, which is scaled by its queue', 'set autoscaling.rabbitmq instead');
+    v.check(
+      Number.isInteger(replicas) && replicas >= minFloor && replicas <= 1000,
+      'replicas',
+      replicas,
+      `must be a whole number from ${minFloor} to 1000`,
+      'set e.g. replicas: 2',
+    );
+    v.check(
+      role !== 'queue-worker',
+      'replicas',
+      replicas,
+      'is fixed for a queue worker, which is scaled by its queue',
+      'set autoscaling.rabbitmq instead',
+    );
   } else {
     autoscaling = resolveAutoscaling(v, props.autoscaling, role, minFloor);
   }
   if (autoscaling?.kind === 'keda') {
     const scaledNames = backend === 'kserve' ? [`${name}-predictor`] : variants.map((x) => x.objectName);
     for (const n of scaledNames) {
-      v.check(n.length <= KEDA_MAX_NAME, props.name !== undefined ? 'name' : 'id', n, `gives a KEDA ScaledObject name of ${n.length} characters; KEDA rejects names over ${KEDA_MAX_NAME}`, `shorten the model (and variant) name so "${n}" fits in ${KEDA_MAX_NAME} characters`);
+      v.check(
+        n.length <= KEDA_MAX_NAME,
+        props.name !== undefined ? 'name' : 'id',
+        n,
+        `gives a KEDA ScaledObject name of ${n.length} characters; KEDA rejects names over ${KEDA_MAX_NAME}`,
+        `shorten the model (and variant) name so "${n}" fits in ${KEDA_MAX_NAME} characters`,
+      );
     }
   }
   if (role === 'queue-worker') {
-    v.check(autoscaling?.kind === 'keda', 'role', role, 'is "queue-worker" but no queue scaler is set', 'set autoscaling.rabbitmq with the queue the worker consumes');
+    v.check(
+      autoscaling?.kind === 'keda',
+      'role',
+      role,
+      'is "queue-worker" but no queue scaler is set',
+      'set autoscaling.rabbitmq with the queue the worker consumes',
+    );
   }
   if (backend === 'kserve' && variants.length > 1 && autoscaling?.kind === 'keda') {
-    v.fail('autoscaling.rabbitmq', props.autoscaling?.rabbitmq?.queueName, 'scales a KServe service with canaries on a queue; KServe canaries run fixed replicas and the ScaledObject can only target the primary', 'use HPA scaling (cpuUtilization) with canaries, or one variant');
+    v.fail(
+      'autoscaling.rabbitmq',
+      props.autoscaling?.rabbitmq?.queueName,
+      'scales a KServe service with canaries on a queue; KServe canaries run fixed replicas and the ScaledObject can only target the primary',
+      'use HPA scaling (cpuUtilization) with canaries, or one variant',
+    );
   }
 
   // Images, secrets, monitoring.
@@ -309,12 +448,24 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   const s3CredentialsSecret = props.s3CredentialsSecret ?? chart.platform.objectStore.credentialsSecret;
   const secretName = (field: string, value: unknown) => {
     const p = dnsSubdomainProblem(value);
-    return v.check(p === undefined, field, value, p ?? '', 'name an existing Secret in the team namespace (credentials are only ever referenced, never written)');
+    return v.check(
+      p === undefined,
+      field,
+      value,
+      p ?? '',
+      'name an existing Secret in the team namespace (credentials are only ever referenced, never written)',
+    );
   };
   secretName('s3CredentialsSecret', s3CredentialsSecret);
   const kserveOpts = props.kserve ?? {};
   const modelFormatVersion = kserveOpts.modelFormatVersion ?? '2';
-  v.check(typeof modelFormatVersion === 'string' && /^\d+$/.test(modelFormatVersion), 'kserve.modelFormatVersion', modelFormatVersion, 'must be a major version string', 'use "2" (KServe\'s MLServer runtime supports MLflow "1" and "2")');
+  v.check(
+    typeof modelFormatVersion === 'string' && /^\d+$/.test(modelFormatVersion),
+    'kserve.modelFormatVersion',
+    modelFormatVersion,
+    'must be a major version string',
+    'use "2" (KServe\'s MLServer runtime supports MLflow "1" and "2")',
+  );
   if (kserveOpts.runtime !== undefined) checkName(v, 'kserve.runtime', kserveOpts.runtime);
   if (kserveOpts.storageSecret !== undefined) secretName('kserve.storageSecret', kserveOpts.storageSecret);
   const rcloneSecret = props.seldon?.rcloneSecret ?? 'modelplane-s3-rclone';
@@ -331,59 +482,188 @@ function resolve(v: Validator, id: string, props: OnlineModelProps, chart: TeamM
   });
   const mon = props.monitoring ?? {};
   const scrapeInterval = mon.interval ?? '30s';
-  v.check(/^\d+(s|m)$/.test(scrapeInterval), 'monitoring.interval', scrapeInterval, 'is not a Prometheus duration', 'write e.g. "30s" or "1m"');
+  v.check(
+    /^\d+(s|m)$/.test(scrapeInterval),
+    'monitoring.interval',
+    scrapeInterval,
+    'is not a Prometheus duration',
+    'write e.g. "30s" or "1m"',
+  );
   const monitorLabels = { ...(mon.labels ?? {}) };
   for (const [k, val] of Object.entries(monitorLabels)) {
-    v.check(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$/.test(k) && /^[A-Za-z0-9._-]{0,63}$/.test(String(val)), `monitoring.labels.${k}`, val, 'is not a valid label', 'write e.g. { release: "prometheus" }');
+    v.check(
+      /^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$/.test(k) && /^[A-Za-z0-9._-]{0,63}$/.test(String(val)),
+      `monitoring.labels.${k}`,
+      val,
+      'is not a valid label',
+      'write e.g. { release: "prometheus" }',
+    );
   }
 
   return {
-    name, namespace: chart.team, team: chart.team, backend, role, variants, resources, gpu, replicas, autoscaling,
-    platform: chart.platform, s3CredentialsSecret, scrapeInterval, monitorLabels: sortRecord(monitorLabels), image: props.image,
+    name,
+    namespace: chart.team,
+    team: chart.team,
+    backend,
+    role,
+    variants,
+    resources,
+    gpu,
+    replicas,
+    autoscaling,
+    platform: chart.platform,
+    s3CredentialsSecret,
+    scrapeInterval,
+    monitorLabels: sortRecord(monitorLabels),
+    image: props.image,
     kserve: { modelFormatVersion, runtime: kserveOpts.runtime, storageSecret: kserveOpts.storageSecret },
     seldon: { rcloneSecret },
     deployment: { gateway, hostnames },
   };
 }
 
-function resolveAutoscaling(v: Validator, a: OnlineAutoscaling | undefined, role: string, minFloor: number): ResolvedHpa | ResolvedKeda | undefined {
+function resolveAutoscaling(
+  v: Validator,
+  a: OnlineAutoscaling | undefined,
+  role: string,
+  minFloor: number,
+): ResolvedHpa | ResolvedKeda | undefined {
   if (a === undefined) return { kind: 'hpa', minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 };
-  if (!v.check(isObj(a), 'autoscaling', a, 'must be an object', 'write e.g. { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 }')) return undefined;
-  for (const k of Object.keys(a)) v.check(AUTOSCALING_KEYS.includes(k), `autoscaling.${k}`, k, 'is not an autoscaling option', `use only ${AUTOSCALING_KEYS.join(', ')}`);
+  if (!v.check(isObj(a), 'autoscaling', a, 'must be an object', 'write e.g. { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 }'))
+    return undefined;
+  for (const k of Object.keys(a))
+    v.check(AUTOSCALING_KEYS.includes(k), `autoscaling.${k}`, k, 'is not an autoscaling option', `use only ${AUTOSCALING_KEYS.join(', ')}`);
   const min = a.minReplicas ?? (role === 'queue-worker' ? 0 : 2);
   const max = a.maxReplicas;
-  let ok = v.check(Number.isInteger(min) && min >= minFloor, 'autoscaling.minReplicas', min,
-    role === 'queue-worker' ? 'must be a whole number, 0 or more' : 'must be at least 1: an online service keeps a replica to answer requests (only queue workers may scale to zero)',
-    role === 'queue-worker' ? 'set e.g. 0' : 'set minReplicas to 1 or more, or use role "queue-worker" with a queue scaler');
-  ok = v.check(Number.isInteger(max) && max >= 1 && max <= 1000, 'autoscaling.maxReplicas', max, 'must be a whole number from 1 to 1000', 'set e.g. maxReplicas: 6') && ok;
-  if (ok) ok = v.check(min <= max, 'autoscaling.minReplicas', min, `is greater than maxReplicas (${max})`, 'make minReplicas at most maxReplicas') && ok;
-  const pct = (field: string, x: unknown) => x === undefined || v.check(Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 100, `autoscaling.${field}`, x, 'must be a whole percentage from 1 to 100', 'write e.g. 70');
+  let ok = v.check(
+    Number.isInteger(min) && min >= minFloor,
+    'autoscaling.minReplicas',
+    min,
+    role === 'queue-worker'
+      ? 'must be a whole number, 0 or more'
+      : 'must be at least 1: an online service keeps a replica to answer requests (only queue workers may scale to zero)',
+    role === 'queue-worker' ? 'set e.g. 0' : 'set minReplicas to 1 or more, or use role "queue-worker" with a queue scaler',
+  );
+  ok =
+    v.check(
+      Number.isInteger(max) && max >= 1 && max <= 1000,
+      'autoscaling.maxReplicas',
+      max,
+      'must be a whole number from 1 to 1000',
+      'set e.g. maxReplicas: 6',
+    ) && ok;
+  if (ok)
+    ok =
+      v.check(min <= max, 'autoscaling.minReplicas', min, `is greater than maxReplicas (${max})`, 'make minReplicas at most maxReplicas') &&
+      ok;
+  const pct = (field: string, x: unknown) =>
+    x === undefined ||
+    v.check(
+      Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 100,
+      `autoscaling.${field}`,
+      x,
+      'must be a whole percentage from 1 to 100',
+      'write e.g. 70',
+    );
   ok = pct('cpuUtilization', a.cpuUtilization) && ok;
   ok = pct('memoryUtilization', a.memoryUtilization) && ok;
   if (a.rabbitmq !== undefined) {
     if (a.cpuUtilization !== undefined || a.memoryUtilization !== undefined) {
-      v.fail('autoscaling', Object.keys(a).filter((k) => k !== 'minReplicas' && k !== 'maxReplicas'), 'sets two scalers (an HPA on CPU/memory and KEDA on a queue) for one workload; they would fight over the replica count and KEDA\'s webhook rejects it', 'keep either rabbitmq, or cpuUtilization/memoryUtilization');
+      v.fail(
+        'autoscaling',
+        Object.keys(a).filter((k) => k !== 'minReplicas' && k !== 'maxReplicas'),
+        "sets two scalers (an HPA on CPU/memory and KEDA on a queue) for one workload; they would fight over the replica count and KEDA's webhook rejects it",
+        'keep either rabbitmq, or cpuUtilization/memoryUtilization',
+      );
       return undefined;
     }
     const r = a.rabbitmq;
-    if (!v.check(isObj(r), 'autoscaling.rabbitmq', r, 'must be an object', 'write e.g. { queueName: "jobs", hostSecret: { name: "rabbitmq", key: "url" } }')) return undefined;
-    ok = v.check(typeof r.queueName === 'string' && /^[A-Za-z0-9._:-]{1,255}$/.test(r.queueName), 'autoscaling.rabbitmq.queueName', r.queueName, 'is not a queue name', 'write e.g. "translation-jobs"') && ok;
+    if (
+      !v.check(
+        isObj(r),
+        'autoscaling.rabbitmq',
+        r,
+        'must be an object',
+        'write e.g. { queueName: "jobs", hostSecret: { name: "rabbitmq", key: "url" } }',
+      )
+    )
+      return undefined;
+    ok =
+      v.check(
+        typeof r.queueName === 'string' && /^[A-Za-z0-9._:-]{1,255}$/.test(r.queueName),
+        'autoscaling.rabbitmq.queueName',
+        r.queueName,
+        'is not a queue name',
+        'write e.g. "translation-jobs"',
+      ) && ok;
     ok = checkSecretRef(v, 'autoscaling.rabbitmq.hostSecret', r.hostSecret) && ok;
     const messages = r.messagesPerReplica ?? 20;
-    ok = v.check(Number.isInteger(messages) && messages >= 1, 'autoscaling.rabbitmq.messagesPerReplica', messages, 'must be a whole number, 1 or more', 'set e.g. 20') && ok;
+    ok =
+      v.check(
+        Number.isInteger(messages) && messages >= 1,
+        'autoscaling.rabbitmq.messagesPerReplica',
+        messages,
+        'must be a whole number, 1 or more',
+        'set e.g. 20',
+      ) && ok;
     const activation = r.activationMessages ?? 0;
-    ok = v.check(Number.isInteger(activation) && activation >= 0, 'autoscaling.rabbitmq.activationMessages', activation, 'must be a whole number, 0 or more', 'set e.g. 0') && ok;
+    ok =
+      v.check(
+        Number.isInteger(activation) && activation >= 0,
+        'autoscaling.rabbitmq.activationMessages',
+        activation,
+        'must be a whole number, 0 or more',
+        'set e.g. 0',
+      ) && ok;
     const protocol = r.protocol ?? 'amqp';
-    ok = v.check(protocol === 'amqp' || protocol === 'http', 'autoscaling.rabbitmq.protocol', protocol, 'must be "amqp" or "http"', 'use "http" to count unacknowledged messages too') && ok;
+    ok =
+      v.check(
+        protocol === 'amqp' || protocol === 'http',
+        'autoscaling.rabbitmq.protocol',
+        protocol,
+        'must be "amqp" or "http"',
+        'use "http" to count unacknowledged messages too',
+      ) && ok;
     const polling = r.pollingInterval ?? 30;
     const cooldown = r.cooldownPeriod ?? 300;
-    ok = v.check(Number.isInteger(polling) && polling >= 1, 'autoscaling.rabbitmq.pollingInterval', polling, 'must be a whole number of seconds', 'set e.g. 30') && ok;
-    ok = v.check(Number.isInteger(cooldown) && cooldown >= 0, 'autoscaling.rabbitmq.cooldownPeriod', cooldown, 'must be a whole number of seconds', 'set e.g. 300') && ok;
-    if (r.vhostName !== undefined) ok = v.check(typeof r.vhostName === 'string' && r.vhostName.length > 0, 'autoscaling.rabbitmq.vhostName', r.vhostName, 'must be a non-empty string', 'write e.g. "/"') && ok;
+    ok =
+      v.check(
+        Number.isInteger(polling) && polling >= 1,
+        'autoscaling.rabbitmq.pollingInterval',
+        polling,
+        'must be a whole number of seconds',
+        'set e.g. 30',
+      ) && ok;
+    ok =
+      v.check(
+        Number.isInteger(cooldown) && cooldown >= 0,
+        'autoscaling.rabbitmq.cooldownPeriod',
+        cooldown,
+        'must be a whole number of seconds',
+        'set e.g. 300',
+      ) && ok;
+    if (r.vhostName !== undefined)
+      ok =
+        v.check(
+          typeof r.vhostName === 'string' && r.vhostName.length > 0,
+          'autoscaling.rabbitmq.vhostName',
+          r.vhostName,
+          'must be a non-empty string',
+          'write e.g. "/"',
+        ) && ok;
     if (!ok) return undefined;
     return {
-      kind: 'keda', minReplicas: min, maxReplicas: max, queueName: r.queueName, hostSecret: { name: r.hostSecret.name, key: r.hostSecret.key },
-      messagesPerReplica: messages, activationMessages: activation, protocol, vhostName: r.vhostName, pollingInterval: polling, cooldownPeriod: cooldown,
+      kind: 'keda',
+      minReplicas: min,
+      maxReplicas: max,
+      queueName: r.queueName,
+      hostSecret: { name: r.hostSecret.name, key: r.hostSecret.key },
+      messagesPerReplica: messages,
+      activationMessages: activation,
+      protocol,
+      vhostName: r.vhostName,
+      pollingInterval: polling,
+      cooldownPeriod: cooldown,
     };
   }
   if (!ok) return undefined;
@@ -393,7 +673,11 @@ function resolveAutoscaling(v: Validator, a: OnlineAutoscaling | undefined, role
 }
 
 function sortRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  return Object.fromEntries(
+    Object.keys(r)
+      .sort()
+      .map((k) => [k, r[k]]),
+  );
 }
 
 /** isRecord without type narrowing: props keep their declared types after the check. */

@@ -8,7 +8,12 @@ import { mlserverContainer } from './backends/deployment';
 import { MODEL_TEST_SCRIPT, MODEL_TEST_SCRIPT_NAME } from './model-test-script';
 import { MLSERVER_PORTS, MLSERVER_UID } from './spec';
 import {
-  resourceRequirements, ResourceSpec, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes, TMP_DIR,
+  resourceRequirements,
+  ResourceSpec,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchVolumes,
+  TMP_DIR,
   IMAGE_PULL_POLICY,
 } from '../../core/security';
 import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
@@ -78,10 +83,24 @@ export class RetroTest extends Construct {
     const v = new Validator(`RetroTest "${id}"`);
     const prefix = props.name ?? id;
     checkName(v, 'name', prefix, 40);
-    v.check(typeof props.model === 'string' && /^(models:\/\S+|s3:\/\/\S+)$/.test(props.model), 'model', props.model, 'is not a model URI', 'use "models:/fraud/3", "models:/fraud@champion" or an s3:// model directory');
-    v.check(typeof props.input === 'string' && /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(props.input), 'input', props.input, 'is not a location the scoring step can read', 'use "mlflow-artifacts:/datasets/fraud/2025.csv" or an http(s) URL');
+    v.check(
+      typeof props.model === 'string' && /^(models:\/\S+|s3:\/\/\S+)$/.test(props.model),
+      'model',
+      props.model,
+      'is not a model URI',
+      'use "models:/fraud/3", "models:/fraud@champion" or an s3:// model directory',
+    );
+    v.check(
+      typeof props.input === 'string' && /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(props.input),
+      'input',
+      props.input,
+      'is not a location the scoring step can read',
+      'use "mlflow-artifacts:/datasets/fraud/2025.csv" or an http(s) URL',
+    );
     const period = props.period;
-    if (v.check(isRecord(period), 'period', period, 'must be { from, to, column? }', 'write e.g. { from: "2025-01-01", to: "2025-03-31" }')) {
+    if (
+      v.check(isRecord(period), 'period', period, 'must be { from, to, column? }', 'write e.g. { from: "2025-01-01", to: "2025-03-31" }')
+    ) {
       v.check(isIsoDate(period.from), 'period.from', period.from, 'is not an ISO date', 'write e.g. "2025-01-01"');
       v.check(isIsoDate(period.to), 'period.to', period.to, 'is not an ISO date', 'write e.g. "2025-03-31"');
       if (isIsoDate(period.from) && isIsoDate(period.to)) {
@@ -90,27 +109,55 @@ export class RetroTest extends Construct {
     }
     const column = period?.column ?? 'date';
     const output = props.output ?? `mlflow-artifacts:/retro-tests/${chart.team}/${prefix}/${period?.from}_${period?.to}/scores.csv`;
-    v.check(/^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(output), 'output', output, 'is not a location the scoring step can write', 'use "mlflow-artifacts:/retro-tests/..." (stored through MLflow\'s artifact proxy)');
+    v.check(
+      /^(mlflow-artifacts:\/|https?:\/\/)\S+$/.test(output),
+      'output',
+      output,
+      'is not a location the scoring step can write',
+      'use "mlflow-artifacts:/retro-tests/..." (stored through MLflow\'s artifact proxy)',
+    );
     const resources = props.resources ?? { cpu: '1', memory: '2Gi' };
     checkQuantity(v, 'resources.cpu', resources.cpu, '1');
     checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
     const image = props.image ?? MODEL_TEST_IMAGE;
     checkImage(v, 'image', image);
-    (props.excludeColumns ?? []).forEach((c, i) => v.check(typeof c === 'string' && c.length > 0, `excludeColumns[${i}]`, c, 'must be a column name', 'write e.g. "client_id"'));
+    (props.excludeColumns ?? []).forEach((c, i) =>
+      v.check(typeof c === 'string' && c.length > 0, `excludeColumns[${i}]`, c, 'must be a column name', 'write e.g. "client_id"'),
+    );
     if (props.s3CredentialsSecret !== undefined) {
       const p = dnsSubdomainProblem(props.s3CredentialsSecret);
-      v.check(p === undefined, 's3CredentialsSecret', props.s3CredentialsSecret, p ?? '', 'name an existing Secret in the team namespace (credentials are only ever referenced, never written)');
+      v.check(
+        p === undefined,
+        's3CredentialsSecret',
+        props.s3CredentialsSecret,
+        p ?? '',
+        'name an existing Secret in the team namespace (credentials are only ever referenced, never written)',
+      );
     }
     v.done();
 
     const ns = chart.team;
-    const hash = createHash('sha256').update(JSON.stringify([props, output, image, MODEL_TEST_SCRIPT])).digest('hex').slice(0, 8);
+    const hash = createHash('sha256')
+      .update(JSON.stringify([props, output, image, MODEL_TEST_SCRIPT]))
+      .digest('hex')
+      .slice(0, 8);
     const name = `${prefix}-retro-${hash}`;
     chart.claimName(name, `RetroTest "${id}"`);
     this.output = output;
     const labels = standardLabels({ name: 'retro-test', instance: name, component: 'retro-test', team: ns, model: prefix });
-    const cm = new k8s.KubeConfigMap(this, 'Script', { metadata: { name, namespace: ns, labels }, data: { [MODEL_TEST_SCRIPT_NAME]: MODEL_TEST_SCRIPT } });
-    const server = mlserverContainer({ name: prefix, platform: chart.platform, s3CredentialsSecret: props.s3CredentialsSecret ?? chart.platform.objectStore.credentialsSecret, resources }, { model: props.model });
+    const cm = new k8s.KubeConfigMap(this, 'Script', {
+      metadata: { name, namespace: ns, labels },
+      data: { [MODEL_TEST_SCRIPT_NAME]: MODEL_TEST_SCRIPT },
+    });
+    const server = mlserverContainer(
+      {
+        name: prefix,
+        platform: chart.platform,
+        s3CredentialsSecret: props.s3CredentialsSecret ?? chart.platform.objectStore.credentialsSecret,
+        resources,
+      },
+      { model: props.model },
+    );
     this.job = new k8s.KubeJob(this, 'Job', {
       metadata: { name, namespace: ns, labels },
       spec: {
@@ -126,31 +173,43 @@ export class RetroTest extends Construct {
             securityContext: restrictedPodSecurityContext(MLSERVER_UID),
             // Step 1: serve the past model version (a native sidecar: started first, stopped when scoring ends).
             initContainers: [{ ...server, name: 'serve', restartPolicy: 'Always' }],
-            containers: [{
-              // Steps 2 and 3: score the period over REST on localhost and save the results.
-              name: 'score',
-              image,
-              imagePullPolicy: IMAGE_PULL_POLICY,
-              command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'score'],
-              args: [
-                '--url', `http://127.0.0.1:${MLSERVER_PORTS.http}`,
-                '--model', prefix,
-                '--input', props.input,
-                '--output', output,
-                '--period-column', column,
-                '--period-from', period.from,
-                '--period-to', period.to,
-                ...(props.excludeColumns ?? []).flatMap((c) => ['--exclude-column', c]),
-              ],
-              env: [
-                { name: 'MLFLOW_TRACKING_URI', value: chart.platform.mlflowTrackingUri },
-                { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-                { name: 'PYTHONUNBUFFERED', value: '1' },
-              ],
-              securityContext: restrictedContainerSecurityContext(MLSERVER_UID),
-              resources: resourceRequirements({ cpu: '200m', memory: '512Mi' }),
-              volumeMounts: [{ name: 'score-tmp', mountPath: '/tmp' }, { name: 'script', mountPath: MODEL_TEST_DIR, readOnly: true }],
-            }],
+            containers: [
+              {
+                // Steps 2 and 3: score the period over REST on localhost and save the results.
+                name: 'score',
+                image,
+                imagePullPolicy: IMAGE_PULL_POLICY,
+                command: ['python3', `${MODEL_TEST_DIR}/${MODEL_TEST_SCRIPT_NAME}`, 'score'],
+                args: [
+                  '--url',
+                  `http://127.0.0.1:${MLSERVER_PORTS.http}`,
+                  '--model',
+                  prefix,
+                  '--input',
+                  props.input,
+                  '--output',
+                  output,
+                  '--period-column',
+                  column,
+                  '--period-from',
+                  period.from,
+                  '--period-to',
+                  period.to,
+                  ...(props.excludeColumns ?? []).flatMap((c) => ['--exclude-column', c]),
+                ],
+                env: [
+                  { name: 'MLFLOW_TRACKING_URI', value: chart.platform.mlflowTrackingUri },
+                  { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+                  { name: 'PYTHONUNBUFFERED', value: '1' },
+                ],
+                securityContext: restrictedContainerSecurityContext(MLSERVER_UID),
+                resources: resourceRequirements({ cpu: '200m', memory: '512Mi' }),
+                volumeMounts: [
+                  { name: 'score-tmp', mountPath: '/tmp' },
+                  { name: 'script', mountPath: MODEL_TEST_DIR, readOnly: true },
+                ],
+              },
+            ],
             volumes: [
               ...scratchVolumes([{ ...TMP_DIR, sizeLimit: '2Gi' }]),
               ...scratchVolumes([{ name: 'score-tmp', mountPath: '/tmp' }]),

@@ -37,17 +37,50 @@ const VARIANT_KEYS = ['name', 'model', 'traffic', 'shadow'];
  * undefined when the split cannot be computed. Model URIs are checked by the caller.
  */
 export function checkVariants(v: Validator, field: string, variants: readonly OnlineVariant[]): number[] | undefined {
-  let ok = v.check(variants.length > 0, field, variants, 'is empty', 'give at least one variant, e.g. [{ name: "stable", model: "models:/fraud@champion" }]');
+  let ok = v.check(
+    variants.length > 0,
+    field,
+    variants,
+    'is empty',
+    'give at least one variant, e.g. [{ name: "stable", model: "models:/fraud@champion" }]',
+  );
   variants.forEach((x, i) => {
-    if (!v.check(isRecord(x), `${field}[${i}]`, x, 'must be an object { name, model, traffic?, shadow? }', 'write e.g. { name: "canary", model: "models:/fraud/4", traffic: 10 }')) { ok = false; return; }
+    if (
+      !v.check(
+        isRecord(x),
+        `${field}[${i}]`,
+        x,
+        'must be an object { name, model, traffic?, shadow? }',
+        'write e.g. { name: "canary", model: "models:/fraud/4", traffic: 10 }',
+      )
+    ) {
+      ok = false;
+      return;
+    }
     for (const k of Object.keys(x)) {
-      ok = v.check(VARIANT_KEYS.includes(k), `${field}[${i}].${k}`, k, 'is not a variant option', `use only ${VARIANT_KEYS.join(', ')}`) && ok;
+      ok =
+        v.check(VARIANT_KEYS.includes(k), `${field}[${i}].${k}`, k, 'is not a variant option', `use only ${VARIANT_KEYS.join(', ')}`) && ok;
     }
     ok = checkName(v, `${field}[${i}].name`, x.name, 20) && ok;
     if (x.traffic !== undefined) {
-      ok = v.check(Number.isInteger(x.traffic) && x.traffic >= 0 && x.traffic <= 100, `${field}[${i}].traffic`, x.traffic, 'must be a whole percentage from 0 to 100', 'write e.g. traffic: 10') && ok;
+      ok =
+        v.check(
+          Number.isInteger(x.traffic) && x.traffic >= 0 && x.traffic <= 100,
+          `${field}[${i}].traffic`,
+          x.traffic,
+          'must be a whole percentage from 0 to 100',
+          'write e.g. traffic: 10',
+        ) && ok;
     }
-    if (x.shadow !== undefined) ok = v.check(typeof x.shadow === 'boolean', `${field}[${i}].shadow`, x.shadow, 'must be true or false', 'write shadow: true for a mirrored variant') && ok;
+    if (x.shadow !== undefined)
+      ok =
+        v.check(
+          typeof x.shadow === 'boolean',
+          `${field}[${i}].shadow`,
+          x.shadow,
+          'must be true or false',
+          'write shadow: true for a mirrored variant',
+        ) && ok;
   });
   if (!ok) return undefined;
   for (const d of duplicates(variants.map((x) => x.name))) {
@@ -57,37 +90,80 @@ export function checkVariants(v: Validator, field: string, variants: readonly On
   const shadows = variants.filter((x) => x.shadow === true);
   const live = variants.filter((x) => x.shadow !== true);
   if (shadows.length > 1) {
-    v.fail(field, shadows.map((x) => x.name), `has ${shadows.length} shadow variants; at most one is allowed`, 'keep one variant with shadow: true');
+    v.fail(
+      field,
+      shadows.map((x) => x.name),
+      `has ${shadows.length} shadow variants; at most one is allowed`,
+      'keep one variant with shadow: true',
+    );
     ok = false;
   }
   if (live.length === 0) {
-    v.fail(field, variants.map((x) => x.name), 'has only a shadow variant; a shadow receives a copy of live traffic and needs a live variant beside it', 'add a live variant (without shadow), e.g. the current model');
+    v.fail(
+      field,
+      variants.map((x) => x.name),
+      'has only a shadow variant; a shadow receives a copy of live traffic and needs a live variant beside it',
+      'add a live variant (without shadow), e.g. the current model',
+    );
     return undefined;
   }
   if (variants[0].shadow === true) {
-    v.fail(`${field}[0].shadow`, true, 'the first variant is the primary and cannot be the shadow', 'list the live primary first and the shadow after it');
+    v.fail(
+      `${field}[0].shadow`,
+      true,
+      'the first variant is the primary and cannot be the shadow',
+      'list the live primary first and the shadow after it',
+    );
     ok = false;
   }
   shadows.forEach((x) => {
     if (x.traffic !== undefined && x.traffic !== 0) {
-      v.fail(`${field}[${variants.indexOf(x)}].traffic`, x.traffic, 'is set on a shadow; a shadow takes no live traffic (it gets a full copy)', 'remove traffic from the shadow variant');
+      v.fail(
+        `${field}[${variants.indexOf(x)}].traffic`,
+        x.traffic,
+        'is set on a shadow; a shadow takes no live traffic (it gets a full copy)',
+        'remove traffic from the shadow variant',
+      );
       ok = false;
     }
   });
   let split: number[];
   if (live.length === 1) {
     const t = live[0].traffic ?? 100;
-    if (!v.check(t === 100, `${field}[${variants.indexOf(live[0])}].traffic`, t, 'is the only live variant and must take 100% of the traffic', 'remove traffic or set it to 100')) return undefined;
+    if (
+      !v.check(
+        t === 100,
+        `${field}[${variants.indexOf(live[0])}].traffic`,
+        t,
+        'is the only live variant and must take 100% of the traffic',
+        'remove traffic or set it to 100',
+      )
+    )
+      return undefined;
     split = [100];
   } else {
     const missing = live.filter((x) => x.traffic === undefined).map((x) => x.name);
     if (missing.length > 0) {
-      v.fail(field, missing, 'gives no traffic percentage for these live variants; with several live variants every one needs one', 'set traffic on every live variant so they sum to 100, e.g. 90 and 10');
+      v.fail(
+        field,
+        missing,
+        'gives no traffic percentage for these live variants; with several live variants every one needs one',
+        'set traffic on every live variant so they sum to 100, e.g. 90 and 10',
+      );
       return undefined;
     }
     split = live.map((x) => x.traffic as number);
     const sum = split.reduce((a, b) => a + b, 0);
-    if (!v.check(sum === 100, field, live.map((x) => `${x.name}=${x.traffic}`), `has live traffic summing to ${sum}, not 100`, 'make the live variants\' traffic add up to exactly 100')) return undefined;
+    if (
+      !v.check(
+        sum === 100,
+        field,
+        live.map((x) => `${x.name}=${x.traffic}`),
+        `has live traffic summing to ${sum}, not 100`,
+        "make the live variants' traffic add up to exactly 100",
+      )
+    )
+      return undefined;
   }
   return ok ? split : undefined;
 }
@@ -96,7 +172,13 @@ export function checkVariants(v: Validator, field: string, variants: readonly On
  * A Gateway API HTTPRoute splitting traffic between the variants' Services by weight and mirroring
  * to the shadow's Service (RequestMirror: the gateway discards the mirror's responses).
  */
-export function renderHttpRoute(scope: Construct, id: string, m: ResolvedOnlineModel, labels: Record<string, string>, httpPort: number): ApiObject {
+export function renderHttpRoute(
+  scope: Construct,
+  id: string,
+  m: ResolvedOnlineModel,
+  labels: Record<string, string>,
+  httpPort: number,
+): ApiObject {
   const live = m.variants.filter((x) => !x.shadow);
   const shadow = m.variants.find((x) => x.shadow);
   const backendRef = (x: ResolvedVariant) => ({ group: '', kind: 'Service', name: x.objectName, port: httpPort });
@@ -111,7 +193,15 @@ export function renderHttpRoute(scope: Construct, id: string, m: ResolvedOnlineM
     kind: 'HTTPRoute',
     metadata: { name: m.name, namespace: m.namespace, labels },
     spec: {
-      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.name, namespace: gw.namespace, ...(gw.sectionName ? { sectionName: gw.sectionName } : {}) }],
+      parentRefs: [
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: gw.name,
+          namespace: gw.namespace,
+          ...(gw.sectionName ? { sectionName: gw.sectionName } : {}),
+        },
+      ],
       ...(m.deployment.hostnames.length > 0 ? { hostnames: [...m.deployment.hostnames] } : {}),
       rules: [rule],
     },

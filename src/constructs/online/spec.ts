@@ -133,12 +133,22 @@ export interface ResolvedOnlineModel {
   /** Seldon options. */
   readonly seldon: { readonly rcloneSecret: string };
   /** Deployment options. */
-  readonly deployment: { readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string }; readonly hostnames: readonly string[] };
+  readonly deployment: {
+    readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string };
+    readonly hostnames: readonly string[];
+  };
 }
 
 /** Labels of a variant's objects. */
 export function variantLabels(m: ResolvedOnlineModel, v: ResolvedVariant): Record<string, string> {
-  return standardLabels({ name: 'online-model', instance: v.objectName, component: 'predictor', team: m.team, model: m.name, version: v.name });
+  return standardLabels({
+    name: 'online-model',
+    instance: v.objectName,
+    component: 'predictor',
+    team: m.team,
+    model: m.name,
+    version: v.name,
+  });
 }
 
 /** Selector labels of a variant's pods. */
@@ -176,7 +186,11 @@ export interface PlainEnv {
  * settings file is needed. `s3://` models also get the object store's endpoint and a reference to
  * its credentials; `models:/` models download through MLflow's artifact proxy and need none.
  */
-export function mlserverEnv(m: MlserverModel, v: Pick<ResolvedVariant, 'model'>, ports: { http: number; grpc: number; metrics: number } = MLSERVER_PORTS): PlainEnv[] {
+export function mlserverEnv(
+  m: MlserverModel,
+  v: Pick<ResolvedVariant, 'model'>,
+  ports: { http: number; grpc: number; metrics: number } = MLSERVER_PORTS,
+): PlainEnv[] {
   const env: PlainEnv[] = [
     { name: 'HOME', value: '/tmp' },
     { name: 'MLSERVER_HOST', value: '0.0.0.0' },
@@ -202,7 +216,12 @@ export function s3Env(m: MlserverModel): PlainEnv[] {
     { name: 'AWS_ACCESS_KEY_ID', valueFrom: ref('AWS_ACCESS_KEY_ID') },
     { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: ref('AWS_SECRET_ACCESS_KEY') },
     { name: 'AWS_DEFAULT_REGION', value: os.region ?? 'us-east-1' },
-    ...(os.endpoint ? [{ name: 'MLFLOW_S3_ENDPOINT_URL', value: os.endpoint }, { name: 'AWS_ENDPOINT_URL', value: os.endpoint }] : []),
+    ...(os.endpoint
+      ? [
+          { name: 'MLFLOW_S3_ENDPOINT_URL', value: os.endpoint },
+          { name: 'AWS_ENDPOINT_URL', value: os.endpoint },
+        ]
+      : []),
   ];
 }
 
@@ -236,7 +255,10 @@ export function mlserverProbes(modelName: string): { startup: ProbeSpec; readine
 /** Topology spread over nodes and zones (soft, so small clusters still schedule). */
 export function spreadConstraints(selector: Record<string, string>) {
   return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
-    maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...selector } },
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { ...selector } },
   }));
 }
 

@@ -95,7 +95,9 @@ export const OPERATOR_DEFAULTS = {
     repo: 'https://prometheus-community.github.io/helm-charts',
     version: '79.1.0',
     namespace: 'monitoring',
-    values: { prometheus: { prometheusSpec: { serviceMonitorSelectorNilUsesHelmValues: false, podMonitorSelectorNilUsesHelmValues: false } } },
+    values: {
+      prometheus: { prometheusSpec: { serviceMonitorSelectorNilUsesHelmValues: false, podMonitorSelectorNilUsesHelmValues: false } },
+    },
   },
 } as const satisfies Record<string, HelmChartRef>;
 

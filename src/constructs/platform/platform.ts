@@ -55,7 +55,12 @@ export interface PlatformProps extends ChartProps {
 }
 
 const OPERATOR_ENABLED_BY_DEFAULT: Record<keyof PlatformOperators, boolean> = {
-  sparkOperator: true, airflow: true, kserve: true, seldonCore: false, keda: true, prometheus: false,
+  sparkOperator: true,
+  airflow: true,
+  kserve: true,
+  seldonCore: false,
+  keda: true,
+  prometheus: false,
 };
 
 /**
@@ -83,38 +88,69 @@ export class Platform extends Chart {
 
   constructor(scope: Construct, id = 'platform', props: PlatformProps = {}) {
     if (!(scope instanceof App)) {
-      throw new Error(`Platform "${id}": its scope must be the cdk8s App, because team charts are created beside it. Fix: new Platform(app, '${id}', ...).`);
+      throw new Error(
+        `Platform "${id}": its scope must be the cdk8s App, because team charts are created beside it. Fix: new Platform(app, '${id}', ...).`,
+      );
     }
     const v = new Validator(`Platform "${id}"`);
     const ns = props.platformNamespace ?? 'modelplane-system';
     checkName(v, 'platformNamespace', ns);
     // YAML and JavaScript callers can pass any shape: check the lists before reading them.
-    const listOk = (field: string, value: unknown, fix: string) => v.check(Array.isArray(value) && value.every(isRecord), field, value, 'must be a list of objects', fix);
-    const teams = listOk('teams', props.teams ?? [], 'write teams: [{ name: "risk" }]') ? props.teams ?? [] : [];
+    const listOk = (field: string, value: unknown, fix: string) =>
+      v.check(Array.isArray(value) && value.every(isRecord), field, value, 'must be a list of objects', fix);
+    const teams = listOk('teams', props.teams ?? [], 'write teams: [{ name: "risk" }]') ? (props.teams ?? []) : [];
     const teamNames = teams.map((t) => t.name);
     // Team names are namespaces: checked here so the error names the team's entry.
     teamNames.forEach((t, i) => checkName(v, `teams[${i}].name`, t, 40));
-    for (const d of duplicates(teamNames)) v.fail('teams', d, 'names the same team twice', 'give each team one entry; merge their settings');
+    for (const d of duplicates(teamNames))
+      v.fail('teams', d, 'names the same team twice', 'give each team one entry; merge their settings');
     const ops = props.operators ?? {};
     const monitoringNs = props.monitoringNamespace ?? 'monitoring';
     if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
     // A team namespace gets default-deny policies and restricted Pod Security: it must never be the
     // namespace of the platform, an operator, or Kubernetes itself.
-    const operatorNamespaces = (Object.keys(OPERATOR_ENABLED_BY_DEFAULT) as (keyof PlatformOperators)[])
-      .flatMap((key) => (key === 'kserve' ? ['kserve', 'kserveCrd'] as const : [key] as const).map((c) => ops[key]?.namespace ?? OPERATOR_DEFAULTS[c].namespace));
+    const operatorNamespaces = (Object.keys(OPERATOR_ENABLED_BY_DEFAULT) as (keyof PlatformOperators)[]).flatMap((key) =>
+      (key === 'kserve' ? (['kserve', 'kserveCrd'] as const) : ([key] as const)).map(
+        (c) => ops[key]?.namespace ?? OPERATOR_DEFAULTS[c].namespace,
+      ),
+    );
     const reserved = new Set([ns, 'default', 'kube-system', 'kube-public', 'kube-node-lease', monitoringNs, ...operatorNamespaces]);
-    teamNames.forEach((t, i) => v.check(!reserved.has(t), `teams[${i}].name`, t, 'is a namespace of Kubernetes, the platform or an operator', `choose another team name (reserved: ${[...reserved].sort().join(', ')})`));
-    const pools = listOk('gpuPools', props.gpuPools ?? [], 'write gpuPools: [{ name: "gpu" }]') ? props.gpuPools ?? [] : [];
+    teamNames.forEach((t, i) =>
+      v.check(
+        !reserved.has(t),
+        `teams[${i}].name`,
+        t,
+        'is a namespace of Kubernetes, the platform or an operator',
+        `choose another team name (reserved: ${[...reserved].sort().join(', ')})`,
+      ),
+    );
+    const pools = listOk('gpuPools', props.gpuPools ?? [], 'write gpuPools: [{ name: "gpu" }]') ? (props.gpuPools ?? []) : [];
     pools.forEach((p, i) => checkName(v, `gpuPools[${i}].name`, p.name, 50));
-    for (const d of duplicates(pools.map((p) => p.name))) v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
+    for (const d of duplicates(pools.map((p) => p.name)))
+      v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
     for (const [key, o] of Object.entries(ops) as [string, OperatorOverrides | undefined][]) {
-      if (!v.check(key in OPERATOR_ENABLED_BY_DEFAULT, `operators.${key}`, key, 'is not an operator modelplane installs', `use one of ${Object.keys(OPERATOR_ENABLED_BY_DEFAULT).join(', ')}`)) continue;
+      if (
+        !v.check(
+          key in OPERATOR_ENABLED_BY_DEFAULT,
+          `operators.${key}`,
+          key,
+          'is not an operator modelplane installs',
+          `use one of ${Object.keys(OPERATOR_ENABLED_BY_DEFAULT).join(', ')}`,
+        )
+      )
+        continue;
       if (o?.version !== undefined) {
-        v.check(typeof o.version === 'string' && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version), `operators.${key}.version`, o.version,
-          'is not an exact chart version (ranges and partial versions change under you)', 'pin an exact version such as "2.5.2"');
+        v.check(
+          typeof o.version === 'string' && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version),
+          `operators.${key}.version`,
+          o.version,
+          'is not an exact chart version (ranges and partial versions change under you)',
+          'pin an exact version such as "2.5.2"',
+        );
       }
       if (o?.namespace !== undefined) checkName(v, `operators.${key}.namespace`, o.namespace);
-      if (o?.values !== undefined) v.check(isRecord(o.values), `operators.${key}.values`, o.values, 'must be a map of Helm values', 'write e.g. { replicas: 2 }');
+      if (o?.values !== undefined)
+        v.check(isRecord(o.values), `operators.${key}.values`, o.values, 'must be a map of Helm values', 'write e.g. { replicas: 2 }');
     }
     v.done();
 
@@ -138,7 +174,11 @@ export class Platform extends Chart {
     });
 
     new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: { name: 'default-deny', namespace: ns, labels: standardLabels({ name: 'modelplane', instance: ns, component: 'network-policy' }) },
+      metadata: {
+        name: 'default-deny',
+        namespace: ns,
+        labels: standardLabels({ name: 'modelplane', instance: ns, component: 'network-policy' }),
+      },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
 
@@ -146,7 +186,12 @@ export class Platform extends Chart {
     for (const p of pools) gpuPools.set(p.name, new GpuNodePool(this, `gpu-${p.name}`, p));
     this.gpuPools = gpuPools;
 
-    this.mlflow = new MlflowServer(this, 'mlflow', { ...(props.mlflow ?? {}), namespace: ns, clientNamespaces: [airflowNs, ...(props.mlflow?.clientNamespaces ?? [])], monitoringNamespace: props.monitoringNamespace ?? 'monitoring' });
+    this.mlflow = new MlflowServer(this, 'mlflow', {
+      ...(props.mlflow ?? {}),
+      namespace: ns,
+      clientNamespaces: [airflowNs, ...(props.mlflow?.clientNamespaces ?? [])],
+      monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
+    });
     const generated = [];
     if (this.mlflow.postgres) generated.push({ name: this.mlflow.postgres.passwordSecret.name, keys: ['password'] });
     if (this.mlflow.minio) generated.push({ name: this.mlflow.minio.rootUserSecret.name, keys: ['root-user=modelplane', 'root-password'] });
@@ -187,8 +232,12 @@ export class Platform extends Chart {
       airflow: airflowDagValues(teamNs, this.context),
     };
     const order: Array<[keyof PlatformOperators, OperatorName[]]> = [
-      ['prometheus', ['prometheus']], ['keda', ['keda']], ['sparkOperator', ['sparkOperator']],
-      ['kserve', ['kserveCrd', 'kserve']], ['seldonCore', ['seldonCore']], ['airflow', ['airflow']],
+      ['prometheus', ['prometheus']],
+      ['keda', ['keda']],
+      ['sparkOperator', ['sparkOperator']],
+      ['kserve', ['kserveCrd', 'kserve']],
+      ['seldonCore', ['seldonCore']],
+      ['airflow', ['airflow']],
     ];
     const refs: HelmChartRef[] = [];
     for (const [key, charts] of order) {
@@ -202,7 +251,10 @@ export class Platform extends Chart {
   /** The team chart (namespace, quota, policies, RBAC) of `team`. */
   public teamChart(team: string): Chart {
     const c = this.teamCharts.get(team);
-    if (!c) throw new Error(`Platform "${this.node.id}": team "${team}" is not defined. Fix: add { name: "${team}" } to \`teams\`; defined teams: ${[...this.teamCharts.keys()].join(', ') || 'none'}.`);
+    if (!c)
+      throw new Error(
+        `Platform "${this.node.id}": team "${team}" is not defined. Fix: add { name: "${team}" } to \`teams\`; defined teams: ${[...this.teamCharts.keys()].join(', ') || 'none'}.`,
+      );
     return c;
   }
 

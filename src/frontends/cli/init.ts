@@ -48,7 +48,9 @@ export function scaffold(opts: InitOptions): string[] {
   const files = scaffoldFiles(opts);
   const existing = Object.keys(files).filter((f) => existsSync(join(opts.dir, f)));
   if (existing.length > 0 && !opts.force) {
-    throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${opts.dir}. Fix: run init in a new directory, or pass --force to overwrite`);
+    throw new UsageError(
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${opts.dir}. Fix: run init in a new directory, or pass --force to overwrite`,
+    );
   }
   for (const [rel, text] of Object.entries(files)) {
     const path = join(opts.dir, rel);

@@ -16,7 +16,16 @@ import { buildTeamModels, BuiltTeamModels } from '../config/build';
 import { ConfigIssue, formatConfigIssue, sortIssues } from '../config/errors';
 import { loadConfigFile } from '../config/load';
 import { cascadeGraph } from '../config/graph';
-import { BuildOutcome, countByKind, diffOutputs, OutputContent, readOutput, synthToDirectory, synthToTemp, UsageError } from '../config/synth';
+import {
+  BuildOutcome,
+  countByKind,
+  diffOutputs,
+  OutputContent,
+  readOutput,
+  synthToDirectory,
+  synthToTemp,
+  UsageError,
+} from '../config/synth';
 import type { ModelConfig } from '../config/types';
 import { scaffold } from './init';
 import { buildPlatformFile } from '../config/platform-file';
@@ -89,30 +98,41 @@ export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ modelplane init my-models --team risk
   $ modelplane validate -f modelplane.yaml
   $ modelplane synth -f modelplane.yaml -o dist
   $ modelplane graph nightly -f modelplane.yaml
   $ modelplane diff -f modelplane.yaml -o dist
-${EXIT_CODES_HELP}`);
+${EXIT_CODES_HELP}`,
+    );
 
-  const fileOption = () => new Option('-f, --file <FILE>', `a modelplane.yaml; repeat for several teams (default: ${DEFAULT_FILE})`).argParser(collect);
-  const platformOption = () => new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts');
+  const fileOption = () =>
+    new Option('-f, --file <FILE>', `a modelplane.yaml; repeat for several teams (default: ${DEFAULT_FILE})`).argParser(collect);
+  const platformOption = () =>
+    new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts');
 
-  program.command('validate')
+  program
+    .command('validate')
     .description('Check files; print every problem and exit 1, or print nothing and exit 0.')
-    .addOption(fileOption()).addOption(platformOption())
+    .addOption(fileOption())
+    .addOption(platformOption())
     .addHelpText('after', EXAMPLES.validate + EXIT_CODES_HELP)
     .action((o: { file?: string[]; platform?: string }) => {
       const dir = synthToTempOrFail(o, io);
       rmSync(dir, { recursive: true, force: true });
     });
 
-  program.command('synth')
-    .description('Write the manifests (one YAML file per chart) and dags/ to the output directory, then print a summary. Nothing is written when anything is invalid.')
-    .addOption(fileOption()).addOption(platformOption())
+  program
+    .command('synth')
+    .description(
+      'Write the manifests (one YAML file per chart) and dags/ to the output directory, then print a summary. Nothing is written when anything is invalid.',
+    )
+    .addOption(fileOption())
+    .addOption(platformOption())
     .option('-o, --output <DIR>', 'output directory, replaced as a whole', 'dist')
     .option('-q, --quiet', 'print no summary')
     .addHelpText('after', EXAMPLES.synth + EXIT_CODES_HELP)
@@ -125,10 +145,14 @@ ${EXIT_CODES_HELP}`);
       });
       if (outcome.issues.length > 0) fail(outcome.issues, io);
       const shown = relative(cwd, resolve(cwd, o.output));
-      if (!o.quiet) io.out(`${summary(outcome.content!).replace(/%OUT%/g, shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown)}\n`);
+      if (!o.quiet)
+        io.out(
+          `${summary(outcome.content!).replace(/%OUT%/g, shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown)}\n`,
+        );
     });
 
-  program.command('graph')
+  program
+    .command('graph')
     .description('Print a cascade as a Mermaid flowchart: blocks in order, each with its download, run and export stages.')
     .argument('<CASCADE>', 'the cascade name')
     .addOption(fileOption())
@@ -142,14 +166,18 @@ ${EXIT_CODES_HELP}`);
       const found = results.map((r) => r.cascades.get(cascade)).filter((c) => c !== undefined);
       if (found.length === 0) {
         const names = results.flatMap((r) => [...r.cascades.keys()]).sort();
-        throw new UsageError(`no cascade "${cascade}" in ${files.join(', ')}. Fix: use one of: ${names.join(', ') || '(the file defines no cascades)'}`);
+        throw new UsageError(
+          `no cascade "${cascade}" in ${files.join(', ')}. Fix: use one of: ${names.join(', ') || '(the file defines no cascades)'}`,
+        );
       }
       io.out(`${cascadeGraph(found[0]!)}\n`);
     });
 
-  program.command('diff')
+  program
+    .command('diff')
     .description('Show what synth would change in the output directory: added (+), changed (~) and removed (-) objects and DAG files.')
-    .addOption(fileOption()).addOption(platformOption())
+    .addOption(fileOption())
+    .addOption(platformOption())
     .option('-o, --output <DIR>', 'the previous output directory', 'dist')
     .option('--exit-code', 'exit 3 when there are changes')
     .addHelpText('after', EXAMPLES.diff + EXIT_CODES_HELP)
@@ -169,7 +197,8 @@ ${EXIT_CODES_HELP}`);
       }
     });
 
-  program.command('init')
+  program
+    .command('init')
     .description('Scaffold a model repository: package.json, modelplane.yaml, .gitlab-ci.yml and .github/workflows/modelplane.yml.')
     .argument('[DIR]', 'directory to scaffold (created if missing)', '.')
     .option('-t, --team <NAME>', 'team name (default: from the directory name)')
@@ -238,12 +267,17 @@ export function buildAll(app: App, o: { file?: string[]; platform?: string }): B
     const lines: string[] = [];
     const sources = [...(o.platform ? [o.platform] : []), ...files].join(', ');
     lines.push(`Synthesized ${sources} into %OUT%/`);
-    if (platform) lines.push(`  platform: namespace ${platform.context.platformNamespace}, teams ${[...platform.teams.keys()].join(', ') || 'none'}, GPU pools ${[...platform.gpuPools.keys()].join(', ') || 'none'}`);
+    if (platform)
+      lines.push(
+        `  platform: namespace ${platform.context.platformNamespace}, teams ${[...platform.teams.keys()].join(', ') || 'none'}, GPU pools ${[...platform.gpuPools.keys()].join(', ') || 'none'}`,
+      );
     for (const t of teams) {
       const chart = t.built.chart;
       const byType = (type: string) => t.models.filter((m) => m.type === type).length;
       const cascades = [...t.built.cascades.keys()];
-      lines.push(`  team ${chart?.team}: ${t.models.length} model${t.models.length === 1 ? '' : 's'} (${byType('batch')} batch, ${byType('online')} online), ${cascades.length} cascade${cascades.length === 1 ? '' : 's'}${cascades.length ? ` (${cascades.join(', ')})` : ''}`);
+      lines.push(
+        `  team ${chart?.team}: ${t.models.length} model${t.models.length === 1 ? '' : 's'} (${byType('batch')} batch, ${byType('online')} online), ${cascades.length} cascade${cascades.length === 1 ? '' : 's'}${cascades.length ? ` (${cascades.join(', ')})` : ''}`,
+      );
     }
     const kinds = countByKind(content);
     lines.push(`  objects: ${content.objects.size}`);
@@ -251,7 +285,9 @@ export function buildAll(app: App, o: { file?: string[]; platform?: string }): B
     for (const [kind, n] of kinds) lines.push(`    ${kind.padEnd(width)}  ${n}`);
     const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py'));
     const shown = dags.slice(0, 4).map((d) => d.slice('dags/'.length));
-    lines.push(`  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`);
+    lines.push(
+      `  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`,
+    );
     return lines.join('\n');
   };
   return { issues, summary, source: [...(o.platform ? [o.platform] : []), ...files].join(', ') };

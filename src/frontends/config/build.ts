@@ -56,15 +56,21 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 
   const failedModels = new Set<string>();
   (cfg.models as readonly ModelConfig[]).forEach((m, i) => {
-    if (loaded.badModels.has(i)) { failedModels.add(m.name); return; }
+    if (loaded.badModels.has(i)) {
+      failedModels.add(m.name);
+      return;
+    }
     const mapping = MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig> | undefined;
     if (!mapping) {
-      issues.push(loaded.issueAt(['models', i, 'type'], `model type "${m.type}" cannot be built by this version of modelplane`, 'upgrade modelplane'));
+      issues.push(
+        loaded.issueAt(['models', i, 'type'], `model type "${m.type}" cannot be built by this version of modelplane`, 'upgrade modelplane'),
+      );
       failedModels.add(m.name);
       return;
     }
     const built = attempt(loaded, ['models', i], m, mapping, issues, () => mapping.create(chart, m, { models }));
-    if (built) models.set(m.name, built); else failedModels.add(m.name);
+    if (built) models.set(m.name, built);
+    else failedModels.add(m.name);
   });
 
   (cfg.cascades ?? []).forEach((c: CascadeConfig, i) => {
@@ -88,7 +94,14 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 }
 
 /** Runs a construct constructor and turns its validation errors into located issues. */
-function attempt<C>(loaded: LoadedConfig, base: FieldPath, entry: C, mapping: EntryMapping<C>, issues: ConfigIssue[], create: () => Construct): Construct | undefined {
+function attempt<C>(
+  loaded: LoadedConfig,
+  base: FieldPath,
+  entry: C,
+  mapping: EntryMapping<C>,
+  issues: ConfigIssue[],
+  create: () => Construct,
+): Construct | undefined {
   try {
     return create();
   } catch (e) {
@@ -98,9 +111,16 @@ function attempt<C>(loaded: LoadedConfig, base: FieldPath, entry: C, mapping: En
 }
 
 /** Turns an error thrown by a construct into issues located at `base` + the translated field path. */
-export function constructIssues(loaded: Pick<LoadedConfig, 'issueAt'>, base: FieldPath, e: unknown, toFilePath: (field: string) => FieldPath = parsePath): ConfigIssue[] {
+export function constructIssues(
+  loaded: Pick<LoadedConfig, 'issueAt'>,
+  base: FieldPath,
+  e: unknown,
+  toFilePath: (field: string) => FieldPath = parsePath,
+): ConfigIssue[] {
   if (e instanceof ModelplaneValidationError) {
-    return e.issues.map((i) => loaded.issueAt([...base, ...toFilePath(i.field)], `= ${renderValue(i.value)} ${i.problem} (${i.construct})`, i.fix));
+    return e.issues.map((i) =>
+      loaded.issueAt([...base, ...toFilePath(i.field)], `= ${renderValue(i.value)} ${i.problem} (${i.construct})`, i.fix),
+    );
   }
   const message = (e as Error)?.message ?? String(e);
   const [problem, fix] = message.split(/\s*Fix:\s*/);
@@ -114,11 +134,23 @@ function teamChart(app: App, loaded: LoadedConfig, options: BuildOptions, issues
     const platform = options.platform;
     pools.forEach((p, i) => {
       if (!platform.gpuPools.has(p.name)) {
-        issues.push(loaded.issueAt(['gpuPools', i, 'name'], `GPU pool "${p.name}" is not a pool of the platform`, `use one of the platform's pools: ${[...platform.gpuPools.keys()].join(', ') || 'none defined'}`));
+        issues.push(
+          loaded.issueAt(
+            ['gpuPools', i, 'name'],
+            `GPU pool "${p.name}" is not a pool of the platform`,
+            `use one of the platform's pools: ${[...platform.gpuPools.keys()].join(', ') || 'none defined'}`,
+          ),
+        );
       }
     });
     if (!platform.teams.has(cfg.team)) {
-      issues.push(loaded.issueAt(['team'], `team "${cfg.team}" is not a team of the platform`, `add it to the platform's teams, or use one of: ${[...platform.teams.keys()].join(', ') || 'none defined'}`));
+      issues.push(
+        loaded.issueAt(
+          ['team'],
+          `team "${cfg.team}" is not a team of the platform`,
+          `add it to the platform's teams, or use one of: ${[...platform.teams.keys()].join(', ') || 'none defined'}`,
+        ),
+      );
       return undefined;
     }
     return platform.models(cfg.team);

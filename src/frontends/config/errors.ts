@@ -51,5 +51,12 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
     seen.add(key);
     out.push(i);
   }
-  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.path.localeCompare(b.path) || a.problem.localeCompare(b.problem));
+  return out.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      a.path.localeCompare(b.path) ||
+      a.problem.localeCompare(b.problem),
+  );
 }

@@ -60,9 +60,15 @@ export function loadConfigFile(file: string): LoadedConfig {
     const code = (e as NodeJS.ErrnoException).code;
     const source = YamlSource.parse(file, '');
     const issue: ConfigIssue = {
-      file, line: 0, col: 0, path: '',
+      file,
+      line: 0,
+      col: 0,
+      path: '',
       problem: code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${code ?? (e as Error).message})`,
-      fix: code === 'ENOENT' ? 'pass the path of your modelplane.yaml with -f, or create one with `modelplane init`' : 'check the path and its permissions',
+      fix:
+        code === 'ENOENT'
+          ? 'pass the path of your modelplane.yaml with -f, or create one with `modelplane init`'
+          : 'check the path and its permissions',
     };
     return result(file, source, undefined, [issue], new Set(), new Set());
   }
@@ -75,7 +81,11 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
   if (source.issues.length > 0) return result(file, source, undefined, source.issues, new Set(), new Set());
   const data = source.data;
   if (!isRecord(data)) {
-    const issue = source.issue([], data === undefined || data === null ? 'the file is empty' : 'must be a map of fields (team, models, ...)', 'start from `modelplane init`, or write at least `team: <name>` and `models: []`');
+    const issue = source.issue(
+      [],
+      data === undefined || data === null ? 'the file is empty' : 'must be a map of fields (team, models, ...)',
+      'start from `modelplane init`, or write at least `team: <name>` and `models: []`',
+    );
     return result(file, source, undefined, [issue], new Set(), new Set());
   }
 
@@ -92,7 +102,7 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
       if (path[0] === 'models' && typeof path[1] === 'number') badModels.add(path[1]);
       if (path[0] === 'cascades' && typeof path[1] === 'number') badCascades.add(path[1]);
       if (path[0] === 'retroTests' && typeof path[1] === 'number') badRetroTests.add(path[1]);
-      if (path[0] === 'defaults' || path[0] === 'team' || path[0] === 'gpuPools' || (path[0] === undefined)) {
+      if (path[0] === 'defaults' || path[0] === 'team' || path[0] === 'gpuPools' || path[0] === undefined) {
         // Problems outside models make every model suspect; building would only repeat them.
         (Array.isArray(data.models) ? data.models : []).forEach((_, i) => badModels.add(i));
       }
@@ -110,14 +120,32 @@ export function loadConfigText(file: string, text: string): LoadedConfig {
   const merged = {
     ...data,
     models: models.map((m) => mergeDefaults(m, defaults)),
-    cascades: cascades.map((c) => (isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo') ? { ...c, orchestrator: defaults.orchestrator } : c)),
+    cascades: cascades.map((c) =>
+      isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo')
+        ? { ...c, orchestrator: defaults.orchestrator }
+        : c,
+    ),
   } as unknown as ModelplaneFile;
   return result(file, source, merged, sortIssues(issues), badModels, badCascades, badRetroTests);
 }
 
-function result(file: string, source: YamlSource, config: ModelplaneFile | undefined, issues: readonly ConfigIssue[], badModels: Set<number>, badCascades: Set<number>, badRetroTests = new Set<number>()): LoadedConfig {
+function result(
+  file: string,
+  source: YamlSource,
+  config: ModelplaneFile | undefined,
+  issues: readonly ConfigIssue[],
+  badModels: Set<number>,
+  badCascades: Set<number>,
+  badRetroTests = new Set<number>(),
+): LoadedConfig {
   return {
-    file, source, config, issues, badModels, badCascades, badRetroTests,
+    file,
+    source,
+    config,
+    issues,
+    badModels,
+    badCascades,
+    badRetroTests,
     issueAt: (path, problem, fix) => source.issue(fromDefaults(source, path), problem, fix),
   };
 }
@@ -159,9 +187,18 @@ function dupIssues(source: YamlSource, key: string, list: unknown[], what: strin
   list.forEach((item, i) => {
     if (!isRecord(item) || typeof item.name !== 'string') return;
     const prev = first.get(item.name);
-    if (prev === undefined) { first.set(item.name, i); return; }
+    if (prev === undefined) {
+      first.set(item.name, i);
+      return;
+    }
     const { line } = source.locate([key, prev, 'name']);
-    issues.push(source.issue([key, i, 'name'], `${what} "${item.name}" is defined twice (first at line ${line})`, `give every ${what} a unique name, or merge the two entries`));
+    issues.push(
+      source.issue(
+        [key, i, 'name'],
+        `${what} "${item.name}" is defined twice (first at line ${line})`,
+        `give every ${what} a unique name, or merge the two entries`,
+      ),
+    );
     bad.add(i);
   });
 }
@@ -170,7 +207,11 @@ function dupIssues(source: YamlSource, key: string, list: unknown[], what: strin
 
 function pointerToPath(pointer: string): Array<string | number> {
   if (!pointer) return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /**
@@ -228,7 +269,10 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   let bestD = Infinity;
   for (const c of candidates) {
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) { bestD = d; best = c; }
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
@@ -263,38 +307,69 @@ function schemaIssue(source: YamlSource, data: unknown, e: ErrorObject): ConfigI
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as Record<string, unknown>);
       const guess = didYouMean(key, allowed);
-      return source.issue([...path, key], `unknown field \`${key}\` in ${describeKind(path, data)}`,
-        `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${allowed.join(', ')}`, true);
+      return source.issue(
+        [...path, key],
+        `unknown field \`${key}\` in ${describeKind(path, data)}`,
+        `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${allowed.join(', ')}`,
+        true,
+      );
     }
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
-      return { ...source.issue(path, `${describeKind(path, data)} is missing the required field \`${missing}\``, `add \`${missing}:\` here`), path: formatPath([...path, missing]) };
+      return {
+        ...source.issue(path, `${describeKind(path, data)} is missing the required field \`${missing}\``, `add \`${missing}:\` here`),
+        path: formatPath([...path, missing]),
+      };
     }
     case 'type': {
       const want = String((e.params as { type: string }).type).split(',');
-      return source.issue(path, `= ${renderValue(value)} must be ${want.join(' or ')}`, `write ${want.map((t) => TYPE_EXAMPLE[t] ?? t).join(', or ')}`);
+      return source.issue(
+        path,
+        `= ${renderValue(value)} must be ${want.join(' or ')}`,
+        `write ${want.map((t) => TYPE_EXAMPLE[t] ?? t).join(', or ')}`,
+      );
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const guess = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
-      return source.issue(path, `= ${renderValue(value)} is not one of ${allowed.join(', ')}`, `${guess ? `did you mean "${guess}"? ` : ''}use one of ${allowed.join(', ')}`);
+      return source.issue(
+        path,
+        `= ${renderValue(value)} is not one of ${allowed.join(', ')}`,
+        `${guess ? `did you mean "${guess}"? ` : ''}use one of ${allowed.join(', ')}`,
+      );
     }
     case 'const': {
       const allowed = String((e.params as { allowedValue: unknown }).allowedValue);
       return source.issue(path, `= ${renderValue(value)} must be ${allowed}`, `write ${allowed}`);
     }
     case 'pattern':
-      return source.issue(path, `= ${renderValue(value)} has the wrong form${parent.description ? ` (${String(parent.description).replace(/\.$/, '')})` : ''}`, fixHint ?? `match the pattern ${(e.params as { pattern: string }).pattern}`);
+      return source.issue(
+        path,
+        `= ${renderValue(value)} has the wrong form${parent.description ? ` (${String(parent.description).replace(/\.$/, '')})` : ''}`,
+        fixHint ?? `match the pattern ${(e.params as { pattern: string }).pattern}`,
+      );
     case 'maxLength':
-      return source.issue(path, `= ${renderValue(value)} is ${String(value).length} characters long, the limit is ${(e.params as { limit: number }).limit}`, fixHint ?? 'use a shorter value');
+      return source.issue(
+        path,
+        `= ${renderValue(value)} is ${String(value).length} characters long, the limit is ${(e.params as { limit: number }).limit}`,
+        fixHint ?? 'use a shorter value',
+      );
     case 'minLength':
       return source.issue(path, `= ${renderValue(value)} must not be empty`, 'write a value or remove the field');
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return source.issue(path, `= ${renderValue(value)} ${e.message ?? 'is out of range'}`, `use a value ${(e.params as { comparison: string }).comparison} ${(e.params as { limit: number }).limit}`);
+      return source.issue(
+        path,
+        `= ${renderValue(value)} ${e.message ?? 'is out of range'}`,
+        `use a value ${(e.params as { comparison: string }).comparison} ${(e.params as { limit: number }).limit}`,
+      );
     default:
-      return source.issue(path, `= ${renderValue(value)} ${e.message ?? 'is invalid'}`, fixHint ?? 'see the schema (schema/modelplane.schema.json) for this field');
+      return source.issue(
+        path,
+        `= ${renderValue(value)} ${e.message ?? 'is invalid'}`,
+        fixHint ?? 'see the schema (schema/modelplane.schema.json) for this field',
+      );
   }
 }

@@ -34,23 +34,27 @@ export interface EntryMapping<C> {
 
 /** A batch model entry as {@link SparkBatchModelProps}. */
 export function batchModelProps(m: BatchModelConfig): SparkBatchModelProps {
-  const strings = (r?: Readonly<Record<string, string | number | boolean>>) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+  const strings = (r?: Readonly<Record<string, string | number | boolean>>) =>
+    r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
   const output = m.output;
   const hive = output?.startsWith('hive://') ? output.slice('hive://'.length) : undefined;
-  const cascade = m.inputs !== undefined || output !== undefined
-    ? compact({
-      inputs: (m.inputs ?? []).map((i) => (typeof i === 'string' ? { name: inputName(i), uri: i } : i)),
-      outputTable: hive,
-      outputPath: hive === undefined ? output : undefined,
-    })
-    : undefined;
+  const cascade =
+    m.inputs !== undefined || output !== undefined
+      ? compact({
+          inputs: (m.inputs ?? []).map((i) => (typeof i === 'string' ? { name: inputName(i), uri: i } : i)),
+          outputTable: hive,
+          outputPath: hive === undefined ? output : undefined,
+        })
+      : undefined;
   return compact({
     name: m.name,
     image: m.image as string,
     sparkVersion: m.spark?.version as string,
     pythonEnv: { archive: m.environment as string, pythonVersion: m.python as string },
     score: m.main === undefined ? undefined : compact({ mainApplicationFile: m.main, arguments: m.args, schedule: m.schedule }),
-    train: m.train && compact({ mainApplicationFile: m.train.main, arguments: m.train.args, schedule: m.train.schedule, assets: m.train.onData }),
+    train:
+      m.train &&
+      compact({ mainApplicationFile: m.train.main, arguments: m.train.args, schedule: m.train.schedule, assets: m.train.onData }),
     cascade,
     driver: m.spark?.driver,
     executor: m.spark?.executor,
@@ -66,7 +70,12 @@ export function batchModelProps(m: BatchModelConfig): SparkBatchModelProps {
 
 /** The staging name of an input: the last part of its URI as a DNS label (`hive://risk.features_daily` -> `features-daily`). */
 export function inputName(uri: string): string {
-  const tail = uri.replace(/[/.]+$/, '').split(/[/.:]/).filter((x) => x.length > 0).pop() ?? 'input';
+  const tail =
+    uri
+      .replace(/[/.]+$/, '')
+      .split(/[/.:]/)
+      .filter((x) => x.length > 0)
+      .pop() ?? 'input';
   return suggestName(tail, 63);
 }
 
@@ -81,17 +90,27 @@ export function batchFilePath(m: BatchModelConfig, field: string): FieldPath {
     return [...prefix, ...rest];
   };
   switch (p[0]) {
-    case 'sparkVersion': return ['spark', 'version'];
-    case 'pythonEnv': return rest[0] === 'pythonVersion' ? ['python'] : ['environment'];
-    case 'score': return run([]);
-    case 'train': return m.train === undefined ? ['main'] : run(['train']);
-    case 'driver': case 'executor': case 'dynamicAllocation': return ['spark', ...p];
-    case 'sparkConf': return ['spark', 'conf', ...rest];
-    case 'hadoopConf': return ['spark', 'hadoopConf', ...rest];
+    case 'sparkVersion':
+      return ['spark', 'version'];
+    case 'pythonEnv':
+      return rest[0] === 'pythonVersion' ? ['python'] : ['environment'];
+    case 'score':
+      return run([]);
+    case 'train':
+      return m.train === undefined ? ['main'] : run(['train']);
+    case 'driver':
+    case 'executor':
+    case 'dynamicAllocation':
+      return ['spark', ...p];
+    case 'sparkConf':
+      return ['spark', 'conf', ...rest];
+    case 'hadoopConf':
+      return ['spark', 'hadoopConf', ...rest];
     case 'cascade':
       if (rest[0] === 'inputs') return ['inputs', ...rest.slice(1, 2)];
       return ['output'];
-    default: return p;
+    default:
+      return p;
   }
 }
 
@@ -111,22 +130,23 @@ export function onlineModelProps(m: OnlineModelConfig): OnlineModelProps {
   const range = typeof m.replicas === 'object' ? m.replicas : undefined;
   const scale = m.autoscale;
   const rabbit = scale?.rabbitmq;
-  const autoscaling: OnlineModelProps['autoscaling'] = range !== undefined || scale !== undefined
-    ? {
-      minReplicas: range?.min,
-      maxReplicas: range?.max as number,
-      cpuUtilization: scale?.cpu,
-      memoryUtilization: scale?.memory,
-      rabbitmq: rabbit && {
-        queueName: rabbit.queue,
-        hostSecret: typeof rabbit.hostSecret === 'string' ? { name: rabbit.hostSecret, key: 'host' } : rabbit.hostSecret,
-        messagesPerReplica: rabbit.messagesPerReplica,
-        activationMessages: rabbit.activationMessages,
-        protocol: rabbit.protocol,
-        vhostName: rabbit.vhostName,
-      },
-    }
-    : undefined;
+  const autoscaling: OnlineModelProps['autoscaling'] =
+    range !== undefined || scale !== undefined
+      ? {
+          minReplicas: range?.min,
+          maxReplicas: range?.max as number,
+          cpuUtilization: scale?.cpu,
+          memoryUtilization: scale?.memory,
+          rabbitmq: rabbit && {
+            queueName: rabbit.queue,
+            hostSecret: typeof rabbit.hostSecret === 'string' ? { name: rabbit.hostSecret, key: 'host' } : rabbit.hostSecret,
+            messagesPerReplica: rabbit.messagesPerReplica,
+            activationMessages: rabbit.activationMessages,
+            protocol: rabbit.protocol,
+            vhostName: rabbit.vhostName,
+          },
+        }
+      : undefined;
   return compact({
     name: m.name,
     model: variants === undefined ? m.model : undefined,
@@ -149,9 +169,12 @@ export function onlineFilePath(m: OnlineModelConfig, field: string): FieldPath {
   const p = parsePath(field);
   const rest = p.slice(1);
   switch (p[0]) {
-    case 'backend': return ['server', ...rest];
-    case 'tests': return p;
-    case 'id': return ['name'];
+    case 'backend':
+      return ['server', ...rest];
+    case 'tests':
+      return p;
+    case 'id':
+      return ['name'];
     case 'autoscaling':
       if (p[1] === 'minReplicas') return ['replicas', 'min'];
       if (p[1] === 'maxReplicas') return ['replicas', 'max'];
@@ -166,7 +189,8 @@ export function onlineFilePath(m: OnlineModelConfig, field: string): FieldPath {
         return which === 'model' ? ['model'] : [which, ...(p[2] === 'traffic' || p[2] === 'model' ? [p[2]] : [])];
       }
       return [m.canary ? 'canary' : m.shadow ? 'shadow' : 'model'];
-    default: return p;
+    default:
+      return p;
   }
 }
 
@@ -238,7 +262,12 @@ export const CASCADE_MAPPING: EntryMapping<CascadeConfig> | undefined = {
 /** CPU and memory as the quantity strings constructs take. */
 function resources(r: ResourcesConfig): { cpu: string; memory: string; cpuLimit?: string; ephemeralStorage?: string } {
   const q = (x: string | number | undefined) => (x === undefined ? undefined : String(x));
-  return compact({ cpu: q(r.cpu) as string, memory: q(r.memory) as string, cpuLimit: q(r.cpuLimit), ephemeralStorage: q(r.ephemeralStorage) });
+  return compact({
+    cpu: q(r.cpu) as string,
+    memory: q(r.memory) as string,
+    cpuLimit: q(r.cpuLimit),
+    ephemeralStorage: q(r.ephemeralStorage),
+  });
 }
 
 /** Drops undefined values, so constructs see only what the file (or its defaults) set. */

@@ -26,17 +26,40 @@ export function buildPlatformFile(app: App, file: string): { platform?: Platform
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { issues: [{ file, line: 0, col: 0, path: '', problem: `the platform file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fix: 'check the path given to --platform' }] };
+    return {
+      issues: [
+        {
+          file,
+          line: 0,
+          col: 0,
+          path: '',
+          problem: `the platform file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          fix: 'check the path given to --platform',
+        },
+      ],
+    };
   }
   const source = YamlSource.parse(file, text);
   if (source.issues.length > 0) return { issues: [...source.issues] };
   const data = source.data ?? {};
-  if (!isRecord(data)) return { issues: [source.issue([], 'must be a map of platform settings (teams, gpuPools, mlflow, ...)', 'see examples/small-team/platform.yaml')] };
+  if (!isRecord(data))
+    return {
+      issues: [
+        source.issue([], 'must be a map of platform settings (teams, gpuPools, mlflow, ...)', 'see examples/small-team/platform.yaml'),
+      ],
+    };
   const issues: ConfigIssue[] = [];
   for (const key of Object.keys(data)) {
     if (PLATFORM_KEYS.includes(key)) continue;
     const guess = didYouMean(key, PLATFORM_KEYS);
-    issues.push(source.issue([key], `unknown field \`${key}\` in a platform file`, `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${PLATFORM_KEYS.join(', ')}`, true));
+    issues.push(
+      source.issue(
+        [key],
+        `unknown field \`${key}\` in a platform file`,
+        `${guess ? `did you mean \`${guess}\`? ` : ''}remove it or use one of: ${PLATFORM_KEYS.join(', ')}`,
+        true,
+      ),
+    );
   }
   if (issues.length > 0) return { issues };
   const config = data as PlatformProps;
@@ -48,7 +71,10 @@ export function buildPlatformFile(app: App, file: string): { platform?: Platform
     if (!(e instanceof ModelplaneValidationError)) return { issues: constructIssues(loc, [], e) };
     // The platform stops at its first invalid part; check every part with its own construct (in a
     // scratch tree) so that every problem is listed, each under the section that configures it.
-    const found: Array<[Array<string | number>, ValidationIssue]> = [...e.issues.map((i) => [baseOf(i.construct, config), i] as [Array<string | number>, ValidationIssue]), ...partIssues(config)];
+    const found: Array<[Array<string | number>, ValidationIssue]> = [
+      ...e.issues.map((i) => [baseOf(i.construct, config), i] as [Array<string | number>, ValidationIssue]),
+      ...partIssues(config),
+    ];
     return {
       issues: sortIssues(found.flatMap(([base, i]) => constructIssues(loc, base, new ModelplaneValidationError([i])))),
     };
@@ -66,9 +92,16 @@ function partIssues(config: PlatformProps): Array<[Array<string | number>, Valid
       if (e instanceof ModelplaneValidationError) out.push(...e.issues.map((i) => [base, i] as [Array<string | number>, ValidationIssue]));
     }
   };
-  (Array.isArray(config.gpuPools) ? config.gpuPools : []).forEach((p, i) => collect(['gpuPools', i], () => new GpuNodePool(scratch(), `gpu-${p?.name}`, p)));
-  (Array.isArray(config.teams) ? config.teams : []).forEach((t, i) => collect(['teams', i], () => new TeamSpace(scratch(), String(t?.name), { ...t, platform: platformContext() })));
-  collect(['mlflow'], () => new MlflowServer(scratch(), 'mlflow', { ...(config.mlflow ?? {}), namespace: config.platformNamespace ?? 'modelplane-system' }));
+  (Array.isArray(config.gpuPools) ? config.gpuPools : []).forEach((p, i) =>
+    collect(['gpuPools', i], () => new GpuNodePool(scratch(), `gpu-${p?.name}`, p)),
+  );
+  (Array.isArray(config.teams) ? config.teams : []).forEach((t, i) =>
+    collect(['teams', i], () => new TeamSpace(scratch(), String(t?.name), { ...t, platform: platformContext() })),
+  );
+  collect(
+    ['mlflow'],
+    () => new MlflowServer(scratch(), 'mlflow', { ...(config.mlflow ?? {}), namespace: config.platformNamespace ?? 'modelplane-system' }),
+  );
   return out;
 }
 

@@ -46,16 +46,21 @@ export class YamlSource {
   private readonly doc: YAML.Document.Parsed;
   private readonly lines: LineCounter;
 
-  private constructor(public readonly file: string, text: string) {
+  private constructor(
+    public readonly file: string,
+    text: string,
+  ) {
     this.lines = new LineCounter();
     this.doc = YAML.parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, strict: true });
     const issues: ConfigIssue[] = [];
     for (const e of this.doc.errors) {
       const { line, col } = this.lines.linePos(e.pos[0]);
-      const problem = e.code === 'DUPLICATE_KEY'
-        ? 'the same key appears twice in one map'
-        : `is not valid YAML: ${e.message.split('\n')[0]}`;
-      const fix = e.code === 'DUPLICATE_KEY' ? 'keep one of the two entries' : 'check the indentation and quoting on this line (strings with ": " or "#" need quotes)';
+      const problem =
+        e.code === 'DUPLICATE_KEY' ? 'the same key appears twice in one map' : `is not valid YAML: ${e.message.split('\n')[0]}`;
+      const fix =
+        e.code === 'DUPLICATE_KEY'
+          ? 'keep one of the two entries'
+          : 'check the indentation and quoting on this line (strings with ": " or "#" need quotes)';
       issues.push({ file, line, col, path: '', problem, fix });
     }
     this.issues = issues;
@@ -75,7 +80,11 @@ export class YamlSource {
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
         if (!pair) break;
-        if (last && key) { best = rangeStart(pair.key) ?? best; node = undefined; break; }
+        if (last && key) {
+          best = rangeStart(pair.key) ?? best;
+          node = undefined;
+          break;
+        }
         node = pair.value;
         best = rangeStart(pair.value) ?? rangeStart(pair.key) ?? best;
       } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {

@@ -56,7 +56,8 @@ export interface SynthOutcome {
  */
 export function synthToTemp(outDir: string, build: (app: App) => BuildOutcome): { dir?: string; issues: readonly ConfigIssue[] } {
   const parent = dirname(resolve(outDir));
-  if (!existsSync(parent)) throw new UsageError(`the parent directory of ${outDir} does not exist. Fix: create it first, or choose another --output`);
+  if (!existsSync(parent))
+    throw new UsageError(`the parent directory of ${outDir} does not exist. Fix: create it first, or choose another --output`);
   const tmp = mkdtempSync(join(parent, `.${basename(outDir)}.modelplane-`));
   try {
     const app = new App({ outdir: tmp });
@@ -72,7 +73,18 @@ export function synthToTemp(outDir: string, build: (app: App) => BuildOutcome): 
       rmSync(tmp, { recursive: true, force: true });
       const text = String((e as Error)?.message ?? e).replace(/^Validation failed with the following errors:\s*/, '');
       const [problem, fix] = text.split(/\s*Fix:\s*/);
-      return { issues: [{ file: outcome.source ?? 'synth', line: 0, col: 0, path: '', problem: problem.trim(), fix: fix?.trim() ?? 'correct the configuration named above' }] };
+      return {
+        issues: [
+          {
+            file: outcome.source ?? 'synth',
+            line: 0,
+            col: 0,
+            path: '',
+            problem: problem.trim(),
+            fix: fix?.trim() ?? 'correct the configuration named above',
+          },
+        ],
+      };
     }
     outcome.writeExtra?.(tmp);
     return { dir: tmp, issues: [] };
@@ -99,7 +111,9 @@ export function checkReplaceable(dir: string): void {
   if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} exists and is not a directory. Fix: choose another --output`);
   const foreign = readdirSync(dir).filter((e) => !(/\.ya?ml$/.test(e) || e === 'dags'));
   if (foreign.length > 0) {
-    throw new UsageError(`${dir} holds files that synth did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); it is replaced as a whole on every synth. Fix: choose an empty or new --output directory, such as dist`);
+    throw new UsageError(
+      `${dir} holds files that synth did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); it is replaced as a whole on every synth. Fix: choose an empty or new --output directory, such as dist`,
+    );
   }
 }
 
@@ -124,14 +138,21 @@ export function readOutput(dir: string): OutputContent {
   for (const path of walk(dir)) {
     const rel = relative(dir, path).split('\\').join('/');
     const text = readFileSync(path, 'utf8');
-    if (!/\.ya?ml$/.test(rel) || rel.startsWith('dags/')) { files.set(rel, text); continue; }
+    if (!/\.ya?ml$/.test(rel) || rel.startsWith('dags/')) {
+      files.set(rel, text);
+      continue;
+    }
     for (const doc of YAML.parseAllDocuments(text)) {
       const body = doc.toJS() as Record<string, unknown> | null;
       if (!body || typeof body !== 'object') continue;
       const meta = (body.metadata ?? {}) as Record<string, unknown>;
       const o: OutputObject = {
-        apiVersion: String(body.apiVersion ?? ''), kind: String(body.kind ?? ''),
-        namespace: String(meta.namespace ?? ''), name: String(meta.name ?? ''), file: rel, body,
+        apiVersion: String(body.apiVersion ?? ''),
+        kind: String(body.kind ?? ''),
+        namespace: String(meta.namespace ?? ''),
+        name: String(meta.name ?? ''),
+        file: rel,
+        body,
         key: '',
       };
       const key = objectKey(o);

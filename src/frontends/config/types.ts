@@ -143,7 +143,10 @@ export interface OnlineModelConfig {
   readonly kserve?: { readonly modelFormatVersion?: string; readonly runtime?: string; readonly storageSecret?: string };
   readonly seldon?: { readonly rcloneSecret?: string };
   readonly tests?: readonly ModelTestConfig[];
-  readonly deployment?: { readonly hostnames?: readonly string[]; readonly gateway?: { readonly name: string; readonly namespace?: string; readonly sectionName?: string } };
+  readonly deployment?: {
+    readonly hostnames?: readonly string[];
+    readonly gateway?: { readonly name: string; readonly namespace?: string; readonly sectionName?: string };
+  };
 }
 
 /** Any model. */

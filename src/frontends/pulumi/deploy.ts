@@ -50,17 +50,21 @@ export function deployApp(app: App, operators: readonly HelmChartRef[], opts: De
   const releases: Record<string, kubernetes.helm.v3.Release> = {};
   let previous: pulumi.Resource[] = [...(opts.dependsOn ?? [])];
   for (const ref of plan.releases) {
-    const release = new kubernetes.helm.v3.Release(ref.releaseName, {
-      name: ref.releaseName,
-      chart: ref.chart,
-      version: ref.version,
-      namespace: ref.namespace,
-      createNamespace: true,
-      ...(ref.repo ? { repositoryOpts: { repo: ref.repo } } : {}),
-      values: ref.values as Record<string, pulumi.Input<unknown>>,
-      atomic: true,
-      skipAwait: opts.skipAwait ?? false,
-    }, { ...base, dependsOn: previous });
+    const release = new kubernetes.helm.v3.Release(
+      ref.releaseName,
+      {
+        name: ref.releaseName,
+        chart: ref.chart,
+        version: ref.version,
+        namespace: ref.namespace,
+        createNamespace: true,
+        ...(ref.repo ? { repositoryOpts: { repo: ref.repo } } : {}),
+        values: ref.values as Record<string, pulumi.Input<unknown>>,
+        atomic: true,
+        skipAwait: opts.skipAwait ?? false,
+      },
+      { ...base, dependsOn: previous },
+    );
     releases[ref.releaseName] = release;
     previous = [release];
   }
@@ -80,10 +84,14 @@ export function deployApp(app: App, operators: readonly HelmChartRef[], opts: De
     if (before) {
       const namespaces = g.objs.filter((o) => o.kind === 'Namespace');
       if (namespaces.length > 0) {
-        const nsGroup = new kubernetes.yaml.v2.ConfigGroup(`${g.name}-namespaces`, {
-          objs: namespaces as pulumi.Input<unknown>[] as never,
-          skipAwait: opts.skipAwait ?? false,
-        }, { ...base, dependsOn: tierDeps });
+        const nsGroup = new kubernetes.yaml.v2.ConfigGroup(
+          `${g.name}-namespaces`,
+          {
+            objs: namespaces as pulumi.Input<unknown>[] as never,
+            skipAwait: opts.skipAwait ?? false,
+          },
+          { ...base, dependsOn: tierDeps },
+        );
         groups[`${g.name}-namespaces`] = nsGroup;
         currentTierResources.push(nsGroup);
         objs = g.objs.filter((o) => o.kind !== 'Namespace');
@@ -91,10 +99,14 @@ export function deployApp(app: App, operators: readonly HelmChartRef[], opts: De
       }
       deps = [...deps, ...before(deps)];
     }
-    const group = new kubernetes.yaml.v2.ConfigGroup(g.name, {
-      objs: objs as pulumi.Input<unknown>[] as never,
-      skipAwait: opts.skipAwait ?? false,
-    }, { ...base, dependsOn: deps });
+    const group = new kubernetes.yaml.v2.ConfigGroup(
+      g.name,
+      {
+        objs: objs as pulumi.Input<unknown>[] as never,
+        skipAwait: opts.skipAwait ?? false,
+      },
+      { ...base, dependsOn: deps },
+    );
     groups[g.name] = group;
     currentTierResources.push(group);
   }

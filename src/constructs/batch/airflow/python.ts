@@ -37,10 +37,12 @@ export function pyValue(value: unknown, indent = 0, used = indent): string {
     const entries = Object.entries(value as Record<string, unknown>);
     const flat = `{${entries.map(([k, v]) => `${pyStr(k)}: ${pyValue(v, 0, MAX_LINE)}`).join(', ')}}`;
     if (entries.length === 0 || fits(flat)) return flat;
-    return `{\n${entries.map(([k, v]) => {
-      const prefix = `${pad}${pyStr(k)}: `;
-      return `${prefix}${pyValue(v, indent + 4, prefix.length + 1)},\n`;
-    }).join('')}${end}}`;
+    return `{\n${entries
+      .map(([k, v]) => {
+        const prefix = `${pad}${pyStr(k)}: `;
+        return `${prefix}${pyValue(v, indent + 4, prefix.length + 1)},\n`;
+      })
+      .join('')}${end}}`;
   }
   throw new Error(`pyValue: unsupported ${typeof value}`);
 }
@@ -76,5 +78,5 @@ export function pyDocLines(text: string, indent = 0, firstLineUsed = 0): string[
     out.push(line);
     width = MAX_LINE - indent;
   }
-  return out.map((l) => (l ? `${' '.repeat(indent)}${l.replace(/"""/g, '\'\'\'')}` : ''));
+  return out.map((l) => (l ? `${' '.repeat(indent)}${l.replace(/"""/g, "'''")}` : ''));
 }

@@ -42,7 +42,11 @@ export function ensureArgoRunner(chart: TeamModels): string {
     metadata: { name: ARGO_RUNNER_SA, namespace: chart.team, labels },
     rules: [
       { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
-      { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
+      {
+        apiGroups: ['sparkoperator.k8s.io'],
+        resources: ['sparkapplications'],
+        verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'],
+      },
     ],
   });
   new k8s.KubeRoleBinding(scope, 'RoleBinding', {
@@ -74,7 +78,11 @@ export function waitTemplate(): ArgoTemplate {
     inputs: { parameters: [{ name: 'name' }] },
     resource: {
       action: 'get',
-      manifest: JSON.stringify({ apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: '{{inputs.parameters.name}}' } }),
+      manifest: JSON.stringify({
+        apiVersion: 'sparkoperator.k8s.io/v1beta2',
+        kind: 'SparkApplication',
+        metadata: { name: '{{inputs.parameters.name}}' },
+      }),
       successCondition: 'status.applicationState.state == COMPLETED',
       failureCondition: 'status.applicationState.state == FAILED',
     },
@@ -88,7 +96,12 @@ export function submitWaitDag(name: string, submit: string): ArgoTemplate {
     dag: {
       tasks: [
         { name: 'submit', template: submit },
-        { name: 'wait', template: 'spark-wait', depends: 'submit', arguments: { parameters: [{ name: 'name', value: '{{tasks.submit.outputs.parameters.name}}' }] } },
+        {
+          name: 'wait',
+          template: 'spark-wait',
+          depends: 'submit',
+          arguments: { parameters: [{ name: 'name', value: '{{tasks.submit.outputs.parameters.name}}' }] },
+        },
       ],
     },
   };
@@ -97,7 +110,9 @@ export function submitWaitDag(name: string, submit: string): ArgoTemplate {
 function checkSize(kind: string, name: string, obj: unknown): void {
   const bytes = Buffer.byteLength(JSON.stringify(obj));
   if (bytes > MAX_ARGO_OBJECT_BYTES) {
-    throw new Error(`Argo ${kind} "${name}": ${bytes} bytes, more than the ${MAX_ARGO_OBJECT_BYTES} bytes the API server stores in one object. Fix: split the cascade, or run it on Airflow (the default target), whose DAG reads each model's template from its ConfigMap.`);
+    throw new Error(
+      `Argo ${kind} "${name}": ${bytes} bytes, more than the ${MAX_ARGO_OBJECT_BYTES} bytes the API server stores in one object. Fix: split the cascade, or run it on Airflow (the default target), whose DAG reads each model's template from its ConfigMap.`,
+    );
   }
 }
 
@@ -124,7 +139,14 @@ export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptio
     apiVersion: ARGO_API,
     kind: 'CronWorkflow',
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
-    spec: { schedules: [o.schedule], timezone: 'UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3, workflowSpec },
+    spec: {
+      schedules: [o.schedule],
+      timezone: 'UTC',
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      workflowSpec,
+    },
   };
   checkSize('CronWorkflow', o.name, body);
   return new ApiObject(scope, id, body);
@@ -183,7 +205,11 @@ export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObjec
       serviceAccountName: input.serviceAccountName,
       arguments: {
         parameters: [
-          { name: 'blocks', value: input.blocks.map((b) => b.name).join(','), description: 'Comma-separated blocks to run (default: all).' },
+          {
+            name: 'blocks',
+            value: input.blocks.map((b) => b.name).join(','),
+            description: 'Comma-separated blocks to run (default: all).',
+          },
           { name: 'models', value: allModels.join(','), description: 'Comma-separated models to run (default: all).' },
         ],
       },
@@ -193,16 +219,21 @@ export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObjec
   checkSize('WorkflowTemplate', input.cascade, body);
   const out = [new ApiObject(scope, 'ArgoWorkflowTemplate', body)];
   if (input.schedule) {
-    out.push(new ApiObject(scope, 'ArgoCronWorkflow', {
-      apiVersion: ARGO_API,
-      kind: 'CronWorkflow',
-      metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
-      spec: {
-        schedules: [input.schedule], timezone: 'UTC', concurrencyPolicy: 'Forbid',
-        successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
-        workflowSpec: { workflowTemplateRef: { name: input.cascade } },
-      },
-    }));
+    out.push(
+      new ApiObject(scope, 'ArgoCronWorkflow', {
+        apiVersion: ARGO_API,
+        kind: 'CronWorkflow',
+        metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
+        spec: {
+          schedules: [input.schedule],
+          timezone: 'UTC',
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          workflowSpec: { workflowTemplateRef: { name: input.cascade } },
+        },
+      }),
+    );
   }
   return out;
 }

@@ -10,14 +10,33 @@ import { Construct } from 'constructs';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
 import { placeOnPool } from '../../../core/gpu';
 import {
-  resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+  TMP_DIR,
   IMAGE_PULL_POLICY,
 } from '../../../core/security';
 import { renderHpa, renderKeda } from '../autoscaling';
 import { renderHttpRoute } from '../rollouts';
 import {
-  minReplicas, MLSERVER_IMAGE, MlserverModel, MLSERVER_METRICS_PATH, MLSERVER_PORTS, mlserverProbes, MLSERVER_UID, mlserverEnv, modelLabels,
-  ProbeSpec, ResolvedOnlineModel, ResolvedVariant, servedModelName, spreadConstraints, variantLabels, variantSelector,
+  minReplicas,
+  MLSERVER_IMAGE,
+  MlserverModel,
+  MLSERVER_METRICS_PATH,
+  MLSERVER_PORTS,
+  mlserverProbes,
+  MLSERVER_UID,
+  mlserverEnv,
+  modelLabels,
+  ProbeSpec,
+  ResolvedOnlineModel,
+  ResolvedVariant,
+  servedModelName,
+  spreadConstraints,
+  variantLabels,
+  variantSelector,
 } from '../spec';
 
 /** Where MLServer is started; the folder holds no settings (all come from the env). */
@@ -38,11 +57,16 @@ export interface DeploymentVariantObjects {
 }
 
 /** MLServer's container for a variant. */
-export function mlserverContainer(m: MlserverModel & Pick<ResolvedOnlineModel, 'image' | 'resources'>, v: Pick<ResolvedVariant, 'model'>): k8s.Container {
+export function mlserverContainer(
+  m: MlserverModel & Pick<ResolvedOnlineModel, 'image' | 'resources'>,
+  v: Pick<ResolvedVariant, 'model'>,
+): k8s.Container {
   const probes = mlserverProbes(servedModelName(m));
   const probe = (p: ProbeSpec): k8s.Probe => ({
     httpGet: { path: p.path, port: k8s.IntOrString.fromString('http') },
-    periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, timeoutSeconds: p.timeoutSeconds,
+    periodSeconds: p.periodSeconds,
+    failureThreshold: p.failureThreshold,
+    timeoutSeconds: p.timeoutSeconds,
   });
   return {
     name: 'mlserver',
@@ -99,7 +123,10 @@ function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVari
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 900,
       selector: { matchLabels: selector },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+      },
       template: { metadata: { labels }, spec: mlserverPodSpec(m, v) },
     },
   });
@@ -110,7 +137,13 @@ function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVari
       selector,
       ports: [
         { name: 'http', port: MLSERVER_PORTS.http, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' },
-        { name: 'grpc', port: MLSERVER_PORTS.grpc, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+        {
+          name: 'grpc',
+          port: MLSERVER_PORTS.grpc,
+          targetPort: k8s.IntOrString.fromString('grpc'),
+          protocol: 'TCP',
+          appProtocol: 'kubernetes.io/h2c',
+        },
         { name: 'metrics', port: MLSERVER_PORTS.metrics, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
       ],
     },
@@ -133,7 +166,9 @@ function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVari
     spec: {
       selector: { matchLabels: { ...selector } },
       namespaceSelector: { matchNames: [ns] },
-      endpoints: [{ port: 'metrics', path: MLSERVER_METRICS_PATH, interval: m.scrapeInterval, scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
+      endpoints: [
+        { port: 'metrics', path: MLSERVER_METRICS_PATH, interval: m.scrapeInterval, scheme: ServiceMonitorSpecEndpointsScheme.HTTP },
+      ],
     },
   });
   return { deployment, service, scaler, pdb, monitor };

@@ -20,21 +20,45 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
 import {
-  InferenceService, InferenceServiceSpecCanaryPredictor, InferenceServiceSpecPredictor, InferenceServiceSpecPredictorAutoScalingMetrics,
-  InferenceServiceSpecPredictorAutoScalingMetricsResourceName, InferenceServiceSpecPredictorAutoScalingMetricsResourceTargetType,
+  InferenceService,
+  InferenceServiceSpecCanaryPredictor,
+  InferenceServiceSpecPredictor,
+  InferenceServiceSpecPredictorAutoScalingMetrics,
+  InferenceServiceSpecPredictorAutoScalingMetricsResourceName,
+  InferenceServiceSpecPredictorAutoScalingMetricsResourceTargetType,
   InferenceServiceSpecPredictorAutoScalingMetricsType,
-  InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxSurge, InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxUnavailable,
-  InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort, InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort,
-  InferenceServiceSpecPredictorModelResourcesLimits, InferenceServiceSpecPredictorModelResourcesRequests,
-  InferenceServiceSpecPredictorModelStartupProbeHttpGetPort, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
+  InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxSurge,
+  InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxUnavailable,
+  InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort,
+  InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort,
+  InferenceServiceSpecPredictorModelResourcesLimits,
+  InferenceServiceSpecPredictorModelResourcesRequests,
+  InferenceServiceSpecPredictorModelStartupProbeHttpGetPort,
+  InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../../../imports/serving.kserve.io';
 import { gpuPlacement } from '../../../core/gpu';
-import { IMAGE_PULL_POLICY, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../core/security';
+import {
+  IMAGE_PULL_POLICY,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from '../../../core/security';
 import { renderKeda } from '../autoscaling';
 import { MLSERVER_MODELS_DIR } from './deployment';
 import {
-  minReplicas, MLSERVER_IMAGE, MLSERVER_METRICS_PATH, mlserverProbes, MLSERVER_UID, servedModelName, mlserverEnv, modelLabels, ResolvedOnlineModel, ResolvedVariant,
-  spreadConstraints, variantLabels, variantSelector,
+  minReplicas,
+  MLSERVER_IMAGE,
+  MLSERVER_METRICS_PATH,
+  mlserverProbes,
+  MLSERVER_UID,
+  servedModelName,
+  mlserverEnv,
+  modelLabels,
+  ResolvedOnlineModel,
+  ResolvedVariant,
+  spreadConstraints,
+  variantLabels,
+  variantSelector,
 } from '../spec';
 
 /** The ports KServe's MLServer runtime uses: HTTP 8080, gRPC 9000; metrics stay on MLServer's 8082. */
@@ -76,7 +100,10 @@ export function kserveS3SecretAnnotations(m: ResolvedOnlineModel): Record<string
   return ann;
 }
 
-function resourceMetric(name: InferenceServiceSpecPredictorAutoScalingMetricsResourceName, averageUtilization: number): InferenceServiceSpecPredictorAutoScalingMetrics {
+function resourceMetric(
+  name: InferenceServiceSpecPredictorAutoScalingMetricsResourceName,
+  averageUtilization: number,
+): InferenceServiceSpecPredictorAutoScalingMetrics {
   return {
     type: InferenceServiceSpecPredictorAutoScalingMetricsType.RESOURCE,
     resource: { name, target: { type: InferenceServiceSpecPredictorAutoScalingMetricsResourceTargetType.UTILIZATION, averageUtilization } },
@@ -89,8 +116,14 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
     Object.fromEntries(Object.entries(q ?? {}).map(([k, val]) => [k, from(String(val.value))]));
   const env = mlserverEnv(m, v, KSERVE_MLSERVER_PORTS)
     // KServe's runtime sets its own ports; the model URI goes in storageUri for s3:// models.
-    .filter((e) => !['MLSERVER_HTTP_PORT', 'MLSERVER_GRPC_PORT'].includes(e.name) && !(e.name === 'MLSERVER_MODEL_URI' && v.model.startsWith('s3://')))
-    .filter((e) => !(v.model.startsWith('s3://') && e.name.startsWith('AWS_')) && !(v.model.startsWith('s3://') && e.name.endsWith('ENDPOINT_URL')));
+    .filter(
+      (e) =>
+        !['MLSERVER_HTTP_PORT', 'MLSERVER_GRPC_PORT'].includes(e.name) && !(e.name === 'MLSERVER_MODEL_URI' && v.model.startsWith('s3://')),
+    )
+    .filter(
+      (e) =>
+        !(v.model.startsWith('s3://') && e.name.startsWith('AWS_')) && !(v.model.startsWith('s3://') && e.name.endsWith('ENDPOINT_URL')),
+    );
   const placement = m.gpu ? gpuPlacement(m.gpu.pool, m.gpu.count) : undefined;
   const MLSERVER_PROBES = mlserverProbes(servedModelName(m));
   const sec = restrictedContainerSecurityContext(MLSERVER_UID);
@@ -99,15 +132,19 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
     ? { minReplicas: canary ? Math.max(1, minReplicas(m)) : m.replicas }
     : m.autoscaling!.kind === 'hpa'
       ? {
-        minReplicas: m.autoscaling!.minReplicas,
-        maxReplicas: m.autoscaling!.maxReplicas,
-        autoScaling: {
-          metrics: [
-            ...(m.autoscaling!.cpuUtilization !== undefined ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.CPU, m.autoscaling!.cpuUtilization)] : []),
-            ...(m.autoscaling!.memoryUtilization !== undefined ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.MEMORY, m.autoscaling!.memoryUtilization)] : []),
-          ],
-        },
-      }
+          minReplicas: m.autoscaling!.minReplicas,
+          maxReplicas: m.autoscaling!.maxReplicas,
+          autoScaling: {
+            metrics: [
+              ...(m.autoscaling!.cpuUtilization !== undefined
+                ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.CPU, m.autoscaling!.cpuUtilization)]
+                : []),
+              ...(m.autoscaling!.memoryUtilization !== undefined
+                ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.MEMORY, m.autoscaling!.memoryUtilization)]
+                : []),
+            ],
+          },
+        }
       : { minReplicas: m.autoscaling!.minReplicas };
   return {
     ...(m.variants.length > 1 ? { name: v.name } : {}),
@@ -144,9 +181,33 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
         limits: quantities(InferenceServiceSpecPredictorModelResourcesLimits.fromString, res.limits),
       },
       securityContext: { ...sec, capabilities: { drop: ['ALL'] } },
-      startupProbe: { httpGet: { path: MLSERVER_PROBES.startup.path, port: InferenceServiceSpecPredictorModelStartupProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http) }, periodSeconds: MLSERVER_PROBES.startup.periodSeconds, failureThreshold: MLSERVER_PROBES.startup.failureThreshold, timeoutSeconds: MLSERVER_PROBES.startup.timeoutSeconds },
-      readinessProbe: { httpGet: { path: MLSERVER_PROBES.readiness.path, port: InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http) }, periodSeconds: MLSERVER_PROBES.readiness.periodSeconds, failureThreshold: MLSERVER_PROBES.readiness.failureThreshold, timeoutSeconds: MLSERVER_PROBES.readiness.timeoutSeconds },
-      livenessProbe: { httpGet: { path: MLSERVER_PROBES.liveness.path, port: InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http) }, periodSeconds: MLSERVER_PROBES.liveness.periodSeconds, failureThreshold: MLSERVER_PROBES.liveness.failureThreshold, timeoutSeconds: MLSERVER_PROBES.liveness.timeoutSeconds },
+      startupProbe: {
+        httpGet: {
+          path: MLSERVER_PROBES.startup.path,
+          port: InferenceServiceSpecPredictorModelStartupProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
+        },
+        periodSeconds: MLSERVER_PROBES.startup.periodSeconds,
+        failureThreshold: MLSERVER_PROBES.startup.failureThreshold,
+        timeoutSeconds: MLSERVER_PROBES.startup.timeoutSeconds,
+      },
+      readinessProbe: {
+        httpGet: {
+          path: MLSERVER_PROBES.readiness.path,
+          port: InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
+        },
+        periodSeconds: MLSERVER_PROBES.readiness.periodSeconds,
+        failureThreshold: MLSERVER_PROBES.readiness.failureThreshold,
+        timeoutSeconds: MLSERVER_PROBES.readiness.timeoutSeconds,
+      },
+      livenessProbe: {
+        httpGet: {
+          path: MLSERVER_PROBES.liveness.path,
+          port: InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
+        },
+        periodSeconds: MLSERVER_PROBES.liveness.periodSeconds,
+        failureThreshold: MLSERVER_PROBES.liveness.failureThreshold,
+        timeoutSeconds: MLSERVER_PROBES.liveness.timeoutSeconds,
+      },
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     },
   };
@@ -182,36 +243,53 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
       predictor: predictor(m, primary, false),
       ...(canaries.length > 0
         ? {
-          canary: canaries.map((v) => ({
-            // KServe reuses its PredictorSpec for canaries; the generated bindings give it separate nominal classes.
-            predictor: predictor(m, v, true) as unknown as InferenceServiceSpecCanaryPredictor,
-            trafficPercent: v.traffic,
-          })),
-        }
+            canary: canaries.map((v) => ({
+              // KServe reuses its PredictorSpec for canaries; the generated bindings give it separate nominal classes.
+              predictor: predictor(m, v, true) as unknown as InferenceServiceSpecCanaryPredictor,
+              trafficPercent: v.traffic,
+            })),
+          }
         : {}),
     },
   });
   if (serviceAccount) inferenceService.addDependency(serviceAccount);
   const min = minReplicas(m);
-  const pdbs = m.variants.map((v) => new k8s.KubePodDisruptionBudget(scope, `Pdb-${v.name}`, {
-    metadata: { name: v.objectName, namespace: ns, labels: variantLabels(m, v) },
-    spec: {
-      ...(min >= 2 ? { minAvailable: k8s.IntOrString.fromNumber(min - 1) } : { maxUnavailable: k8s.IntOrString.fromNumber(1) }),
-      selector: { matchLabels: variantSelector(v) },
-      unhealthyPodEvictionPolicy: 'AlwaysAllow',
-    },
-  }));
+  const pdbs = m.variants.map(
+    (v) =>
+      new k8s.KubePodDisruptionBudget(scope, `Pdb-${v.name}`, {
+        metadata: { name: v.objectName, namespace: ns, labels: variantLabels(m, v) },
+        spec: {
+          ...(min >= 2 ? { minAvailable: k8s.IntOrString.fromNumber(min - 1) } : { maxUnavailable: k8s.IntOrString.fromNumber(1) }),
+          selector: { matchLabels: variantSelector(v) },
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      }),
+  );
   const monitor = new PodMonitor(scope, 'Monitor', {
     metadata: { name: m.name, namespace: ns, labels: { ...modelLabels(m, 'monitoring'), ...m.monitorLabels } },
     spec: {
       selector: { matchLabels: { 'modelplane.dev/model': m.name, 'app.kubernetes.io/name': 'online-model' } },
       namespaceSelector: { matchNames: [ns] },
-      podMetricsEndpoints: [{ portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH, interval: m.scrapeInterval, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP }],
+      podMetricsEndpoints: [
+        {
+          portNumber: KSERVE_MLSERVER_PORTS.metrics,
+          path: MLSERVER_METRICS_PATH,
+          interval: m.scrapeInterval,
+          scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+        },
+      ],
     },
   });
   let scaler: ApiObject | undefined;
   if (m.autoscaling?.kind === 'keda') {
-    scaler = renderKeda(scope, 'ScaledObject', ns, modelLabels(m, 'autoscaler'), { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) }, m.autoscaling);
+    scaler = renderKeda(
+      scope,
+      'ScaledObject',
+      ns,
+      modelLabels(m, 'autoscaler'),
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) },
+      m.autoscaling,
+    );
     scaler.addDependency(inferenceService);
   }
   return { inferenceService, pdbs, monitor, scaler };
