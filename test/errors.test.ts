@@ -2,9 +2,17 @@
 import { formatIssue, ModelplaneValidationError, renderValue, Validator } from '../src/core/errors';
 
 test('formats an issue with construct, field, value, problem and fix', () => {
-  expect(formatIssue({ construct: 'MlflowServer "m"', field: 'replicas', value: 1, problem: 'must be at least 2', fix: 'set 2' })).toBe(
-    'MlflowServer "m": `replicas` = 1: must be at least 2. Fix: set 2',
-  );
+  expect(
+    formatIssue({
+      kind: 'MlflowServer',
+      id: 'm',
+      construct: 'MlflowServer "m"',
+      field: 'replicas',
+      value: 1,
+      problem: 'must be at least 2',
+      fix: 'set 2',
+    }),
+  ).toBe('MlflowServer "m": `replicas` = 1: must be at least 2. Fix: set 2');
 });
 
 test('renders values: strings quoted, objects as JSON, undefined, long values cut, cycles survive', () => {
@@ -18,13 +26,13 @@ test('renders values: strings quoted, objects as JSON, undefined, long values cu
 });
 
 test('a validator collects every issue and throws them together, or nothing', () => {
-  const ok = new Validator('K "a"');
+  const ok = new Validator('K', 'a');
   expect(ok.check(true, 'f', 1, 'p', 'fix')).toBe(true);
   expect(() => ok.done()).not.toThrow();
-  const v = new Validator('K "a"');
+  const v = new Validator('K', 'a');
   expect(v.check(false, 'f1', 1, 'p1', 'fix1')).toBe(false);
   v.fail('f2', 'x', 'p2', 'fix2');
-  v.addAll([{ construct: 'Other "b"', field: 'g', value: null, problem: 'p3', fix: 'fix3' }]);
+  v.addAll([{ kind: 'Other', id: 'b', construct: 'Other "b"', field: 'g', value: null, problem: 'p3', fix: 'fix3' }]);
   expect(v.found).toHaveLength(3);
   let err: unknown;
   try {

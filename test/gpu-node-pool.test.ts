@@ -166,7 +166,7 @@ describe('GpuNodePool validation', () => {
   });
 
   test('validateTaint can be used on any field path', () => {
-    const v = new Validator('X "x"');
+    const v = new Validator('X', 'x');
     expect(validateTaint(v, { key: 'a', effect: 'NoSchedule' }, 'pool.taint')).toBe(true);
     expect(validateTaint(v, { key: 'a', effect: 'Bad' }, 'pool.taint')).toBe(false);
     expect(v.found.map((i) => i.field)).toEqual(['pool.taint.effect']);

@@ -4,7 +4,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { platformContext } from '../src/core/context';
 import { gpuPlacement, GpuPoolSpec, mergePoolAffinity, placeOnPool, poolAffinity, tolerationFor } from '../src/core/gpu';
 import { sanitizeLabelValue, selectorLabels, standardLabels } from '../src/core/labels';
-import { deepMerge, helmInstallCommand, OPERATOR_DEFAULTS, resolveOperator } from '../src/constructs/platform/operators';
+import { helmInstallCommand, OPERATOR_DEFAULTS, resolveOperator } from '../src/constructs/platform/operators';
+import { deepMerge } from '../src/core/records';
 import {
   doubleCpu,
   resourceRequirements,

@@ -32,9 +32,9 @@ test('find() locates the chart from any depth, or says how to fix the scope', ()
 
 test('claimName(): the same owner may claim twice, another owner may not', () => {
   const chart = new TeamModels(Testing.app(), 'risk');
-  chart.claimName('churn', 'SparkBatchModel "churn"');
-  expect(() => chart.claimName('churn', 'SparkBatchModel "churn"')).not.toThrow();
-  expectIssue(() => chart.claimName('churn', 'OnlineModel "churn-api"'), {
+  chart.claimName('churn', { kind: 'SparkBatchModel', id: 'churn' });
+  expect(() => chart.claimName('churn', { kind: 'SparkBatchModel', id: 'churn' })).not.toThrow();
+  expectIssue(() => chart.claimName('churn', { kind: 'OnlineModel', id: 'churn-api' }), {
     construct: 'OnlineModel "churn-api"',
     field: 'name',
     value: 'churn',

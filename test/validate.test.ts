@@ -1,4 +1,4 @@
-/** lib/validate.ts and lib/secrets.ts: the shared checks every construct uses. */
+/** src/core/validate.ts, records.ts and secrets.ts: the shared checks every construct uses. */
 import { Validator } from '../src/core/errors';
 import { checkSecretRef, secretEnv } from '../src/core/secrets';
 import {
@@ -9,15 +9,14 @@ import {
   cronProblem,
   dnsLabelProblem,
   dnsSubdomainProblem,
-  duplicates,
   imageProblem,
-  isRecord,
   labelKeyProblem,
   labelValueProblem,
   parseQuantity,
   quantityProblem,
   suggestName,
 } from '../src/core/validate';
+import { duplicates, isRecord } from '../src/core/records';
 import { expectIssue } from './support/errors';
 
 describe('names', () => {
@@ -42,7 +41,7 @@ describe('names', () => {
   test('checkName reports construct, field, value and a suggested name', () => {
     const issue = expectIssue(
       () => {
-        const v = new Validator('K "k"');
+        const v = new Validator('K', 'k');
         checkName(v, 'name', 'My_Model');
         v.done();
       },
@@ -51,7 +50,7 @@ describe('names', () => {
     expect(issue.problem).toMatch(/DNS-1123/);
     expectIssue(
       () => {
-        const v = new Validator('K "k"');
+        const v = new Validator('K', 'k');
         checkName(v, 'name', 'a'.repeat(70), 40);
         v.done();
       },
@@ -73,7 +72,7 @@ describe('quantities', () => {
   test('checkQuantity names the field and an example', () => {
     expectIssue(
       () => {
-        const v = new Validator('K "k"');
+        const v = new Validator('K', 'k');
         checkQuantity(v, 'resources.memory', '4GB', '2Gi');
         v.done();
       },
@@ -114,7 +113,7 @@ describe('cron', () => {
   test('checkCron gives an example fix', () => {
     expectIssue(
       () => {
-        const v = new Validator('K "k"');
+        const v = new Validator('K', 'k');
         checkCron(v, 'schedule', 'daily');
         v.done();
       },
@@ -137,7 +136,7 @@ describe('images', () => {
   test('checkImage suggests a pinned tag', () => {
     expectIssue(
       () => {
-        const v = new Validator('K "k"');
+        const v = new Validator('K', 'k');
         checkImage(v, 'image', 'python:latest');
         v.done();
       },
@@ -148,7 +147,7 @@ describe('images', () => {
 
 describe('secret references', () => {
   const run = (value: unknown) => () => {
-    const v = new Validator('K "k"');
+    const v = new Validator('K', 'k');
     checkSecretRef(v, 'db', value);
     v.done();
   };

@@ -12,7 +12,8 @@ import { Validator } from '../core/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
 import { IMAGE_PULL_POLICY } from '../core/security';
-import { checkImage, checkName, isRecord, labelKeyProblem, labelValueProblem } from '../core/validate';
+import { checkImage, checkName, labelKeyProblem, labelValueProblem } from '../core/validate';
+import { isRecord } from '../core/records';
 
 /** The NVIDIA device plugin image modelplane pins. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -70,7 +71,7 @@ export class GpuNodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps = {}) {
     super(scope, id);
-    const v = new Validator(`GpuNodePool "${id}"`);
+    const v = new Validator('GpuNodePool', id);
     const name = props.name ?? id;
     checkName(v, 'name', name, 50);
     const taint: Taint = props.taint ?? { key: NVIDIA_GPU, value: 'present', effect: 'NoSchedule' };

@@ -1,9 +1,10 @@
-import { Chart, ChartProps } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ChartProps } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { platformContext, PlatformContext } from '../core/context';
-import { Validator } from '../core/errors';
+import { constructLabel, Validator } from '../core/errors';
 import { GpuPoolSpec } from '../core/gpu';
 import { checkName } from '../core/validate';
+import { TieredChart } from './tiered-chart';
 
 /** Properties of a {@link TeamModels} chart. */
 export interface TeamModelsProps extends ChartProps {
@@ -13,15 +14,30 @@ export interface TeamModelsProps extends ChartProps {
 
 const TEAM_MODELS_BRAND = Symbol.for('modelplane.TeamModels');
 
-/** Where a chart sits in deployment order: operators, then platform, then teams, then models. */
-export type ChartTier = 'platform' | 'team' | 'models';
+export type { ChartTier } from './tiered-chart';
+
+/** Who claims a name in the team namespace: a construct kind and id, as messages name them. */
+export interface NameOwner {
+  /** The construct kind, e.g. `OnlineModel`. */
+  readonly kind: string;
+  /** The construct id. */
+  readonly id: string;
+}
+
+/** A model of the team, as its chart records it: cascades and tests find models here, by name. */
+export interface TeamModel extends NameOwner {
+  /** The model's name, unique in the team. */
+  readonly name: string;
+  /** The model construct. */
+  readonly construct: IConstruct;
+}
 
 /**
  * The chart holding one team's model workloads (a data-science repository's whole output):
  * everything in it lives in the team's namespace. Model constructs find their team, namespace and
  * platform facts through it, so a model is a few typed lines.
  */
-export class TeamModels extends Chart {
+export class TeamModels extends TieredChart {
   /** Finds the TeamModels chart a construct belongs to, or fails with a message naming the construct. */
   public static find(construct: Construct, kind: string): TeamModels {
     let c: Construct | undefined = construct;
@@ -42,19 +58,23 @@ export class TeamModels extends Chart {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TEAM_MODELS_BRAND] === true;
   }
 
-  /** Deployment order of this chart. */
-  public readonly tier: ChartTier = 'models';
   /** The team (and namespace). */
   public readonly team: string;
   /** Platform facts. */
   public readonly platform: PlatformContext;
-  private readonly names = new Map<string, string>();
+  private readonly names = new Map<string, NameOwner>();
+  private readonly registered = new Map<string, TeamModel>();
 
+  /**
+   * @param scope the App
+   * @param team the team name (also the namespace); the chart id is `models-<team>`
+   * @param props the platform the models run on, and cdk8s chart props
+   */
   constructor(scope: Construct, team: string, props: TeamModelsProps = {}) {
-    const v = new Validator(`TeamModels "${team}"`);
+    const v = new Validator('TeamModels', team);
     checkName(v, 'team', team, 40);
     v.done();
-    super(scope, `models-${team}`, { ...props, namespace: team, disableResourceNameHashes: true });
+    super(scope, `models-${team}`, 'models', { ...props, namespace: team, disableResourceNameHashes: true });
     this.team = team;
     this.platform = props.platform ?? platformContext();
     Object.defineProperty(this, TEAM_MODELS_BRAND, { value: true });
@@ -69,13 +89,34 @@ export class TeamModels extends Chart {
    * Claims a workload name in the team namespace; a second claim of the same name by another
    * construct is an error naming both.
    */
-  public claimName(name: string, owner: string): void {
+  public claimName(name: string, owner: NameOwner): void {
     const prev = this.names.get(name);
-    if (prev !== undefined && prev !== owner) {
-      const v = new Validator(owner);
-      v.fail('name', name, `is already used by ${prev} in team "${this.team}"`, 'give every model in a team a unique name');
+    if (prev !== undefined && (prev.kind !== owner.kind || prev.id !== owner.id)) {
+      const v = new Validator(owner.kind, owner.id);
+      v.fail(
+        'name',
+        name,
+        `is already used by ${constructLabel(prev.kind, prev.id)} in team "${this.team}"`,
+        'give every model in a team a unique name',
+      );
       v.done();
     }
     this.names.set(name, owner);
+  }
+
+  /** Records a model of the team (and claims its name), so cascades and tests can find it by name. */
+  public registerModel(model: TeamModel): void {
+    this.claimName(model.name, model);
+    this.registered.set(model.name, model);
+  }
+
+  /** The model named `name`, or undefined. */
+  public model(name: string): TeamModel | undefined {
+    return this.registered.get(name);
+  }
+
+  /** Every model of the team, in the order they were created. */
+  public get models(): readonly TeamModel[] {
+    return [...this.registered.values()];
   }
 }

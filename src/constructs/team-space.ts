@@ -5,7 +5,8 @@ import type { PlatformContext } from '../core/context';
 import { Validator } from '../core/errors';
 import { NVIDIA_GPU } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
-import { checkName, checkQuantity, duplicates, isRecord, parseQuantity } from '../core/validate';
+import { checkName, checkQuantity, parseQuantity } from '../core/validate';
+import { duplicates, isRecord } from '../core/records';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -75,7 +76,7 @@ export class TeamSpace extends Construct {
 
   constructor(scope: Construct, id: string, props: TeamSpaceProps) {
     super(scope, id);
-    const v = new Validator(`TeamSpace "${id}"`);
+    const v = new Validator('TeamSpace', id);
     checkName(v, 'name', props.name, 40);
     const q = props.quota ?? {};
     const quota = { cpu: q.cpu ?? '16', memory: q.memory ?? '64Gi', pods: q.pods ?? 200, gpus: q.gpus ?? 0 };

@@ -7,7 +7,11 @@
 
 /** One problem with one field of one construct. */
 export interface ValidationIssue {
-  /** The construct kind and id, e.g. `MlflowServer "mlflow"`. */
+  /** The construct kind, e.g. `MlflowServer`: front ends locate an issue by kind and id, never by parsing messages. */
+  readonly kind: string;
+  /** The construct id, e.g. `mlflow`. */
+  readonly id: string;
+  /** The construct kind and id as messages show them, e.g. `MlflowServer "mlflow"`. */
   readonly construct: string;
   /** The path of the field in the construct's props, e.g. `backendStore.external.uriSecret`. */
   readonly field: string;
@@ -47,28 +51,57 @@ export class ModelplaneValidationError extends Error {
   }
 }
 
+/** How a construct is named in messages: its kind and id, e.g. `MlflowServer "mlflow"`. */
+export function constructLabel(kind: string, id: string): string {
+  return `${kind} "${id}"`;
+}
+
+/**
+ * What a pure `resolve...` function returns: the resolved spec, or every problem found (never both).
+ * Constructors pass it to {@link orThrow} before they call `super()`, so invalid props create nothing.
+ */
+export type Resolution<T> =
+  { readonly spec: T; readonly issues: readonly [] } | { readonly spec?: undefined; readonly issues: readonly ValidationIssue[] };
+
+/** The spec of a resolution, or a {@link ModelplaneValidationError} with every issue. */
+export function orThrow<T>(r: Resolution<T>): T {
+  if (r.spec === undefined || r.issues.length > 0) throw new ModelplaneValidationError(r.issues);
+  return r.spec;
+}
+
 /**
  * Collects issues for one construct and throws them together.
  *
  * @example
- * const v = new Validator(`MlflowServer "${id}"`);
+ * const v = new Validator('MlflowServer', id);
  * v.check(replicas >= 2, 'replicas', replicas, 'must be at least 2 for zero-downtime upgrades', 'set replicas to 2 or more');
  * v.done();
  */
 export class Validator {
+  /** The construct as messages name it, e.g. `MlflowServer "mlflow"`. */
+  public readonly construct: string;
   private readonly issues: ValidationIssue[] = [];
 
-  constructor(public readonly construct: string) {}
+  /**
+   * @param kind the construct kind, e.g. `MlflowServer`
+   * @param id the construct id
+   */
+  constructor(
+    public readonly kind: string,
+    public readonly id: string,
+  ) {
+    this.construct = constructLabel(kind, id);
+  }
 
   /** Records an issue unless `ok` holds. Returns `ok` so callers can skip dependent checks. */
   public check(ok: boolean, field: string, value: unknown, problem: string, fix: string): boolean {
-    if (!ok) this.issues.push({ construct: this.construct, field, value, problem, fix });
+    if (!ok) this.fail(field, value, problem, fix);
     return ok;
   }
 
   /** Records an issue unconditionally. */
   public fail(field: string, value: unknown, problem: string, fix: string): void {
-    this.issues.push({ construct: this.construct, field, value, problem, fix });
+    this.issues.push({ kind: this.kind, id: this.id, construct: this.construct, field, value, problem, fix });
   }
 
   /** Adds issues found by another validator or helper. */
@@ -81,8 +114,18 @@ export class Validator {
     return this.issues;
   }
 
+  /** True while no issue has been recorded. */
+  public get ok(): boolean {
+    return this.issues.length === 0;
+  }
+
   /** Throws a {@link ModelplaneValidationError} with every recorded issue, if there is any. */
   public done(): void {
     if (this.issues.length > 0) throw new ModelplaneValidationError(this.issues);
+  }
+
+  /** The resolution: `spec()` when no issue was recorded, otherwise the issues (`spec` is then not called). */
+  public result<T>(spec: () => T): Resolution<T> {
+    return this.issues.length > 0 ? { issues: [...this.issues] } : { spec: spec(), issues: [] };
   }
 }

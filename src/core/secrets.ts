@@ -3,7 +3,8 @@
  * (and key) of a Secret that exists in the cluster, and workloads read it through `secretKeyRef`.
  */
 import { Validator } from './errors';
-import { dnsSubdomainProblem, isRecord } from './validate';
+import { dnsSubdomainProblem } from './validate';
+import { isRecord } from './records';
 
 /** A key in a Kubernetes Secret. */
 export interface SecretKeyRef {

@@ -193,19 +193,6 @@ export function checkImage(v: Validator, field: string, value: unknown): boolean
   );
 }
 
-/** True for a plain record (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Finds duplicates in a list of names, in first-seen order. */
-export function duplicates(names: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const n of names) (seen.has(n) ? dup : seen).add(n);
-  return [...dup];
-}
-
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** Problem with a label (or taint) key: `[prefix/]name`, prefix a DNS-1123 subdomain, name at most 63 characters, or undefined. */

@@ -5,7 +5,8 @@ import { argoCascade, ensureArgoRunner } from './argo/compile';
 import { Validator } from '../../core/errors';
 import { LABELS, standardLabels } from '../../core/labels';
 import { cascadeMermaid } from './mermaid';
-import { checkCron, checkName, duplicates } from '../../core/validate';
+import { checkCron, checkName } from '../../core/validate';
+import { duplicates } from '../../core/records';
 import { MAX_BATCH_MODEL_NAME, SparkBatchModel } from './spark-batch-model';
 import { TeamDags } from './team-dags';
 import { TeamModels } from '../team-models';
@@ -80,7 +81,7 @@ export class Cascade extends Construct {
   constructor(scope: Construct, id: string, props: CascadeProps) {
     const chart = TeamModels.find(scope, 'Cascade');
     const name = props.name ?? id;
-    const v = new Validator(`Cascade "${id}"`);
+    const v = new Validator('Cascade', id);
     checkName(v, 'name', name, MAX_CASCADE_NAME);
     const job = props.job ?? 'score';
     v.check(job === 'score' || job === 'train', 'job', job, 'is not a model run', 'use "score" (batch inference) or "train"');

@@ -19,7 +19,8 @@ import {
   sparkPodTemplates,
   SparkSpecInput,
 } from './spark';
-import { checkCron, checkImage, checkName, duplicates, isRecord } from '../../core/validate';
+import { checkCron, checkImage, checkName } from '../../core/validate';
+import { duplicates, isRecord } from '../../core/records';
 import { TeamDags } from './team-dags';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
 import { TeamModels } from '../team-models';
@@ -153,7 +154,7 @@ export class SparkBatchModel extends Construct {
   constructor(scope: Construct, id: string, props: SparkBatchModelProps) {
     const chart = TeamModels.find(scope, 'SparkBatchModel');
     const name = props.name ?? id;
-    const v = new Validator(`SparkBatchModel "${id}"`);
+    const v = new Validator('SparkBatchModel', id);
     checkName(v, 'name', name, MAX_BATCH_MODEL_NAME);
     checkImage(v, 'image', props.image);
     checkSparkVersion(v, 'sparkVersion', props.sparkVersion);
@@ -374,9 +375,10 @@ export class SparkBatchModel extends Construct {
       }
     }
     v.done();
-    chart.claimName(name, `SparkBatchModel "${id}"`);
+    chart.claimName(name, { kind: 'SparkBatchModel', id });
 
     super(scope, id);
+    chart.registerModel({ name, kind: 'SparkBatchModel', id, construct: this });
     this.modelName = name;
     this.team = chart.team;
     const jobs: BatchJob[] = (['train', 'score'] as const).filter((j) => props[j] !== undefined);

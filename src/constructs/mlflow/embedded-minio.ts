@@ -16,7 +16,8 @@ import {
   TMP_DIR,
 } from '../../core/security';
 import { checkNoPlainCredentials } from '../../core/secrets';
-import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { isRecord } from '../../core/records';
 
 /** The MinIO server image the embedded object store pins. */
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z';
@@ -70,7 +71,7 @@ export class EmbeddedMinio extends Construct {
 
   constructor(scope: Construct, id: string, props: EmbeddedMinioInternalProps) {
     super(scope, id);
-    const v = new Validator(`EmbeddedMinio "${id}"`);
+    const v = new Validator('EmbeddedMinio', id);
     validateEmbeddedMinio(v, '', props);
     checkName(v, 'namespace', props.namespace);
     v.done();

@@ -16,7 +16,8 @@ import {
   TMP_DIR,
 } from '../../core/security';
 import { checkNoPlainCredentials } from '../../core/secrets';
-import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { isRecord } from '../../core/records';
 
 /** The PostgreSQL image the embedded database pins (Debian-based; its entrypoint runs as any non-root uid). */
 export const POSTGRES_IMAGE = 'docker.io/library/postgres:16.4';
@@ -65,7 +66,7 @@ export class EmbeddedPostgres extends Construct {
 
   constructor(scope: Construct, id: string, props: EmbeddedPostgresInternalProps) {
     super(scope, id);
-    const v = new Validator(`EmbeddedPostgres "${id}"`);
+    const v = new Validator('EmbeddedPostgres', id);
     validateEmbeddedPostgres(v, '', props);
     checkName(v, 'namespace', props.namespace);
     v.done();

@@ -14,7 +14,8 @@ import {
   scratchVolumes,
   TMP_DIR,
 } from '../../core/security';
-import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
+import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { isRecord } from '../../core/records';
 import { EmbeddedMinio, EmbeddedMinioProps, isBucketName, validateEmbeddedMinio } from './embedded-minio';
 import { EmbeddedPostgres, EmbeddedPostgresProps, validateEmbeddedPostgres } from './embedded-postgres';
 
@@ -114,7 +115,7 @@ export class MlflowServer extends Construct {
 
   constructor(scope: Construct, id: string, props: MlflowServerProps) {
     super(scope, id);
-    const v = new Validator(`MlflowServer "${id}"`);
+    const v = new Validator('MlflowServer', id);
     const name = props.name ?? 'mlflow';
     checkName(v, 'name', name, 40);
     checkName(v, 'namespace', props.namespace);

@@ -11,7 +11,8 @@ import {
   scratchVolumes,
   TMP_DIR,
 } from '../../core/security';
-import { checkImage, checkName, duplicates } from '../../core/validate';
+import { checkImage, checkName } from '../../core/validate';
+import { duplicates } from '../../core/records';
 
 /** The image that runs the bootstrap script (Python standard library only). */
 export const BOOTSTRAP_IMAGE = 'docker.io/library/python:3.12.7-slim';
@@ -43,7 +44,7 @@ export interface SecretBootstrapProps {
 export class SecretBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: SecretBootstrapProps) {
     super(scope, id);
-    const v = new Validator(`SecretBootstrap "${id}"`);
+    const v = new Validator('SecretBootstrap', id);
     checkName(v, 'namespace', props.namespace);
     const image = props.image ?? BOOTSTRAP_IMAGE;
     checkImage(v, 'image', image);

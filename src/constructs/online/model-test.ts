@@ -69,7 +69,7 @@ export class ModelTest extends Construct {
   constructor(scope: Construct, id: string, props: ModelTestProps) {
     super(scope, id);
     const chart = findTeamModels(this, 'ModelTest');
-    const v = new Validator(`ModelTest "${id}"`);
+    const v = new Validator('ModelTest', id);
     const target = props.target;
     v.check(
       target instanceof OnlineModel,
@@ -174,7 +174,7 @@ export class ModelTest extends Construct {
       .slice(0, 8);
     const name = `${prefix}-${hash}`;
     this.jobName = name;
-    chart.claimName(name, `ModelTest "${id}"`);
+    chart.claimName(name, { kind: 'ModelTest', id });
     const labels = standardLabels({ name: 'model-test', instance: name, component: 'model-test', team: ns, model: target.name });
     const data: Record<string, string> = { [MODEL_TEST_SCRIPT_NAME]: MODEL_TEST_SCRIPT };
     if (props.reference !== undefined) data[REFERENCE_FILE] = props.reference.trim() + '\n';

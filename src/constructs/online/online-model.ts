@@ -18,7 +18,8 @@ import {
 import { SELDON_GRAPH_NODE } from './backends/seldon';
 import { checkSecretRef, SecretKeyRef } from '../../core/secrets';
 import type { ResourceSpec } from '../../core/security';
-import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
+import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { isRecord } from '../../core/records';
 import { TeamModels } from '../team-models';
 
 export type { OnlineVariant } from './rollouts';
@@ -205,11 +206,11 @@ export class OnlineModel extends Construct {
   constructor(scope: Construct, id: string, props: OnlineModelProps) {
     super(scope, id);
     const chart = findTeamModels(this, 'OnlineModel');
-    const v = new Validator(`OnlineModel "${id}"`);
+    const v = new Validator('OnlineModel', id);
     const spec = resolve(v, id, props, chart);
     v.done();
-    chart.claimName(spec.name, `OnlineModel "${id}"`);
-    for (const x of spec.variants) if (!x.primary) chart.claimName(x.objectName, `OnlineModel "${id}"`);
+    chart.registerModel({ name: spec.name, kind: 'OnlineModel', id, construct: this });
+    for (const x of spec.variants) if (!x.primary) chart.claimName(x.objectName, { kind: 'OnlineModel', id });
     this.name = spec.name;
     this.backend = spec.backend;
     this.spec = spec;

@@ -16,7 +16,8 @@ import {
   TMP_DIR,
   IMAGE_PULL_POLICY,
 } from '../../core/security';
-import { checkImage, checkName, checkQuantity, dnsSubdomainProblem, isRecord } from '../../core/validate';
+import { checkImage, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { isRecord } from '../../core/records';
 import { MODEL_TEST_DIR, MODEL_TEST_IMAGE } from './model-test';
 import { findTeamModels } from './online-model';
 
@@ -80,7 +81,7 @@ export class RetroTest extends Construct {
   constructor(scope: Construct, id: string, props: RetroTestProps) {
     super(scope, id);
     const chart = findTeamModels(this, 'RetroTest');
-    const v = new Validator(`RetroTest "${id}"`);
+    const v = new Validator('RetroTest', id);
     const prefix = props.name ?? id;
     checkName(v, 'name', prefix, 40);
     v.check(
@@ -142,7 +143,7 @@ export class RetroTest extends Construct {
       .digest('hex')
       .slice(0, 8);
     const name = `${prefix}-retro-${hash}`;
-    chart.claimName(name, `RetroTest "${id}"`);
+    chart.claimName(name, { kind: 'RetroTest', id });
     this.output = output;
     const labels = standardLabels({ name: 'retro-test', instance: name, component: 'retro-test', team: ns, model: prefix });
     const cm = new k8s.KubeConfigMap(this, 'Script', {

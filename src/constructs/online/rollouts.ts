@@ -12,7 +12,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Validator } from '../../core/errors';
-import { checkName, duplicates, isRecord } from '../../core/validate';
+import { checkName } from '../../core/validate';
+import { duplicates, isRecord } from '../../core/records';
 import type { ResolvedOnlineModel, ResolvedVariant } from './spec';
 
 /** Gateway API group/version of HTTPRoute. */

@@ -4,6 +4,7 @@
  * installs them as Helm releases; cdk8s-only users install them with the `helm` commands that
  * {@link helmInstallCommand} prints (see the README).
  */
+import { deepMerge } from '../../core/records';
 
 /** A pinned Helm chart and the values to install it with. */
 export interface HelmChartRef {
@@ -103,20 +104,6 @@ export const OPERATOR_DEFAULTS = {
 
 /** Names of the operators modelplane knows. */
 export type OperatorName = keyof typeof OPERATOR_DEFAULTS;
-
-/** Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. */
-export function deepMerge(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isPlain(b) && isPlain(v) ? deepMerge(b, v) : v;
-  }
-  return out;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Resolves an operator's chart reference from the defaults, computed values and user overrides. */
 export function resolveOperator(

@@ -5,12 +5,14 @@ import { platformContext, PlatformContext } from '../../core/context';
 import { Validator } from '../../core/errors';
 import { LABELS, standardLabels } from '../../core/labels';
 import { HelmChartRef, OPERATOR_DEFAULTS, OperatorName, OperatorOverrides, resolveOperator } from './operators';
-import { checkName, duplicates, isRecord } from '../../core/validate';
+import { checkName } from '../../core/validate';
+import { duplicates, isRecord } from '../../core/records';
 import { GpuNodePool, GpuNodePoolProps } from '../gpu-node-pool';
 import { MlflowServer, MlflowServerProps } from '../mlflow/mlflow-server';
 import { SecretBootstrap } from '../mlflow/secret-bootstrap';
 import { airflowDagValues } from '../batch/team-dags';
-import { ChartTier, TeamModels } from '../team-models';
+import { TeamModels } from '../team-models';
+import { TeamChart, TieredChart } from '../tiered-chart';
 import { TeamSpace, TeamSpaceProps } from '../team-space';
 
 /** A team of the platform. */
@@ -70,9 +72,7 @@ const OPERATOR_ENABLED_BY_DEFAULT: Record<keyof PlatformOperators, boolean> = {
  *
  * Create it directly under the App: team charts are created beside it.
  */
-export class Platform extends Chart {
-  /** Deployment order of this chart. */
-  public readonly tier: ChartTier = 'platform';
+export class Platform extends TieredChart {
   /** Facts model workloads need. */
   public readonly context: PlatformContext;
   /** The MLflow server. */
@@ -92,7 +92,7 @@ export class Platform extends Chart {
         `Platform "${id}": its scope must be the cdk8s App, because team charts are created beside it. Fix: new Platform(app, '${id}', ...).`,
       );
     }
-    const v = new Validator(`Platform "${id}"`);
+    const v = new Validator('Platform', id);
     const ns = props.platformNamespace ?? 'modelplane-system';
     checkName(v, 'platformNamespace', ns);
     // YAML and JavaScript callers can pass any shape: check the lists before reading them.
@@ -154,7 +154,7 @@ export class Platform extends Chart {
     }
     v.done();
 
-    super(scope, id, { ...props, disableResourceNameHashes: true });
+    super(scope, id, 'platform', { ...props, disableResourceNameHashes: true });
 
     const airflowNs = ops.airflow?.namespace ?? 'airflow';
     const nsObj = new k8s.KubeNamespace(this, 'Namespace', {
@@ -216,8 +216,7 @@ export class Platform extends Chart {
 
     const teamSpaces = new Map<string, TeamSpace>();
     for (const t of teams) {
-      const chart = new Chart(scope, `team-${t.name}`, { disableResourceNameHashes: true });
-      Object.defineProperty(chart, 'tier', { value: 'team' satisfies ChartTier });
+      const chart = new TeamChart(scope, `team-${t.name}`, { disableResourceNameHashes: true });
       chart.addDependency(this);
       teamSpaces.set(t.name, new TeamSpace(chart, t.name, { ...t, platform: this.context }));
       this.teamCharts.set(t.name, chart);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Ajv, { ErrorObject } from 'ajv';
 import schemaJson from '../../../schema/modelplane.schema.json';
 import { renderValue } from '../../core/errors';
-import { isRecord } from '../../core/validate';
+import { deepMerge, isRecord } from '../../core/records';
 import { ConfigIssue, sortIssues } from './errors';
 import { FieldPath, formatPath, YamlSource } from './source';
 import type { ModelplaneFile } from './types';
@@ -170,15 +170,10 @@ export function mergeDefaults(model: unknown, defaults: Record<string, unknown>)
   const out: Record<string, unknown> = { ...model };
   for (const k of keys) {
     if (defaults[k] === undefined) continue;
-    out[k] = out[k] === undefined ? defaults[k] : deepMerge(defaults[k], out[k]);
+    const d = defaults[k];
+    const own = out[k];
+    out[k] = own === undefined ? d : isRecord(d) && isRecord(own) ? deepMerge(d, own) : own;
   }
-  return out;
-}
-
-function deepMerge(base: unknown, over: unknown): unknown {
-  if (!isRecord(base) || !isRecord(over)) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
   return out;
 }
 

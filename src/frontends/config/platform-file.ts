@@ -15,7 +15,7 @@ import { ConfigIssue, sortIssues } from './errors';
 import { didYouMean } from './load';
 import { constructIssues } from './build';
 import { YamlSource } from './source';
-import { isRecord } from '../../core/validate';
+import { isRecord } from '../../core/records';
 
 /** Top-level keys of a platform file (PlatformProps). */
 const PLATFORM_KEYS = ['platformNamespace', 'mlflow', 'teams', 'gpuPools', 'operators', 'monitoringNamespace'];

@@ -5,7 +5,7 @@
  * without any engine.
  */
 import { App, Chart } from 'cdk8s';
-import type { ChartTier } from '../../constructs/team-models';
+import { ChartTier, TieredChart } from '../../constructs/tiered-chart';
 import type { HelmChartRef } from '../../constructs/platform/operators';
 
 /** One chart's objects, deployed as one group. */
@@ -30,7 +30,7 @@ const TIER_ORDER: Record<ChartTier, number> = { platform: 0, team: 1, models: 2 
 
 /** The tier of a chart: modelplane charts say theirs; any other chart counts as models. */
 export function tierOf(chart: Chart): ChartTier {
-  return (chart as unknown as { tier?: ChartTier }).tier ?? 'models';
+  return TieredChart.tierOf(chart);
 }
 
 /** Builds the plan of an App. Runs every construct's validation (through `toJson`). */

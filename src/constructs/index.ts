@@ -1,0 +1,9 @@
+/** Every construct, by feature. */
+export * from './tiered-chart';
+export * from './team-models';
+export * from './team-space';
+export * from './gpu-node-pool';
+export * from './mlflow';
+export * from './online';
+export * from './batch';
+export * from './platform';

@@ -1,0 +1,5 @@
+/** MLflow: the tracking server and registry, its embedded stores, and the in-cluster secret bootstrap. */
+export * from './mlflow-server';
+export * from './embedded-postgres';
+export * from './embedded-minio';
+export * from './secret-bootstrap';
