@@ -13,6 +13,12 @@ export interface ValidationIssue {
   readonly id: string;
   /** The construct kind and id as messages show them, e.g. `MlflowServer "mlflow"`. */
   readonly construct: string;
+  /**
+   * Where the construct's props sit inside a larger construct's props, when that one validated them
+   * as a part of its own (e.g. `teams[2]` for a TeamSpace checked by its Platform). Front ends join
+   * it with `field` to locate the issue; messages print `field` alone. @default - the props are the construct's own
+   */
+  readonly within?: string;
   /** The path of the field in the construct's props, e.g. `backendStore.external.uriSecret`. */
   readonly field: string;
   /** The value that was given (rendered with JSON.stringify). */
@@ -107,6 +113,14 @@ export class Validator {
   /** Adds issues found by another validator or helper. */
   public addAll(issues: readonly ValidationIssue[]): void {
     this.issues.push(...issues);
+  }
+
+  /**
+   * Adds the issues of a part this construct validates (e.g. a TeamSpace of a Platform), marked with
+   * where the part's props sit in this construct's props (`within`, e.g. `teams[2]`).
+   */
+  public addPart(within: string, issues: readonly ValidationIssue[]): void {
+    this.issues.push(...issues.map((i) => ({ ...i, within: i.within ? `${within}.${i.within}` : within })));
   }
 
   /** The issues recorded so far. */

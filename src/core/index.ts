@@ -7,3 +7,4 @@ export * from './security';
 export * from './secrets';
 export * from './gpu';
 export * from './context';
+export * from './network';

@@ -106,3 +106,40 @@ export function scratchMounts(dirs: readonly ScratchDir[]): k8s.VolumeMount[] {
 
 /** The usual /tmp scratch directory. */
 export const TMP_DIR: ScratchDir = { name: 'tmp', mountPath: '/tmp' };
+
+/** The Pod Security level every namespace modelplane creates enforces, warns about and audits. */
+export const POD_SECURITY_LEVEL = 'restricted';
+/** The Pod Security Standards version the labels pin. */
+export const POD_SECURITY_VERSION = 'v1.28';
+
+/** Namespace labels that enforce, warn about and audit Pod Security "restricted" at a pinned version. */
+export function podSecurityLabels(): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const mode of ['enforce', 'warn', 'audit']) {
+    labels[`pod-security.kubernetes.io/${mode}`] = POD_SECURITY_LEVEL;
+    labels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
+  }
+  return labels;
+}
+
+/** What {@link restrictedContainer} adds to a container: everything but its security and resources. */
+export type RestrictedContainerInput = Omit<k8s.Container, 'securityContext' | 'imagePullPolicy' | 'resources'> & {
+  /** The numeric user (and group) the container runs as. @default {@link DEFAULT_UID} */
+  readonly uid?: number;
+  /** Requests and limits. */
+  readonly resources: ResourceSpec;
+};
+
+/**
+ * A container that passes Pod Security "restricted" with a read-only root filesystem: our pull policy,
+ * the restricted security context for `uid`, and requests and limits from {@link resourceRequirements}.
+ */
+export function restrictedContainer(input: RestrictedContainerInput): k8s.Container {
+  const { uid, resources, ...container } = input;
+  return {
+    ...container,
+    imagePullPolicy: IMAGE_PULL_POLICY,
+    securityContext: restrictedContainerSecurityContext(uid),
+    resources: resourceRequirements(resources),
+  };
+}
