@@ -1,5 +1,5 @@
 /**
- * Benchmark: model cascades of 100 and 1,000 batch models in 3–10 blocks (seed 000's "about 100
+ * Benchmark: model cascades of 100 and 1,000 batch models in 3–10 blocks (the bank's "about 100
  * models", and ten times that).
  *
  * For each size, in the same run:

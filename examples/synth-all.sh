@@ -5,13 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mp() { node bin/modelplane.js "$@"; }
-echo "== examples: bank-cascades (seed 000)"
+echo "== examples: bank-cascades (the bank's cascades)"
 mp synth -f examples/bank-cascades/modelplane.yaml -o examples/bank-cascades/dist
-echo "== examples: translation-gpu (seed 001)"
+echo "== examples: translation-gpu (the translation team)"
 mp synth -f examples/translation-gpu/modelplane.yaml -o examples/translation-gpu/dist
-echo "== examples: small-team (seed 002)"
+echo "== examples: small-team (the small team)"
 mp synth --platform examples/small-team/platform.yaml -o examples/small-team/dist
-echo "== examples: team-workspaces (seed 004)"
+echo "== examples: team-workspaces (beeline business)"
 mp synth --platform examples/team-workspaces/platform.yaml \
   -f examples/team-workspaces/b2b-scoring.yaml -f examples/team-workspaces/geo-analytics.yaml \
   -o examples/team-workspaces/dist

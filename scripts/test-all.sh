@@ -6,6 +6,8 @@ echo "== type check (tsc --noEmit)"
 npx tsc --noEmit -p .
 # Tests and bench/ too: ts-jest transpiles without type-checking (isolatedModules).
 npx tsc -p test/tsconfig.json
+echo "== lint: eslint (layers: core -> constructs -> front ends; docs; 60-line functions) and prettier --check"
+npm run --silent lint
 echo "== tier 1: unit, snapshot, policy and Pulumi-mock tests (jest)"
 npx jest
 echo "== tier: examples (every example synthesized with the modelplane CLI; examples/model-repo's own npm test and synth)"

@@ -46,7 +46,7 @@ export function suggestName(value: unknown, maxLength = 63): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, maxLength)
     .replace(/-+$/g, '');
-  return text.length > 0 ? text : 'name';
+  return text.length > 0 ? text : 'name'.slice(0, maxLength);
 }
 
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/;
