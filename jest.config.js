@@ -7,4 +7,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/pulumi-real/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],
 };

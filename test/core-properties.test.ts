@@ -9,6 +9,7 @@ import { sanitizeLabelValue } from '../src/core/labels';
 import { deepMerge, duplicates, isRecord, sortedRecord } from '../src/core/records';
 import {
   checkLimitAtLeastRequest,
+  compareQuantities,
   dnsLabelProblem,
   dnsSubdomainProblem,
   labelValueProblem,
@@ -108,6 +109,29 @@ describe('quantities', () => {
     fc.assert(
       fc.property(fc.nat(), fc.constantFrom('Gb', 'mb', 'cores', ' Gi', 'i', '%', 'KiB'), (n, suffix) => {
         expect(quantityProblem(`${n}${suffix}`)).toBeDefined();
+      }),
+    );
+  });
+
+  test('quantities compare exactly: millicores equal the same amount in cores, in every notation', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 10_000_000 }), (millis) => {
+        const cores = String(millis / 1000);
+        expect(compareQuantities(`${millis}m`, cores)).toBe(0);
+        expect(compareQuantities(cores, `${millis}m`)).toBe(0);
+        expect(compareQuantities(`${millis}m`, `${millis * 1000}u`.replace('u', 'e-6'))).toBe(0);
+        expect(compareQuantities(`${millis + 1}m`, cores)).toBe(1);
+      }),
+    );
+  });
+
+  test('quantity comparison is antisymmetric and agrees with the parsed values when they differ clearly', () => {
+    const q = fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom(...SUFFIXES)).map(([n, [s]]) => `${n}${s}`);
+    fc.assert(
+      fc.property(q, q, (a, b) => {
+        expect(compareQuantities(a, b)).toBe(-compareQuantities(b, a) || 0);
+        const [x, y] = [parseQuantity(a), parseQuantity(b)];
+        if (Math.abs(x - y) > 1e-6 * Math.max(x, y)) expect(compareQuantities(a, b)).toBe(x < y ? -1 : 1);
       }),
     );
   });

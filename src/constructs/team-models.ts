@@ -38,15 +38,20 @@ export interface TeamModel extends NameOwner {
  * platform facts through it, so a model is a few typed lines.
  */
 export class TeamModels extends TieredChart {
-  /** Finds the TeamModels chart a construct belongs to, or fails with a message naming the construct. */
-  public static find(construct: Construct, kind: string): TeamModels {
+  /**
+   * Finds the TeamModels chart a construct belongs to, or fails with a message naming the construct.
+   * @param construct where the search starts: the construct, or the scope a new construct is about to be created in
+   * @param kind the construct kind, for the message
+   * @param id the id of the construct the message names @default construct.node.id
+   */
+  public static find(construct: Construct, kind: string, id: string = construct.node.id): TeamModels {
     let c: Construct | undefined = construct;
     while (c) {
       if (TeamModels.isTeamModels(c)) return c;
       c = c.node.scope;
     }
     throw new Error(
-      `${kind} "${construct.node.id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`,
+      `${kind} "${id}": must be created inside a TeamModels chart (new TeamModels(app, 'my-team')), which tells it its team and namespace. Fix: create the model with the TeamModels chart as its scope.`,
     );
   }
 

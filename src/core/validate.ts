@@ -75,7 +75,7 @@ export function checkQuantity(v: Validator, field: string, value: unknown, examp
 export function checkLimitAtLeastRequest(v: Validator, field: string, limit: unknown, requestField: string, request: unknown): boolean {
   if (quantityProblem(limit) !== undefined || quantityProblem(request) !== undefined) return true;
   return v.check(
-    parseQuantity(limit as string | number) >= parseQuantity(request as string | number),
+    compareQuantities(limit as string | number, request as string | number) >= 0,
     field,
     limit,
     `is below ${requestField} (${String(request)}); the API server rejects a container whose limit is below its request`,
@@ -108,6 +108,36 @@ export function parseQuantity(value: string | number): number {
   const suffix = m[2] ?? '';
   if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
   return Number(m[1]) * SUFFIX[suffix];
+}
+
+const BINARY_EXPONENT: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
+const DECIMAL_EXPONENT: Record<string, bigint> = { '': 0n, m: -3n, k: 3n, M: 6n, G: 9n, T: 12n, P: 15n, E: 18n };
+
+/** A valid quantity as an exact fraction `n / d` of base units (no floating-point rounding). */
+function exactQuantity(value: string | number): { n: bigint; d: bigint } {
+  const text = typeof value === 'number' ? String(value).replace('e+', 'e') : value;
+  const m = /^[+]?(\d*)(?:\.(\d*))?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/.exec(text);
+  if (!m) throw new Error(`not a quantity: ${value}`);
+  const [, whole, frac = '', suffix = ''] = m;
+  let n = BigInt(`${whole}${frac}` || '0');
+  let d = 10n ** BigInt(frac.length);
+  const exp = suffix in DECIMAL_EXPONENT ? DECIMAL_EXPONENT[suffix] : /^[eE]/.test(suffix) ? BigInt(suffix.slice(1)) : 0n;
+  if (exp >= 0n) n *= 10n ** exp;
+  else d *= 10n ** -exp;
+  if (suffix in BINARY_EXPONENT) n *= 2n ** BINARY_EXPONENT[suffix];
+  return { n, d };
+}
+
+/**
+ * Compares two valid quantities exactly: -1, 0 or 1 as `a` is less than, equal to or more than `b`
+ * (`"37532m"` equals `"37.532"`, which a comparison of floating-point values gets wrong).
+ */
+export function compareQuantities(a: string | number, b: string | number): -1 | 0 | 1 {
+  const x = exactQuantity(a);
+  const y = exactQuantity(b);
+  const l = x.n * y.d;
+  const r = y.n * x.d;
+  return l < r ? -1 : l > r ? 1 : 0;
 }
 
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
