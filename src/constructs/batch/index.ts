@@ -1,5 +1,9 @@
 /** Batch: SparkBatchModel, Cascade, the team's DAG files, and the Airflow and Argo compilers behind them. */
+export * from './stages';
+export * from './contracts';
+export * from './resolve-model';
 export * from './spark-batch-model';
+export * from './resolve-cascade';
 export * from './cascade';
 export * from './team-dags';
 export * from './spark';

@@ -3,16 +3,15 @@
  * subgraph per stage (download, run, export) listing the block's models, with arrows block to block
  * and stage to stage. Deterministic; node ids are derived from names (Mermaid-safe).
  */
+import { CASCADE_STAGES, CascadeBlockShape } from './stages';
 
 /** A cascade's shape, as the graph needs it. */
 export interface CascadeShape {
   /** Cascade name (the graph title). */
   readonly name: string;
   /** Blocks in order, each with its models in order. */
-  readonly blocks: readonly { readonly name: string; readonly models: readonly string[] }[];
+  readonly blocks: readonly CascadeBlockShape[];
 }
-
-const STAGES = ['download', 'run', 'export'] as const;
 
 function id(...parts: string[]): string {
   return parts.map((p) => p.replace(/[^A-Za-z0-9]/g, '_')).join('__');
@@ -28,7 +27,7 @@ export function cascadeMermaid(shape: CascadeShape): string {
   for (const b of shape.blocks) {
     lines.push(`  subgraph ${id('b', b.name)}[${label(`block ${b.name}`)}]`);
     lines.push('    direction LR');
-    for (const s of STAGES) {
+    for (const s of CASCADE_STAGES) {
       lines.push(`    subgraph ${id('s', b.name, s)}[${label(s)}]`);
       lines.push('      direction TB');
       for (const m of b.models) lines.push(`      ${id('m', b.name, s, m)}[${label(m)}]`);

@@ -13,6 +13,8 @@ import {
 } from '../../../imports/sparkoperator.k8s.io';
 import type { PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
+import { sortedRecord } from '../../core/records';
+import { FieldCheck, patternCheck } from './checks';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool } from '../../core/gpu';
 import {
   IMAGE_PULL_POLICY,
@@ -34,6 +36,9 @@ export const SPARK_API = {
   kind: 'SparkApplication',
 } as const;
 
+/** The SparkApplication `apiVersion` (`sparkoperator.k8s.io/v1beta2`). */
+export const SPARK_API_VERSION = `${SPARK_API.group}/${SPARK_API.version}`;
+
 /** Container names in the driver/executor pod templates (Spark picks them by these conf keys). */
 export const SPARK_TEMPLATE_CONTAINERS = { driver: 'spark-kubernetes-driver', executor: 'spark-kubernetes-executor' } as const;
 
@@ -51,63 +56,43 @@ const SPARK_MEMORY = /^\d+[kmgt]$/;
 const SPARK_VERSION = /^[34]\.\d+\.\d+$/;
 const PYTHON_VERSION = /^3\.\d{1,2}$/;
 const APP_FILE = /^(local|s3a|https?):\/\/\S+$/;
-const ARCHIVE = /^(s3a|local|https?):\/\/\S+\.(tar\.gz|tgz|zip)$/;
+const ARCHIVE = /^(s3a|local|https?):\/\/[^\s#]+\.(tar\.gz|tgz|zip)$/;
 const SECRET_HADOOP_KEY = /(access\.key|secret|password|session\.token|credential)(?!s\.provider)/i;
 
 /** Checks a Spark (JVM-style) memory amount such as `2g` or `512m`. */
-export function checkSparkMemory(v: Validator, field: string, value: unknown): boolean {
-  return v.check(
-    typeof value === 'string' && SPARK_MEMORY.test(value),
-    field,
-    value,
-    'is not a Spark memory amount (a whole number with k, m, g or t)',
-    'write it like "4g" or "512m"',
-  );
-}
+export const checkSparkMemory: FieldCheck = patternCheck(
+  SPARK_MEMORY,
+  'is not a Spark memory amount (a whole number with k, m, g or t)',
+  'write it like "4g" or "512m"',
+);
 
 /** Checks a Spark version (3.x.y or 4.x.y). */
-export function checkSparkVersion(v: Validator, field: string, value: unknown): boolean {
-  return v.check(
-    typeof value === 'string' && SPARK_VERSION.test(value),
-    field,
-    value,
-    'is not a Spark version',
-    'write the exact version of Spark in your image, e.g. "3.5.5" or "4.0.1"',
-  );
-}
+export const checkSparkVersion: FieldCheck = patternCheck(
+  SPARK_VERSION,
+  'is not a Spark version',
+  'write the exact version of Spark in your image, e.g. "3.5.5" or "4.0.1"',
+);
 
 /** Checks a pinned Python minor version such as `3.11`. */
-export function checkPythonVersion(v: Validator, field: string, value: unknown): boolean {
-  return v.check(
-    typeof value === 'string' && PYTHON_VERSION.test(value),
-    field,
-    value,
-    'must pin a Python minor version',
-    'write the version the environment archive was packed with, e.g. "3.11"',
-  );
-}
+export const checkPythonVersion: FieldCheck = patternCheck(
+  PYTHON_VERSION,
+  'must pin a Python minor version',
+  'write the version the environment archive was packed with, e.g. "3.11"',
+);
 
 /** Checks a main application file URI. */
-export function checkAppFile(v: Validator, field: string, value: unknown): boolean {
-  return v.check(
-    typeof value === 'string' && APP_FILE.test(value),
-    field,
-    value,
-    'must be a local://, s3a:// or https:// URI',
-    'use "local:///app/train.py" for a file in the image (recommended: the operator fetches s3a:// files itself)',
-  );
-}
+export const checkAppFile: FieldCheck = patternCheck(
+  APP_FILE,
+  'must be a local://, s3a:// or https:// URI',
+  'use "local:///app/train.py" for a file in the image (recommended: the operator fetches s3a:// files itself)',
+);
 
-/** Checks a packed-environment archive URI (conda-pack / venv-pack output). */
-export function checkArchive(v: Validator, field: string, value: unknown): boolean {
-  return v.check(
-    typeof value === 'string' && ARCHIVE.test(value) && !value.includes('#'),
-    field,
-    value,
-    'must be the URI of a .tar.gz, .tgz or .zip archive, without a "#alias"',
-    'pack with `conda pack -o env.tar.gz`, upload, and pass e.g. "s3a://ml-envs/churn/env-1.4.2.tar.gz"',
-  );
-}
+/** Checks a packed-environment archive URI (conda-pack / venv-pack output; no `#alias`: modelplane adds `#environment`). */
+export const checkArchive: FieldCheck = patternCheck(
+  ARCHIVE,
+  'must be the URI of a .tar.gz, .tgz or .zip archive, without a "#alias"',
+  'pack with `conda pack -o env.tar.gz`, upload, and pass e.g. "s3a://ml-envs/churn/env-1.4.2.tar.gz"',
+);
 
 /** Checks that hadoopConf holds no credentials (they belong in a Secret, read through env). */
 export function checkHadoopConf(v: Validator, field: string, value: unknown): boolean {
@@ -147,30 +132,82 @@ export interface SparkPodResources {
   readonly memoryOverhead?: string;
 }
 
-/** Everything {@link sparkApplicationSpec} needs; all values already validated. */
-export interface SparkSpecInput {
+/** Resources of the driver or the executors, defaults applied. */
+export type ResolvedPodResources = Required<Pick<SparkPodResources, 'cores' | 'memory'>> & Pick<SparkPodResources, 'memoryOverhead'>;
+
+/** Dynamic allocation of executors (replaces a fixed number of executors). */
+export interface SparkDynamicAllocation {
+  /** Fewest executors. */
+  readonly minExecutors: number;
+  /** Most executors. */
+  readonly maxExecutors: number;
+  /** Executors at start. @default minExecutors */
+  readonly initialExecutors?: number;
+}
+
+/** Which pods of an application get GPUs. */
+export type SparkGpuRole = 'driver' | 'executor' | 'both';
+
+type PodRole = 'driver' | 'executor';
+
+/** The GPUs of an application: the platform's pool, GPUs per pod, and which pods. */
+export interface SparkGpuPlacement {
+  /** The pool the GPU pods are placed on. */
+  readonly pool: GpuPoolSpec;
+  /** GPUs per pod. */
+  readonly count: number;
+  /** Which pods get GPUs. */
+  readonly on: SparkGpuRole;
+}
+
+/** What every run of a batch model shares: image, environment, resources, configuration, retries, GPUs, platform. */
+export interface SparkModelSettings {
+  /** The team (namespace). */
   readonly team: string;
-  readonly model: string;
+  /** The Spark image with the model code. */
   readonly image: string;
+  /** Exact Spark version of the image. */
   readonly sparkVersion: string;
+  /** Python minor version of the packed environment. */
   readonly pythonVersion: string;
+  /** URI of the packed Python environment. */
   readonly environmentArchive: string;
-  readonly mainApplicationFile: string;
-  readonly arguments: readonly string[];
-  readonly driver: Required<Pick<SparkPodResources, 'cores' | 'memory'>> & Pick<SparkPodResources, 'memoryOverhead'>;
-  readonly executor: Required<Pick<SparkPodResources, 'cores' | 'memory'>> &
-    Pick<SparkPodResources, 'memoryOverhead'> & { readonly instances: number };
-  readonly dynamicAllocation?: { readonly minExecutors: number; readonly maxExecutors: number; readonly initialExecutors?: number };
+  /** Driver resources. */
+  readonly driver: ResolvedPodResources;
+  /** Executor resources and the fixed number of executors. */
+  readonly executor: ResolvedPodResources & { readonly instances: number };
+  /** Dynamic allocation (replaces `executor.instances`). @default - off */
+  readonly dynamicAllocation?: SparkDynamicAllocation;
+  /** Extra Spark configuration. */
   readonly sparkConf: Readonly<Record<string, string>>;
+  /** Extra non-secret Hadoop configuration. */
   readonly hadoopConf: Readonly<Record<string, string>>;
+  /** Retries of a failed application; 0 means never. */
   readonly retries: number;
+  /** Seconds between retries. */
   readonly retryIntervalSeconds: number;
+  /** Seconds a finished application is kept. */
   readonly timeToLiveSeconds: number;
-  readonly gpu?: { readonly pool: GpuPoolSpec; readonly count: number; readonly on: 'driver' | 'executor' | 'both' };
-  readonly env: Readonly<Record<string, string>>;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly driverServiceAccount: string;
+  /** GPUs. @default - none */
+  readonly gpu?: SparkGpuPlacement;
+  /** Platform facts (MLflow, object store). */
   readonly platform: PlatformContext;
+}
+
+/** Everything {@link sparkApplicationSpec} needs: the model's shared settings and one run's; all values already validated. */
+export interface SparkSpecInput extends SparkModelSettings {
+  /** The model name. */
+  readonly model: string;
+  /** The PySpark entry point. */
+  readonly mainApplicationFile: string;
+  /** The entry point's arguments. */
+  readonly arguments: readonly string[];
+  /** Plain environment of the driver and executors. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Labels of the application's pods. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The ServiceAccount the driver runs as. */
+  readonly driverServiceAccount: string;
   /**
    * Driver and executor pod templates from {@link sparkPodTemplates}, when the caller shares one pair
    * between the runs of a model. @default - built for this spec
@@ -180,7 +217,9 @@ export interface SparkSpecInput {
 
 /** The driver and executor pod templates of a model. */
 export interface SparkPodTemplates {
+  /** The driver's pod template. */
   readonly driver: Record<string, unknown>;
+  /** The executors' pod template. */
   readonly executor: Record<string, unknown>;
 }
 
@@ -197,14 +236,8 @@ export function envCredentialsProvider(sparkVersion: string): string {
     : 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider';
 }
 
-function sorted<T>(rec: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = rec[k];
-  return out;
-}
-
 /** The pod template of the driver or the executors: restricted security, scratch dirs, S3 keys from the Secret, GPU placement. */
-function podTemplate(role: 'driver' | 'executor', input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): Record<string, unknown> {
+function podTemplate(role: PodRole, input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): Record<string, unknown> {
   const secret = input.platform.objectStore.credentialsSecret;
   const container: k8s.Container = {
     name: SPARK_TEMPLATE_CONTAINERS[role],
@@ -219,8 +252,7 @@ function podTemplate(role: 'driver' | 'executor', input: Pick<SparkSpecInput, 'l
     volumes: scratchVolumes(SPARK_SCRATCH),
     containers: [container],
   };
-  const gpu = input.gpu;
-  if (gpu && (gpu.on === 'both' || gpu.on === role)) spec = placeOnPool(spec, gpu.pool, gpu.count);
+  if (hasGpu(input.gpu, role)) spec = placeOnPool(spec, input.gpu.pool, input.gpu.count);
   return k8s.KubePod.manifest({ metadata: { labels: { ...input.labels } }, spec }) as Record<string, unknown>;
 }
 
@@ -231,16 +263,24 @@ function stripKindApi(manifest: Record<string, unknown>): Record<string, unknown
   return rest;
 }
 
-/** The SparkApplication spec of one run of a batch model. Deterministic: maps are key-sorted. */
-export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpec {
-  const endpoint = input.platform.objectStore.endpoint;
-  const hadoopConf: Record<string, string> = {
+function hasGpu(gpu: SparkGpuPlacement | undefined, role: PodRole): gpu is SparkGpuPlacement {
+  return gpu !== undefined && (gpu.on === 'both' || gpu.on === role);
+}
+
+/** The s3a settings of the platform's object store, then the model's own Hadoop configuration. Key-sorted. */
+function hadoopConfOf(input: SparkSpecInput): Record<string, string> {
+  const store = input.platform.objectStore;
+  return sortedRecord({
     'fs.s3a.aws.credentials.provider': envCredentialsProvider(input.sparkVersion),
-    ...(endpoint ? { 'fs.s3a.endpoint': endpoint, 'fs.s3a.path.style.access': 'true' } : {}),
-    ...(input.platform.objectStore.region ? { 'fs.s3a.endpoint.region': input.platform.objectStore.region } : {}),
+    ...(store.endpoint ? { 'fs.s3a.endpoint': store.endpoint, 'fs.s3a.path.style.access': 'true' } : {}),
+    ...(store.region ? { 'fs.s3a.endpoint.region': store.region } : {}),
     ...input.hadoopConf,
-  };
-  const sparkConf: Record<string, string> = {
+  });
+}
+
+/** The packed environment's interpreter and the pod-template wiring, then the model's own Spark configuration. Key-sorted. */
+function sparkConfOf(input: SparkSpecInput): Record<string, string> {
+  return sortedRecord({
     // The packed environment's interpreter, for the driver and the executors. The driver-python
     // setting is deliberately never set: in cluster mode it would break the driver.
     'spark.pyspark.python': './environment/bin/python',
@@ -248,8 +288,13 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     'spark.kubernetes.executor.podTemplateContainerName': SPARK_TEMPLATE_CONTAINERS.executor,
     'spark.local.dir': '/var/data/spark-local',
     ...input.sparkConf,
-  };
-  const envVars = sorted({
+  });
+}
+
+/** MLflow, the object store and the model's identity, then the model's own env. Key-sorted. */
+function envVarsOf(input: SparkSpecInput): Record<string, string> {
+  const endpoint = input.platform.objectStore.endpoint;
+  return sortedRecord({
     MLFLOW_TRACKING_URI: input.platform.mlflowTrackingUri,
     ...(endpoint ? { MLFLOW_S3_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_S3: endpoint } : {}),
     MODELPLANE_TEAM: input.team,
@@ -257,20 +302,59 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     MODELPLANE_PYTHON_VERSION: input.pythonVersion,
     ...input.env,
   });
+}
+
+/** OnFailure with the model's retries (submission failures too), or Never. */
+function restartPolicyOf(input: SparkSpecInput): SparkApplicationSpec['restartPolicy'] {
+  if (input.retries <= 0) return { type: SparkApplicationSpecRestartPolicyType.NEVER };
+  return {
+    type: SparkApplicationSpecRestartPolicyType.ON_FAILURE,
+    onFailureRetries: input.retries,
+    onFailureRetryInterval: input.retryIntervalSeconds,
+    onSubmissionFailureRetries: input.retries,
+    onSubmissionFailureRetryInterval: input.retryIntervalSeconds,
+  };
+}
+
+function dynamicAllocationOf(dyn: SparkDynamicAllocation | undefined): Pick<SparkApplicationSpec, 'dynamicAllocation'> {
+  if (!dyn) return {};
+  return {
+    dynamicAllocation: {
+      enabled: true,
+      minExecutors: dyn.minExecutors,
+      maxExecutors: dyn.maxExecutors,
+      initialExecutors: dyn.initialExecutors ?? dyn.minExecutors,
+      shuffleTrackingEnabled: true,
+    },
+  };
+}
+
+/** Cores (with the matching CPU limit) and memory of a pod. */
+function podResources(r: ResolvedPodResources) {
+  return {
+    cores: r.cores,
+    coreLimit: `${r.cores * 1000}m`,
+    memory: r.memory,
+    ...(r.memoryOverhead ? { memoryOverhead: r.memoryOverhead } : {}),
+  };
+}
+
+/** What the driver and the executors share after their resources: labels, env, GPUs, pod template. */
+function podCommon(input: SparkSpecInput, role: PodRole, envVars: Record<string, string>, template: Record<string, unknown>) {
+  const gpu = input.gpu;
+  return {
+    labels: { ...input.labels },
+    envVars,
+    ...(hasGpu(gpu, role) ? { gpu: { name: NVIDIA_GPU, quantity: gpu.count } } : {}),
+    template,
+  };
+}
+
+/** The SparkApplication spec of one run of a batch model. Deterministic: maps are key-sorted. */
+export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpec {
+  const envVars = envVarsOf(input);
   const templates = input.podTemplates ?? sparkPodTemplates(input);
-  const gpuFor = (role: 'driver' | 'executor') =>
-    input.gpu && (input.gpu.on === 'both' || input.gpu.on === role) ? { gpu: { name: NVIDIA_GPU, quantity: input.gpu.count } } : {};
   const dyn = input.dynamicAllocation;
-  const retry =
-    input.retries > 0
-      ? {
-          type: SparkApplicationSpecRestartPolicyType.ON_FAILURE,
-          onFailureRetries: input.retries,
-          onFailureRetryInterval: input.retryIntervalSeconds,
-          onSubmissionFailureRetries: input.retries,
-          onSubmissionFailureRetryInterval: input.retryIntervalSeconds,
-        }
-      : { type: SparkApplicationSpecRestartPolicyType.NEVER };
   return {
     type: SparkApplicationSpecType.PYTHON,
     sparkVersion: input.sparkVersion,
@@ -279,43 +363,21 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     mainApplicationFile: input.mainApplicationFile,
     arguments: [...input.arguments],
     deps: { archives: [`${input.environmentArchive}#environment`] },
-    sparkConf: sorted(sparkConf),
-    hadoopConf: sorted(hadoopConf),
-    restartPolicy: retry,
+    sparkConf: sparkConfOf(input),
+    hadoopConf: hadoopConfOf(input),
+    restartPolicy: restartPolicyOf(input),
     timeToLiveSeconds: input.timeToLiveSeconds,
-    ...(dyn
-      ? {
-          dynamicAllocation: {
-            enabled: true,
-            minExecutors: dyn.minExecutors,
-            maxExecutors: dyn.maxExecutors,
-            initialExecutors: dyn.initialExecutors ?? dyn.minExecutors,
-            shuffleTrackingEnabled: true,
-          },
-        }
-      : {}),
+    ...dynamicAllocationOf(dyn),
     driver: {
-      cores: input.driver.cores,
-      coreLimit: `${input.driver.cores * 1000}m`,
-      memory: input.driver.memory,
-      ...(input.driver.memoryOverhead ? { memoryOverhead: input.driver.memoryOverhead } : {}),
+      ...podResources(input.driver),
       serviceAccount: input.driverServiceAccount,
-      labels: { ...input.labels },
-      envVars,
-      ...gpuFor('driver'),
-      template: templates.driver,
+      ...podCommon(input, 'driver', envVars, templates.driver),
     },
     executor: {
-      cores: input.executor.cores,
-      coreLimit: `${input.executor.cores * 1000}m`,
-      memory: input.executor.memory,
-      ...(input.executor.memoryOverhead ? { memoryOverhead: input.executor.memoryOverhead } : {}),
+      ...podResources(input.executor),
       ...(dyn ? {} : { instances: input.executor.instances }),
       deleteOnTermination: true,
-      labels: { ...input.labels },
-      envVars,
-      ...gpuFor('executor'),
-      template: templates.executor,
+      ...podCommon(input, 'executor', envVars, templates.executor),
     },
   };
 }

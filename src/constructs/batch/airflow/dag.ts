@@ -13,27 +13,9 @@
  * `status.applicationState.state`: COMPLETED succeeds, FAILED fails the task (no retry), anything
  * else waits (mode reschedule: no worker slot held while Spark runs).
  */
+import { SPARK_API } from '../spark';
+import { BatchJob, CASCADE_STAGES, CascadeBlockShape, stageTemplateKey, templateKey } from '../stages';
 import { pyComment, pyDocLines, pyStr, pyValue } from './python';
-
-/** Cascade stages, in the order each block runs them. */
-export const CASCADE_STAGES = ['download', 'run', 'export'] as const;
-/** A cascade stage. */
-export type CascadeStage = (typeof CASCADE_STAGES)[number];
-/** The tasks of one model's group in one stage, in order. */
-export const CASCADE_TASKS = ['select', 'submit', 'wait'] as const;
-
-/** The two runs a batch model has. */
-export type BatchJob = 'train' | 'score';
-
-/** The ConfigMap key of a template. */
-export function templateKey(template: BatchJob | 'download' | 'export'): string {
-  return `${template}.json`;
-}
-
-/** The ConfigMap holding a model's SparkApplication templates. */
-export function modelTemplatesConfigMap(model: string): string {
-  return `${model}-spark`;
-}
 
 /** What the DAG needs to reach the cluster and pace its waits. */
 export interface DagRuntime {
@@ -62,7 +44,7 @@ export interface CascadeDagSpec extends DagRuntime {
   /** Cascade name. */
   readonly cascade: string;
   /** Blocks in order, each with its models in order. */
-  readonly blocks: readonly { readonly name: string; readonly models: readonly string[] }[];
+  readonly blocks: readonly CascadeBlockShape[];
   /** Which model run the `run` stage uses. */
   readonly job: BatchJob;
   /** Base URI where the download stage stages inputs, per run and model. */
@@ -90,11 +72,6 @@ export function modelDagId(team: string, model: string, job: BatchJob): string {
 /** File name of a DAG: its id plus `.py`. */
 export function dagFileName(dagId: string): string {
   return `${dagId}.py`;
-}
-
-/** Task id of one task of a cascade: `<block>.<stage>.<model>.<task>`. */
-export function cascadeTaskId(block: string, stage: CascadeStage, model: string, task: (typeof CASCADE_TASKS)[number]): string {
-  return `${block}.${stage}.${model}.${task}`;
 }
 
 const RUNTIME_HELPERS = `
@@ -176,89 +153,8 @@ def finished(model, step, dag_run):
     return False
 `;
 
-function header(title: string, description: string, extra: string): string {
-  const body = [...pyDocLines(title, 0, 3), '', ...pyDocLines(description), '', ...pyDocLines(extra)];
-  return `"""${body.join('\n')}\n"""\n`;
-}
-
-function scheduleLines(rt: DagRuntime): { imports: string[]; expr: string } {
-  const cron = rt.schedule;
-  const assets = rt.assets;
-  if (assets.length === 0) return { imports: [], expr: cron ? pyStr(cron) : 'None' };
-  const assetList = assets.map((a) => `Asset(${pyStr(a)})`);
-  const anyOf = assetList.length === 1 ? assetList[0] : `(${assetList.join(' | ')})`;
-  if (!cron) return { imports: ['from airflow.sdk import Asset'], expr: anyOf };
-  return {
-    imports: [
-      'from airflow.sdk import Asset',
-      'from airflow.timetables.assets import AssetOrTimeSchedule',
-      'from airflow.timetables.trigger import CronTriggerTimetable',
-    ],
-    expr: `AssetOrTimeSchedule(\n        timetable=CronTriggerTimetable(${pyStr(cron)}, timezone="UTC"),\n        assets=${anyOf},\n    )`,
-  };
-}
-
-function constants(rt: DagRuntime, dagId: string): string {
-  return [
-    `DAG_ID = ${pyStr(dagId)}`,
-    `NAMESPACE = ${pyStr(rt.team)}`,
-    `KUBERNETES_CONN_ID = ${pyStr(rt.kubernetesConnId)}`,
-    'SPARK_GROUP = "sparkoperator.k8s.io"',
-    'SPARK_VERSION = "v1beta2"',
-    'SPARK_PLURAL = "sparkapplications"',
-    `POLL_SECONDS = ${rt.pollSeconds}`,
-    `TIMEOUT_SECONDS = ${rt.timeoutSeconds}`,
-    `SUBMIT_RETRIES = ${rt.submitRetries}`,
-  ].join('\n');
-}
-
-/** The DAG file of a cascade. */
-export function cascadeDag(spec: CascadeDagSpec): string {
-  const dagId = cascadeDagId(spec.team, spec.cascade);
-  const sched = scheduleLines(spec);
-  const blocks: Record<string, string[]> = {};
-  for (const b of spec.blocks) blocks[b.name] = [...b.models];
-  const tags = ['modelplane', 'cascade', `team:${spec.team}`, ...spec.tags];
-  const templates: Record<string, string> = {
-    download: templateKey('download'),
-    run: templateKey(spec.job),
-    export: templateKey('export'),
-  };
-  const imports = [
-    'import hashlib',
-    'import json',
-    '',
-    'import pendulum',
-    'from airflow.providers.standard.operators.empty import EmptyOperator',
-    'from airflow.providers.standard.operators.python import (',
-    '    PythonOperator,',
-    '    ShortCircuitOperator,',
-    ')',
-    'from airflow.providers.standard.sensors.python import PythonSensor',
-    ...(sched.imports.length > 0 ? sched.imports.filter((i) => i !== 'from airflow.sdk import Asset') : []),
-    sched.imports.includes('from airflow.sdk import Asset')
-      ? 'from airflow.sdk import DAG, Asset, Param, TaskGroup'
-      : 'from airflow.sdk import DAG, Param, TaskGroup',
-  ];
-  return `${header(
-    `Model cascade ${dagId}, generated by modelplane. Do not edit: change the Cascade in the team's repository and synthesize again.`,
-    spec.description,
-    'Blocks run in sequence; the models of a block run in parallel. Each block runs three stages in order: download (stage the inputs), run (the model) and export (write the predictions). For every model in every stage a task group holds three tasks: select (skips the group unless the run selected the block and the model), submit (creates the SparkApplication) and wait (until it completed or failed). Trigger with params "blocks" and "models" (default: all) to run a part.',
-  )}from __future__ import annotations
-
-${imports.join('\n')}
-
-${constants(spec, dagId)}
-CASCADE = ${pyStr(spec.cascade)}
-STAGING_URI = ${pyStr(spec.stagingUri)}
-STAGES = ("download", "run", "export")
-${pyComment("The template (key of the model's ConfigMap) each stage creates its SparkApplication from.")}
-TEMPLATES = ${pyValue(templates, 0, 12)}
-${pyComment('Blocks in order, each with its models (which run in parallel).')}
-BLOCKS = ${pyValue(blocks, 0, 9)}
-MODELS = [model for models in BLOCKS.values() for model in models]
-${RUNTIME_HELPERS}
-
+/** The cascade's per-model task group (select >> submit >> wait) and the selection test behind it. */
+const CASCADE_HELPERS = `
 def selected(block, model, params):
     """True when the run selected both the block and the model."""
     return block in params["blocks"] and model in params["models"]
@@ -306,18 +202,10 @@ def model_group(parent, block, stage, model):
         timeout=TIMEOUT_SECONDS,
     )
     select >> start >> wait
+`;
 
-
-with DAG(
-    dag_id=DAG_ID,
-    description=${pyStr(spec.description)},
-    schedule=${sched.expr},
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=${pyValue(tags, 4, 9)},
-) as dag:
-    previous = None
+/** The body of a cascade's `with DAG(...)`: block and stage groups in order, then the trigger params. */
+const CASCADE_DAG_BODY = `    previous = None
     for block, models in BLOCKS.items():
         block_group = TaskGroup(block)
         for stage in STAGES:
@@ -358,47 +246,9 @@ with DAG(
         }
     )
 `;
-}
 
-/** The DAG file of one scheduled run (train or score) of one model: submit >> wait. */
-export function modelDag(spec: ModelDagSpec): string {
-  const dagId = modelDagId(spec.team, spec.model, spec.job);
-  const sched = scheduleLines(spec);
-  const tags = ['modelplane', 'batch-model', `team:${spec.team}`, `job:${spec.job}`, ...spec.tags];
-  const imports = [
-    'import hashlib',
-    'import json',
-    '',
-    'import pendulum',
-    'from airflow.providers.standard.operators.python import PythonOperator',
-    'from airflow.providers.standard.sensors.python import PythonSensor',
-    ...sched.imports.filter((i) => i !== 'from airflow.sdk import Asset'),
-    sched.imports.includes('from airflow.sdk import Asset') ? 'from airflow.sdk import DAG, Asset' : 'from airflow.sdk import DAG',
-  ];
-  return `${header(
-    `Batch model ${spec.model} (${spec.job}) of team ${spec.team}, generated by modelplane. Do not edit: change the SparkBatchModel in the team's repository and synthesize again.`,
-    spec.description,
-    "Spark Submit creates the model's SparkApplication for the run; Spark Wait watches it until it completed or failed.",
-  )}from __future__ import annotations
-
-${imports.join('\n')}
-
-${constants(spec, dagId)}
-MODEL = ${pyStr(spec.model)}
-JOB = ${pyStr(spec.job)}
-TEMPLATE = ${pyStr(templateKey(spec.job))}
-${RUNTIME_HELPERS}
-
-with DAG(
-    dag_id=DAG_ID,
-    description=${pyStr(spec.description)},
-    schedule=${sched.expr},
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=${pyValue(tags, 4, 9)},
-) as dag:
-    spark_submit = PythonOperator(
+/** The body of a model run's `with DAG(...)`: Spark Submit, then Spark Wait. */
+const MODEL_DAG_BODY = `    spark_submit = PythonOperator(
         task_id="spark_submit",
         python_callable=submit,
         op_kwargs={
@@ -419,4 +269,163 @@ with DAG(
     )
     spark_submit >> spark_wait
 `;
+
+const ASSET_IMPORT = 'from airflow.sdk import Asset';
+
+/** How a DAG is scheduled: a cron, Assets, both (either starts a run), or none. */
+interface DagSchedule {
+  /** Imports the schedule expression needs. */
+  readonly imports: readonly string[];
+  /** The `schedule=` expression. */
+  readonly expr: string;
+}
+
+function header(title: string, description: string, extra: string): string {
+  const body = [...pyDocLines(title, 0, 3), '', ...pyDocLines(description), '', ...pyDocLines(extra)];
+  return `"""${body.join('\n')}\n"""\n`;
+}
+
+function scheduleLines(rt: DagRuntime): DagSchedule {
+  const cron = rt.schedule;
+  const assets = rt.assets;
+  if (assets.length === 0) return { imports: [], expr: cron ? pyStr(cron) : 'None' };
+  const assetList = assets.map((a) => `Asset(${pyStr(a)})`);
+  const anyOf = assetList.length === 1 ? assetList[0] : `(${assetList.join(' | ')})`;
+  if (!cron) return { imports: [ASSET_IMPORT], expr: anyOf };
+  return {
+    imports: [
+      ASSET_IMPORT,
+      'from airflow.timetables.assets import AssetOrTimeSchedule',
+      'from airflow.timetables.trigger import CronTriggerTimetable',
+    ],
+    expr: `AssetOrTimeSchedule(\n        timetable=CronTriggerTimetable(${pyStr(cron)}, timezone="UTC"),\n        assets=${anyOf},\n    )`,
+  };
+}
+
+/** The import lines of a DAG file: the standard ones, the DAG's operators, its schedule's, then the Airflow SDK names. */
+function dagImports(operators: readonly string[], sched: DagSchedule, sdkNames: readonly string[]): string {
+  const asset = sched.imports.includes(ASSET_IMPORT) ? ['Asset'] : [];
+  return [
+    'import hashlib',
+    'import json',
+    '',
+    'import pendulum',
+    ...operators,
+    ...sched.imports.filter((i) => i !== ASSET_IMPORT),
+    `from airflow.sdk import ${['DAG', ...asset, ...sdkNames].join(', ')}`,
+  ].join('\n');
+}
+
+function constants(rt: DagRuntime, dagId: string): string {
+  return [
+    `DAG_ID = ${pyStr(dagId)}`,
+    `NAMESPACE = ${pyStr(rt.team)}`,
+    `KUBERNETES_CONN_ID = ${pyStr(rt.kubernetesConnId)}`,
+    `SPARK_GROUP = ${pyStr(SPARK_API.group)}`,
+    `SPARK_VERSION = ${pyStr(SPARK_API.version)}`,
+    `SPARK_PLURAL = ${pyStr(SPARK_API.plural)}`,
+    `POLL_SECONDS = ${rt.pollSeconds}`,
+    `TIMEOUT_SECONDS = ${rt.timeoutSeconds}`,
+    `SUBMIT_RETRIES = ${rt.submitRetries}`,
+  ].join('\n');
+}
+
+/** What opens every DAG file: the docstring, the imports and the runtime constants. */
+interface DagPreamble {
+  /** The docstring's first paragraph. */
+  readonly title: string;
+  /** The docstring's last paragraph (what the DAG does). */
+  readonly extra: string;
+  /** The import lines. */
+  readonly imports: string;
+}
+
+function preamble(rt: DagRuntime, dagId: string, p: DagPreamble): string {
+  return `${header(p.title, rt.description, p.extra)}from __future__ import annotations
+
+${p.imports}
+
+${constants(rt, dagId)}
+`;
+}
+
+/** The `with DAG(...) as dag:` line block every DAG file shares. */
+function dagOpen(rt: DagRuntime, sched: DagSchedule, tags: readonly string[]): string {
+  return `with DAG(
+    dag_id=DAG_ID,
+    description=${pyStr(rt.description)},
+    schedule=${sched.expr},
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=${pyValue(tags, 4, 9)},
+) as dag:
+`;
+}
+
+const CASCADE_OPERATORS = [
+  'from airflow.providers.standard.operators.empty import EmptyOperator',
+  'from airflow.providers.standard.operators.python import (',
+  '    PythonOperator,',
+  '    ShortCircuitOperator,',
+  ')',
+  'from airflow.providers.standard.sensors.python import PythonSensor',
+];
+
+const CASCADE_DOC =
+  'Blocks run in sequence; the models of a block run in parallel. Each block runs three stages in order: download (stage the inputs), run (the model) and export (write the predictions). For every model in every stage a task group holds three tasks: select (skips the group unless the run selected the block and the model), submit (creates the SparkApplication) and wait (until it completed or failed). Trigger with params "blocks" and "models" (default: all) to run a part.';
+
+/** The cascade's own constants: its name, staging URI, the template of each stage and the blocks. */
+function cascadeConstants(spec: CascadeDagSpec): string {
+  const blocks: Record<string, string[]> = {};
+  for (const b of spec.blocks) blocks[b.name] = [...b.models];
+  const templates: Record<string, string> = {};
+  for (const stage of CASCADE_STAGES) templates[stage] = stageTemplateKey(stage, spec.job);
+  return `CASCADE = ${pyStr(spec.cascade)}
+STAGING_URI = ${pyStr(spec.stagingUri)}
+STAGES = ${pyTuple(CASCADE_STAGES)}
+${pyComment("The template (key of the model's ConfigMap) each stage creates its SparkApplication from.")}
+TEMPLATES = ${pyValue(templates, 0, 12)}
+${pyComment('Blocks in order, each with its models (which run in parallel).')}
+BLOCKS = ${pyValue(blocks, 0, 9)}
+MODELS = [model for models in BLOCKS.values() for model in models]`;
+}
+
+function pyTuple(items: readonly string[]): string {
+  return `(${items.map(pyStr).join(', ')})`;
+}
+
+/** The DAG file of a cascade. */
+export function cascadeDag(spec: CascadeDagSpec): string {
+  const dagId = cascadeDagId(spec.team, spec.cascade);
+  const sched = scheduleLines(spec);
+  const tags = ['modelplane', 'cascade', `team:${spec.team}`, ...spec.tags];
+  const title = `Model cascade ${dagId}, generated by modelplane. Do not edit: change the Cascade in the team's repository and synthesize again.`;
+  const imports = dagImports(CASCADE_OPERATORS, sched, ['Param', 'TaskGroup']);
+  return `${preamble(spec, dagId, { title, extra: CASCADE_DOC, imports })}${cascadeConstants(spec)}
+${RUNTIME_HELPERS}
+${CASCADE_HELPERS}
+
+${dagOpen(spec, sched, tags)}${CASCADE_DAG_BODY}`;
+}
+
+const MODEL_OPERATORS = [
+  'from airflow.providers.standard.operators.python import PythonOperator',
+  'from airflow.providers.standard.sensors.python import PythonSensor',
+];
+
+/** The DAG file of one scheduled run (train or score) of one model: submit >> wait. */
+export function modelDag(spec: ModelDagSpec): string {
+  const dagId = modelDagId(spec.team, spec.model, spec.job);
+  const sched = scheduleLines(spec);
+  const tags = ['modelplane', 'batch-model', `team:${spec.team}`, `job:${spec.job}`, ...spec.tags];
+  const title = `Batch model ${spec.model} (${spec.job}) of team ${spec.team}, generated by modelplane. Do not edit: change the SparkBatchModel in the team's repository and synthesize again.`;
+  const extra = "Spark Submit creates the model's SparkApplication for the run; Spark Wait watches it until it completed or failed.";
+  const imports = dagImports(MODEL_OPERATORS, sched, []);
+  return `${preamble(spec, dagId, { title, extra, imports })}MODEL = ${pyStr(spec.model)}
+JOB = ${pyStr(spec.job)}
+TEMPLATE = ${pyStr(templateKey(spec.job))}
+${RUNTIME_HELPERS}
+
+${dagOpen(spec, sched, tags)}${MODEL_DAG_BODY}`;
 }

@@ -10,11 +10,13 @@
  * SparkApplication named `<model>-<step>-<digest of the workflow name>`), wait a `get` with
  * `status.applicationState.state == COMPLETED` / `== FAILED` conditions.
  */
-import { ApiObject } from 'cdk8s';
+import { ApiObject, ApiObjectProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { TeamModels } from '../../team-models';
 import { standardLabels } from '../../../core/labels';
+import { SPARK_API, SPARK_API_VERSION } from '../spark';
+import { CASCADE_STAGES, CascadeBlockShape, CascadeStage } from '../stages';
 
 /** The ServiceAccount Argo workflow pods of a team run as. */
 export const ARGO_RUNNER_SA = 'modelplane-argo';
@@ -43,8 +45,8 @@ export function ensureArgoRunner(chart: TeamModels): string {
     rules: [
       { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
       {
-        apiGroups: ['sparkoperator.k8s.io'],
-        resources: ['sparkapplications'],
+        apiGroups: [SPARK_API.group],
+        resources: [SPARK_API.plural],
         verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'],
       },
     ],
@@ -79,8 +81,8 @@ export function waitTemplate(): ArgoTemplate {
     resource: {
       action: 'get',
       manifest: JSON.stringify({
-        apiVersion: 'sparkoperator.k8s.io/v1beta2',
-        kind: 'SparkApplication',
+        apiVersion: SPARK_API_VERSION,
+        kind: SPARK_API.kind,
         metadata: { name: '{{inputs.parameters.name}}' },
       }),
       successCondition: 'status.applicationState.state == COMPLETED',
@@ -116,31 +118,24 @@ function checkSize(kind: string, name: string, obj: unknown): void {
   }
 }
 
-/** Options of {@link argoCronWorkflow}. */
-export interface ModelCronOptions {
+/** Name, namespace and labels of an Argo object. */
+export interface ArgoMetadata {
+  /** Object name. */
   readonly name: string;
+  /** Namespace (the team). */
   readonly namespace: string;
-  readonly schedule: string;
-  readonly serviceAccountName: string;
+  /** Labels. */
   readonly labels: Record<string, string>;
-  readonly manifest: Record<string, unknown>;
-  readonly model: string;
-  readonly step: string;
 }
 
-/** The CronWorkflow of one scheduled run of one model. */
-export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptions): ApiObject {
-  const workflowSpec = {
-    entrypoint: 'main',
-    serviceAccountName: o.serviceAccountName,
-    templates: [submitWaitDag('main', 'spark-submit'), submitTemplate('spark-submit', o.manifest, o.model, o.step), waitTemplate()],
-  };
-  const body = {
+/** A CronWorkflow (one run at a time, UTC, three runs of history) running `workflowSpec` on `schedule`. */
+function cronWorkflow(meta: ArgoMetadata, schedule: string, workflowSpec: Record<string, unknown>): ApiObjectProps {
+  return {
     apiVersion: ARGO_API,
     kind: 'CronWorkflow',
-    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    metadata: { name: meta.name, namespace: meta.namespace, labels: meta.labels },
     spec: {
-      schedules: [o.schedule],
+      schedules: [schedule],
       timezone: 'UTC',
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: 3,
@@ -148,20 +143,49 @@ export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptio
       workflowSpec,
     },
   };
+}
+
+/** Options of {@link argoCronWorkflow}. */
+export interface ModelCronOptions extends ArgoMetadata {
+  /** Five-field cron schedule. */
+  readonly schedule: string;
+  /** The ServiceAccount the workflow pods run as. */
+  readonly serviceAccountName: string;
+  /** The SparkApplication manifest (template) of the run. */
+  readonly manifest: Record<string, unknown>;
+  /** The model name. */
+  readonly model: string;
+  /** The run (`train` or `score`), part of the application name. */
+  readonly step: string;
+}
+
+/** The CronWorkflow of one scheduled run of one model. */
+export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptions): ApiObject {
+  const body = cronWorkflow(o, o.schedule, {
+    entrypoint: 'main',
+    serviceAccountName: o.serviceAccountName,
+    templates: [submitWaitDag('main', 'spark-submit'), submitTemplate('spark-submit', o.manifest, o.model, o.step), waitTemplate()],
+  });
   checkSize('CronWorkflow', o.name, body);
   return new ApiObject(scope, id, body);
 }
 
 /** What the cascade compiler needs. */
 export interface ArgoCascadeInput {
+  /** Cascade name (the WorkflowTemplate and CronWorkflow name). */
   readonly cascade: string;
+  /** Namespace (the team). */
   readonly namespace: string;
+  /** Five-field cron schedule. @default - none (no CronWorkflow) */
   readonly schedule?: string;
+  /** The ServiceAccount the workflow pods run as. */
   readonly serviceAccountName: string;
+  /** Labels of both objects. */
   readonly labels: Record<string, string>;
-  readonly blocks: readonly { readonly name: string; readonly models: readonly string[] }[];
+  /** Blocks in order, each with its models in order. */
+  readonly blocks: readonly CascadeBlockShape[];
   /** The SparkApplication manifest of each model for each stage. */
-  readonly manifests: (model: string, stage: 'download' | 'run' | 'export') => Record<string, unknown>;
+  readonly manifests: (model: string, stage: CascadeStage) => Record<string, unknown>;
 }
 
 /** The `when` of a model in a block: both selected in the comma-separated `blocks` and `models` parameters. */
@@ -170,33 +194,38 @@ export function argoWhen(block: string, model: string): string {
   return `${has('blocks', block)} && ${has('models', model)}`;
 }
 
-/** The WorkflowTemplate (and CronWorkflow with a schedule) of a cascade. */
-export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObject[] {
-  const stages = ['download', 'run', 'export'] as const;
-  const templates: ArgoTemplate[] = [];
-  const blockTasks: Record<string, unknown>[] = [];
-  input.blocks.forEach((b, i) => {
-    blockTasks.push({ name: b.name, template: `block-${b.name}`, ...(i > 0 ? { depends: input.blocks[i - 1].name } : {}) });
-    templates.push({
-      name: `block-${b.name}`,
-      dag: { tasks: stages.map((s, j) => ({ name: s, template: `${b.name}-${s}`, ...(j > 0 ? { depends: stages[j - 1] } : {}) })) },
-    });
-    for (const s of stages) {
-      templates.push({
-        name: `${b.name}-${s}`,
-        dag: { tasks: b.models.map((m) => ({ name: m, template: `${m}-${s}`, when: argoWhen(b.name, m) })) },
-      });
-    }
-  });
+/** Tasks that run in sequence: each depends on the one before. */
+function inSequence<T extends { name: string }>(tasks: readonly T[]): (T & { depends?: string })[] {
+  return tasks.map((t, i) => ({ ...t, ...(i > 0 ? { depends: tasks[i - 1].name } : {}) }));
+}
+
+/** The templates of each block: the block (stages in sequence), then each stage (the block's models in parallel). */
+function blockTemplates(b: CascadeBlockShape): ArgoTemplate[] {
+  return [
+    { name: `block-${b.name}`, dag: { tasks: inSequence(CASCADE_STAGES.map((s) => ({ name: s, template: `${b.name}-${s}` }))) } },
+    ...CASCADE_STAGES.map((s) => ({
+      name: `${b.name}-${s}`,
+      dag: { tasks: b.models.map((m) => ({ name: m, template: `${m}-${s}`, when: argoWhen(b.name, m) })) },
+    })),
+  ];
+}
+
+/** The templates of each model in each stage: submit, then wait. */
+function modelTemplates(input: ArgoCascadeInput, models: readonly string[]): ArgoTemplate[] {
+  return models.flatMap((m) =>
+    CASCADE_STAGES.flatMap((s) => [
+      submitWaitDag(`${m}-${s}`, `${m}-${s}-submit`),
+      submitTemplate(`${m}-${s}-submit`, input.manifests(m, s), m, s),
+    ]),
+  );
+}
+
+/** The cascade's WorkflowTemplate: blocks in sequence, their templates, every model's, the shared wait. */
+function cascadeWorkflowTemplate(input: ArgoCascadeInput): ApiObjectProps {
   const allModels = input.blocks.flatMap((b) => b.models);
-  for (const m of allModels) {
-    for (const s of stages) {
-      templates.push(submitWaitDag(`${m}-${s}`, `${m}-${s}-submit`));
-      templates.push(submitTemplate(`${m}-${s}-submit`, input.manifests(m, s), m, s));
-    }
-  }
-  templates.push(waitTemplate());
-  const body = {
+  const blockTasks = inSequence(input.blocks.map((b) => ({ name: b.name, template: `block-${b.name}` })));
+  const templates = [...input.blocks.flatMap(blockTemplates), ...modelTemplates(input, allModels), waitTemplate()];
+  return {
     apiVersion: ARGO_API,
     kind: 'WorkflowTemplate',
     metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
@@ -216,23 +245,17 @@ export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObjec
       templates: [{ name: 'cascade', dag: { tasks: blockTasks } }, ...templates],
     },
   };
+}
+
+/** The WorkflowTemplate (and CronWorkflow with a schedule) of a cascade. */
+export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObject[] {
+  const body = cascadeWorkflowTemplate(input);
   checkSize('WorkflowTemplate', input.cascade, body);
   const out = [new ApiObject(scope, 'ArgoWorkflowTemplate', body)];
   if (input.schedule) {
+    const meta = { name: input.cascade, namespace: input.namespace, labels: input.labels };
     out.push(
-      new ApiObject(scope, 'ArgoCronWorkflow', {
-        apiVersion: ARGO_API,
-        kind: 'CronWorkflow',
-        metadata: { name: input.cascade, namespace: input.namespace, labels: input.labels },
-        spec: {
-          schedules: [input.schedule],
-          timezone: 'UTC',
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          workflowSpec: { workflowTemplateRef: { name: input.cascade } },
-        },
-      }),
+      new ApiObject(scope, 'ArgoCronWorkflow', cronWorkflow(meta, input.schedule, { workflowTemplateRef: { name: input.cascade } })),
     );
   }
   return out;

@@ -1,0 +1,101 @@
+/**
+ * Check shapes batch models and cascades share, written once: whole numbers in a range (table-driven),
+ * a value from a fixed list, Airflow Asset URIs, dataset URIs, and where a cascade model writes.
+ */
+import type { Validator } from '../../core/errors';
+
+/** An Airflow Asset (dataset) URI: a scheme, `://`, then no spaces. */
+export const ASSET_URI = /^[a-z][a-z0-9+.-]*:\/\/\S+$/;
+/** A dataset a model reads: `s3a://…`, `hive:db.table`, `hdfs://…`, `gs://…`, `abfss://…`. */
+export const DATASET_URI = /^(s3a?|hive|hdfs|gs|abfss?):(\/\/)?\S+$/;
+/** A Hive table name `db.table`. */
+export const HIVE_TABLE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
+/** An S3 path through the s3a connector. */
+export const S3A_PATH = /^s3a:\/\/\S+$/;
+
+/** A field check: records an issue on `v` unless `value` passes, and says whether it did. */
+export type FieldCheck = (v: Validator, field: string, value: unknown) => boolean;
+
+/** A check that a value is a string matching `pattern`, reporting `problem` and `fix` otherwise. */
+export function patternCheck(pattern: RegExp, problem: string, fix: string): FieldCheck {
+  return (v, field, value) => v.check(typeof value === 'string' && pattern.test(value), field, value, problem, fix);
+}
+
+/** One whole-number rule: `value` must be an integer from `min` to `max`. */
+export interface WholeNumberRule {
+  /** The field path. */
+  readonly field: string;
+  /** The value given (after defaults). */
+  readonly value: unknown;
+  /** Smallest allowed value. */
+  readonly min: number;
+  /** Largest allowed value. @default - no upper bound */
+  readonly max?: number;
+  /** What is wrong when the rule fails. */
+  readonly problem: string;
+  /** What to do instead. */
+  readonly fix: string;
+}
+
+/** True for a whole number from `min` to `max`. */
+export function isWholeIn(value: unknown, min: number, max = Infinity): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Checks each rule, in order. */
+export function checkWholeNumbers(v: Validator, rules: readonly WholeNumberRule[]): void {
+  for (const r of rules) v.check(isWholeIn(r.value, r.min, r.max), r.field, r.value, r.problem, r.fix);
+}
+
+/** Checks that `value` is one of `allowed`. */
+export function checkOneOf(v: Validator, field: string, value: unknown, allowed: readonly string[], problem: string, fix: string): boolean {
+  return v.check(allowed.includes(value as string), field, value, problem, fix);
+}
+
+/** Checks every entry of a list of Airflow Asset URIs (`<field>[i]`). */
+export function checkAssetUris(v: Validator, field: string, assets: readonly unknown[]): void {
+  assets.forEach((a, i) =>
+    v.check(
+      typeof a === 'string' && ASSET_URI.test(a),
+      `${field}[${i}]`,
+      a,
+      'is not a dataset URI',
+      'write it like "s3://features/churn/daily"',
+    ),
+  );
+}
+
+/** Checks a dataset URI a model reads. */
+export const checkDatasetUri: FieldCheck = patternCheck(
+  DATASET_URI,
+  'is not a dataset URI',
+  'write it like "s3a://lake/features/2024" or "hive:db.table"',
+);
+
+/** Where a cascade model writes its predictions: a Hive table or an s3a:// path. */
+export interface OutputProps {
+  /** A Hive table `db.table`. @default - none */
+  readonly outputTable?: string;
+  /** An s3a:// path. @default - none */
+  readonly outputPath?: string;
+}
+
+const OUTPUT_FORMS = [
+  { key: 'outputTable', pattern: HIVE_TABLE, problem: 'is not a Hive table name', fix: 'write it like "scoring.churn_predictions"' },
+  { key: 'outputPath', pattern: S3A_PATH, problem: 'is not an s3a:// path', fix: 'write it like "s3a://predictions/churn"' },
+] as const;
+
+/** Checks that exactly one output is given (`<prefix>.outputTable` / `<prefix>.outputPath`), and its form. */
+export function checkOutput(v: Validator, prefix: string, io: OutputProps): void {
+  v.check(
+    (io.outputTable === undefined) !== (io.outputPath === undefined),
+    `${prefix}.outputTable`,
+    io.outputTable ?? io.outputPath,
+    'a cascade model writes its predictions to exactly one place',
+    'give outputTable ("db.table") or outputPath ("s3a://…"), not both',
+  );
+  for (const form of OUTPUT_FORMS) {
+    const value = io[form.key];
+    if (value !== undefined) v.check(form.pattern.test(value), `${prefix}.${form.key}`, value, form.problem, form.fix);
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * Resolving a SparkBatchModel: every check and default of its props, as a pure function of the props
+ * and the team's platform facts (no construct is created). The construct renders from the result.
+ */
+import type { PlatformContext } from '../../core/context';
+import { Resolution, Validator } from '../../core/errors';
+import { duplicates, isRecord } from '../../core/records';
+import { checkCron, checkImage, checkName } from '../../core/validate';
+import { checkAssetUris, checkDatasetUri, checkOneOf, checkOutput, checkWholeNumbers } from './checks';
+import {
+  checkAppFile,
+  checkArchive,
+  checkHadoopConf,
+  checkPythonVersion,
+  checkSparkMemory,
+  checkSparkVersion,
+  SparkDynamicAllocation,
+  SparkGpuPlacement,
+  SparkModelSettings,
+} from './spark';
+import { BATCH_JOBS, BatchJob } from './stages';
+import type {
+  BatchInput,
+  BatchOrchestrator,
+  CascadeIoProps,
+  SparkBatchModelProps,
+  SparkGpuProps,
+  SparkRunProps,
+} from './spark-batch-model';
+
+/** Longest model name: `<model>-<step>-<10-char run digest>` must leave room for Spark's `-ui-svc` suffix within 63. */
+export const MAX_BATCH_MODEL_NAME = 36;
+
+/** What resolving a batch model needs to know about its team: plain data, no construct. */
+export interface SparkBatchModelContext {
+  /** The team (and namespace). */
+  readonly team: string;
+  /** The platform the model runs on (its GPU pools, object store, MLflow, Airflow). */
+  readonly platform: PlatformContext;
+}
+
+/** One run of a resolved model. */
+export interface ResolvedSparkRun {
+  /** Which run. */
+  readonly job: BatchJob;
+  /** The PySpark entry point. */
+  readonly mainApplicationFile: string;
+  /** Arguments. */
+  readonly arguments: readonly string[];
+  /** Five-field cron schedule. @default - none */
+  readonly schedule?: string;
+  /** Airflow Asset URIs that start a run. */
+  readonly assets: readonly string[];
+}
+
+/** A download or export stage of a resolved model. */
+export interface ResolvedSparkStage {
+  /** Which stage. */
+  readonly stage: 'download' | 'export';
+  /** Entry point. */
+  readonly mainApplicationFile: string;
+  /** Arguments. */
+  readonly arguments: readonly string[];
+}
+
+/** The cascade side of a resolved model: what every stage sees, and the download and export stages. */
+export interface ResolvedCascadeIo {
+  /** The `MODELPLANE_INPUTS` / `MODELPLANE_OUTPUT` env every stage of the model gets. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The download and export stages, in that order. */
+  readonly stages: readonly ResolvedSparkStage[];
+}
+
+/** A SparkBatchModel after every check and default: what its construct renders. */
+export interface ResolvedSparkBatchModel extends SparkModelSettings {
+  /** The construct id. */
+  readonly id: string;
+  /** The model name. */
+  readonly name: string;
+  /** Who runs scheduled runs. */
+  readonly orchestrator: BatchOrchestrator;
+  /** The runs the model defines (train before score). */
+  readonly runs: readonly ResolvedSparkRun[];
+  /** The cascade side of the model. @default - none (the props give no `cascade`) */
+  readonly io?: ResolvedCascadeIo;
+  /** Whether the model defines an output and can run in a cascade. */
+  readonly cascadeReady: boolean;
+  /** Plain env of the driver and executors (every run adds its own `MODELPLANE_*` variables). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const ORCHESTRATORS: readonly BatchOrchestrator[] = ['airflow', 'argo', 'spark-operator'];
+const GPU_ROLES = ['driver', 'executor', 'both'];
+const RESERVED_SPARK_CONF = ['spark.pyspark.driver.python', 'spark.kubernetes.driverEnv.PYSPARK_DRIVER_PYTHON'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CREDENTIAL_ENV = /(SECRET|PASSWORD|TOKEN|ACCESS_KEY)/i;
+
+/** The image, the Spark version and the packed Python environment. */
+function checkImageAndEnvironment(v: Validator, props: SparkBatchModelProps): void {
+  checkImage(v, 'image', props.image);
+  checkSparkVersion(v, 'sparkVersion', props.sparkVersion);
+  if (
+    v.check(
+      isRecord(props.pythonEnv),
+      'pythonEnv',
+      props.pythonEnv,
+      'is required',
+      'pass { archive: "s3a://…/env.tar.gz", pythonVersion: "3.11" }',
+    )
+  ) {
+    checkArchive(v, 'pythonEnv.archive', props.pythonEnv.archive);
+    checkPythonVersion(v, 'pythonEnv.pythonVersion', props.pythonEnv.pythonVersion);
+  }
+}
+
+/** One run: entry point, arguments, schedule, Assets (Airflow only). */
+function checkRun(v: Validator, job: BatchJob, run: SparkRunProps, orchestrator: string): void {
+  checkAppFile(v, `${job}.mainApplicationFile`, run.mainApplicationFile);
+  (run.arguments ?? []).forEach((a, i) => v.check(typeof a === 'string', `${job}.arguments[${i}]`, a, 'must be a string', 'quote it'));
+  if (run.schedule !== undefined) checkCron(v, `${job}.schedule`, run.schedule);
+  checkAssetUris(v, `${job}.assets`, run.assets ?? []);
+  v.check(
+    (run.assets ?? []).length === 0 || orchestrator === 'airflow',
+    `${job}.assets`,
+    run.assets,
+    `are Airflow Assets but orchestrator is "${orchestrator}"`,
+    'use orchestrator "airflow" for data-triggered runs, or a cron schedule',
+  );
+}
+
+/** At least one run, a known orchestrator, then each run. */
+function checkRuns(v: Validator, props: SparkBatchModelProps, orchestrator: string): void {
+  v.check(
+    props.train !== undefined || props.score !== undefined,
+    'train',
+    props.train,
+    'a batch model needs a training run, a scoring run, or both',
+    'add train: { mainApplicationFile: "local:///app/train.py" } and/or score: {...}',
+  );
+  checkOneOf(v, 'orchestrator', orchestrator, ORCHESTRATORS, 'is not an orchestrator', 'use "airflow", "argo" or "spark-operator"');
+  for (const job of BATCH_JOBS) {
+    const run = props[job];
+    if (run !== undefined) checkRun(v, job, run, orchestrator);
+  }
+}
+
+/** Driver and executor resources with their defaults, checked (cores, memory, overhead, instances). */
+function resolveResources(v: Validator, props: SparkBatchModelProps): Pick<ResolvedSparkBatchModel, 'driver' | 'executor'> {
+  const d = props.driver;
+  const e = props.executor;
+  const driver = { cores: d?.cores ?? 1, memory: d?.memory ?? '2g', memoryOverhead: d?.memoryOverhead };
+  const executor = { cores: e?.cores ?? 1, memory: e?.memory ?? '2g', memoryOverhead: e?.memoryOverhead, instances: e?.instances ?? 2 };
+  for (const [role, r] of [
+    ['driver', driver],
+    ['executor', executor],
+  ] as const) {
+    checkWholeNumbers(v, [
+      { field: `${role}.cores`, value: r.cores, min: 1, max: 64, problem: 'must be a whole number from 1 to 64', fix: 'set e.g. 2' },
+    ]);
+    checkSparkMemory(v, `${role}.memory`, r.memory);
+    if (r.memoryOverhead !== undefined) checkSparkMemory(v, `${role}.memoryOverhead`, r.memoryOverhead);
+  }
+  checkWholeNumbers(v, [
+    { field: 'executor.instances', value: executor.instances, min: 1, problem: 'must be a whole number, 1 or more', fix: 'set e.g. 2' },
+  ]);
+  return { driver, executor };
+}
+
+/** Dynamic allocation bounds: min ≥ 0, max ≥ max(1, min), initial between them. */
+function checkDynamicAllocation(v: Validator, dyn: SparkDynamicAllocation | undefined): void {
+  if (!dyn) return;
+  const f = 'dynamicAllocation';
+  checkWholeNumbers(v, [
+    { field: `${f}.minExecutors`, value: dyn.minExecutors, min: 0, problem: 'must be a whole number, 0 or more', fix: 'set e.g. 1' },
+    {
+      field: `${f}.maxExecutors`,
+      value: dyn.maxExecutors,
+      min: Math.max(1, dyn.minExecutors),
+      problem: 'must be a whole number, at least 1 and at least minExecutors',
+      fix: 'set e.g. 10',
+    },
+  ]);
+  if (dyn.initialExecutors === undefined) return;
+  checkWholeNumbers(v, [
+    {
+      field: `${f}.initialExecutors`,
+      value: dyn.initialExecutors,
+      min: dyn.minExecutors,
+      max: dyn.maxExecutors,
+      problem: 'must lie between minExecutors and maxExecutors',
+      fix: 'leave it out to start with minExecutors',
+    },
+  ]);
+}
+
+/** Spark configuration: strings, never the driver's Python nor the interpreter modelplane sets. */
+function checkSparkConf(v: Validator, sparkConf: Readonly<Record<string, string>>): void {
+  for (const k of Object.keys(sparkConf).sort()) {
+    const field = `sparkConf["${k}"]`;
+    v.check(typeof sparkConf[k] === 'string', field, sparkConf[k], 'must be a string', 'quote the value');
+    v.check(
+      !RESERVED_SPARK_CONF.includes(k),
+      field,
+      sparkConf[k],
+      "sets the driver's Python, which breaks cluster-mode drivers that run from the packed environment",
+      'remove it; modelplane sets spark.pyspark.python=./environment/bin/python for driver and executors',
+    );
+    v.check(k !== 'spark.pyspark.python', field, sparkConf[k], "is set by modelplane to the packed environment's interpreter", 'remove it');
+  }
+}
+
+/** Plain env: variable names, and no credentials (they would be written into the SparkApplication). */
+function checkEnv(v: Validator, env: Readonly<Record<string, string>>): void {
+  for (const k of Object.keys(env).sort()) {
+    v.check(ENV_NAME.test(k), `env["${k}"]`, k, 'is not an environment variable name', 'use letters, digits and "_"');
+    v.check(
+      !CREDENTIAL_ENV.test(k),
+      `env["${k}"]`,
+      '<redacted>',
+      'looks like a credential; plain env values end up in the SparkApplication',
+      "read credentials from a Secret inside the model code, or use the platform's object-store Secret",
+    );
+  }
+}
+
+/** Retries, their interval and the time a finished application is kept, with their defaults. */
+function resolveLifecycle(
+  v: Validator,
+  props: SparkBatchModelProps,
+): Pick<ResolvedSparkBatchModel, 'retries' | 'retryIntervalSeconds' | 'timeToLiveSeconds'> {
+  const retries = props.retries ?? 2;
+  const retryIntervalSeconds = props.retryIntervalSeconds ?? 60;
+  const timeToLiveSeconds = props.timeToLiveSeconds ?? 86400;
+  checkWholeNumbers(v, [
+    { field: 'retries', value: retries, min: 0, max: 10, problem: 'must be a whole number from 0 to 10', fix: 'set e.g. 2' },
+    {
+      field: 'retryIntervalSeconds',
+      value: retryIntervalSeconds,
+      min: 1,
+      problem: 'must be a whole number of seconds, 1 or more',
+      fix: 'set e.g. 60',
+    },
+    {
+      field: 'timeToLiveSeconds',
+      value: timeToLiveSeconds,
+      min: 3600,
+      problem: 'must be at least 3600: a finished application deleted sooner can vanish before its waiter reads the final state',
+      fix: 'keep the default 86400 (one day)',
+    },
+  ]);
+  return { retries, retryIntervalSeconds, timeToLiveSeconds };
+}
+
+/** The GPU pool (one of the platform's), GPUs per pod and which pods, with their defaults. */
+function resolveGpu(v: Validator, gpu: SparkGpuProps | undefined, platform: PlatformContext): SparkGpuPlacement | undefined {
+  if (!gpu) return undefined;
+  const pool = platform.gpuPools.find((p) => p.name === gpu.pool);
+  v.check(
+    pool !== undefined,
+    'gpu.pool',
+    gpu.pool,
+    `is not a GPU pool of the platform (known: ${platform.gpuPools.map((p) => p.name).join(', ') || 'none'})`,
+    "name a pool from the platform's gpuPools",
+  );
+  const count = gpu.count ?? 1;
+  checkWholeNumbers(v, [
+    { field: 'gpu.count', value: count, min: 1, max: 8, problem: 'must be a whole number from 1 to 8', fix: 'set e.g. 1' },
+  ]);
+  const on = gpu.on ?? 'executor';
+  checkOneOf(v, 'gpu.on', on, GPU_ROLES, 'is not a pod role', 'use "driver", "executor" or "both"');
+  return pool ? { pool, count, on } : undefined;
+}
+
+/** The inputs the download stage stages: unique names, dataset URIs. */
+function checkInputs(v: Validator, inputs: readonly BatchInput[]): void {
+  for (const d of duplicates(inputs.map((inp) => String(inp.name))))
+    v.fail('cascade.inputs', d, 'names the same input twice; the model reads its inputs by name', 'give every input its own name');
+  inputs.forEach((inp, i) => {
+    checkName(v, `cascade.inputs[${i}].name`, inp.name);
+    checkDatasetUri(v, `cascade.inputs[${i}].uri`, inp.uri);
+  });
+}
+
+/** The cascade side: inputs, exactly one output, the stages' entry points. */
+function checkCascadeIo(v: Validator, io: CascadeIoProps | undefined): void {
+  if (!io) return;
+  checkInputs(v, io.inputs ?? []);
+  checkOutput(v, 'cascade', io);
+  for (const stage of ['download', 'export'] as const) {
+    const st = io[stage];
+    if (st?.mainApplicationFile !== undefined) checkAppFile(v, `cascade.${stage}.mainApplicationFile`, st.mainApplicationFile);
+  }
+}
+
+/** The runs the props define, train before score, with their defaults. */
+function runsOf(props: SparkBatchModelProps): ResolvedSparkRun[] {
+  return BATCH_JOBS.flatMap((job) => {
+    const run = props[job];
+    if (run === undefined) return [];
+    return [
+      {
+        job,
+        mainApplicationFile: run.mainApplicationFile,
+        arguments: run.arguments ?? [],
+        schedule: run.schedule,
+        assets: run.assets ?? [],
+      },
+    ];
+  });
+}
+
+/**
+ * In a cascade, every stage sees the model's inputs and output (the run stage reads the staged
+ * inputs, export writes the predictions); the staging URI of the run is added by the DAG. Download and
+ * export default to the entry point of the scoring run (else the training run).
+ */
+function ioOf(props: SparkBatchModelProps): ResolvedCascadeIo | undefined {
+  const io = props.cascade;
+  if (!io) return undefined;
+  const env = {
+    MODELPLANE_INPUTS: JSON.stringify((io.inputs ?? []).map((i) => ({ name: i.name, uri: i.uri }))),
+    MODELPLANE_OUTPUT: io.outputTable !== undefined ? `hive:${io.outputTable}` : (io.outputPath ?? ''),
+  };
+  const main = (props.score ?? props.train)!.mainApplicationFile;
+  const stages = (['download', 'export'] as const).map((stage) => ({
+    stage,
+    mainApplicationFile: io[stage]?.mainApplicationFile ?? main,
+    arguments: io[stage]?.arguments ?? ['--modelplane-stage', stage],
+  }));
+  return { env, stages };
+}
+
+/**
+ * Resolves a SparkBatchModel: checks every prop (all problems at once, in a fixed order) and applies
+ * the defaults. Pure: the team and platform come as data in `context`.
+ *
+ * @param id the construct id (messages name the model by it)
+ * @param props the model's props
+ * @param context the team and the platform the model runs on
+ */
+export function resolveSparkBatchModel(
+  id: string,
+  props: SparkBatchModelProps,
+  context: SparkBatchModelContext,
+): Resolution<ResolvedSparkBatchModel> {
+  const name = props.name ?? id;
+  const v = new Validator('SparkBatchModel', id);
+  checkName(v, 'name', name, MAX_BATCH_MODEL_NAME);
+  checkImageAndEnvironment(v, props);
+  const orchestrator = props.orchestrator ?? 'airflow';
+  checkRuns(v, props, orchestrator);
+  const resources = resolveResources(v, props);
+  checkDynamicAllocation(v, props.dynamicAllocation);
+  const sparkConf = props.sparkConf ?? {};
+  checkSparkConf(v, sparkConf);
+  checkHadoopConf(v, 'hadoopConf', props.hadoopConf);
+  const env = props.env ?? {};
+  checkEnv(v, env);
+  const lifecycle = resolveLifecycle(v, props);
+  const gpu = resolveGpu(v, props.gpu, context.platform);
+  checkCascadeIo(v, props.cascade);
+  const io = props.cascade;
+  return v.result(() => ({
+    id,
+    name,
+    team: context.team,
+    orchestrator,
+    image: props.image,
+    sparkVersion: props.sparkVersion,
+    pythonVersion: props.pythonEnv.pythonVersion,
+    environmentArchive: props.pythonEnv.archive,
+    runs: runsOf(props),
+    io: ioOf(props),
+    cascadeReady: io !== undefined && (io.outputTable !== undefined || io.outputPath !== undefined),
+    ...resources,
+    dynamicAllocation: props.dynamicAllocation,
+    sparkConf,
+    hadoopConf: props.hadoopConf ?? {},
+    env,
+    ...lifecycle,
+    gpu,
+    platform: context.platform,
+  }));
+}
