@@ -2,8 +2,8 @@
  * Autoscalers for online models. Exactly one scaler ever targets a workload: an HPA
  * (autoscaling/v2) on CPU/memory utilization, or a KEDA ScaledObject on a RabbitMQ queue's length
  * with a TriggerAuthentication that reads the connection URL from a Secret. KEDA's admission
- * webhook rejects a second scaler and ScaledObject names over 54 characters; OnlineModel checks both
- * before anything is created.
+ * webhook rejects a second scaler and ScaledObject names over 54 characters; resolveOnlineModel checks
+ * both before anything is created.
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -24,17 +24,31 @@ export interface ScaleTarget {
   readonly name: string;
 }
 
-/** The autoscaling/v2 metrics for resource utilization targets. */
-export function hpaMetrics(a: ResolvedHpa): k8s.MetricSpecV2[] {
-  const metrics: k8s.MetricSpecV2[] = [];
-  if (a.cpuUtilization !== undefined)
-    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization } } });
-  if (a.memoryUtilization !== undefined)
-    metrics.push({
-      type: 'Resource',
-      resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization } },
-    });
-  return metrics;
+/** An autoscaling/v2 resource metric: a target average utilization of CPU or memory. */
+export interface UtilizationMetric {
+  /** Always `Resource`. */
+  readonly type: 'Resource';
+  /** The resource and its target. */
+  readonly resource: {
+    readonly name: 'cpu' | 'memory';
+    readonly target: { readonly type: 'Utilization'; readonly averageUtilization: number };
+  };
+}
+
+/**
+ * The autoscaling/v2 metrics of an HPA's utilization targets, CPU first: the same list for our own
+ * HPA, KServe's `autoScaling.metrics` and Seldon's `hpaSpec.metricsv2`.
+ */
+export function hpaMetrics(a: ResolvedHpa): UtilizationMetric[] {
+  const targets = [
+    ['cpu', a.cpuUtilization],
+    ['memory', a.memoryUtilization],
+  ] as const;
+  return targets.flatMap(([name, averageUtilization]) =>
+    averageUtilization === undefined
+      ? []
+      : [{ type: 'Resource', resource: { name, target: { type: 'Utilization', averageUtilization } } } as const],
+  );
 }
 
 /** Scale-down behaviour: one pod per minute after five quiet minutes, so a dip never drops capacity at once. */

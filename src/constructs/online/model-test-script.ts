@@ -1,6 +1,7 @@
 /**
- * The program model tests run (seed 004): a Python script using only the standard library, shipped
- * in a ConfigMap and run by `python3` in a pinned python image, so nothing is installed at run time.
+ * The program beeline business's model tests and retro tests run: a Python script using only the
+ * standard library, shipped in a ConfigMap and run by `python3` in a pinned python image, so nothing
+ * is installed at run time.
  *
  * - `check`: scores a reference dataset (CSV with feature columns and an expected-score column)
  *   against a v2-protocol endpoint (MLServer: `POST /v2/models/<name>/infer`) and compares every

@@ -6,14 +6,15 @@
  *
  * Each backend expresses the split natively: Seldon predictors' `traffic`/`shadow`, KServe's
  * `spec.canary[]` (Standard mode, KServe ≥ 0.20), and for plain Deployments a Gateway API HTTPRoute
- * with weighted backendRefs and a RequestMirror filter. No Gateway API CRD is vendored in
- * ../shared/crds, so the HTTPRoute is written as a plain ApiObject (gateway.networking.k8s.io/v1).
+ * with weighted backendRefs and a RequestMirror filter. No Gateway API CRD binding is generated in
+ * imports/, so the HTTPRoute is written as a plain ApiObject (gateway.networking.k8s.io/v1).
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Validator } from '../../core/errors';
 import { checkName } from '../../core/validate';
 import { duplicates, isRecord } from '../../core/records';
+import { checkKnownKeys } from './checks';
 import type { ResolvedOnlineModel, ResolvedVariant } from './spec';
 
 /** Gateway API group/version of HTTPRoute. */
@@ -38,58 +39,14 @@ const VARIANT_KEYS = ['name', 'model', 'traffic', 'shadow'];
  * undefined when the split cannot be computed. Model URIs are checked by the caller.
  */
 export function checkVariants(v: Validator, field: string, variants: readonly OnlineVariant[]): number[] | undefined {
-  let ok = v.check(
-    variants.length > 0,
-    field,
-    variants,
-    'is empty',
-    'give at least one variant, e.g. [{ name: "stable", model: "models:/fraud@champion" }]',
-  );
-  variants.forEach((x, i) => {
-    if (
-      !v.check(
-        isRecord(x),
-        `${field}[${i}]`,
-        x,
-        'must be an object { name, model, traffic?, shadow? }',
-        'write e.g. { name: "canary", model: "models:/fraud/4", traffic: 10 }',
-      )
-    ) {
-      ok = false;
-      return;
-    }
-    for (const k of Object.keys(x)) {
-      ok =
-        v.check(VARIANT_KEYS.includes(k), `${field}[${i}].${k}`, k, 'is not a variant option', `use only ${VARIANT_KEYS.join(', ')}`) && ok;
-    }
-    ok = checkName(v, `${field}[${i}].name`, x.name, 20) && ok;
-    if (x.traffic !== undefined) {
-      ok =
-        v.check(
-          Number.isInteger(x.traffic) && x.traffic >= 0 && x.traffic <= 100,
-          `${field}[${i}].traffic`,
-          x.traffic,
-          'must be a whole percentage from 0 to 100',
-          'write e.g. traffic: 10',
-        ) && ok;
-    }
-    if (x.shadow !== undefined)
-      ok =
-        v.check(
-          typeof x.shadow === 'boolean',
-          `${field}[${i}].shadow`,
-          x.shadow,
-          'must be true or false',
-          'write shadow: true for a mirrored variant',
-        ) && ok;
-  });
-  if (!ok) return undefined;
+  if (!checkVariantShapes(v, field, variants)) return undefined;
+  const shadows = variants.filter((x) => x.shadow === true);
+  const live = variants.filter((x) => x.shadow !== true);
+  let ok = true;
   for (const d of duplicates(variants.map((x) => x.name))) {
     v.fail(field, d, `names variant "${d}" twice`, 'give every variant a unique name');
     ok = false;
   }
-  const shadows = variants.filter((x) => x.shadow === true);
-  const live = variants.filter((x) => x.shadow !== true);
   if (shadows.length > 1) {
     v.fail(
       field,
@@ -108,6 +65,56 @@ export function checkVariants(v: Validator, field: string, variants: readonly On
     );
     return undefined;
   }
+  ok = checkShadowPlaces(v, field, variants) && ok;
+  const split = liveSplit(v, field, variants, live);
+  return ok ? split : undefined;
+}
+
+/** The list is not empty and every variant is an object of known keys with a name, a traffic percentage and a shadow flag of the right types. */
+function checkVariantShapes(v: Validator, field: string, variants: readonly OnlineVariant[]): boolean {
+  let ok = v.check(
+    variants.length > 0,
+    field,
+    variants,
+    'is empty',
+    'give at least one variant, e.g. [{ name: "stable", model: "models:/fraud@champion" }]',
+  );
+  variants.forEach((x, i) => {
+    ok = checkVariantShape(v, `${field}[${i}]`, x) && ok;
+  });
+  return ok;
+}
+
+function checkVariantShape(v: Validator, at: string, x: OnlineVariant): boolean {
+  const isObject = v.check(
+    isRecord(x),
+    at,
+    x,
+    'must be an object { name, model, traffic?, shadow? }',
+    'write e.g. { name: "canary", model: "models:/fraud/4", traffic: 10 }',
+  );
+  if (!isObject) return false;
+  let ok = checkKnownKeys(v, at, x, VARIANT_KEYS, 'is not a variant option');
+  ok = checkName(v, `${at}.name`, x.name, 20) && ok;
+  if (x.traffic !== undefined) {
+    const pct = Number.isInteger(x.traffic) && x.traffic >= 0 && x.traffic <= 100;
+    ok = v.check(pct, `${at}.traffic`, x.traffic, 'must be a whole percentage from 0 to 100', 'write e.g. traffic: 10') && ok;
+  }
+  if (x.shadow !== undefined)
+    ok =
+      v.check(
+        typeof x.shadow === 'boolean',
+        `${at}.shadow`,
+        x.shadow,
+        'must be true or false',
+        'write shadow: true for a mirrored variant',
+      ) && ok;
+  return ok;
+}
+
+/** The primary is live, and a shadow takes no live traffic (it gets a full copy). */
+function checkShadowPlaces(v: Validator, field: string, variants: readonly OnlineVariant[]): boolean {
+  let ok = true;
   if (variants[0].shadow === true) {
     v.fail(
       `${field}[0].shadow`,
@@ -117,56 +124,47 @@ export function checkVariants(v: Validator, field: string, variants: readonly On
     );
     ok = false;
   }
-  shadows.forEach((x) => {
-    if (x.traffic !== undefined && x.traffic !== 0) {
-      v.fail(
-        `${field}[${variants.indexOf(x)}].traffic`,
-        x.traffic,
-        'is set on a shadow; a shadow takes no live traffic (it gets a full copy)',
-        'remove traffic from the shadow variant',
-      );
-      ok = false;
-    }
+  variants.forEach((x) => {
+    if (x.shadow !== true || x.traffic === undefined || x.traffic === 0) return;
+    v.fail(
+      `${field}[${variants.indexOf(x)}].traffic`,
+      x.traffic,
+      'is set on a shadow; a shadow takes no live traffic (it gets a full copy)',
+      'remove traffic from the shadow variant',
+    );
+    ok = false;
   });
-  let split: number[];
+  return ok;
+}
+
+/** The live variants' traffic: 100 for a single live variant, otherwise every one given and summing to 100. */
+function liveSplit(v: Validator, field: string, variants: readonly OnlineVariant[], live: readonly OnlineVariant[]): number[] | undefined {
   if (live.length === 1) {
     const t = live[0].traffic ?? 100;
-    if (
-      !v.check(
-        t === 100,
-        `${field}[${variants.indexOf(live[0])}].traffic`,
-        t,
-        'is the only live variant and must take 100% of the traffic',
-        'remove traffic or set it to 100',
-      )
-    )
-      return undefined;
-    split = [100];
-  } else {
-    const missing = live.filter((x) => x.traffic === undefined).map((x) => x.name);
-    if (missing.length > 0) {
-      v.fail(
-        field,
-        missing,
-        'gives no traffic percentage for these live variants; with several live variants every one needs one',
-        'set traffic on every live variant so they sum to 100, e.g. 90 and 10',
-      );
-      return undefined;
-    }
-    split = live.map((x) => x.traffic as number);
-    const sum = split.reduce((a, b) => a + b, 0);
-    if (
-      !v.check(
-        sum === 100,
-        field,
-        live.map((x) => `${x.name}=${x.traffic}`),
-        `has live traffic summing to ${sum}, not 100`,
-        "make the live variants' traffic add up to exactly 100",
-      )
-    )
-      return undefined;
+    const at = `${field}[${variants.indexOf(live[0])}].traffic`;
+    const full = v.check(t === 100, at, t, 'is the only live variant and must take 100% of the traffic', 'remove traffic or set it to 100');
+    return full ? [100] : undefined;
   }
-  return ok ? split : undefined;
+  const missing = live.filter((x) => x.traffic === undefined).map((x) => x.name);
+  if (missing.length > 0) {
+    v.fail(
+      field,
+      missing,
+      'gives no traffic percentage for these live variants; with several live variants every one needs one',
+      'set traffic on every live variant so they sum to 100, e.g. 90 and 10',
+    );
+    return undefined;
+  }
+  const split = live.map((x) => x.traffic as number);
+  const sum = split.reduce((a, b) => a + b, 0);
+  const whole = v.check(
+    sum === 100,
+    field,
+    live.map((x) => `${x.name}=${x.traffic}`),
+    `has live traffic summing to ${sum}, not 100`,
+    "make the live variants' traffic add up to exactly 100",
+  );
+  return whole ? split : undefined;
 }
 
 /**

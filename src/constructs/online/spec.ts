@@ -1,6 +1,6 @@
 /**
  * The resolved form of an online model: what every backend renderer (KServe, Seldon, plain
- * Deployment) receives after {@link OnlineModel} has validated its props. Renderers never
+ * Deployment) receives after {@link resolveOnlineModel} has validated its props. Renderers never
  * validate; they only translate this plain data into their backend's objects.
  */
 import type { PlatformContext } from '../../core/context';
@@ -139,10 +139,26 @@ export interface ResolvedOnlineModel {
   };
 }
 
+/** Where a variant is reached. */
+export interface OnlineEndpoint {
+  /** Base URL, e.g. `http://fraud.risk.svc.cluster.local:8080`. */
+  readonly url: string;
+  /** Model name in `/v2/models/<name>/infer`. */
+  readonly modelName: string;
+}
+
+/** `app.kubernetes.io/name` of every online model's objects (monitors select the pods by it). */
+export const ONLINE_MODEL_APP = 'online-model';
+
+/** The in-cluster host name of a Service of the model. */
+export function serviceHost(m: Pick<ResolvedOnlineModel, 'namespace'>, service: string): string {
+  return `${service}.${m.namespace}.svc.cluster.local`;
+}
+
 /** Labels of a variant's objects. */
 export function variantLabels(m: ResolvedOnlineModel, v: ResolvedVariant): Record<string, string> {
   return standardLabels({
-    name: 'online-model',
+    name: ONLINE_MODEL_APP,
     instance: v.objectName,
     component: 'predictor',
     team: m.team,
@@ -153,12 +169,12 @@ export function variantLabels(m: ResolvedOnlineModel, v: ResolvedVariant): Recor
 
 /** Selector labels of a variant's pods. */
 export function variantSelector(v: ResolvedVariant): Record<string, string> {
-  return selectorLabels({ name: 'online-model', instance: v.objectName, component: 'predictor' });
+  return selectorLabels({ name: ONLINE_MODEL_APP, instance: v.objectName, component: 'predictor' });
 }
 
 /** Labels of objects belonging to the model as a whole (routes, tests). */
 export function modelLabels(m: ResolvedOnlineModel, component: string): Record<string, string> {
-  return standardLabels({ name: 'online-model', instance: m.name, component, team: m.team, model: m.name });
+  return standardLabels({ name: ONLINE_MODEL_APP, instance: m.name, component, team: m.team, model: m.name });
 }
 
 /** The name MLServer registers the model under (the v2 path is `/v2/models/<name>/infer`). */

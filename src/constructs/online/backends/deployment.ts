@@ -1,5 +1,5 @@
 /**
- * The `deployment` backend (seed 001's keep-it-simple path): per variant a Deployment running
+ * The `deployment` backend (the translation team's keep-it-simple path): per variant a Deployment running
  * MLServer with its MLflow runtime, a Service, one autoscaler, a PodDisruptionBudget and a
  * ServiceMonitor on MLServer's metrics port; with several variants, a Gateway API HTTPRoute splits
  * and mirrors traffic between the variants' Services. Nothing but Kubernetes and MLServer.
@@ -8,20 +8,17 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
+import type { PlatformContext } from '../../../core/context';
+import type { Validator } from '../../../core/errors';
 import { placeOnPool } from '../../../core/gpu';
-import {
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  scratchMounts,
-  scratchVolumes,
-  TMP_DIR,
-  IMAGE_PULL_POLICY,
-} from '../../../core/security';
-import { renderHpa, renderKeda } from '../autoscaling';
+import { restrictedContainer, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../../core/security';
+import { checkName, dnsSubdomainProblem } from '../../../core/validate';
+import { renderHpa, renderKeda, ScaleTarget } from '../autoscaling';
+import type { ServingBackend } from '../backend';
+import type { OnlineModelProps } from '../props';
 import { renderHttpRoute } from '../rollouts';
+import { httpProbe, renderVariantPdb, variantObjectNames } from '../shared';
 import {
-  minReplicas,
   MLSERVER_IMAGE,
   MlserverModel,
   MLSERVER_METRICS_PATH,
@@ -30,10 +27,10 @@ import {
   MLSERVER_UID,
   mlserverEnv,
   modelLabels,
-  ProbeSpec,
   ResolvedOnlineModel,
   ResolvedVariant,
   servedModelName,
+  serviceHost,
   spreadConstraints,
   variantLabels,
   variantSelector,
@@ -56,22 +53,17 @@ export interface DeploymentVariantObjects {
   readonly monitor: ApiObject;
 }
 
-/** MLServer's container for a variant. */
+/** MLServer's container for a variant (also the retro test's serving sidecar). */
 export function mlserverContainer(
   m: MlserverModel & Pick<ResolvedOnlineModel, 'image' | 'resources'>,
   v: Pick<ResolvedVariant, 'model'>,
 ): k8s.Container {
   const probes = mlserverProbes(servedModelName(m));
-  const probe = (p: ProbeSpec): k8s.Probe => ({
-    httpGet: { path: p.path, port: k8s.IntOrString.fromString('http') },
-    periodSeconds: p.periodSeconds,
-    failureThreshold: p.failureThreshold,
-    timeoutSeconds: p.timeoutSeconds,
-  });
-  return {
+  const port = k8s.IntOrString.fromString('http');
+  return restrictedContainer({
     name: 'mlserver',
     image: m.image ?? MLSERVER_IMAGE,
-    imagePullPolicy: IMAGE_PULL_POLICY,
+    uid: MLSERVER_UID,
     command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
     env: mlserverEnv(m, v).map((e) => ({ ...e })),
     ports: [
@@ -79,13 +71,12 @@ export function mlserverContainer(
       { name: 'grpc', containerPort: MLSERVER_PORTS.grpc, protocol: 'TCP' },
       { name: 'metrics', containerPort: MLSERVER_PORTS.metrics, protocol: 'TCP' },
     ],
-    startupProbe: probe(probes.startup),
-    readinessProbe: probe(probes.readiness),
-    livenessProbe: probe(probes.liveness),
-    securityContext: restrictedContainerSecurityContext(MLSERVER_UID),
-    resources: resourceRequirements(m.resources),
+    startupProbe: httpProbe(probes.startup, port),
+    readinessProbe: httpProbe(probes.readiness, port),
+    livenessProbe: httpProbe(probes.liveness, port),
+    resources: m.resources,
     volumeMounts: scratchMounts([{ ...TMP_DIR, sizeLimit: '2Gi' }]),
-  };
+  });
 }
 
 /** The pod spec of a variant: restricted, spread over nodes, on the GPU pool when asked. */
@@ -111,18 +102,26 @@ export function renderDeploymentBackend(scope: Construct, m: ResolvedOnlineModel
 
 function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVariant): DeploymentVariantObjects {
   const c = new Construct(scope, v.name);
-  const ns = m.namespace;
+  const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: v.objectName };
+  return {
+    deployment: renderDeployment(c, m, v),
+    service: renderService(c, m, v),
+    scaler: renderScaler(c, m, variantLabels(m, v), target),
+    pdb: renderVariantPdb(c, 'Pdb', m, v),
+    monitor: renderServiceMonitor(c, m, v),
+  };
+}
+
+function renderDeployment(c: Construct, m: ResolvedOnlineModel, v: ResolvedVariant): ApiObject {
   const labels = variantLabels(m, v);
-  const selector = variantSelector(v);
-  const min = minReplicas(m);
-  const deployment = new k8s.KubeDeployment(c, 'Deployment', {
-    metadata: { name: v.objectName, namespace: ns, labels },
+  return new k8s.KubeDeployment(c, 'Deployment', {
+    metadata: { name: v.objectName, namespace: m.namespace, labels },
     spec: {
       // An autoscaler owns the replica count; leaving it unset keeps re-applies from resetting it.
       replicas: m.autoscaling ? undefined : m.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 900,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: variantSelector(v) },
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
@@ -130,46 +129,71 @@ function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVari
       template: { metadata: { labels }, spec: mlserverPodSpec(m, v) },
     },
   });
-  const service = new k8s.KubeService(c, 'Service', {
-    metadata: { name: v.objectName, namespace: ns, labels },
+}
+
+function renderService(c: Construct, m: ResolvedOnlineModel, v: ResolvedVariant): ApiObject {
+  const port = (name: keyof typeof MLSERVER_PORTS, appProtocol?: string) => ({
+    name,
+    port: MLSERVER_PORTS[name],
+    targetPort: k8s.IntOrString.fromString(name),
+    protocol: 'TCP',
+    ...(appProtocol ? { appProtocol } : {}),
+  });
+  return new k8s.KubeService(c, 'Service', {
+    metadata: { name: v.objectName, namespace: m.namespace, labels: variantLabels(m, v) },
     spec: {
       type: 'ClusterIP',
-      selector,
-      ports: [
-        { name: 'http', port: MLSERVER_PORTS.http, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' },
-        {
-          name: 'grpc',
-          port: MLSERVER_PORTS.grpc,
-          targetPort: k8s.IntOrString.fromString('grpc'),
-          protocol: 'TCP',
-          appProtocol: 'kubernetes.io/h2c',
-        },
-        { name: 'metrics', port: MLSERVER_PORTS.metrics, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
-      ],
+      selector: variantSelector(v),
+      ports: [port('http', 'http'), port('grpc', 'kubernetes.io/h2c'), port('metrics')],
     },
   });
-  const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: v.objectName };
-  let scaler: ApiObject | undefined;
-  if (m.autoscaling?.kind === 'hpa') scaler = renderHpa(c, 'Hpa', ns, labels, target, m.autoscaling);
-  if (m.autoscaling?.kind === 'keda') scaler = renderKeda(c, 'ScaledObject', ns, labels, target, m.autoscaling);
-  const pdb = new k8s.KubePodDisruptionBudget(c, 'Pdb', {
-    metadata: { name: v.objectName, namespace: ns, labels },
+}
+
+/** The one autoscaler of a variant's Deployment, if the model is autoscaled: an HPA or a KEDA ScaledObject. */
+function renderScaler(c: Construct, m: ResolvedOnlineModel, labels: Record<string, string>, target: ScaleTarget): ApiObject | undefined {
+  if (m.autoscaling?.kind === 'hpa') return renderHpa(c, 'Hpa', m.namespace, labels, target, m.autoscaling);
+  if (m.autoscaling?.kind === 'keda') return renderKeda(c, 'ScaledObject', m.namespace, labels, target, m.autoscaling);
+  return undefined;
+}
+
+function renderServiceMonitor(c: Construct, m: ResolvedOnlineModel, v: ResolvedVariant): ApiObject {
+  return new ServiceMonitor(c, 'Monitor', {
+    metadata: { name: v.objectName, namespace: m.namespace, labels: { ...variantLabels(m, v), ...m.monitorLabels } },
     spec: {
-      // With two or more replicas one may go at a time; a single replica may always be evicted (no stuck drains).
-      ...(min >= 2 ? { minAvailable: k8s.IntOrString.fromNumber(min - 1) } : { maxUnavailable: k8s.IntOrString.fromNumber(1) }),
-      selector: { matchLabels: selector },
-      unhealthyPodEvictionPolicy: 'AlwaysAllow',
-    },
-  });
-  const monitor = new ServiceMonitor(c, 'Monitor', {
-    metadata: { name: v.objectName, namespace: ns, labels: { ...labels, ...m.monitorLabels } },
-    spec: {
-      selector: { matchLabels: { ...selector } },
-      namespaceSelector: { matchNames: [ns] },
+      selector: { matchLabels: { ...variantSelector(v) } },
+      namespaceSelector: { matchNames: [m.namespace] },
       endpoints: [
         { port: 'metrics', path: MLSERVER_METRICS_PATH, interval: m.scrapeInterval, scheme: ServiceMonitorSpecEndpointsScheme.HTTP },
       ],
     },
   });
-  return { deployment, service, scaler, pdb, monitor };
 }
+
+/** Checks and defaults the `deployment` options: the Gateway (in the platform namespace by default) and host names. */
+function resolveDeploymentOptions(
+  v: Validator,
+  props: OnlineModelProps,
+  platform: PlatformContext,
+): Pick<ResolvedOnlineModel, 'deployment'> {
+  const gwIn = props.deployment?.gateway ?? { name: 'modelplane' };
+  const gateway = { name: gwIn.name, namespace: gwIn.namespace ?? platform.platformNamespace, sectionName: gwIn.sectionName };
+  checkName(v, 'deployment.gateway.name', gateway.name);
+  checkName(v, 'deployment.gateway.namespace', gateway.namespace);
+  if (gateway.sectionName !== undefined) checkName(v, 'deployment.gateway.sectionName', gateway.sectionName);
+  const hostnames = [...(props.deployment?.hostnames ?? [])];
+  hostnames.forEach((h, i) => {
+    const p = dnsSubdomainProblem(h);
+    v.check(p === undefined, `deployment.hostnames[${i}]`, h, p ?? '', 'give a host name such as "fraud.models.example.com"');
+  });
+  return { deployment: { gateway, hostnames } };
+}
+
+/** The `deployment` backend: MLServer Deployments, their Services, and an HTTPRoute between variants. */
+export const DEPLOYMENT_BACKEND: ServingBackend = {
+  name: 'deployment',
+  optionKeys: ['gateway', 'hostnames'],
+  scaledObjectNames: variantObjectNames,
+  resolveOptions: resolveDeploymentOptions,
+  render: renderDeploymentBackend,
+  endpoint: (m, v) => ({ url: `http://${serviceHost(m, v.objectName)}:${MLSERVER_PORTS.http}`, modelName: servedModelName(m) }),
+};

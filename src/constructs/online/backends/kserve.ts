@@ -18,7 +18,6 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
 import {
   InferenceService,
   InferenceServiceSpecCanaryPredictor,
@@ -29,6 +28,7 @@ import {
   InferenceServiceSpecPredictorAutoScalingMetricsType,
   InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxSurge,
   InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxUnavailable,
+  InferenceServiceSpecPredictorModel,
   InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort,
   InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort,
   InferenceServiceSpecPredictorModelResourcesLimits,
@@ -36,30 +36,30 @@ import {
   InferenceServiceSpecPredictorModelStartupProbeHttpGetPort,
   InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../../../imports/serving.kserve.io';
-import { gpuPlacement } from '../../../core/gpu';
-import {
-  IMAGE_PULL_POLICY,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-} from '../../../core/security';
-import { renderKeda } from '../autoscaling';
-import { MLSERVER_MODELS_DIR } from './deployment';
+import type { Validator } from '../../../core/errors';
+import { IMAGE_PULL_POLICY } from '../../../core/security';
+import { checkName } from '../../../core/validate';
+import { hpaMetrics, renderKeda } from '../autoscaling';
+import type { ServingBackend } from '../backend';
+import { checkSecretName } from '../checks';
+import type { OnlineModelProps } from '../props';
+import { httpProbe, predictorContainerFields, predictorPodFields, predictorPodLabels, renderPodMonitor, renderVariantPdb } from '../shared';
 import {
   minReplicas,
   MLSERVER_IMAGE,
   MLSERVER_METRICS_PATH,
-  mlserverProbes,
-  MLSERVER_UID,
-  servedModelName,
   mlserverEnv,
+  mlserverProbes,
   modelLabels,
+  PlainEnv,
+  ResolvedHpa,
+  ResolvedKeda,
   ResolvedOnlineModel,
   ResolvedVariant,
-  spreadConstraints,
-  variantLabels,
-  variantSelector,
+  servedModelName,
+  serviceHost,
 } from '../spec';
+import { MLSERVER_MODELS_DIR } from './deployment';
 
 /** The ports KServe's MLServer runtime uses: HTTP 8080, gRPC 9000; metrics stay on MLServer's 8082. */
 export const KSERVE_MLSERVER_PORTS = { http: 8080, grpc: 9000, metrics: 8082 } as const;
@@ -79,17 +79,17 @@ export interface KServeObjects {
 }
 
 /** The name of the ServiceAccount carrying the S3 Secret. */
-export function kserveServiceAccountName(m: ResolvedOnlineModel): string {
+export function kserveServiceAccountName(m: Pick<ResolvedOnlineModel, 'name'>): string {
   return `${m.name}-kserve-s3`;
 }
 
-/** The Deployment KServe creates for the primary predictor in Standard mode. */
-export function kservePredictorDeployment(m: ResolvedOnlineModel): string {
+/** The Deployment (and Service) KServe creates for the primary predictor in Standard mode. */
+export function kservePredictorDeployment(m: Pick<ResolvedOnlineModel, 'name'>): string {
   return `${m.name}-predictor`;
 }
 
 /** The annotations KServe's storage initializer reads from the S3 Secret (document or apply them). */
-export function kserveS3SecretAnnotations(m: ResolvedOnlineModel): Record<string, string> {
+export function kserveS3SecretAnnotations(m: Pick<ResolvedOnlineModel, 'platform'>): Record<string, string> {
   const os = m.platform.objectStore;
   const ann: Record<string, string> = { 'serving.kserve.io/s3-region': os.region ?? 'us-east-1' };
   if (os.endpoint) {
@@ -100,56 +100,82 @@ export function kserveS3SecretAnnotations(m: ResolvedOnlineModel): Record<string
   return ann;
 }
 
-function resourceMetric(
-  name: InferenceServiceSpecPredictorAutoScalingMetricsResourceName,
-  averageUtilization: number,
-): InferenceServiceSpecPredictorAutoScalingMetrics {
-  return {
+const isS3 = (v: Pick<ResolvedVariant, 'model'>) => v.model.startsWith('s3://');
+
+/** KServe's `autoScaling.metrics`: the HPA's utilization metrics in the binding's enum types. */
+function kserveMetrics(a: ResolvedHpa): InferenceServiceSpecPredictorAutoScalingMetrics[] {
+  return hpaMetrics(a).map((x) => ({
     type: InferenceServiceSpecPredictorAutoScalingMetricsType.RESOURCE,
-    resource: { name, target: { type: InferenceServiceSpecPredictorAutoScalingMetricsResourceTargetType.UTILIZATION, averageUtilization } },
+    resource: {
+      name:
+        x.resource.name === 'cpu'
+          ? InferenceServiceSpecPredictorAutoScalingMetricsResourceName.CPU
+          : InferenceServiceSpecPredictorAutoScalingMetricsResourceName.MEMORY,
+      target: {
+        type: InferenceServiceSpecPredictorAutoScalingMetricsResourceTargetType.UTILIZATION,
+        averageUtilization: x.resource.target.averageUtilization,
+      },
+    },
+  }));
+}
+
+/**
+ * The replica fields of a predictor: canaries run fixed replicas (as KServe requires), the primary
+ * KServe's own HPA, or a floor for our ScaledObject (queue scaling), or its fixed replicas.
+ */
+function kserveScaling(m: ResolvedOnlineModel, canary: boolean): Partial<InferenceServiceSpecPredictor> {
+  const a = m.autoscaling;
+  if (canary) return { minReplicas: Math.max(1, minReplicas(m)) };
+  if (!a) return { minReplicas: m.replicas };
+  if (a.kind === 'keda') return { minReplicas: a.minReplicas };
+  return { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, autoScaling: { metrics: kserveMetrics(a) } };
+}
+
+/**
+ * MLServer's env on KServe: the runtime sets its own HTTP and gRPC ports, and an `s3://` model comes
+ * through storageUri and KServe's storage initializer (no URI, no object-store env in the container).
+ */
+function kserveEnv(m: ResolvedOnlineModel, v: ResolvedVariant): PlainEnv[] {
+  const s3 = isS3(v);
+  const dropped = (name: string) =>
+    ['MLSERVER_HTTP_PORT', 'MLSERVER_GRPC_PORT'].includes(name) ||
+    (s3 && (name === 'MLSERVER_MODEL_URI' || name.startsWith('AWS_') || name.endsWith('ENDPOINT_URL')));
+  return mlserverEnv(m, v, KSERVE_MLSERVER_PORTS).filter((e) => !dropped(e.name));
+}
+
+/** The model container of a predictor: MLServer with the mlflow format on v2, probed on its HTTP port. */
+function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant): InferenceServiceSpecPredictorModel {
+  const probes = mlserverProbes(servedModelName(m));
+  const http = KSERVE_MLSERVER_PORTS.http;
+  return {
+    // KServe's own container name; the canary's PredictorSpec schema requires it (the API server rejects a canary without it).
+    name: 'kserve-container',
+    modelFormat: { name: 'mlflow', version: m.kserve.modelFormatVersion },
+    protocolVersion: 'v2',
+    ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
+    ...(isS3(v) ? { storageUri: v.model } : {}),
+    // Pinned, and started as on the deployment backend (settings from env, none from a folder);
+    // an s3:// model still lands in /mnt/models through KServe's storage initializer.
+    image: m.image ?? MLSERVER_IMAGE,
+    imagePullPolicy: IMAGE_PULL_POLICY,
+    command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
+    env: kserveEnv(m, v).map((e) => ({ ...e })),
+    ...predictorContainerFields(
+      m,
+      InferenceServiceSpecPredictorModelResourcesRequests.fromString,
+      InferenceServiceSpecPredictorModelResourcesLimits.fromString,
+    ),
+    startupProbe: httpProbe(probes.startup, InferenceServiceSpecPredictorModelStartupProbeHttpGetPort.fromNumber(http)),
+    readinessProbe: httpProbe(probes.readiness, InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort.fromNumber(http)),
+    livenessProbe: httpProbe(probes.liveness, InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort.fromNumber(http)),
   };
 }
 
 function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictor {
-  const res = resourceRequirements(m.resources, m.gpu ? gpuPlacement(m.gpu.pool, m.gpu.count).limits : {});
-  const quantities = <T>(from: (s: string) => T, q: Record<string, k8s.Quantity> | undefined) =>
-    Object.fromEntries(Object.entries(q ?? {}).map(([k, val]) => [k, from(String(val.value))]));
-  const env = mlserverEnv(m, v, KSERVE_MLSERVER_PORTS)
-    // KServe's runtime sets its own ports; the model URI goes in storageUri for s3:// models.
-    .filter(
-      (e) =>
-        !['MLSERVER_HTTP_PORT', 'MLSERVER_GRPC_PORT'].includes(e.name) && !(e.name === 'MLSERVER_MODEL_URI' && v.model.startsWith('s3://')),
-    )
-    .filter(
-      (e) =>
-        !(v.model.startsWith('s3://') && e.name.startsWith('AWS_')) && !(v.model.startsWith('s3://') && e.name.endsWith('ENDPOINT_URL')),
-    );
-  const placement = m.gpu ? gpuPlacement(m.gpu.pool, m.gpu.count) : undefined;
-  const MLSERVER_PROBES = mlserverProbes(servedModelName(m));
-  const sec = restrictedContainerSecurityContext(MLSERVER_UID);
-  const fixed = canary || !m.autoscaling;
-  const scaling: Partial<InferenceServiceSpecPredictor> = fixed
-    ? { minReplicas: canary ? Math.max(1, minReplicas(m)) : m.replicas }
-    : m.autoscaling!.kind === 'hpa'
-      ? {
-          minReplicas: m.autoscaling!.minReplicas,
-          maxReplicas: m.autoscaling!.maxReplicas,
-          autoScaling: {
-            metrics: [
-              ...(m.autoscaling!.cpuUtilization !== undefined
-                ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.CPU, m.autoscaling!.cpuUtilization)]
-                : []),
-              ...(m.autoscaling!.memoryUtilization !== undefined
-                ? [resourceMetric(InferenceServiceSpecPredictorAutoScalingMetricsResourceName.MEMORY, m.autoscaling!.memoryUtilization)]
-                : []),
-            ],
-          },
-        }
-      : { minReplicas: m.autoscaling!.minReplicas };
   return {
     ...(m.variants.length > 1 ? { name: v.name } : {}),
-    ...scaling,
-    labels: { ...variantSelector(v), 'modelplane.dev/model': m.name, 'modelplane.dev/team': m.team },
+    ...kserveScaling(m, canary),
+    labels: predictorPodLabels(m, v),
     deploymentStrategy: {
       type: 'RollingUpdate',
       rollingUpdate: {
@@ -157,90 +183,38 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
         maxSurge: InferenceServiceSpecPredictorDeploymentStrategyRollingUpdateMaxSurge.fromNumber(1),
       },
     },
-    automountServiceAccountToken: false,
-    ...(m.kserve.storageSecret && v.model.startsWith('s3://') ? { serviceAccountName: kserveServiceAccountName(m) } : {}),
-    securityContext: { ...restrictedPodSecurityContext(MLSERVER_UID) },
-    topologySpreadConstraints: spreadConstraints(variantSelector(v)),
-    ...(placement ? { tolerations: placement.tolerations, affinity: { nodeAffinity: placement.affinity.nodeAffinity } } : {}),
-    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString('2Gi') } }],
-    model: {
-      // KServe's own container name; the canary's PredictorSpec schema requires it (the API server rejects a canary without it).
-      name: 'kserve-container',
-      modelFormat: { name: 'mlflow', version: m.kserve.modelFormatVersion },
-      protocolVersion: 'v2',
-      ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
-      ...(v.model.startsWith('s3://') ? { storageUri: v.model } : {}),
-      // Pinned, and started as on the deployment backend (settings from env, none from a folder);
-      // an s3:// model still lands in /mnt/models through KServe's storage initializer.
-      image: m.image ?? MLSERVER_IMAGE,
-      imagePullPolicy: IMAGE_PULL_POLICY,
-      command: ['mlserver', 'start', MLSERVER_MODELS_DIR],
-      env: env.map((e) => ({ ...e })),
-      resources: {
-        requests: quantities(InferenceServiceSpecPredictorModelResourcesRequests.fromString, res.requests),
-        limits: quantities(InferenceServiceSpecPredictorModelResourcesLimits.fromString, res.limits),
-      },
-      securityContext: { ...sec, capabilities: { drop: ['ALL'] } },
-      startupProbe: {
-        httpGet: {
-          path: MLSERVER_PROBES.startup.path,
-          port: InferenceServiceSpecPredictorModelStartupProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
-        },
-        periodSeconds: MLSERVER_PROBES.startup.periodSeconds,
-        failureThreshold: MLSERVER_PROBES.startup.failureThreshold,
-        timeoutSeconds: MLSERVER_PROBES.startup.timeoutSeconds,
-      },
-      readinessProbe: {
-        httpGet: {
-          path: MLSERVER_PROBES.readiness.path,
-          port: InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
-        },
-        periodSeconds: MLSERVER_PROBES.readiness.periodSeconds,
-        failureThreshold: MLSERVER_PROBES.readiness.failureThreshold,
-        timeoutSeconds: MLSERVER_PROBES.readiness.timeoutSeconds,
-      },
-      livenessProbe: {
-        httpGet: {
-          path: MLSERVER_PROBES.liveness.path,
-          port: InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort.fromNumber(KSERVE_MLSERVER_PORTS.http),
-        },
-        periodSeconds: MLSERVER_PROBES.liveness.periodSeconds,
-        failureThreshold: MLSERVER_PROBES.liveness.failureThreshold,
-        timeoutSeconds: MLSERVER_PROBES.liveness.timeoutSeconds,
-      },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-    },
+    ...(m.kserve.storageSecret && isS3(v) ? { serviceAccountName: kserveServiceAccountName(m) } : {}),
+    ...predictorPodFields(m, v, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString),
+    model: kserveModel(m, v),
   };
 }
 
-/** Renders the `kserve` backend. */
-export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): KServeObjects {
-  const ns = m.namespace;
-  const primary = m.variants[0];
+/** The ServiceAccount listing the S3 Secret, when one is given and a variant serves an `s3://` model. */
+function renderServiceAccount(scope: Construct, m: ResolvedOnlineModel): ApiObject | undefined {
+  if (!m.kserve.storageSecret || !m.variants.some(isS3)) return undefined;
+  return new k8s.KubeServiceAccount(scope, 'S3ServiceAccount', {
+    metadata: { name: kserveServiceAccountName(m), namespace: m.namespace, labels: modelLabels(m, 'storage') },
+    automountServiceAccountToken: false,
+    secrets: [{ name: m.kserve.storageSecret }],
+  });
+}
+
+const AUTOSCALER_CLASS = { none: 'none', hpa: 'hpa', keda: 'external' } as const;
+
+function renderInferenceService(scope: Construct, m: ResolvedOnlineModel): ApiObject {
   const canaries = m.variants.slice(1);
-  let autoscalerClass = 'none';
-  if (m.autoscaling?.kind === 'hpa') autoscalerClass = 'hpa';
-  if (m.autoscaling?.kind === 'keda') autoscalerClass = 'external';
-  let serviceAccount: ApiObject | undefined;
-  if (m.kserve.storageSecret && m.variants.some((v) => v.model.startsWith('s3://'))) {
-    serviceAccount = new k8s.KubeServiceAccount(scope, 'S3ServiceAccount', {
-      metadata: { name: kserveServiceAccountName(m), namespace: ns, labels: modelLabels(m, 'storage') },
-      automountServiceAccountToken: false,
-      secrets: [{ name: m.kserve.storageSecret }],
-    });
-  }
-  const inferenceService = new InferenceService(scope, 'InferenceService', {
+  return new InferenceService(scope, 'InferenceService', {
     metadata: {
       name: m.name,
-      namespace: ns,
+      namespace: m.namespace,
       labels: modelLabels(m, 'inference-service'),
       annotations: {
         'serving.kserve.io/deploymentMode': 'Standard',
-        'serving.kserve.io/autoscalerClass': autoscalerClass,
+        'serving.kserve.io/autoscalerClass': AUTOSCALER_CLASS[m.autoscaling?.kind ?? 'none'],
       },
     },
     spec: {
-      predictor: predictor(m, primary, false),
+      predictor: predictor(m, m.variants[0], false),
       ...(canaries.length > 0
         ? {
             canary: canaries.map((v) => ({
@@ -252,45 +226,79 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
         : {}),
     },
   });
+}
+
+/** Renders the `kserve` backend. */
+export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): KServeObjects {
+  const serviceAccount = renderServiceAccount(scope, m);
+  const inferenceService = renderInferenceService(scope, m);
   if (serviceAccount) inferenceService.addDependency(serviceAccount);
-  const min = minReplicas(m);
-  const pdbs = m.variants.map(
-    (v) =>
-      new k8s.KubePodDisruptionBudget(scope, `Pdb-${v.name}`, {
-        metadata: { name: v.objectName, namespace: ns, labels: variantLabels(m, v) },
-        spec: {
-          ...(min >= 2 ? { minAvailable: k8s.IntOrString.fromNumber(min - 1) } : { maxUnavailable: k8s.IntOrString.fromNumber(1) }),
-          selector: { matchLabels: variantSelector(v) },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      }),
-  );
-  const monitor = new PodMonitor(scope, 'Monitor', {
-    metadata: { name: m.name, namespace: ns, labels: { ...modelLabels(m, 'monitoring'), ...m.monitorLabels } },
-    spec: {
-      selector: { matchLabels: { 'modelplane.dev/model': m.name, 'app.kubernetes.io/name': 'online-model' } },
-      namespaceSelector: { matchNames: [ns] },
-      podMetricsEndpoints: [
-        {
-          portNumber: KSERVE_MLSERVER_PORTS.metrics,
-          path: MLSERVER_METRICS_PATH,
-          interval: m.scrapeInterval,
-          scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
-        },
-      ],
-    },
-  });
+  const pdbs = m.variants.map((v) => renderVariantPdb(scope, `Pdb-${v.name}`, m, v));
+  const monitor = renderPodMonitor(scope, m, { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH });
   let scaler: ApiObject | undefined;
   if (m.autoscaling?.kind === 'keda') {
-    scaler = renderKeda(
-      scope,
-      'ScaledObject',
-      ns,
-      modelLabels(m, 'autoscaler'),
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) },
-      m.autoscaling,
-    );
+    const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) };
+    scaler = renderKeda(scope, 'ScaledObject', m.namespace, modelLabels(m, 'autoscaler'), target, m.autoscaling);
     scaler.addDependency(inferenceService);
   }
-  return { inferenceService, pdbs, monitor, scaler };
+  return { inferenceService, pdbs, monitor, scaler, serviceAccount };
 }
+
+/** KServe has no native traffic mirroring: a shadow variant is refused. */
+function checkNoShadow(v: Validator, variants: readonly ResolvedVariant[]): void {
+  if (!variants.some((x) => x.shadow)) return;
+  v.fail(
+    'variants',
+    variants.filter((x) => x.shadow).map((x) => x.name),
+    'has a shadow variant, but KServe has no native traffic mirroring',
+    'use backend "seldon" (shadow predictor) or "deployment" (Gateway API RequestMirror), or drop the shadow',
+  );
+}
+
+/** KServe canaries run fixed replicas: a queue scaler can only target the primary, so it is refused with canaries. */
+function checkQueueScalingWithCanaries(
+  v: Validator,
+  props: OnlineModelProps,
+  variants: readonly ResolvedVariant[],
+  scaler?: ResolvedHpa | ResolvedKeda,
+): void {
+  if (variants.length <= 1 || scaler?.kind !== 'keda') return;
+  v.fail(
+    'autoscaling.rabbitmq',
+    props.autoscaling?.rabbitmq?.queueName,
+    'scales a KServe service with canaries on a queue; KServe canaries run fixed replicas and the ScaledObject can only target the primary',
+    'use HPA scaling (cpuUtilization) with canaries, or one variant',
+  );
+}
+
+/** Checks and defaults the `kserve` options: the model format's major version, a pinned runtime, the S3 Secret. */
+function resolveKServeOptions(v: Validator, props: OnlineModelProps): Pick<ResolvedOnlineModel, 'kserve'> {
+  const opts = props.kserve ?? {};
+  const modelFormatVersion = opts.modelFormatVersion ?? '2';
+  v.check(
+    typeof modelFormatVersion === 'string' && /^\d+$/.test(modelFormatVersion),
+    'kserve.modelFormatVersion',
+    modelFormatVersion,
+    'must be a major version string',
+    'use "2" (KServe\'s MLServer runtime supports MLflow "1" and "2")',
+  );
+  if (opts.runtime !== undefined) checkName(v, 'kserve.runtime', opts.runtime);
+  if (opts.storageSecret !== undefined) checkSecretName(v, 'kserve.storageSecret', opts.storageSecret);
+  return { kserve: { modelFormatVersion, runtime: opts.runtime, storageSecret: opts.storageSecret } };
+}
+
+/** The `kserve` backend: one InferenceService in Standard mode (the default backend). */
+export const KSERVE_BACKEND: ServingBackend = {
+  name: 'kserve',
+  optionKeys: ['modelFormatVersion', 'runtime', 'storageSecret'],
+  checkVariants: checkNoShadow,
+  checkScaling: checkQueueScalingWithCanaries,
+  // The ScaledObject targets the Deployment KServe creates for the primary.
+  scaledObjectNames: (name) => [kservePredictorDeployment({ name })],
+  resolveOptions: resolveKServeOptions,
+  render: renderKServeBackend,
+  endpoint: (m, v) =>
+    v.primary
+      ? { url: `http://${serviceHost(m, kservePredictorDeployment(m))}`, modelName: servedModelName(m) }
+      : { refused: `KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).` },
+};

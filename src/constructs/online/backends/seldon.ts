@@ -17,38 +17,50 @@
  * `metrics` port at `/prometheus`, where Seldon points MLServer's metrics.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   SeldonDeployment,
   SeldonDeploymentSpecPredictors,
+  SeldonDeploymentSpecPredictorsComponentSpecs,
   SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMaxUnavailable,
   SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMinAvailable,
+  SeldonDeploymentSpecPredictorsComponentSpecsSpecContainers,
   SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesLimits,
   SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesRequests,
   SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersStartupProbeHttpGetPort,
   SeldonDeploymentSpecPredictorsComponentSpecsSpecVolumesEmptyDirSizeLimit,
 } from '../../../../imports/machinelearning.seldon.io';
-import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
-import { gpuPlacement } from '../../../core/gpu';
-import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../core/security';
-import { rabbitTrigger, renderTriggerAuth } from '../autoscaling';
+import type { Validator } from '../../../core/errors';
+import { hpaMetrics, rabbitTrigger, renderTriggerAuth } from '../autoscaling';
+import type { ServingBackend } from '../backend';
+import { checkSecretName } from '../checks';
+import type { OnlineModelProps } from '../props';
+import {
+  httpProbe,
+  predictorContainerFields,
+  predictorPodFields,
+  predictorPodLabels,
+  renderPodMonitor,
+  typedDisruptionPolicy,
+  variantObjectNames,
+} from '../shared';
 import {
   minReplicas,
   mlserverProbes,
-  MLSERVER_UID,
   modelLabels,
   ResolvedOnlineModel,
   ResolvedVariant,
   SELDON_METRICS_PATH,
   SELDON_MLSERVER_IMAGE,
   SELDON_PORTS,
-  spreadConstraints,
-  variantSelector,
+  serviceHost,
 } from '../spec';
 
 /** The graph node (and model container) name. */
 export const SELDON_GRAPH_NODE = 'model';
+
+/** The port of the Service Seldon creates for each predictor (`<model>-<predictor>`). */
+export const SELDON_SERVICE_PORT = 8000;
 
 /** The objects the backend creates. */
 export interface SeldonObjects {
@@ -61,7 +73,7 @@ export interface SeldonObjects {
 }
 
 /** The keys the rclone Secret must hold for an S3-compatible store (values are the operator's to set). */
-export function rcloneSecretKeys(m: ResolvedOnlineModel): string[] {
+export function rcloneSecretKeys(m: Pick<ResolvedOnlineModel, 'platform'>): string[] {
   const keys = [
     'RCLONE_CONFIG_S3_TYPE',
     'RCLONE_CONFIG_S3_PROVIDER',
@@ -73,50 +85,58 @@ export function rcloneSecretKeys(m: ResolvedOnlineModel): string[] {
   return keys;
 }
 
-function predictorFor(m: ResolvedOnlineModel, v: ResolvedVariant): SeldonDeploymentSpecPredictors {
-  const placement = m.gpu ? gpuPlacement(m.gpu.pool, m.gpu.count) : undefined;
-  const res = resourceRequirements(m.resources, placement?.limits ?? {});
-  const quantities = <T>(from: (s: string) => T, q: Record<string, k8s.Quantity> | undefined) =>
-    Object.fromEntries(Object.entries(q ?? {}).map(([k, val]) => [k, from(String(val.value))]));
-  const min = minReplicas(m);
+/** A predictor's autoscaler in Seldon's terms: `hpaSpec` (autoscaling/v2 metrics) or `kedaSpec` (our trigger). */
+function seldonScaler(m: ResolvedOnlineModel, v: ResolvedVariant): Partial<SeldonDeploymentSpecPredictorsComponentSpecs> {
   const a = m.autoscaling;
+  if (a?.kind === 'hpa') return { hpaSpec: { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, metricsv2: hpaMetrics(a) } };
+  if (a?.kind === 'keda') {
+    const kedaSpec = {
+      minReplicaCount: a.minReplicas,
+      maxReplicaCount: a.maxReplicas,
+      pollingInterval: a.pollingInterval,
+      cooldownPeriod: a.cooldownPeriod,
+      triggers: [rabbitTrigger(v.objectName, a)],
+    };
+    return { kedaSpec };
+  }
+  return {};
+}
+
+/** The model container, named after the graph node so Seldon merges it into the MLFLOW_SERVER container it generates. */
+function seldonContainer(m: ResolvedOnlineModel): SeldonDeploymentSpecPredictorsComponentSpecsSpecContainers {
   // Seldon registers the model under the graph node's name.
-  const MLSERVER_PROBES = mlserverProbes(SELDON_GRAPH_NODE);
-  const hpaSpec =
-    a?.kind === 'hpa'
-      ? {
-          minReplicas: a.minReplicas,
-          maxReplicas: a.maxReplicas,
-          metricsv2: [
-            ...(a.cpuUtilization !== undefined
-              ? [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization } } }]
-              : []),
-            ...(a.memoryUtilization !== undefined
-              ? [
-                  {
-                    type: 'Resource',
-                    resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization } },
-                  },
-                ]
-              : []),
-          ],
-        }
-      : undefined;
-  const kedaSpec =
-    a?.kind === 'keda'
-      ? {
-          minReplicaCount: a.minReplicas,
-          maxReplicaCount: a.maxReplicas,
-          pollingInterval: a.pollingInterval,
-          cooldownPeriod: a.cooldownPeriod,
-          triggers: [rabbitTrigger(v.objectName, a)],
-        }
-      : undefined;
+  const probes = mlserverProbes(SELDON_GRAPH_NODE);
+  return {
+    name: SELDON_GRAPH_NODE,
+    image: m.image ?? SELDON_MLSERVER_IMAGE,
+    env: [
+      { name: 'HOME', value: '/tmp' },
+      { name: 'MLFLOW_TRACKING_URI', value: m.platform.mlflowTrackingUri },
+    ],
+    ...predictorContainerFields(
+      m,
+      SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesRequests.fromString,
+      SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesLimits.fromString,
+    ),
+    // Seldon sets readiness/liveness on /v2/health/*; a startup probe keeps slow model loads from being killed.
+    startupProbe: httpProbe(
+      probes.startup,
+      SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersStartupProbeHttpGetPort.fromNumber(SELDON_PORTS.http),
+    ),
+  };
+}
+
+function predictorFor(m: ResolvedOnlineModel, v: ResolvedVariant): SeldonDeploymentSpecPredictors {
+  const pdbSpec = typedDisruptionPolicy(
+    minReplicas(m),
+    (n) => SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMinAvailable.fromNumber(n),
+    (n) => SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMaxUnavailable.fromNumber(n),
+  );
   return {
     name: v.name,
     ...(v.shadow ? { shadow: true } : { traffic: v.traffic }),
-    ...(a ? {} : { replicas: m.replicas }),
-    labels: { ...variantSelector(v), 'modelplane.dev/model': m.name, 'modelplane.dev/team': m.team },
+    ...(m.autoscaling ? {} : { replicas: m.replicas }),
+    labels: predictorPodLabels(m, v),
     graph: {
       name: SELDON_GRAPH_NODE,
       type: 'MODEL',
@@ -128,51 +148,12 @@ function predictorFor(m: ResolvedOnlineModel, v: ResolvedVariant): SeldonDeploym
     },
     componentSpecs: [
       {
-        metadata: { labels: { ...variantSelector(v), 'modelplane.dev/model': m.name, 'modelplane.dev/team': m.team } },
-        ...(hpaSpec ? { hpaSpec } : {}),
-        ...(kedaSpec ? { kedaSpec } : {}),
-        pdbSpec:
-          min >= 2
-            ? { minAvailable: SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMinAvailable.fromNumber(min - 1) }
-            : { maxUnavailable: SeldonDeploymentSpecPredictorsComponentSpecsPdbSpecMaxUnavailable.fromNumber(1) },
+        metadata: { labels: predictorPodLabels(m, v) },
+        ...seldonScaler(m, v),
+        pdbSpec,
         spec: {
-          automountServiceAccountToken: false,
-          securityContext: { ...restrictedPodSecurityContext(MLSERVER_UID) },
-          topologySpreadConstraints: spreadConstraints(variantSelector(v)),
-          ...(placement ? { tolerations: placement.tolerations, affinity: { nodeAffinity: placement.affinity.nodeAffinity } } : {}),
-          volumes: [
-            {
-              name: 'tmp',
-              emptyDir: { sizeLimit: SeldonDeploymentSpecPredictorsComponentSpecsSpecVolumesEmptyDirSizeLimit.fromString('2Gi') },
-            },
-          ],
-          containers: [
-            {
-              // Named after the graph node, so Seldon merges it into the MLFLOW_SERVER container it generates.
-              name: SELDON_GRAPH_NODE,
-              image: m.image ?? SELDON_MLSERVER_IMAGE,
-              env: [
-                { name: 'HOME', value: '/tmp' },
-                { name: 'MLFLOW_TRACKING_URI', value: m.platform.mlflowTrackingUri },
-              ],
-              resources: {
-                requests: quantities(SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesRequests.fromString, res.requests),
-                limits: quantities(SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersResourcesLimits.fromString, res.limits),
-              },
-              securityContext: { ...restrictedContainerSecurityContext(MLSERVER_UID), capabilities: { drop: ['ALL'] } },
-              // Seldon sets readiness/liveness on /v2/health/*; a startup probe keeps slow model loads from being killed.
-              startupProbe: {
-                httpGet: {
-                  path: MLSERVER_PROBES.startup.path,
-                  port: SeldonDeploymentSpecPredictorsComponentSpecsSpecContainersStartupProbeHttpGetPort.fromNumber(SELDON_PORTS.http),
-                },
-                periodSeconds: MLSERVER_PROBES.startup.periodSeconds,
-                failureThreshold: MLSERVER_PROBES.startup.failureThreshold,
-                timeoutSeconds: MLSERVER_PROBES.startup.timeoutSeconds,
-              },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            },
-          ],
+          ...predictorPodFields(m, v, SeldonDeploymentSpecPredictorsComponentSpecsSpecVolumesEmptyDirSizeLimit.fromString),
+          containers: [seldonContainer(m)],
         },
       },
     ],
@@ -182,19 +163,10 @@ function predictorFor(m: ResolvedOnlineModel, v: ResolvedVariant): SeldonDeploym
 /** Renders the `seldon` backend. */
 export function renderSeldonBackend(scope: Construct, m: ResolvedOnlineModel): SeldonObjects {
   const ns = m.namespace;
-  const triggerAuths =
-    m.autoscaling?.kind === 'keda'
-      ? m.variants.map((v) =>
-          renderTriggerAuth(
-            scope,
-            `Auth-${v.name}`,
-            ns,
-            modelLabels(m, 'autoscaler'),
-            v.objectName,
-            m.autoscaling as Extract<typeof m.autoscaling, { kind: 'keda' }>,
-          ),
-        )
-      : [];
+  const keda = m.autoscaling?.kind === 'keda' ? m.autoscaling : undefined;
+  const triggerAuths = keda
+    ? m.variants.map((v) => renderTriggerAuth(scope, `Auth-${v.name}`, ns, modelLabels(m, 'autoscaler'), v.objectName, keda))
+    : [];
   const seldonDeployment = new SeldonDeployment(scope, 'SeldonDeployment', {
     metadata: { name: m.name, namespace: ns, labels: modelLabels(m, 'seldon-deployment') },
     spec: {
@@ -205,15 +177,35 @@ export function renderSeldonBackend(scope: Construct, m: ResolvedOnlineModel): S
     },
   });
   triggerAuths.forEach((t) => seldonDeployment.addDependency(t));
-  const monitor = new PodMonitor(scope, 'Monitor', {
-    metadata: { name: m.name, namespace: ns, labels: { ...modelLabels(m, 'monitoring'), ...m.monitorLabels } },
-    spec: {
-      selector: { matchLabels: { 'modelplane.dev/model': m.name, 'app.kubernetes.io/name': 'online-model' } },
-      namespaceSelector: { matchNames: [ns] },
-      podMetricsEndpoints: [
-        { port: 'metrics', path: SELDON_METRICS_PATH, interval: m.scrapeInterval, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP },
-      ],
-    },
-  });
+  const monitor = renderPodMonitor(scope, m, { port: 'metrics', path: SELDON_METRICS_PATH });
   return { seldonDeployment, monitor, triggerAuths };
 }
+
+/** Seldon's rclone storage initializer knows `s3://` but not MLflow's `models:/` scheme. */
+function checkS3Uri(v: Validator, field: string, uri: string): void {
+  v.check(
+    uri.startsWith('s3://'),
+    field,
+    uri,
+    "is a models:/ URI, which Seldon's rclone storage initializer cannot download",
+    'give the model version\'s artifact location, e.g. "s3://mlflow/mlflow/1/<run id>/artifacts/model", or use backend "kserve" or "deployment"',
+  );
+}
+
+/** Checks and defaults the `seldon` options: the rclone Secret. */
+function resolveSeldonOptions(v: Validator, props: OnlineModelProps): Pick<ResolvedOnlineModel, 'seldon'> {
+  const rcloneSecret = props.seldon?.rcloneSecret ?? 'modelplane-s3-rclone';
+  checkSecretName(v, 'seldon.rcloneSecret', rcloneSecret);
+  return { seldon: { rcloneSecret } };
+}
+
+/** The `seldon` backend: a SeldonDeployment with a predictor per variant (Seldon Core v1, Apache-2.0 1.17.1). */
+export const SELDON_BACKEND: ServingBackend = {
+  name: 'seldon',
+  optionKeys: ['rcloneSecret'],
+  checkModelUri: checkS3Uri,
+  scaledObjectNames: variantObjectNames,
+  resolveOptions: resolveSeldonOptions,
+  render: renderSeldonBackend,
+  endpoint: (m, v) => ({ url: `http://${serviceHost(m, `${m.name}-${v.name}`)}:${SELDON_SERVICE_PORT}`, modelName: SELDON_GRAPH_NODE }),
+};

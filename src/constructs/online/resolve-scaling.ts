@@ -1,0 +1,236 @@
+/**
+ * The replica count and the one autoscaler of an online model, checked and defaulted: fixed
+ * replicas, an HPA on CPU/memory utilization, or KEDA on a RabbitMQ queue (the translation team's GPU
+ * queue worker, which scales to zero when its queue is empty). Part of {@link resolveOnlineModel}.
+ */
+import type { Validator } from '../../core/errors';
+import { checkSecretRef } from '../../core/secrets';
+import { KEDA_MAX_NAME } from './autoscaling';
+import type { ServingBackend } from './backend';
+import { checkFields, checkKnownKeys, FieldRule, isObj, wholeAtLeast } from './checks';
+import type { OnlineAutoscaling, OnlineModelProps, RabbitQueueScaling } from './props';
+import { variantObjectNames } from './shared';
+import type { ResolvedHpa, ResolvedKeda, ResolvedVariant } from './spec';
+
+/** The role of an online model: request/response service, or queue worker. */
+type Role = NonNullable<OnlineModelProps['role']>;
+
+/** The resolved replica count and autoscaler. */
+export interface ResolvedScaling {
+  /** Fixed replicas (when not autoscaled). */
+  readonly replicas: number;
+  /** The one autoscaler, if any. */
+  readonly autoscaling?: ResolvedHpa | ResolvedKeda;
+}
+
+const AUTOSCALING_KEYS = ['minReplicas', 'maxReplicas', 'cpuUtilization', 'memoryUtilization', 'rabbitmq'];
+
+const PERCENT_RULES: readonly FieldRule[] = ['cpuUtilization', 'memoryUtilization'].map((key) => ({
+  key,
+  optional: true,
+  ok: (x: unknown) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 100,
+  problem: 'must be a whole percentage from 1 to 100',
+  fix: 'write e.g. 70',
+}));
+
+/** The RabbitMQ scaler's fields after its queue and Secret, in the order they are checked. */
+const RABBIT_RULES: readonly FieldRule[] = [
+  { key: 'messagesPerReplica', default: 20, ok: wholeAtLeast(1), problem: 'must be a whole number, 1 or more', fix: 'set e.g. 20' },
+  { key: 'activationMessages', default: 0, ok: wholeAtLeast(0), problem: 'must be a whole number, 0 or more', fix: 'set e.g. 0' },
+  {
+    key: 'protocol',
+    default: 'amqp',
+    ok: (x) => x === 'amqp' || x === 'http',
+    problem: 'must be "amqp" or "http"',
+    fix: 'use "http" to count unacknowledged messages too',
+  },
+  { key: 'pollingInterval', default: 30, ok: wholeAtLeast(1), problem: 'must be a whole number of seconds', fix: 'set e.g. 30' },
+  { key: 'cooldownPeriod', default: 300, ok: wholeAtLeast(0), problem: 'must be a whole number of seconds', fix: 'set e.g. 300' },
+  {
+    key: 'vhostName',
+    optional: true,
+    ok: (x) => typeof x === 'string' && x.length > 0,
+    problem: 'must be a non-empty string',
+    fix: 'write e.g. "/"',
+  },
+];
+
+/** Fixed replicas, or the autoscaler (an HPA on CPU by default); never both. */
+export function resolveScaling(v: Validator, props: OnlineModelProps, role: Role): ResolvedScaling {
+  const minFloor = role === 'queue-worker' ? 0 : 1;
+  if (props.replicas !== undefined && props.autoscaling !== undefined) {
+    v.fail(
+      'replicas',
+      props.replicas,
+      'is given together with `autoscaling`; an autoscaler owns the replica count',
+      'drop `replicas` (set autoscaling.minReplicas) or drop `autoscaling`',
+    );
+    return { replicas: 2 };
+  }
+  if (props.replicas === undefined) return { replicas: 2, autoscaling: resolveAutoscaling(v, props.autoscaling, role, minFloor) };
+  const replicas = props.replicas;
+  v.check(
+    Number.isInteger(replicas) && replicas >= minFloor && replicas <= 1000,
+    'replicas',
+    replicas,
+    `must be a whole number from ${minFloor} to 1000`,
+    'set e.g. replicas: 2',
+  );
+  v.check(
+    role !== 'queue-worker',
+    'replicas',
+    replicas,
+    'is fixed for a queue worker, which is scaled by its queue',
+    'set autoscaling.rabbitmq instead',
+  );
+  return { replicas };
+}
+
+/** The autoscaler: KEDA when `rabbitmq` is given, an HPA otherwise; undefined when the input is invalid. */
+export function resolveAutoscaling(
+  v: Validator,
+  a: OnlineAutoscaling | undefined,
+  role: Role,
+  minFloor: number,
+): ResolvedHpa | ResolvedKeda | undefined {
+  if (a === undefined) return { kind: 'hpa', minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 };
+  if (!v.check(isObj(a), 'autoscaling', a, 'must be an object', 'write e.g. { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 }'))
+    return undefined;
+  checkKnownKeys(v, 'autoscaling', a, AUTOSCALING_KEYS, 'is not an autoscaling option');
+  const range = checkReplicaRange(v, a, role, minFloor);
+  const ok = checkFields(v, 'autoscaling', a as unknown as Record<string, unknown>, PERCENT_RULES).ok && range.ok;
+  if (a.rabbitmq !== undefined) return resolveKeda(v, a, range, ok);
+  if (!ok) return undefined;
+  if (role === 'queue-worker')
+    return { kind: 'hpa', minReplicas: Math.max(range.min, 1), maxReplicas: range.max, cpuUtilization: a.cpuUtilization };
+  const cpu = a.cpuUtilization ?? (a.memoryUtilization === undefined ? 70 : undefined);
+  return { kind: 'hpa', minReplicas: range.min, maxReplicas: range.max, cpuUtilization: cpu, memoryUtilization: a.memoryUtilization };
+}
+
+interface ReplicaRange {
+  readonly min: number;
+  readonly max: number;
+  readonly ok: boolean;
+}
+
+/** minReplicas (at least 1 for an online service, 0 for a queue worker) to maxReplicas (1 to 1000). */
+function checkReplicaRange(v: Validator, a: OnlineAutoscaling, role: Role, minFloor: number): ReplicaRange {
+  const worker = role === 'queue-worker';
+  const min = a.minReplicas ?? (worker ? 0 : 2);
+  const max = a.maxReplicas;
+  let ok = v.check(
+    Number.isInteger(min) && min >= minFloor,
+    'autoscaling.minReplicas',
+    min,
+    worker
+      ? 'must be a whole number, 0 or more'
+      : 'must be at least 1: an online service keeps a replica to answer requests (only queue workers may scale to zero)',
+    worker ? 'set e.g. 0' : 'set minReplicas to 1 or more, or use role "queue-worker" with a queue scaler',
+  );
+  ok =
+    v.check(
+      Number.isInteger(max) && max >= 1 && max <= 1000,
+      'autoscaling.maxReplicas',
+      max,
+      'must be a whole number from 1 to 1000',
+      'set e.g. maxReplicas: 6',
+    ) && ok;
+  if (ok)
+    ok = v.check(
+      min <= max,
+      'autoscaling.minReplicas',
+      min,
+      `is greater than maxReplicas (${max})`,
+      'make minReplicas at most maxReplicas',
+    );
+  return { min, max, ok };
+}
+
+/** KEDA on a RabbitMQ queue, the only scaler of the workload (`ok`: the replica range and percentages passed). */
+function resolveKeda(v: Validator, a: OnlineAutoscaling, range: ReplicaRange, ok: boolean): ResolvedKeda | undefined {
+  if (a.cpuUtilization !== undefined || a.memoryUtilization !== undefined) {
+    v.fail(
+      'autoscaling',
+      Object.keys(a).filter((k) => k !== 'minReplicas' && k !== 'maxReplicas'),
+      "sets two scalers (an HPA on CPU/memory and KEDA on a queue) for one workload; they would fight over the replica count and KEDA's webhook rejects it",
+      'keep either rabbitmq, or cpuUtilization/memoryUtilization',
+    );
+    return undefined;
+  }
+  const r = a.rabbitmq as RabbitQueueScaling;
+  const example = 'write e.g. { queueName: "jobs", hostSecret: { name: "rabbitmq", key: "url" } }';
+  if (!v.check(isObj(r), 'autoscaling.rabbitmq', r, 'must be an object', example)) return undefined;
+  const queueOk = v.check(
+    typeof r.queueName === 'string' && /^[A-Za-z0-9._:-]{1,255}$/.test(r.queueName),
+    'autoscaling.rabbitmq.queueName',
+    r.queueName,
+    'is not a queue name',
+    'write e.g. "translation-jobs"',
+  );
+  const secretOk = checkSecretRef(v, 'autoscaling.rabbitmq.hostSecret', r.hostSecret);
+  const rest = checkFields(v, 'autoscaling.rabbitmq', r as unknown as Record<string, unknown>, RABBIT_RULES);
+  if (!(rest.ok && secretOk && queueOk && ok)) return undefined;
+  const x = rest.values as Required<Omit<RabbitQueueScaling, 'queueName' | 'hostSecret' | 'vhostName'>>;
+  return {
+    kind: 'keda',
+    minReplicas: range.min,
+    maxReplicas: range.max,
+    queueName: r.queueName,
+    hostSecret: { name: r.hostSecret.name, key: r.hostSecret.key },
+    messagesPerReplica: x.messagesPerReplica,
+    activationMessages: x.activationMessages,
+    protocol: x.protocol,
+    vhostName: r.vhostName,
+    pollingInterval: x.pollingInterval,
+    cooldownPeriod: x.cooldownPeriod,
+  };
+}
+
+/** Refuses ScaledObject names KEDA would reject (over {@link KEDA_MAX_NAME} characters), under `field`. */
+export function checkKedaNames(v: Validator, field: string, names: readonly string[]): boolean {
+  let ok = true;
+  for (const n of names) {
+    ok =
+      v.check(
+        n.length <= KEDA_MAX_NAME,
+        field,
+        n,
+        `gives a KEDA ScaledObject name of ${n.length} characters; KEDA rejects names over ${KEDA_MAX_NAME}`,
+        `shorten the model (and variant) name so "${n}" fits in ${KEDA_MAX_NAME} characters`,
+      ) && ok;
+  }
+  return ok;
+}
+
+/** What {@link checkScalerFits} looks at. */
+export interface ScalerFit {
+  /** The model name. */
+  readonly name: string;
+  /** The role. */
+  readonly role: Role;
+  /** The resolved variants. */
+  readonly variants: readonly ResolvedVariant[];
+  /** The resolved autoscaler. */
+  readonly autoscaling?: ResolvedHpa | ResolvedKeda;
+  /** The backend, when the name is one. */
+  readonly serving?: ServingBackend;
+}
+
+/** The scaler fits the workloads: KEDA's name limit, a queue scaler for a queue worker, the backend's own rules. */
+export function checkScalerFits(v: Validator, props: OnlineModelProps, fit: ScalerFit): void {
+  const { name, role, variants, autoscaling, serving } = fit;
+  if (autoscaling?.kind === 'keda') {
+    const names = (serving?.scaledObjectNames ?? variantObjectNames)(name, variants);
+    checkKedaNames(v, props.name !== undefined ? 'name' : 'id', names);
+  }
+  if (role === 'queue-worker') {
+    v.check(
+      autoscaling?.kind === 'keda',
+      'role',
+      role,
+      'is "queue-worker" but no queue scaler is set',
+      'set autoscaling.rabbitmq with the queue the worker consumes',
+    );
+  }
+  serving?.checkScaling?.(v, props, variants, autoscaling);
+}
