@@ -55,7 +55,7 @@ describe('GpuNodePool defaults', () => {
   });
 });
 
-describe('GpuNodePool with a custom taint (seed 001: purpose=ml:NoSchedule) and Karpenter', () => {
+describe("GpuNodePool with a custom taint (the translation team's purpose=ml:NoSchedule) and Karpenter", () => {
   const { pool, objs } = synth({
     name: 'ml',
     taint: { key: 'purpose', value: 'ml', effect: 'NoSchedule' },

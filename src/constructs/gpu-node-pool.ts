@@ -8,10 +8,10 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaintsEffect,
 } from '../../imports/karpenter.sh';
-import { Validator } from '../core/errors';
+import { orThrow, Resolution, Validator } from '../core/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
-import { IMAGE_PULL_POLICY } from '../core/security';
+import { IMAGE_PULL_POLICY, resourceRequirements } from '../core/security';
 import { checkImage, checkName, labelKeyProblem, labelValueProblem } from '../core/validate';
 import { isRecord } from '../core/records';
 
@@ -52,9 +52,110 @@ export interface GpuNodePoolProps {
   readonly karpenter?: GpuKarpenterProps;
 }
 
+/** The GPU pool as plain data: what workloads need, and what the pool renders. */
+export interface ResolvedGpuNodePool {
+  /** The pool as workloads see it. */
+  readonly pool: GpuPoolSpec;
+  /** The device plugin's image and namespace. @default - no device plugin */
+  readonly devicePlugin?: { readonly image: string; readonly namespace: string };
+  /** Karpenter provisioning. @default - no NodePool */
+  readonly karpenter?: GpuKarpenterProps;
+}
+
+/** The taint a pool's nodes carry unless another is given. */
+export const DEFAULT_GPU_TAINT: Taint = { key: NVIDIA_GPU, value: 'present', effect: 'NoSchedule' };
+
+/** Checks and defaults the props of a {@link GpuNodePool} (`id` names the pool unless `name` does): the resolved pool, or every problem. */
+export function resolveGpuNodePool(id: string, props: GpuNodePoolProps = {}): Resolution<ResolvedGpuNodePool> {
+  const v = new Validator('GpuNodePool', id);
+  const name = props.name ?? id;
+  checkName(v, 'name', name, 50);
+  const taint = props.taint ?? DEFAULT_GPU_TAINT;
+  validateTaint(v, taint);
+  const extraLabels = props.nodeLabels ?? {};
+  checkNodeLabels(v, extraLabels);
+  if (props.maxGpus !== undefined) {
+    const whole = Number.isInteger(props.maxGpus) && props.maxGpus > 0;
+    v.check(whole, 'maxGpus', props.maxGpus, 'must be a positive whole number', 'set e.g. 16, or leave it out for no limit');
+  }
+  const image = props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE;
+  checkImage(v, 'devicePluginImage', image);
+  if (props.devicePluginNamespace !== undefined) checkName(v, 'devicePluginNamespace', props.devicePluginNamespace);
+  if (props.karpenter) checkKarpenter(v, props.karpenter);
+  return v.result(() => ({
+    pool: { name, taint, nodeLabels: { [LABELS.gpuPool]: name, ...extraLabels }, maxGpus: props.maxGpus },
+    devicePlugin: (props.devicePlugin ?? true) ? { image, namespace: props.devicePluginNamespace ?? 'kube-system' } : undefined,
+    karpenter: props.karpenter,
+  }));
+}
+
+const NODE_LABELS_EXAMPLE = 'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }';
+
+function checkNodeLabels(v: Validator, labels: unknown): void {
+  if (!v.check(isRecord(labels), 'nodeLabels', labels, 'must be a map of label keys to values', NODE_LABELS_EXAMPLE)) return;
+  for (const [key, value] of Object.entries(labels as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) {
+    const kp = labelKeyProblem(key);
+    v.check(
+      kp === undefined,
+      'nodeLabels',
+      key,
+      `has a key that ${kp ?? ''}`,
+      'use a label key such as "node.kubernetes.io/instance-type"',
+    );
+    const vp = labelValueProblem(value);
+    v.check(vp === undefined, `nodeLabels["${key}"]`, value, vp ?? '', 'use a label value such as "g5.xlarge"');
+    v.check(
+      key !== LABELS.gpuPool,
+      `nodeLabels["${key}"]`,
+      value,
+      'is set by modelplane to the pool name',
+      `remove it; nodes of this pool carry ${LABELS.gpuPool}=<name>`,
+    );
+  }
+}
+
+/** The optional Karpenter settings checked against a list or a pattern: the field, its test, the problem and the fix. */
+const KARPENTER_CHOICES: ReadonlyArray<readonly [keyof GpuKarpenterProps, (value: unknown) => boolean, string, string]> = [
+  [
+    'consolidationPolicy',
+    (p) => ['WhenEmpty', 'WhenEmptyOrUnderutilized'].includes(p as string),
+    'is not a consolidation policy',
+    'use "WhenEmpty" or "WhenEmptyOrUnderutilized"',
+  ],
+  [
+    'consolidateAfter',
+    (d) => typeof d === 'string' && /^(Never|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(d),
+    'is not a duration',
+    'write e.g. "5m", "1h30m" or "Never"',
+  ],
+];
+
+function checkKarpenter(v: Validator, k: GpuKarpenterProps): void {
+  const ref = k.nodeClassRef;
+  v.check(
+    isRecord(ref) && !!ref.group && !!ref.kind && !!ref.name,
+    'karpenter.nodeClassRef',
+    ref,
+    'needs group, kind and name',
+    "write e.g. { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }",
+  );
+  for (const [i, t] of (k.instanceTypes ?? []).entries()) {
+    const p = labelValueProblem(t);
+    const field = `karpenter.instanceTypes[${i}]`;
+    v.check(p === undefined && t !== '', field, t, p ?? 'must not be empty', 'name an instance type, e.g. "g5.xlarge"');
+  }
+  for (const [i, c] of (k.capacityTypes ?? []).entries()) {
+    const known = ['on-demand', 'spot', 'reserved'].includes(c);
+    v.check(known, `karpenter.capacityTypes[${i}]`, c, 'is not a Karpenter capacity type', 'use "on-demand", "spot" or "reserved"');
+  }
+  for (const [key, ok, problem, fix] of KARPENTER_CHOICES) {
+    if (k[key] !== undefined) v.check(ok(k[key]), `karpenter.${key}`, k[key], problem, fix);
+  }
+}
+
 /**
- * A pool of GPU nodes (seed 001): the nodes' labels and taint, the NVIDIA device plugin that
- * tolerates that taint (it does not tolerate a custom taint such as `purpose=ml` by itself), an
+ * A pool of GPU nodes (the translation team's GPU pools): the nodes' labels and taint, the NVIDIA device
+ * plugin that tolerates that taint (it does not tolerate a custom taint such as `purpose=ml` by itself), an
  * optional Karpenter NodePool, and {@link GpuNodePool.place} to put any workload on the pool.
  *
  * The device plugin is the one workload modelplane owns that cannot meet Pod Security "restricted":
@@ -70,109 +171,11 @@ export class GpuNodePool extends Construct {
   public readonly nodePool?: ApiObject;
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps = {}) {
+    const resolved = orThrow(resolveGpuNodePool(id, props));
     super(scope, id);
-    const v = new Validator('GpuNodePool', id);
-    const name = props.name ?? id;
-    checkName(v, 'name', name, 50);
-    const taint: Taint = props.taint ?? { key: NVIDIA_GPU, value: 'present', effect: 'NoSchedule' };
-    validateTaint(v, taint);
-    const extraLabels = props.nodeLabels ?? {};
-    if (
-      v.check(
-        isRecord(extraLabels),
-        'nodeLabels',
-        extraLabels,
-        'must be a map of label keys to values',
-        'write e.g. { "node.kubernetes.io/instance-type": "g5.xlarge" }',
-      )
-    ) {
-      for (const [key, value] of Object.entries(extraLabels).sort(([a], [b]) => a.localeCompare(b))) {
-        const kp = labelKeyProblem(key);
-        v.check(
-          kp === undefined,
-          'nodeLabels',
-          key,
-          `has a key that ${kp ?? ''}`,
-          'use a label key such as "node.kubernetes.io/instance-type"',
-        );
-        const vp = labelValueProblem(value);
-        v.check(vp === undefined, `nodeLabels["${key}"]`, value, vp ?? '', 'use a label value such as "g5.xlarge"');
-        v.check(
-          key !== LABELS.gpuPool,
-          `nodeLabels["${key}"]`,
-          value,
-          'is set by modelplane to the pool name',
-          `remove it; nodes of this pool carry ${LABELS.gpuPool}=<name>`,
-        );
-      }
-    }
-    if (props.maxGpus !== undefined) {
-      v.check(
-        Number.isInteger(props.maxGpus) && props.maxGpus > 0,
-        'maxGpus',
-        props.maxGpus,
-        'must be a positive whole number',
-        'set e.g. 16, or leave it out for no limit',
-      );
-    }
-    const image = props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE;
-    checkImage(v, 'devicePluginImage', image);
-    if (props.devicePluginNamespace !== undefined) checkName(v, 'devicePluginNamespace', props.devicePluginNamespace);
-    if (props.karpenter) {
-      const k = props.karpenter;
-      const ref = k.nodeClassRef;
-      v.check(
-        isRecord(ref) && !!ref.group && !!ref.kind && !!ref.name,
-        'karpenter.nodeClassRef',
-        ref,
-        'needs group, kind and name',
-        "write e.g. { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }",
-      );
-      for (const [i, t] of (k.instanceTypes ?? []).entries()) {
-        const p = labelValueProblem(t);
-        v.check(
-          p === undefined && t !== '',
-          `karpenter.instanceTypes[${i}]`,
-          t,
-          p ?? 'must not be empty',
-          'name an instance type, e.g. "g5.xlarge"',
-        );
-      }
-      for (const [i, c] of (k.capacityTypes ?? []).entries()) {
-        v.check(
-          ['on-demand', 'spot', 'reserved'].includes(c),
-          `karpenter.capacityTypes[${i}]`,
-          c,
-          'is not a Karpenter capacity type',
-          'use "on-demand", "spot" or "reserved"',
-        );
-      }
-      if (k.consolidationPolicy !== undefined) {
-        v.check(
-          ['WhenEmpty', 'WhenEmptyOrUnderutilized'].includes(k.consolidationPolicy),
-          'karpenter.consolidationPolicy',
-          k.consolidationPolicy,
-          'is not a consolidation policy',
-          'use "WhenEmpty" or "WhenEmptyOrUnderutilized"',
-        );
-      }
-      if (k.consolidateAfter !== undefined) {
-        v.check(
-          typeof k.consolidateAfter === 'string' && /^(Never|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(k.consolidateAfter),
-          'karpenter.consolidateAfter',
-          k.consolidateAfter,
-          'is not a duration',
-          'write e.g. "5m", "1h30m" or "Never"',
-        );
-      }
-    }
-    v.done();
-
-    const nodeLabels = { [LABELS.gpuPool]: name, ...extraLabels };
-    this.spec = { name, taint, nodeLabels, maxGpus: props.maxGpus };
-
-    if (props.devicePlugin ?? true) this.devicePlugin = this.renderDevicePlugin(name, image, props.devicePluginNamespace ?? 'kube-system');
-    if (props.karpenter) this.nodePool = this.renderNodePool(name, props.karpenter);
+    this.spec = resolved.pool;
+    if (resolved.devicePlugin) this.devicePlugin = this.renderDevicePlugin(resolved.devicePlugin.image, resolved.devicePlugin.namespace);
+    if (resolved.karpenter) this.nodePool = this.renderNodePool(resolved.karpenter);
   }
 
   /** Returns a copy of `spec` placed on this pool with `count` GPUs for the named containers (all by default). */
@@ -180,7 +183,8 @@ export class GpuNodePool extends Construct {
     return placeOnPool(spec, this.spec, count, containers);
   }
 
-  private renderDevicePlugin(pool: string, image: string, namespace: string): ApiObject {
+  private renderDevicePlugin(image: string, namespace: string): ApiObject {
+    const pool = this.spec.name;
     const labels = standardLabels({
       name: 'nvidia-device-plugin',
       instance: pool,
@@ -188,8 +192,9 @@ export class GpuNodePool extends Construct {
       version: image.split(':').pop(),
     });
     const selector = { 'app.kubernetes.io/name': 'nvidia-device-plugin', 'app.kubernetes.io/instance': pool };
+    const metadata = { name: `nvidia-device-plugin-${pool}`, namespace, labels };
     const daemonSet = new k8s.KubeDaemonSet(this, 'DevicePlugin', {
-      metadata: { name: `nvidia-device-plugin-${pool}`, namespace, labels },
+      metadata,
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate' },
@@ -205,46 +210,22 @@ export class GpuNodePool extends Construct {
               { key: 'CriticalAddonsOnly', operator: 'Exists' },
             ],
             securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'nvidia-device-plugin',
-                image,
-                imagePullPolicy: IMAGE_PULL_POLICY,
-                env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                  readOnlyRootFilesystem: true,
-                },
-                resources: {
-                  requests: {
-                    cpu: k8s.Quantity.fromString('50m'),
-                    memory: k8s.Quantity.fromString('128Mi'),
-                    'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
-                  },
-                  limits: {
-                    cpu: k8s.Quantity.fromString('200m'),
-                    memory: k8s.Quantity.fromString('128Mi'),
-                    'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
-                  },
-                },
-                volumeMounts: [{ name: 'device-plugin', mountPath: '/var/lib/kubelet/device-plugins' }],
-              },
-            ],
-            volumes: [{ name: 'device-plugin', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }],
+            containers: [devicePluginContainer(image)],
+            volumes: [{ name: 'device-plugin', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } }],
           },
         },
       },
     });
     // The plugin talks to the kubelet only through the Unix socket in the host directory: no network at all.
     new k8s.KubeNetworkPolicy(this, 'DevicePluginNetworkPolicy', {
-      metadata: { name: `nvidia-device-plugin-${pool}`, namespace, labels },
+      metadata,
       spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
     });
     return daemonSet;
   }
 
-  private renderNodePool(pool: string, k: GpuKarpenterProps): ApiObject {
+  private renderNodePool(k: GpuKarpenterProps): ApiObject {
+    const pool = this.spec.name;
     const t = this.spec.taint;
     const requirements = [
       // The GPU-manufacturer label exists on AWS only; other providers select GPUs by instance type.
@@ -291,6 +272,22 @@ export class GpuNodePool extends Construct {
       },
     });
   }
+}
+
+/** The kubelet's directory for device plugin sockets, mounted from the host. */
+const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
+
+/** The device plugin container: no privilege escalation, no capabilities, a read-only root filesystem. */
+function devicePluginContainer(image: string): k8s.Container {
+  return {
+    name: 'nvidia-device-plugin',
+    image,
+    imagePullPolicy: IMAGE_PULL_POLICY,
+    env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+    resources: resourceRequirements({ cpu: '50m', cpuLimit: '200m', memory: '128Mi', ephemeralStorage: '64Mi' }),
+    volumeMounts: [{ name: 'device-plugin', mountPath: DEVICE_PLUGIN_DIR }],
+  };
 }
 
 /** Validates a taint on a validator, field `taint`. */

@@ -2,11 +2,13 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../core/context';
-import { Validator } from '../core/errors';
+import { orThrow, Resolution, Validator } from '../core/errors';
 import { NVIDIA_GPU } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
-import { checkName, checkQuantity, parseQuantity } from '../core/validate';
+import { dnsEgress, namespacePeer, policyPort } from '../core/network';
 import { duplicates, isRecord } from '../core/records';
+import { podSecurityLabels } from '../core/security';
+import { checkName, checkQuantity, compareQuantities } from '../core/validate';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -62,11 +64,114 @@ export const TEAM_SERVICE_ACCOUNTS = {
   spark: 'modelplane-spark',
 } as const;
 
+/** The team's workspace as plain data: every default filled in. */
+export interface ResolvedTeamSpace {
+  /** The namespace (the team's name). */
+  readonly namespace: string;
+  /** The quota. */
+  readonly quota: Required<TeamQuota>;
+  /** The LimitRange defaults. */
+  readonly limits: Required<TeamLimitDefaults>;
+  /** Groups bound to `edit`, sorted. */
+  readonly editorGroups: readonly string[];
+  /** CIDRs of an external object store. */
+  readonly objectStoreCidrs: readonly string[];
+  /** The platform the team runs on. */
+  readonly platform: PlatformContext;
+}
+
+/** True for an IPv4 CIDR such as `52.216.0.0/15` (octets 0-255, prefix 0-32). */
+export function isIpv4Cidr(value: unknown): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(value));
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/** The quota with its defaults. */
+function teamQuota(given?: TeamQuota): Required<TeamQuota> {
+  const q = given ?? {};
+  return { cpu: q.cpu ?? '16', memory: q.memory ?? '64Gi', pods: q.pods ?? 200, gpus: q.gpus ?? 0 };
+}
+
+/** The LimitRange defaults with their defaults. */
+function teamLimits(given?: TeamLimitDefaults): Required<TeamLimitDefaults> {
+  const l = given ?? {};
+  return {
+    cpuRequest: l.cpuRequest ?? '250m',
+    memoryRequest: l.memoryRequest ?? '256Mi',
+    cpuLimit: l.cpuLimit ?? '1',
+    memoryLimit: l.memoryLimit ?? '1Gi',
+  };
+}
+
+/** Checks and defaults the props of a {@link TeamSpace}: the resolved workspace, or every problem at once. */
+export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<ResolvedTeamSpace> {
+  const v = new Validator('TeamSpace', id);
+  checkName(v, 'name', props.name, 40);
+  const quota = teamQuota(props.quota);
+  checkQuota(v, quota);
+  const limits = teamLimits(props.limits);
+  checkLimitDefaults(v, limits);
+  const groups = props.editorGroups ?? [];
+  for (const [i, g] of groups.entries()) {
+    const named = typeof g === 'string' && g.trim().length > 0;
+    v.check(named, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider');
+  }
+  for (const d of duplicates(groups.map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
+  const cidrs = props.objectStoreCidrs ?? [];
+  for (const [i, c] of cidrs.entries())
+    v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
+  v.check(isRecord(props.platform), 'platform', props.platform, 'is required', 'pass platform.context or platformContext()');
+  return v.result(() => ({
+    namespace: props.name,
+    quota,
+    limits,
+    editorGroups: [...groups].sort(),
+    objectStoreCidrs: cidrs,
+    platform: props.platform,
+  }));
+}
+
+function checkQuota(v: Validator, quota: Required<TeamQuota>): void {
+  checkQuantity(v, 'quota.cpu', quota.cpu, '16');
+  checkQuantity(v, 'quota.memory', quota.memory, '64Gi');
+  v.check(Number.isInteger(quota.pods) && quota.pods > 0, 'quota.pods', quota.pods, 'must be a positive whole number', 'set e.g. 200');
+  v.check(
+    Number.isInteger(quota.gpus) && quota.gpus >= 0,
+    'quota.gpus',
+    quota.gpus,
+    'must be a whole number, 0 or more',
+    'set e.g. 4, or 0 for no GPUs',
+  );
+}
+
+/** Each default request with the default limit it must not exceed: the API server rejects such a LimitRange. */
+const REQUEST_LIMIT_PAIRS = [
+  ['cpuRequest', 'cpuLimit', 'CPU'],
+  ['memoryRequest', 'memoryLimit', 'memory'],
+] as const;
+
+/** Checks the LimitRange defaults: quantities, and no default request above its default limit. */
+function checkLimitDefaults(v: Validator, limits: Required<TeamLimitDefaults>): void {
+  const quantitiesOk = Object.entries(limits)
+    .map(([k, val]) => checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi'))
+    .every(Boolean);
+  if (!quantitiesOk) return;
+  for (const [request, limit, what] of REQUEST_LIMIT_PAIRS) {
+    v.check(
+      compareQuantities(limits[request], limits[limit]) <= 0,
+      `limits.${request}`,
+      limits[request],
+      `is more than limits.${limit} (${limits[limit]})`,
+      `make the default ${what} request at most the default ${what} limit`,
+    );
+  }
+}
+
 /**
- * A team's workspace (seed 004): its namespace with Pod Security "restricted" enforced, a
- * ResourceQuota for CPU, memory, pods and GPUs, LimitRange defaults, a default-deny NetworkPolicy
- * with the allows the platform needs, ServiceAccounts for workloads and Spark drivers, and the RBAC
- * that lets the platform's Airflow run the team's Spark jobs.
+ * A team's workspace (beeline business's team workspaces): its namespace with Pod Security "restricted"
+ * enforced, a ResourceQuota for CPU, memory, pods and GPUs, LimitRange defaults, a default-deny
+ * NetworkPolicy with the allows the platform needs, ServiceAccounts for workloads and Spark drivers, and
+ * the RBAC that lets the platform's Airflow run the team's Spark jobs.
  */
 export class TeamSpace extends Construct {
   /** The namespace name. */
@@ -75,133 +180,80 @@ export class TeamSpace extends Construct {
   public readonly namespaceObject: ApiObject;
 
   constructor(scope: Construct, id: string, props: TeamSpaceProps) {
+    const spec = orThrow(resolveTeamSpace(id, props));
     super(scope, id);
-    const v = new Validator('TeamSpace', id);
-    checkName(v, 'name', props.name, 40);
-    const q = props.quota ?? {};
-    const quota = { cpu: q.cpu ?? '16', memory: q.memory ?? '64Gi', pods: q.pods ?? 200, gpus: q.gpus ?? 0 };
-    checkQuantity(v, 'quota.cpu', quota.cpu, '16');
-    checkQuantity(v, 'quota.memory', quota.memory, '64Gi');
-    v.check(Number.isInteger(quota.pods) && quota.pods > 0, 'quota.pods', quota.pods, 'must be a positive whole number', 'set e.g. 200');
-    v.check(
-      Number.isInteger(quota.gpus) && quota.gpus >= 0,
-      'quota.gpus',
-      quota.gpus,
-      'must be a whole number, 0 or more',
-      'set e.g. 4, or 0 for no GPUs',
-    );
-    const l = props.limits ?? {};
-    const limits = {
-      cpuRequest: l.cpuRequest ?? '250m',
-      memoryRequest: l.memoryRequest ?? '256Mi',
-      cpuLimit: l.cpuLimit ?? '1',
-      memoryLimit: l.memoryLimit ?? '1Gi',
-    };
-    const limitsOk = Object.entries(limits)
-      .map(([k, val]) => checkQuantity(v, `limits.${k}`, val, k.startsWith('cpu') ? '500m' : '512Mi'))
-      .every(Boolean);
-    // The API server rejects a LimitRange whose default request exceeds its default limit.
-    if (limitsOk) {
-      v.check(
-        parseQuantity(limits.cpuRequest) <= parseQuantity(limits.cpuLimit),
-        'limits.cpuRequest',
-        limits.cpuRequest,
-        `is more than limits.cpuLimit (${limits.cpuLimit})`,
-        'make the default CPU request at most the default CPU limit',
-      );
-      v.check(
-        parseQuantity(limits.memoryRequest) <= parseQuantity(limits.memoryLimit),
-        'limits.memoryRequest',
-        limits.memoryRequest,
-        `is more than limits.memoryLimit (${limits.memoryLimit})`,
-        'make the default memory request at most the default memory limit',
-      );
-    }
-    for (const [i, g] of (props.editorGroups ?? []).entries()) {
-      v.check(
-        typeof g === 'string' && g.trim().length > 0,
-        `editorGroups[${i}]`,
-        g,
-        'must be a non-empty group name',
-        'name a group from your identity provider',
-      );
-    }
-    for (const d of duplicates((props.editorGroups ?? []).map(String)))
-      v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
-    for (const [i, c] of (props.objectStoreCidrs ?? []).entries()) {
-      v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
-    }
-    v.check(isRecord(props.platform), 'platform', props.platform, 'is required', 'pass platform.context or platformContext()');
-    v.done();
+    this.namespace = spec.namespace;
+    const r = new TeamRenderer(this, spec);
+    this.namespaceObject = r.namespaceObject();
+    const inNamespace = [...r.quotaAndLimits(), ...r.networkPolicies(), ...r.serviceAccounts(), ...r.rbac()];
+    for (const obj of inNamespace) obj.addDependency(this.namespaceObject);
+  }
+}
 
-    const ns = props.name;
-    this.namespace = ns;
-    const labels = (name: string, component: string) => standardLabels({ name, instance: ns, component, team: ns });
+/** Renders a {@link ResolvedTeamSpace} into a scope. */
+class TeamRenderer {
+  private readonly ns: string;
 
-    this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: ns,
-        labels: {
-          ...labels('team-space', 'namespace'),
-          [LABELS.team]: ns,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'v1.28',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': 'v1.28',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': 'v1.28',
-        },
-      },
+  constructor(
+    private readonly scope: Construct,
+    private readonly spec: ResolvedTeamSpace,
+  ) {
+    this.ns = spec.namespace;
+  }
+
+  private labels(component: string): Record<string, string> {
+    return standardLabels({ name: 'team-space', instance: this.ns, component, team: this.ns });
+  }
+
+  private meta(name: string, component: string) {
+    return { name, namespace: this.ns, labels: this.labels(component) };
+  }
+
+  public namespaceObject(): ApiObject {
+    return new k8s.KubeNamespace(this.scope, 'Namespace', {
+      metadata: { name: this.ns, labels: { ...this.labels('namespace'), [LABELS.team]: this.ns, ...podSecurityLabels() } },
     });
-    const inNs = (obj: ApiObject) => obj.addDependency(this.namespaceObject);
+  }
 
-    inNs(
-      new k8s.KubeResourceQuota(this, 'Quota', {
-        metadata: { name: 'team-quota', namespace: ns, labels: labels('team-space', 'quota') },
+  public quotaAndLimits(): ApiObject[] {
+    const { quota, limits } = this.spec;
+    const q = k8s.Quantity.fromString;
+    return [
+      new k8s.KubeResourceQuota(this.scope, 'Quota', {
+        metadata: this.meta('team-quota', 'quota'),
         spec: {
           hard: {
-            'requests.cpu': k8s.Quantity.fromString(quota.cpu),
-            'requests.memory': k8s.Quantity.fromString(quota.memory),
+            'requests.cpu': q(quota.cpu),
+            'requests.memory': q(quota.memory),
             pods: k8s.Quantity.fromNumber(quota.pods),
             [`requests.${NVIDIA_GPU}`]: k8s.Quantity.fromNumber(quota.gpus),
           },
         },
       }),
-    );
-
-    inNs(
-      new k8s.KubeLimitRange(this, 'Limits', {
-        metadata: { name: 'team-defaults', namespace: ns, labels: labels('team-space', 'limits') },
+      new k8s.KubeLimitRange(this.scope, 'Limits', {
+        metadata: this.meta('team-defaults', 'limits'),
         spec: {
           limits: [
             {
               type: 'Container',
-              defaultRequest: { cpu: k8s.Quantity.fromString(limits.cpuRequest), memory: k8s.Quantity.fromString(limits.memoryRequest) },
-              default: { cpu: k8s.Quantity.fromString(limits.cpuLimit), memory: k8s.Quantity.fromString(limits.memoryLimit) },
+              defaultRequest: { cpu: q(limits.cpuRequest), memory: q(limits.memoryRequest) },
+              default: { cpu: q(limits.cpuLimit), memory: q(limits.memoryLimit) },
             },
           ],
         },
       }),
-    );
-
-    this.networkPolicies(ns, props, labels('team-space', 'network-policy')).forEach(inNs);
-    this.serviceAccounts(ns, props, labels).forEach(inNs);
+    ];
   }
 
-  private networkPolicies(ns: string, props: TeamSpaceProps, labels: Record<string, string>): ApiObject[] {
-    const p = props.platform;
-    const nsSel = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-    const port = (n: number, protocol = 'TCP') => ({ port: k8s.IntOrString.fromNumber(n), protocol });
+  public networkPolicies(): ApiObject[] {
+    const p = this.spec.platform;
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
-      new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
-
+      new k8s.KubeNetworkPolicy(this.scope, id, { metadata: this.meta(name, 'network-policy'), spec });
+    const inPlatform = (matchLabels: Record<string, string>) => ({ ...namespacePeer(p.platformNamespace), podSelector: { matchLabels } });
+    const cidrs = this.spec.objectStoreCidrs;
     return [
       policy('DefaultDeny', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
-      policy('AllowDns', 'allow-dns', {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ to: [nsSel('kube-system')], ports: [port(53, 'UDP'), port(53, 'TCP')] }],
-      }),
+      policy('AllowDns', 'allow-dns', { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgress()] }),
       policy('AllowSameNamespace', 'allow-same-namespace', {
         // Spark drivers and executors talk to each other; serving pods to their sidecars.
         podSelector: {},
@@ -213,95 +265,78 @@ export class TeamSpace extends Construct {
         // The platform (Airflow workers, model tests, gateways) and Prometheus reach team workloads.
         podSelector: {},
         policyTypes: ['Ingress'],
-        ingress: [{ from: [nsSel(p.platformNamespace), nsSel(p.airflow.namespace), nsSel(p.monitoringNamespace)] }],
+        ingress: [{ from: [p.platformNamespace, p.airflow.namespace, p.monitoringNamespace].map(namespacePeer) }],
       }),
       policy('AllowPlatformEgress', 'allow-platform-egress', {
         podSelector: {},
         policyTypes: ['Egress'],
         egress: [
-          { to: [{ ...nsSel(p.platformNamespace), podSelector: { matchLabels: { ...p.mlflowPodLabels } } }], ports: [port(p.mlflowPort)] },
-          {
-            to: [{ ...nsSel(p.platformNamespace), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }],
-            ports: [port(9000)],
-          },
-          ...((props.objectStoreCidrs ?? []).length > 0
-            ? [{ to: (props.objectStoreCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })), ports: [port(443)] }]
-            : []),
+          { to: [inPlatform({ ...p.mlflowPodLabels })], ports: [policyPort(p.mlflowPort)] },
+          { to: [inPlatform({ 'app.kubernetes.io/name': 'minio' })], ports: [policyPort(9000)] },
+          ...(cidrs.length > 0 ? [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [policyPort(443)] }] : []),
         ],
       }),
       policy('AllowApiServer', 'allow-spark-apiserver', {
         // Spark drivers create their executors through the Kubernetes API.
         podSelector: { matchLabels: { 'spark-role': 'driver' } },
         policyTypes: ['Egress'],
-        egress: [{ ports: [port(443), port(6443)] }],
+        egress: [{ ports: [policyPort(443), policyPort(6443)] }],
       }),
     ];
   }
 
-  private serviceAccounts(ns: string, props: TeamSpaceProps, labels: (n: string, c: string) => Record<string, string>): ApiObject[] {
-    const out: ApiObject[] = [];
+  public serviceAccounts(): ApiObject[] {
     const sa = (id: string, name: string) =>
-      new k8s.KubeServiceAccount(this, id, {
-        metadata: { name, namespace: ns, labels: labels('team-space', 'service-account') },
-        automountServiceAccountToken: false,
-      });
-    out.push(sa('WorkloadSa', TEAM_SERVICE_ACCOUNTS.workload), sa('SparkSa', TEAM_SERVICE_ACCOUNTS.spark));
+      new k8s.KubeServiceAccount(this.scope, id, { metadata: this.meta(name, 'service-account'), automountServiceAccountToken: false });
+    return [sa('WorkloadSa', TEAM_SERVICE_ACCOUNTS.workload), sa('SparkSa', TEAM_SERVICE_ACCOUNTS.spark)];
+  }
 
-    // Spark drivers: exactly what spark-submit's Kubernetes backend needs for executors.
-    out.push(
-      new k8s.KubeRole(this, 'SparkRole', {
-        metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
-        rules: [
+  /** A Role and its RoleBinding for `subjects`. */
+  private grant(id: string, name: string, rules: k8s.PolicyRule[], subjects: k8s.Subject[]): ApiObject[] {
+    return [
+      new k8s.KubeRole(this.scope, `${id}Role`, { metadata: this.meta(name, 'rbac'), rules }),
+      new k8s.KubeRoleBinding(this.scope, `${id}Binding`, {
+        metadata: this.meta(name, 'rbac'),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects,
+      }),
+    ];
+  }
+
+  public rbac(): ApiObject[] {
+    const { airflow } = this.spec.platform;
+    const groups = this.spec.editorGroups;
+    return [
+      // Spark drivers: exactly what spark-submit's Kubernetes backend needs for executors.
+      ...this.grant(
+        'Spark',
+        'modelplane-spark-driver',
+        [
           {
             apiGroups: [''],
             resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'],
             verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
           },
         ],
-      }),
-    );
-    out.push(
-      new k8s.KubeRoleBinding(this, 'SparkBinding', {
-        metadata: { name: 'modelplane-spark-driver', namespace: ns, labels: labels('team-space', 'rbac') },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-spark-driver' },
-        subjects: [{ kind: 'ServiceAccount', name: TEAM_SERVICE_ACCOUNTS.spark, namespace: ns }],
-      }),
-    );
-
-    // The platform's Airflow workers submit SparkApplications here and poll their state: exactly the
-    // calls the generated DAGs make (create, get). Reading the templates is granted by name by TeamDags.
-    out.push(
-      new k8s.KubeRole(this, 'AirflowRole', {
-        metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
-        rules: [{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }],
-      }),
-    );
-    out.push(
-      new k8s.KubeRoleBinding(this, 'AirflowBinding', {
-        metadata: { name: 'modelplane-airflow-runner', namespace: ns, labels: labels('team-space', 'rbac') },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-airflow-runner' },
-        subjects: [
-          { kind: 'ServiceAccount', name: props.platform.airflow.workerServiceAccount, namespace: props.platform.airflow.namespace },
-        ],
-      }),
-    );
-
-    const groups = [...(props.editorGroups ?? [])].sort();
-    if (groups.length > 0) {
-      out.push(
-        new k8s.KubeRoleBinding(this, 'Editors', {
-          metadata: { name: 'modelplane-team-editors', namespace: ns, labels: labels('team-space', 'rbac') },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-          subjects: groups.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name })),
-        }),
-      );
-    }
-    return out;
+        [{ kind: 'ServiceAccount', name: TEAM_SERVICE_ACCOUNTS.spark, namespace: this.ns }],
+      ),
+      // The platform's Airflow workers submit SparkApplications here and poll their state: exactly the
+      // calls the generated DAGs make (create, get). Reading the templates is granted by name by TeamDags.
+      ...this.grant(
+        'Airflow',
+        'modelplane-airflow-runner',
+        [{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }],
+        [{ kind: 'ServiceAccount', name: airflow.workerServiceAccount, namespace: airflow.namespace }],
+      ),
+      ...(groups.length > 0
+        ? [
+            new k8s.KubeRoleBinding(this.scope, 'Editors', {
+              metadata: this.meta('modelplane-team-editors', 'rbac'),
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+              subjects: groups.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name })),
+            }),
+          ]
+        : []),
+    ];
   }
-}
-
-/** True for an IPv4 CIDR such as `52.216.0.0/15` (octets 0-255, prefix 0-32). */
-export function isIpv4Cidr(value: unknown): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(value));
-  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }

@@ -1,18 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Validator } from '../../core/errors';
+import { orThrow, Resolution, Validator } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
-import {
-  IMAGE_PULL_POLICY,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  scratchMounts,
-  scratchVolumes,
-  TMP_DIR,
-} from '../../core/security';
-import { checkImage, checkName } from '../../core/validate';
+import { policyPort } from '../../core/network';
 import { duplicates } from '../../core/records';
+import { checkImage, checkName } from '../../core/validate';
+import { isolatingPolicy, ObjectMeta, setupJob } from './workload';
 
 /** The image that runs the bootstrap script (Python standard library only). */
 export const BOOTSTRAP_IMAGE = 'docker.io/library/python:3.12.7-slim';
@@ -35,6 +28,73 @@ export interface SecretBootstrapProps {
   readonly image?: string;
 }
 
+/** The bootstrap as plain data. */
+export interface ResolvedSecretBootstrap extends ObjectMeta {
+  /** Image. */
+  readonly image: string;
+  /** The Secrets to create when missing, as given. */
+  readonly secrets: readonly GeneratedSecret[];
+}
+
+/** The name of the bootstrap's ServiceAccount, Role, ConfigMap, Job and NetworkPolicy. */
+export const BOOTSTRAP_NAME = 'modelplane-secret-bootstrap';
+
+/** Checks and defaults the props of a {@link SecretBootstrap}: the resolved bootstrap, or every problem. */
+export function resolveSecretBootstrap(id: string, props: SecretBootstrapProps): Resolution<ResolvedSecretBootstrap> {
+  const v = new Validator('SecretBootstrap', id);
+  checkName(v, 'namespace', props.namespace);
+  const image = props.image ?? BOOTSTRAP_IMAGE;
+  checkImage(v, 'image', image);
+  checkSecrets(v, props.secrets);
+  return v.result(() => ({
+    name: BOOTSTRAP_NAME,
+    namespace: props.namespace,
+    labels: standardLabels({ name: 'modelplane', instance: BOOTSTRAP_NAME, component: 'secret-bootstrap' }),
+    image,
+    secrets: props.secrets,
+  }));
+}
+
+function checkSecrets(v: Validator, secrets: readonly GeneratedSecret[]): void {
+  const listed = v.check(
+    Array.isArray(secrets) && secrets.length > 0,
+    'secrets',
+    secrets,
+    'must list at least one Secret',
+    'pass e.g. [{ name: "mlflow-postgres", keys: ["password"] }]',
+  );
+  if (!listed) return;
+  secrets.forEach((s, i) => {
+    checkName(v, `secrets[${i}].name`, s.name);
+    checkKeys(v, `secrets[${i}].keys`, s.keys);
+  });
+  for (const d of duplicates(secrets.map((s) => s.name)))
+    v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
+}
+
+function checkKeys(v: Validator, field: string, keys: readonly string[]): void {
+  const listed = v.check(
+    Array.isArray(keys) && keys.length > 0,
+    field,
+    keys,
+    'must list at least one key',
+    'pass e.g. ["password"] or ["user=admin", "password"]',
+  );
+  if (!listed) return;
+  const names = keys.map((k) => String(k).split('=')[0]);
+  keys.forEach((k, j) => {
+    // Only the key is shown: a fixed value is a user name, but never echo what follows "=".
+    v.check(
+      typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(names[j]),
+      `${field}[${j}]`,
+      names[j],
+      'is not a Secret key ([-._a-zA-Z0-9]+, optionally "=fixed-value")',
+      'name the key, e.g. "password"',
+    );
+  });
+  for (const d of duplicates(names)) v.fail(field, d, 'names the same key twice', 'list each key once');
+}
+
 /**
  * Creates the embedded stores' credentials inside the cluster, so no secret value ever appears in
  * modelplane's output or in Git: a Job generates random values for each missing Secret and never
@@ -43,122 +103,62 @@ export interface SecretBootstrapProps {
  */
 export class SecretBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: SecretBootstrapProps) {
+    const spec = orThrow(resolveSecretBootstrap(id, props));
     super(scope, id);
-    const v = new Validator('SecretBootstrap', id);
-    checkName(v, 'namespace', props.namespace);
-    const image = props.image ?? BOOTSTRAP_IMAGE;
-    checkImage(v, 'image', image);
-    if (
-      v.check(
-        Array.isArray(props.secrets) && props.secrets.length > 0,
-        'secrets',
-        props.secrets,
-        'must list at least one Secret',
-        'pass e.g. [{ name: "mlflow-postgres", keys: ["password"] }]',
-      )
-    ) {
-      props.secrets.forEach((s, i) => {
-        checkName(v, `secrets[${i}].name`, s.name);
-        if (
-          !v.check(
-            Array.isArray(s.keys) && s.keys.length > 0,
-            `secrets[${i}].keys`,
-            s.keys,
-            'must list at least one key',
-            'pass e.g. ["password"] or ["user=admin", "password"]',
-          )
-        )
-          return;
-        s.keys.forEach((k, j) => {
-          const key = String(k).split('=')[0];
-          // Only the key is shown: a fixed value is a user name, but never echo what follows "=".
-          v.check(
-            typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(key),
-            `secrets[${i}].keys[${j}]`,
-            key,
-            'is not a Secret key ([-._a-zA-Z0-9]+, optionally "=fixed-value")',
-            'name the key, e.g. "password"',
-          );
-        });
-        for (const d of duplicates(s.keys.map((k) => String(k).split('=')[0])))
-          v.fail(`secrets[${i}].keys`, d, 'names the same key twice', 'list each key once');
-      });
-      for (const d of duplicates(props.secrets.map((s) => s.name)))
-        v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
-    }
-    v.done();
-
-    const ns = props.namespace;
-    const name = 'modelplane-secret-bootstrap';
-    const labels = standardLabels({ name: 'modelplane', instance: name, component: 'secret-bootstrap' });
-    const names = [...props.secrets.map((s) => s.name)].sort();
-
-    new k8s.KubeServiceAccount(this, 'Sa', { metadata: { name, namespace: ns, labels }, automountServiceAccountToken: false });
-    new k8s.KubeRole(this, 'Role', {
-      metadata: { name, namespace: ns, labels },
-      rules: [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        { apiGroups: [''], resources: ['secrets'], resourceNames: names, verbs: ['get'] },
-      ],
-    });
-    new k8s.KubeRoleBinding(this, 'Binding', {
-      metadata: { name, namespace: ns, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-    });
+    renderRbac(this, spec);
     new k8s.KubeConfigMap(this, 'Script', {
-      metadata: { name, namespace: ns, labels },
+      metadata: meta(spec),
       data: {
         'bootstrap.py': BOOTSTRAP_SCRIPT,
-        'secrets.json': JSON.stringify(props.secrets.map((s) => ({ name: s.name, keys: [...s.keys] }))),
+        'secrets.json': JSON.stringify(spec.secrets.map((s) => ({ name: s.name, keys: [...s.keys] }))),
       },
     });
-    new k8s.KubeJob(this, 'Job', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        backoffLimit: 10,
-        ttlSecondsAfterFinished: 86400,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: 'OnFailure',
-            serviceAccountName: name,
-            automountServiceAccountToken: true,
-            securityContext: restrictedPodSecurityContext(),
-            containers: [
-              {
-                name: 'bootstrap',
-                image,
-                imagePullPolicy: IMAGE_PULL_POLICY,
-                command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json'],
-                env: [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
-                securityContext: restrictedContainerSecurityContext(),
-                resources: resourceRequirements({ cpu: '50m', memory: '64Mi' }),
-                volumeMounts: [...scratchMounts([TMP_DIR]), { name: 'script', mountPath: '/opt/bootstrap', readOnly: true }],
-              },
-            ],
-            volumes: [...scratchVolumes([TMP_DIR]), { name: 'script', configMap: { name } }],
-          },
-        },
+    setupJob(this, 'Job', {
+      ...meta(spec),
+      backoffLimit: 10,
+      serviceAccountName: spec.name,
+      container: {
+        name: 'bootstrap',
+        image: spec.image,
+        command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json'],
+        env: [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+        resources: { cpu: '50m', memory: '64Mi' },
       },
+      readOnly: { volume: { name: 'script', configMap: { name: spec.name } }, mountPath: '/opt/bootstrap' },
     });
-    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        podSelector: { matchLabels: { 'app.kubernetes.io/instance': name } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [
-          {
-            ports: [
-              { port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' },
-              { port: k8s.IntOrString.fromNumber(6443), protocol: 'TCP' },
-            ],
-          },
-        ],
+    // The Job talks to the API server only.
+    isolatingPolicy(
+      this,
+      'NetworkPolicy',
+      meta(spec),
+      { 'app.kubernetes.io/instance': spec.name },
+      {
+        egress: [{ ports: [policyPort(443), policyPort(6443)] }],
       },
-    });
+    );
   }
+}
+
+function meta(spec: ResolvedSecretBootstrap): ObjectMeta {
+  return { name: spec.name, namespace: spec.namespace, labels: spec.labels };
+}
+
+/** The ServiceAccount (its token mounted only into the Job) and the Role: create Secrets, read the named ones. */
+function renderRbac(scope: Construct, spec: ResolvedSecretBootstrap): void {
+  const { name, namespace } = spec;
+  new k8s.KubeServiceAccount(scope, 'Sa', { metadata: meta(spec), automountServiceAccountToken: false });
+  new k8s.KubeRole(scope, 'Role', {
+    metadata: meta(spec),
+    rules: [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: spec.secrets.map((s) => s.name).sort(), verbs: ['get'] },
+    ],
+  });
+  new k8s.KubeRoleBinding(scope, 'Binding', {
+    metadata: meta(spec),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
+  });
 }
 
 /** The bootstrap program: Python standard library only, talks to the API server with the pod's token. */

@@ -1,0 +1,96 @@
+/**
+ * The base every operator add-on shares, in the style of cdk-eks-blueprints' `HelmAddOn`: each add-on
+ * declares its pinned chart references (`defaultProps`), whether the platform installs it unless told
+ * otherwise, and the values it computes from the platform; {@link resolveAddOn} merges the user's
+ * overrides over them. Pure data: the Pulumi program installs the resulting Helm releases, and cdk8s-only
+ * users run the commands {@link helmInstallCommand} prints.
+ */
+import type { PlatformContext } from '../../../core/context';
+import { deepMerge } from '../../../core/records';
+
+/** A pinned Helm chart and the values to install it with. */
+export interface HelmChartRef {
+  /** Release name. */
+  readonly releaseName: string;
+  /** Chart name, or an `oci://` reference. */
+  readonly chart: string;
+  /** Chart repository URL. Empty for `oci://` charts. */
+  readonly repo: string;
+  /** Exact chart version (never a range). */
+  readonly version: string;
+  /** Namespace the release is installed in. */
+  readonly namespace: string;
+  /** Helm values. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Why the chart is pinned where it is, for reviewers. */
+  readonly note?: string;
+}
+
+/** User overrides of an operator: version and values are merged over the defaults. */
+export interface OperatorOverrides {
+  /** Install this operator. @default - the add-on's own default (see {@link HelmAddOn.enabledByDefault}) */
+  readonly enabled?: boolean;
+  /** Chart version. @default - the pinned default */
+  readonly version?: string;
+  /** Extra values, deep-merged over the defaults. @default {} */
+  readonly values?: Readonly<Record<string, unknown>>;
+  /** Namespace. @default - the operator's default namespace */
+  readonly namespace?: string;
+}
+
+/** What an add-on computes its values from: the platform's team namespaces (sorted) and its context. */
+export interface AddOnContext {
+  /** The team namespaces, sorted. */
+  readonly teamNamespaces: readonly string[];
+  /** The platform's context. */
+  readonly platform: PlatformContext;
+}
+
+/** One Helm chart of an add-on. */
+export interface AddOnChart {
+  /** The pinned chart reference: release, chart, repository, exact version, namespace, default values. */
+  readonly defaultProps: HelmChartRef;
+  /** Values computed from the platform: over the default values, under the user's. @default - none */
+  readonly computedValues?: (ctx: AddOnContext) => Record<string, unknown>;
+  /** The part of the user's overrides this chart takes. @default - all of them */
+  readonly overrides?: (given: OperatorOverrides) => OperatorOverrides;
+}
+
+/** An operator the platform can install: its charts in installation order. */
+export interface HelmAddOn {
+  /** Installed unless the user sets `enabled: false` (or, when false, only with `enabled: true`). */
+  readonly enabledByDefault: boolean;
+  /** The charts, in installation order (e.g. CRDs first). */
+  readonly charts: readonly AddOnChart[];
+}
+
+/** A chart reference: the defaults, the computed values over them, the user's version, namespace and values over both. */
+export function resolveChart(
+  defaults: HelmChartRef,
+  computedValues: Readonly<Record<string, unknown>> = {},
+  overrides: OperatorOverrides = {},
+): HelmChartRef {
+  return {
+    ...defaults,
+    version: overrides.version ?? defaults.version,
+    namespace: overrides.namespace ?? defaults.namespace,
+    values: deepMerge(deepMerge(defaults.values, computedValues), overrides.values ?? {}),
+  };
+}
+
+/** The chart references an add-on installs with the user's overrides; none when it is disabled. */
+export function resolveAddOn(addOn: HelmAddOn, given: OperatorOverrides = {}, ctx: AddOnContext): HelmChartRef[] {
+  if (!(given.enabled ?? addOn.enabledByDefault)) return [];
+  return addOn.charts.map((c) => resolveChart(c.defaultProps, c.computedValues?.(ctx) ?? {}, c.overrides ? c.overrides(given) : given));
+}
+
+/** The namespaces an add-on's charts would be installed in with the user's namespace override. */
+export function addOnNamespaces(addOn: HelmAddOn, given: OperatorOverrides = {}): string[] {
+  return addOn.charts.map((c) => given.namespace ?? c.defaultProps.namespace);
+}
+
+/** The `helm upgrade --install` command for a chart reference (values passed as a file). */
+export function helmInstallCommand(ref: HelmChartRef, valuesFile: string): string {
+  const chart = ref.repo ? `--repo ${ref.repo} ${ref.chart}` : ref.chart;
+  return `helm upgrade --install ${ref.releaseName} ${chart} --version ${ref.version} --namespace ${ref.namespace} --create-namespace -f ${valuesFile}`;
+}

@@ -1,0 +1,246 @@
+/**
+ * The platform's props and their resolution. {@link resolvePlatform} checks the platform's own fields
+ * and resolves every part (each GPU pool, the MLflow server with its embedded stores, each team space)
+ * with the part's own resolve function, so that every problem of every part is reported at once, each
+ * marked with where the part's props sit in the PlatformProps (`within`, e.g. `teams[2]`).
+ */
+import { ChartProps } from 'cdk8s';
+import { DEFAULT_PLATFORM_NAMESPACE, platformContext, PlatformContext } from '../../core/context';
+import { Resolution, Validator } from '../../core/errors';
+import { duplicates, isRecord } from '../../core/records';
+import { checkName } from '../../core/validate';
+import { GpuNodePoolProps, ResolvedGpuNodePool, resolveGpuNodePool } from '../gpu-node-pool';
+import { MlflowServerProps, ResolvedMlflowServer, resolveMlflowServer } from '../mlflow/mlflow-server';
+import { GeneratedSecret, resolveSecretBootstrap } from '../mlflow/secret-bootstrap';
+import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
+import {
+  HelmChartRef,
+  isAddOnName,
+  operatorNamespaces,
+  OperatorOverrides,
+  PlatformOperators,
+  resolveOperators,
+  ADD_ONS,
+} from './operators';
+
+/** A team of the platform. */
+export type PlatformTeamProps = Omit<TeamSpaceProps, 'platform'>;
+
+/** A GPU pool of the platform; `name` is required here. */
+export interface PlatformGpuPoolProps extends GpuNodePoolProps {
+  /** Pool name. */
+  readonly name: string;
+}
+
+/** Properties of a {@link Platform}. */
+export interface PlatformProps extends ChartProps {
+  /** Namespace of the platform's own services. @default "modelplane-system" */
+  readonly platformNamespace?: string;
+  /** The MLflow server. @default - in-cluster PostgreSQL and MinIO, 2 replicas */
+  readonly mlflow?: Omit<MlflowServerProps, 'namespace'>;
+  /** Teams. Each gets a namespace and its own chart `team-<name>`. @default [] */
+  readonly teams?: readonly PlatformTeamProps[];
+  /** GPU node pools. @default [] */
+  readonly gpuPools?: readonly PlatformGpuPoolProps[];
+  /** Operators. @default - see {@link PlatformOperators} */
+  readonly operators?: PlatformOperators;
+  /** Namespace of Prometheus. @default "monitoring" */
+  readonly monitoringNamespace?: string;
+}
+
+/** The platform as plain data: the props of every part as the platform creates it, its context and its operators. */
+export interface ResolvedPlatform {
+  /** Namespace of the platform's own services. */
+  readonly namespace: string;
+  /** The GPU pools, each created as `gpu-<name>`. */
+  readonly gpuPools: readonly PlatformGpuPoolProps[];
+  /** The MLflow server's props: the `mlflow` section with the platform's namespaces. */
+  readonly mlflow: MlflowServerProps;
+  /** The embedded stores' Secrets the bootstrap Job generates (none with external stores). */
+  readonly generatedSecrets: readonly GeneratedSecret[];
+  /** Facts model workloads need. */
+  readonly context: PlatformContext;
+  /** The team spaces' props, each with the platform's context. */
+  readonly teams: readonly TeamSpaceProps[];
+  /** Operators to install, in installation order. */
+  readonly operators: readonly HelmChartRef[];
+}
+
+/**
+ * Fields of a part that the platform checks as its own (a team's name is `teams[i].name`, checked with
+ * the reserved namespaces) or sets itself (MLflow's namespaces are the platform's): the part reports the
+ * same problem again, so its issue is left out.
+ */
+const CHECKED_BY_PLATFORM = {
+  team: ['name'],
+  gpuPool: ['name'],
+  mlflow: ['namespace', 'monitoringNamespace'],
+  secretBootstrap: ['namespace'],
+} as const;
+
+/** Checks and defaults the props of a {@link Platform} and of every part: the resolved platform, or every problem at once. */
+export function resolvePlatform(id: string, props: PlatformProps = {}): Resolution<ResolvedPlatform> {
+  const v = new Validator('Platform', id);
+  const ns = props.platformNamespace ?? DEFAULT_PLATFORM_NAMESPACE;
+  checkName(v, 'platformNamespace', ns);
+  const teams = listOf(v, 'teams', props.teams, 'write teams: [{ name: "risk" }]');
+  checkTeamNames(v, teams, ns, props);
+  const pools = listOf(v, 'gpuPools', props.gpuPools, 'write gpuPools: [{ name: "gpu" }]');
+  pools.forEach((p, i) => checkName(v, `gpuPools[${i}].name`, p.name, 50));
+  for (const d of duplicates(pools.map((p) => p.name)))
+    v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
+  const ops = props.operators ?? {};
+  checkOperators(v, ops);
+  const parts = resolveParts(v, ns, pools, teams, props);
+  return v.result(() => {
+    const context = parts.context!;
+    return {
+      namespace: ns,
+      gpuPools: pools,
+      mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },
+      generatedSecrets: parts.secrets,
+      context,
+      teams: teams.map((t) => ({ ...t, platform: context })),
+      operators: resolveOperators(ops, { teamNamespaces: teams.map((t) => t.name).sort(), platform: context }),
+    };
+  });
+}
+
+/** What the platform's parts resolve to. */
+interface ResolvedParts {
+  /** The `mlflow` section with the platform's namespaces, as checked. */
+  readonly mlflow: MlflowServerProps;
+  /** Airflow's namespace (MLflow's first client). */
+  readonly airflowNamespace: string;
+  /** The Secrets the bootstrap Job generates. */
+  readonly secrets: readonly GeneratedSecret[];
+  /** The context, when the pools and the server resolved. */
+  readonly context?: PlatformContext;
+}
+
+/**
+ * Resolves each GPU pool, the MLflow server (with its stores and their generated Secrets) and each
+ * team space, adding their issues as parts: at `gpuPools[i]`, `mlflow` and `teams[i]`.
+ */
+function resolveParts(
+  v: Validator,
+  ns: string,
+  pools: readonly PlatformGpuPoolProps[],
+  teams: readonly PlatformTeamProps[],
+  props: PlatformProps,
+): ResolvedParts {
+  const poolSpecs = pools.map((p, i) =>
+    resolvePart(v, `gpuPools[${i}]`, resolveGpuNodePool(`gpu-${p.name}`, p), CHECKED_BY_PLATFORM.gpuPool),
+  );
+  const mlflow = { ...(props.mlflow ?? {}), namespace: ns, monitoringNamespace: props.monitoringNamespace ?? 'monitoring' };
+  const server = resolvePart(v, 'mlflow', resolveMlflowServer('mlflow', mlflow), CHECKED_BY_PLATFORM.mlflow);
+  const secrets = server ? generatedSecrets(server) : [];
+  if (secrets.length > 0) {
+    const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets });
+    resolvePart(v, 'mlflow', bootstrap, CHECKED_BY_PLATFORM.secretBootstrap);
+  }
+  const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
+  const resolvedPools = poolSpecs.filter((p): p is ResolvedGpuNodePool => p !== undefined);
+  const context =
+    server && resolvedPools.length === pools.length ? platformContextOf(ns, airflowNamespace, server, resolvedPools, props) : undefined;
+  // A team's checks do not depend on the context: while another part is invalid, the default one stands in.
+  const teamContext = context ?? platformContext({ platformNamespace: ns });
+  teams.forEach((t, i) => {
+    const team = resolveTeamSpace(String(t.name), { ...t, platform: teamContext });
+    resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
+  });
+  return { mlflow, airflowNamespace, secrets, context };
+}
+
+/** Adds a part's issues (but those the platform reports itself) at `within`; returns the part's spec, if it resolved. */
+function resolvePart<T>(v: Validator, within: string, r: Resolution<T>, checked: readonly string[]): T | undefined {
+  v.addPart(
+    within,
+    r.issues.filter((i) => !checked.includes(i.field)),
+  );
+  return r.spec;
+}
+
+/** The entries of a list prop (YAML and JavaScript callers can pass any shape), or none when it is no list of objects. */
+function listOf<T>(v: Validator, field: string, value: readonly T[] | undefined, fix: string): readonly T[] {
+  const list = value ?? [];
+  const ok = v.check(Array.isArray(list) && list.every(isRecord), field, list, 'must be a list of objects', fix);
+  return ok ? list : [];
+}
+
+/**
+ * Team names are namespaces: checked here so the error names the team's entry. A team namespace gets
+ * default-deny policies and restricted Pod Security: it must never be the namespace of the platform, an
+ * operator, or Kubernetes itself.
+ */
+function checkTeamNames(v: Validator, teams: readonly PlatformTeamProps[], ns: string, props: PlatformProps): void {
+  const names = teams.map((t) => t.name);
+  names.forEach((t, i) => checkName(v, `teams[${i}].name`, t, 40));
+  for (const d of duplicates(names)) v.fail('teams', d, 'names the same team twice', 'give each team one entry; merge their settings');
+  const monitoringNs = props.monitoringNamespace ?? 'monitoring';
+  if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
+  const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+  const reserved = new Set([ns, ...system, monitoringNs, ...operatorNamespaces(props.operators ?? {})]);
+  names.forEach((t, i) =>
+    v.check(
+      !reserved.has(t),
+      `teams[${i}].name`,
+      t,
+      'is a namespace of Kubernetes, the platform or an operator',
+      `choose another team name (reserved: ${[...reserved].sort().join(', ')})`,
+    ),
+  );
+}
+
+/** An exact chart version such as `2.5.2` or `v0.20.0` (ranges and partial versions change under you). */
+export function isExactVersion(value: unknown): boolean {
+  return typeof value === 'string' && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
+}
+
+function checkOperators(v: Validator, ops: PlatformOperators): void {
+  for (const [key, o] of Object.entries(ops) as [string, OperatorOverrides | undefined][]) {
+    const known = isAddOnName(key);
+    if (!v.check(known, `operators.${key}`, key, 'is not an operator modelplane installs', `use one of ${Object.keys(ADD_ONS).join(', ')}`))
+      continue;
+    const f = (name: string) => `operators.${key}.${name}`;
+    if (o?.version !== undefined)
+      v.check(
+        isExactVersion(o.version),
+        f('version'),
+        o.version,
+        'is not an exact chart version (ranges and partial versions change under you)',
+        'pin an exact version such as "2.5.2"',
+      );
+    if (o?.namespace !== undefined) checkName(v, f('namespace'), o.namespace);
+    if (o?.values !== undefined)
+      v.check(isRecord(o.values), f('values'), o.values, 'must be a map of Helm values', 'write e.g. { replicas: 2 }');
+  }
+}
+
+/** The embedded stores' Secrets, generated in the cluster by the bootstrap Job. */
+function generatedSecrets(server: ResolvedMlflowServer): GeneratedSecret[] {
+  const out: GeneratedSecret[] = [];
+  if (server.backend.kind === 'embedded') out.push({ name: server.backend.postgres.passwordSecret.name, keys: ['password'] });
+  if (server.artifacts.kind === 'embedded')
+    out.push({ name: server.artifacts.minio.rootUserSecret.name, keys: ['root-user=modelplane', 'root-password'] });
+  return out;
+}
+
+function platformContextOf(
+  ns: string,
+  airflowNamespace: string,
+  server: ResolvedMlflowServer,
+  pools: readonly ResolvedGpuNodePool[],
+  props: PlatformProps,
+): PlatformContext {
+  const a = server.artifacts;
+  return platformContext({
+    platformNamespace: ns,
+    mlflowTrackingUri: server.trackingUri,
+    mlflowPodLabels: server.podLabels,
+    objectStore: a.kind === 'embedded' ? { endpoint: a.minio.endpoint } : { endpoint: a.endpoint, region: a.region },
+    airflow: { namespace: airflowNamespace },
+    monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
+    gpuPools: pools.map((p) => p.pool),
+  });
+}
