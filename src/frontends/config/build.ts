@@ -9,13 +9,13 @@ import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
 import { TeamModels } from '../../constructs/team-models';
 import { platformContext, PlatformContext } from '../../core/context';
-import { ModelplaneValidationError, renderValue } from '../../core/errors';
+import { ModelplaneValidationError, renderValue, ValidationIssue } from '../../core/errors';
 import type { GpuPoolSpec } from '../../core/gpu';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
 import { FieldPath, parsePath } from './source';
-import type { CascadeConfig, GpuPoolConfig, ModelConfig } from './types';
+import type { GpuPoolConfig, ModelConfig } from './types';
 
 /** Options of {@link buildTeamModels}. */
 export interface BuildOptions {
@@ -41,128 +41,146 @@ export interface BuiltTeamModels {
   readonly issues: readonly ConfigIssue[];
 }
 
+/** What the build steps share: the file, the chart, the problems so far and the constructs built. */
+interface BuildState {
+  readonly loaded: LoadedConfig;
+  readonly chart: TeamModels;
+  readonly issues: ConfigIssue[];
+  readonly models: Map<string, Construct>;
+  readonly cascades: Map<string, Construct>;
+  /** Models that were not built (a cascade naming one would only repeat its problem). */
+  readonly failedModels: Set<string>;
+}
+
 /** Builds the models and cascades of a loaded file into `app`. */
 export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOptions = {}): BuiltTeamModels {
   const issues: ConfigIssue[] = [...loaded.issues];
   const models = new Map<string, Construct>();
   const cascades = new Map<string, Construct>();
   const cfg = loaded.config;
-  if (!cfg || typeof cfg.team !== 'string' || !Array.isArray(cfg.models)) return { models, cascades, issues: sortIssues(issues) };
+  const unbuilt = () => ({ models, cascades, issues: sortIssues(issues) });
+  if (!cfg || typeof cfg.team !== 'string' || !Array.isArray(cfg.models)) return unbuilt();
   // Without a valid team there is no chart to build into; the team's problem is already reported.
-  if (loaded.issues.some((i) => i.path === 'team')) return { models, cascades, issues: sortIssues(issues) };
-
+  if (loaded.issues.some((i) => i.path === 'team')) return unbuilt();
   const chart = teamChart(app, loaded, options, issues);
-  if (!chart) return { models, cascades, issues: sortIssues(issues) };
+  if (!chart) return unbuilt();
 
-  const failedModels = new Set<string>();
-  (cfg.models as readonly ModelConfig[]).forEach((m, i) => {
-    if (loaded.badModels.has(i)) {
-      failedModels.add(m.name);
-      return;
-    }
-    const mapping = MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig> | undefined;
-    if (!mapping) {
-      issues.push(
-        loaded.issueAt(['models', i, 'type'], `model type "${m.type}" cannot be built by this version of modelplane`, 'upgrade modelplane'),
-      );
-      failedModels.add(m.name);
-      return;
-    }
-    const built = attempt(loaded, ['models', i], m, mapping, issues, () => mapping.create(chart, m, { models }));
-    if (built) models.set(m.name, built);
-    else failedModels.add(m.name);
-  });
-
-  (cfg.cascades ?? []).forEach((c: CascadeConfig, i) => {
-    if (loaded.badCascades.has(i)) return;
-    // A cascade naming a model that failed on its own would only repeat that model's problem.
-    if ((c.blocks ?? []).some((b) => (b.models ?? []).some((n) => failedModels.has(n)))) return;
-    if (!CASCADE_MAPPING) {
-      issues.push(loaded.issueAt(['cascades', i], 'cascades cannot be built by this version of modelplane', 'upgrade modelplane'));
-      return;
-    }
-    const built = attempt(loaded, ['cascades', i], c, CASCADE_MAPPING, issues, () => CASCADE_MAPPING!.create(chart, c, { models }));
-    if (built) cascades.set(c.name, built);
-  });
-
-  (cfg.retroTests ?? []).forEach((r, i) => {
-    if (loaded.badRetroTests.has(i)) return;
-    attempt(loaded, ['retroTests', i], r, RETRO_TEST_MAPPING, issues, () => RETRO_TEST_MAPPING.create(chart, r, { models }));
-  });
-
+  const state: BuildState = { loaded, chart, issues, models, cascades, failedModels: new Set() };
+  buildModels(state);
+  buildCascades(state);
+  buildRetroTests(state);
   return { chart, models, cascades, issues: sortIssues(issues) };
 }
 
-/** Runs a construct constructor and turns its validation errors into located issues. */
-function attempt<C>(
-  loaded: LoadedConfig,
-  base: FieldPath,
-  entry: C,
-  mapping: EntryMapping<C>,
-  issues: ConfigIssue[],
-  create: () => Construct,
-): Construct | undefined {
+function buildModels(s: BuildState): void {
+  s.loaded.config!.models.forEach((m, i) => {
+    const mapping = MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig>;
+    const built = s.loaded.badModels.has(i) ? undefined : attempt(s, ['models', i], m, mapping);
+    if (built) s.models.set(m.name, built);
+    else s.failedModels.add(m.name);
+  });
+}
+
+function buildCascades(s: BuildState): void {
+  (s.loaded.config!.cascades ?? []).forEach((c, i) => {
+    if (s.loaded.badCascades.has(i)) return;
+    // A cascade naming a model that failed on its own would only repeat that model's problem.
+    if ((c.blocks ?? []).some((b) => (b.models ?? []).some((n) => s.failedModels.has(n)))) return;
+    const built = attempt(s, ['cascades', i], c, CASCADE_MAPPING);
+    if (built) s.cascades.set(c.name, built);
+  });
+}
+
+function buildRetroTests(s: BuildState): void {
+  (s.loaded.config!.retroTests ?? []).forEach((r, i) => {
+    if (!s.loaded.badRetroTests.has(i)) attempt(s, ['retroTests', i], r, RETRO_TEST_MAPPING);
+  });
+}
+
+/** Creates an entry's construct and turns its errors into issues located in the entry. */
+function attempt<C>(s: BuildState, base: FieldPath, entry: C, mapping: EntryMapping<C>): Construct | undefined {
   try {
-    return create();
+    return mapping.create(s.chart, entry, { models: s.models });
   } catch (e) {
-    issues.push(...constructIssues(loaded, base, e, (f) => mapping.toFilePathFor?.(entry, f) ?? parsePath(f)));
+    s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f)));
     return undefined;
   }
 }
 
-/** Turns an error thrown by a construct into issues located at `base` + the translated field path. */
+/** The field of an issue in the props it was found in: `within` (a part validated by a larger construct) joined with `field`. */
+function issueField(i: ValidationIssue): string {
+  return i.within ? `${i.within}.${i.field}` : i.field;
+}
+
+/**
+ * An error without validation issues, as one problem at `base`. This is the exception: errors
+ * cdk8s itself throws (a duplicate construct id, for instance) and the few a construct raises
+ * outside its validation carry only a message. By the convention of every message ("problem. Fix:
+ * fix"), the text after the first `Fix:` is the fix.
+ */
+function plainErrorIssue(loaded: Pick<LoadedConfig, 'issueAt'>, base: FieldPath, e: unknown): ConfigIssue {
+  const message = (e as Error)?.message ?? String(e);
+  const at = message.indexOf('Fix:');
+  if (at < 0) return loaded.issueAt(base, message, 'correct this entry');
+  const fix = message.slice(at + 'Fix:'.length).trimStart();
+  const next = fix.indexOf('Fix:');
+  return loaded.issueAt(base, message.slice(0, at).trimEnd(), next < 0 ? fix : fix.slice(0, next).trimEnd());
+}
+
+/**
+ * Turns an error thrown by a construct into issues located in the file. Validation issues are
+ * located by their fields: at `base` + `toFilePath(field)`, where `field` is the issue's `within`
+ * joined with its `field` (see {@link ValidationIssue.within}). Any other error is one issue at `base`.
+ */
 export function constructIssues(
   loaded: Pick<LoadedConfig, 'issueAt'>,
   base: FieldPath,
   e: unknown,
   toFilePath: (field: string) => FieldPath = parsePath,
 ): ConfigIssue[] {
-  if (e instanceof ModelplaneValidationError) {
-    return e.issues.map((i) =>
-      loaded.issueAt([...base, ...toFilePath(i.field)], `= ${renderValue(i.value)} ${i.problem} (${i.construct})`, i.fix),
-    );
-  }
-  const message = (e as Error)?.message ?? String(e);
-  const [problem, fix] = message.split(/\s*Fix:\s*/);
-  return [loaded.issueAt(base, problem, fix ?? 'correct this entry')];
+  if (!(e instanceof ModelplaneValidationError)) return [plainErrorIssue(loaded, base, e)];
+  return e.issues.map((i) =>
+    loaded.issueAt([...base, ...toFilePath(issueField(i))], `= ${renderValue(i.value)} ${i.problem} (${i.construct})`, i.fix),
+  );
 }
 
+/** The platform's team chart, or a standalone one on the file's GPU pools. */
 function teamChart(app: App, loaded: LoadedConfig, options: BuildOptions, issues: ConfigIssue[]): TeamModels | undefined {
-  const cfg = loaded.config!;
-  const pools = cfg.gpuPools ?? [];
-  if (options.platform) {
-    const platform = options.platform;
-    pools.forEach((p, i) => {
-      if (!platform.gpuPools.has(p.name)) {
-        issues.push(
-          loaded.issueAt(
-            ['gpuPools', i, 'name'],
-            `GPU pool "${p.name}" is not a pool of the platform`,
-            `use one of the platform's pools: ${[...platform.gpuPools.keys()].join(', ') || 'none defined'}`,
-          ),
-        );
-      }
-    });
-    if (!platform.teams.has(cfg.team)) {
-      issues.push(
-        loaded.issueAt(
-          ['team'],
-          `team "${cfg.team}" is not a team of the platform`,
-          `add it to the platform's teams, or use one of: ${[...platform.teams.keys()].join(', ') || 'none defined'}`,
-        ),
-      );
-      return undefined;
-    }
-    return platform.models(cfg.team);
-  }
-  const specs = gpuPoolSpecs(loaded, pools, issues);
+  if (options.platform) return platformTeamChart(options.platform, loaded, issues);
+  const specs = gpuPoolSpecs(loaded, loaded.config!.gpuPools ?? [], issues);
   if (!specs) return undefined;
   try {
-    return new TeamModels(app, cfg.team, { platform: { ...(options.context ?? platformContext()), gpuPools: specs } });
+    return new TeamModels(app, loaded.config!.team, { platform: { ...(options.context ?? platformContext()), gpuPools: specs } });
   } catch (e) {
     issues.push(...constructIssues(loaded, [], e));
     return undefined;
   }
+}
+
+/** The platform's chart for the file's team; the team and every pool the file names must be the platform's. */
+function platformTeamChart(platform: Platform, loaded: LoadedConfig, issues: ConfigIssue[]): TeamModels | undefined {
+  const cfg = loaded.config!;
+  (cfg.gpuPools ?? []).forEach((p, i) => {
+    if (platform.gpuPools.has(p.name)) return;
+    issues.push(
+      loaded.issueAt(
+        ['gpuPools', i, 'name'],
+        `GPU pool "${p.name}" is not a pool of the platform`,
+        `use one of the platform's pools: ${[...platform.gpuPools.keys()].join(', ') || 'none defined'}`,
+      ),
+    );
+  });
+  if (!platform.teams.has(cfg.team)) {
+    issues.push(
+      loaded.issueAt(
+        ['team'],
+        `team "${cfg.team}" is not a team of the platform`,
+        `add it to the platform's teams, or use one of: ${[...platform.teams.keys()].join(', ') || 'none defined'}`,
+      ),
+    );
+    return undefined;
+  }
+  return platform.models(cfg.team);
 }
 
 /**

@@ -1,0 +1,638 @@
+/**
+ * GENERATED — do not edit. The types of `modelplane.yaml`, generated from schema/modelplane.schema.json
+ * (the authority) by scripts/gen-config-types.ts: run `npm run gen:config-types` after changing the schema.
+ * test/mapping-generated.test.ts fails when this file is stale. Import the types from `../types`.
+ */
+/**
+ * A model: a batch model or an online model, by `type`.
+ */
+export type ModelConfig = BatchModelConfig | OnlineModelConfig;
+
+/**
+ * A team's models, described for the modelplane platform: batch models (Spark), online models (KServe, Seldon or a Deployment) and cascades of batch models. Loaded into the same constructs as the TypeScript API.
+ */
+export interface ModelplaneFile {
+  /**
+   * The team; also its Kubernetes namespace. A DNS-1123 label of at most 40 characters.
+   */
+  team: string;
+  defaults?: DefaultsConfig;
+  /**
+   * The platform's GPU pools this team places models on (they must exist on the platform).
+   */
+  gpuPools?: GpuPoolConfig[];
+  /**
+   * The team's models.
+   */
+  models: ModelConfig[];
+  /**
+   * Cascades: many batch models in one DAG, run block after block.
+   */
+  cascades?: CascadeConfig[];
+  /**
+   * Retro tests: past periods scored with a model version (beeline business's partners ask how a model would have done on history).
+   */
+  retroTests?: RetroTestConfig[];
+}
+/**
+ * Values merged into every model that does not set them (maps are merged key by key).
+ */
+export interface DefaultsConfig {
+  /**
+   * Spark image of batch models (pinned tag).
+   */
+  image?: string;
+  /**
+   * The Python version of the model's packed environment, e.g. "3.11".
+   */
+  python?: string;
+  spark?: SparkConfig;
+  /**
+   * The packed Python environment: a conda-pack or venv-pack archive, e.g. s3a://envs/risk/churn-1.4.2.tar.gz.
+   */
+  environment?: string;
+  /**
+   * Orchestrator of batch models (and of cascades, which take airflow or argo).
+   */
+  orchestrator?: 'airflow' | 'argo' | 'spark-operator';
+  /**
+   * Serving backend of online models.
+   */
+  server?: 'kserve' | 'seldon' | 'deployment';
+  /**
+   * Resources of online models.
+   */
+  resources?: ResourcesConfig;
+}
+/**
+ * The Spark session of the model.
+ */
+export interface SparkConfig {
+  /**
+   * Exact Spark version of the image, e.g. "3.5.3".
+   */
+  version?: string;
+  /**
+   * Extra Spark session settings (sparkConf), e.g. spark.sql.shuffle.partitions: "200". The Python interpreter settings are modelplane's.
+   */
+  conf?: {
+    [k: string]: string | number | boolean;
+  };
+  /**
+   * Driver resources.
+   */
+  driver?: SparkPodConfig;
+  /**
+   * Executor resources.
+   */
+  executor?: SparkPodConfig;
+  /**
+   * Extra non-secret Hadoop settings (e.g. fs.s3a.* tuning); credentials are rejected.
+   */
+  hadoopConf?: {
+    [k: string]: string | number | boolean;
+  };
+  /**
+   * Dynamic allocation (replaces executor.instances).
+   */
+  dynamicAllocation?: {
+    minExecutors: number;
+    maxExecutors: number;
+    initialExecutors?: number;
+  };
+}
+/**
+ * Driver or executor resources.
+ */
+export interface SparkPodConfig {
+  /**
+   * CPU cores. Default 1.
+   */
+  cores?: number;
+  /**
+   * JVM memory, e.g. 2g. Default 2g.
+   */
+  memory?: string;
+  /**
+   * Executors (executor only). Default 2.
+   */
+  instances?: number;
+  /**
+   * Extra non-JVM memory. Default Spark's factor.
+   */
+  memoryOverhead?: string;
+}
+/**
+ * CPU, memory and ephemeral storage, as Kubernetes quantities.
+ */
+export interface ResourcesConfig {
+  /**
+   * CPU request, e.g. "500m".
+   */
+  cpu?: string | number;
+  /**
+   * Memory request and limit, e.g. "2Gi".
+   */
+  memory?: string | number;
+  /**
+   * CPU limit. Default twice the request.
+   */
+  cpuLimit?: string | number;
+  /**
+   * Ephemeral storage request and limit. Default 1Gi.
+   */
+  ephemeralStorage?: string | number;
+}
+/**
+ * A GPU pool of the platform: its name, the taint its nodes carry and their labels.
+ */
+export interface GpuPoolConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * The taint the pool's nodes carry. Default nvidia.com/gpu=present:NoSchedule.
+   */
+  taint?: TaintConfig;
+  /**
+   * Extra labels the pool's nodes carry.
+   */
+  nodeLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Most GPUs the pool may hold.
+   */
+  maxGpus?: number;
+}
+/**
+ * A taint on GPU nodes.
+ */
+export interface TaintConfig {
+  /**
+   * Taint key, e.g. purpose.
+   */
+  key: string;
+  /**
+   * Taint value, e.g. ml.
+   */
+  value?: string;
+  /**
+   * Taint effect.
+   */
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+/**
+ * A model trained and/or scored in batch with Spark.
+ */
+export interface BatchModelConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * batch
+   */
+  type: 'batch';
+  /**
+   * What the model does.
+   */
+  description?: string;
+  /**
+   * Spark image.
+   */
+  image?: string;
+  /**
+   * The scoring (inference) script: local:///… (in the image), s3a://… or https://….
+   */
+  main?: string;
+  /**
+   * Arguments of the scoring script; Airflow templates such as {{ ds }} are allowed.
+   */
+  args?: string[];
+  /**
+   * The packed Python environment: a conda-pack or venv-pack archive, e.g. s3a://envs/risk/churn-1.4.2.tar.gz.
+   */
+  environment?: string;
+  /**
+   * The Python version of the model's packed environment, e.g. "3.11".
+   */
+  python?: string;
+  /**
+   * When to score; none = run by hand or by a cascade.
+   */
+  schedule?: string;
+  /**
+   * What runs the schedules: airflow (a DAG), argo (a CronWorkflow) or spark-operator (ScheduledSparkApplication). Default airflow.
+   */
+  orchestrator?: 'airflow' | 'argo' | 'spark-operator';
+  train?: TrainConfig;
+  spark?: SparkConfig;
+  /**
+   * Datasets the model reads, staged by a cascade's download stage: a URI (s3a://…, hive://db.table) or { name, uri }.
+   */
+  inputs?: (
+    | string
+    | {
+        /**
+         * A DNS-1123 label: lower-case letters, digits and "-".
+         */
+        name: string;
+        uri: string;
+      }
+  )[];
+  /**
+   * Where a cascade's export stage writes the predictions: hive://db.table or s3a://bucket/path.
+   */
+  output?: string;
+  gpu?: GpuConfig;
+  /**
+   * Plain environment variables of the Spark pods (never credentials).
+   */
+  env?: {
+    [k: string]: string;
+  };
+  /**
+   * Retries of a failed Spark application. Default 2.
+   */
+  retries?: number;
+}
+/**
+ * How the model is (re)trained: its own entry point, arguments and schedule.
+ */
+export interface TrainConfig {
+  /**
+   * The training script.
+   */
+  main: string;
+  /**
+   * Arguments of the training script.
+   */
+  args?: string[];
+  /**
+   * When to retrain.
+   */
+  schedule?: string;
+  /**
+   * Continuous training: retrain when any of these datasets (Airflow Assets) is updated.
+   *
+   * Items: A URI such as s3a://bucket/path, s3://bucket/path or hive://db.table.
+   */
+  onData?: string[];
+}
+/**
+ * GPUs for the model, on a pool of the platform.
+ */
+export interface GpuConfig {
+  /**
+   * The GPU pool (see gpuPools).
+   */
+  pool: string;
+  /**
+   * GPUs per pod. Default 1.
+   */
+  count?: number;
+  /**
+   * Batch models: which Spark pods get GPUs. Default executor.
+   */
+  on?: 'driver' | 'executor' | 'both';
+}
+/**
+ * A registered MLflow model served over REST/gRPC.
+ */
+export interface OnlineModelConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * online
+   */
+  type: 'online';
+  /**
+   * What the model does.
+   */
+  description?: string;
+  /**
+   * The model when there is one version (or the stable one beside a canary/shadow): models:/name@alias, models:/name/3 or s3://bucket/path.
+   */
+  model?: string;
+  /**
+   * The serving backend: kserve (InferenceService), seldon (SeldonDeployment, MLflow server) or deployment (Deployment + Service with MLServer). Default kserve.
+   */
+  server?: 'kserve' | 'seldon' | 'deployment';
+  /**
+   * online keeps at least one replica; queue-worker (scaled by a queue) may scale to zero. Default online.
+   */
+  role?: 'online' | 'queue-worker';
+  /**
+   * Fixed replicas (a number), or the autoscaling range { min, max }.
+   */
+  replicas?:
+    | number
+    | {
+        /**
+         * Fewest replicas. Default 2 (0 allowed for queue workers).
+         */
+        min?: number;
+        /**
+         * Most replicas.
+         */
+        max: number;
+      };
+  /**
+   * What to scale on: CPU and/or memory utilisation (HPA), or a RabbitMQ queue's length (KEDA). One scaler per model. Needs replicas: { min, max }.
+   */
+  autoscale?: {
+    /**
+     * Target average CPU utilisation, percent of the request.
+     */
+    cpu?: number;
+    /**
+     * Target average memory utilisation, percent of the request.
+     */
+    memory?: number;
+    rabbitmq?: RabbitmqScaleConfig;
+  };
+  /**
+   * A new model version taking a share of live traffic beside `model`.
+   */
+  canary?: {
+    /**
+     * The canary model version, e.g. models:/fraud/4.
+     */
+    model: string;
+    /**
+     * Percent of requests sent to the canary.
+     */
+    traffic: number;
+  };
+  /**
+   * A model version receiving a copy of live traffic; its responses are discarded (seldon and deployment servers).
+   */
+  shadow?: {
+    /**
+     * The shadow model version.
+     */
+    model: string;
+  };
+  /**
+   * Several model versions (A/B tests) instead of model/canary/shadow; the first is the primary.
+   */
+  variants?: VariantConfig[];
+  resources?: ResourcesConfig;
+  gpu?: GpuConfig;
+  /**
+   * Server image override (MLServer with the MLflow runtime).
+   */
+  image?: string;
+  /**
+   * Options of the kserve server.
+   */
+  kserve?: {
+    /**
+     * MLflow model format version. Default "2".
+     */
+    modelFormatVersion?: string;
+    /**
+     * A ServingRuntime to pin.
+     */
+    runtime?: string;
+    /**
+     * Secret with S3 credentials for s3:// models.
+     */
+    storageSecret?: string;
+  };
+  /**
+   * Options of the seldon server.
+   */
+  seldon?: {
+    /**
+     * The rclone Secret for S3 access. Default modelplane-s3-rclone.
+     */
+    rcloneSecret?: string;
+  };
+  /**
+   * Options of the deployment server.
+   */
+  deployment?: {
+    /**
+     * Host names of the HTTPRoute (with several variants).
+     */
+    hostnames?: string[];
+    /**
+     * The Gateway API Gateway the HTTPRoute attaches to (with several variants). Default modelplane in the platform namespace.
+     */
+    gateway?: {
+      name: string;
+      namespace?: string;
+      sectionName?: string;
+    };
+  };
+  /**
+   * Model tests run against the deployed service.
+   */
+  tests?: ModelTestConfig[];
+}
+/**
+ * Scale on a RabbitMQ queue's length through KEDA (mode QueueLength).
+ */
+export interface RabbitmqScaleConfig {
+  /**
+   * The queue the model consumes.
+   */
+  queue: string;
+  /**
+   * Target messages per replica. Default 20.
+   */
+  messagesPerReplica?: number;
+  /**
+   * Messages that wake a worker scaled to zero. Default 0.
+   */
+  activationMessages?: number;
+  /**
+   * The Secret holding the AMQP URL: its name (key "host") or { name, key }.
+   */
+  hostSecret:
+    | string
+    | {
+        /**
+         * The name of a Secret in the team namespace.
+         */
+        name: string;
+        key: string;
+      };
+  /**
+   * amqp, or http (management API; counts unacknowledged messages too). Default amqp.
+   */
+  protocol?: 'amqp' | 'http';
+  /**
+   * RabbitMQ vhost. Default the one in the URL.
+   */
+  vhostName?: string;
+}
+/**
+ * A model version of an online model.
+ */
+export interface VariantConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  model: string;
+  /**
+   * Percent of live traffic.
+   */
+  traffic?: number;
+  /**
+   * Mirror traffic to this variant.
+   */
+  shadow?: boolean;
+}
+/**
+ * A model test: a Job scoring a reference dataset against the deployed model and comparing with the expected scores.
+ */
+export interface ModelTestConfig {
+  /**
+   * Job name prefix. Default <model>-test.
+   */
+  name?: string;
+  /**
+   * The variant to test. Default the primary.
+   */
+  variant?: string;
+  /**
+   * The reference dataset as CSV text (features plus the expected column); keep it small.
+   */
+  reference?: string;
+  /**
+   * A larger reference dataset: mlflow-artifacts:/… or http(s)://….
+   */
+  referenceUri?: string;
+  /**
+   * The column with the expected score. Default expected.
+   */
+  expectedColumn?: string;
+  /**
+   * Absolute tolerance. Default 1e-6.
+   */
+  absTolerance?: number;
+  /**
+   * Relative tolerance. Default 1e-6.
+   */
+  relTolerance?: number;
+  /**
+   * Seconds to wait for the model to be ready. Default 600.
+   */
+  waitSeconds?: number;
+  /**
+   * Image with python3.
+   */
+  image?: string;
+}
+/**
+ * Many batch models in one DAG: blocks run one after another, models in a block in parallel.
+ */
+export interface CascadeConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * Shown in Airflow.
+   */
+  description?: string;
+  /**
+   * When to run everything; none = run by hand with parameters.
+   */
+  schedule?: string;
+  /**
+   * Where the cascade runs: airflow (one DAG <team>.<cascade>) or argo (WorkflowTemplate + CronWorkflow). Default airflow.
+   */
+  orchestrator?: 'airflow' | 'argo';
+  /**
+   * Which run of each model the run stage uses. Default score.
+   */
+  job?: 'score' | 'train';
+  /**
+   * Start a run when any of these datasets (Airflow Assets) is updated.
+   *
+   * Items: A URI such as s3a://bucket/path, s3://bucket/path or hive://db.table.
+   */
+  onData?: string[];
+  /**
+   * Where download stages stage inputs. Default s3a://modelplane-staging/<team>/<cascade>.
+   */
+  stagingUri?: string;
+  /**
+   * Blocks, run one after another; the models of a block run in parallel.
+   */
+  blocks: BlockConfig[];
+}
+/**
+ * A block of a cascade: batch models run in parallel.
+ */
+export interface BlockConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * Batch models run in parallel in this block.
+   *
+   * Items: A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  models: string[];
+}
+/**
+ * A retro test: scores a past period with a model version and saves the results.
+ */
+export interface RetroTestConfig {
+  /**
+   * A DNS-1123 label: lower-case letters, digits and "-".
+   */
+  name: string;
+  /**
+   * The model version: models:/name/3, models:/name@alias or s3://….
+   */
+  model: string;
+  /**
+   * The dataset covering the period: mlflow-artifacts:/… or http(s)://… (CSV).
+   */
+  input: string;
+  /**
+   * The past period to score, inclusive.
+   */
+  period: {
+    /**
+     * First day, e.g. "2025-01-01".
+     */
+    from: string;
+    /**
+     * Last day.
+     */
+    to: string;
+    /**
+     * The date column. Default date.
+     */
+    column?: string;
+  };
+  /**
+   * Where the scored rows go. Default mlflow-artifacts:/retro-tests/<team>/<name>/<from>_<to>/scores.csv.
+   */
+  output?: string;
+  /**
+   * Columns passed through but not sent to the model.
+   */
+  excludeColumns?: string[];
+  resources?: ResourcesConfig;
+  /**
+   * The name of a Secret in the team namespace.
+   */
+  s3CredentialsSecret?: string;
+  /**
+   * A container image with a pinned tag or digest (never latest).
+   */
+  image?: string;
+}
