@@ -1,16 +1,28 @@
 /**
- * The one builder both engines call: `stacks/main.ts` (cdk8s synth) and `stacks/pulumi.ts`
- * (pulumi up) build the same construct tree from the same configuration.
+ * The one builder both engines call: `stacks/main.ts` (cdk8s synth) and `stacks/pulumi-program.ts`
+ * (pulumi up) build the same construct tree from the same configuration, checked by the one
+ * platform loader (schema/platform.schema.json, then the constructs) that the CLI's `--platform`
+ * uses too.
  */
 import { App } from 'cdk8s';
-import { Platform, PlatformProps } from '../src/constructs/platform/platform';
+import type { Platform, PlatformProps } from '../src/constructs/platform/platform';
+import { buildLoadedPlatform, BuiltPlatformConfig, PlatformConfigError } from '../src/frontends/config/platform-build';
+import {
+  LoadedPlatform,
+  loadPlatformData,
+  loadPlatformFile,
+  PlatformAppSettings,
+  PlatformLoadOptions,
+  pathLocator,
+} from '../src/frontends/config/platform-load';
+import type { IssueLocator } from '../src/frontends/config/schema-issues';
 import { addDemoModels } from './demo/index';
 
-/** The platform configuration: {@link PlatformProps} plus what the entry points add. */
-export interface ModelplaneConfig extends PlatformProps {
-  /** Add the example models to the demo team. @default true */
-  readonly examples?: boolean;
-}
+/** The platform configuration: {@link PlatformProps} plus the app's settings (`examples`). */
+export interface ModelplaneConfig extends PlatformProps, PlatformAppSettings {}
+
+/** How the apps load their configuration: the platform's keys and the app settings. */
+export const APP_LOAD_OPTIONS: PlatformLoadOptions = { appSettings: true };
 
 /** The embedded defaults: in-cluster PostgreSQL and MinIO, one team `demo`, one GPU pool `gpu`. */
 export function defaultConfig(): ModelplaneConfig {
@@ -29,10 +41,38 @@ export interface BuiltPlatform {
   readonly platform: Platform;
 }
 
-/** Builds the platform (and, unless disabled, the demo team's example models) into `app`. */
-export function buildPlatform(app: App, config: ModelplaneConfig = defaultConfig()): BuiltPlatform {
-  const { examples, ...props } = config;
-  const platform = new Platform(app, 'platform', props);
-  if ((examples ?? true) && platform.teams.has('demo')) addDemoModels(platform);
-  return { app, platform };
+/**
+ * Builds the platform (and, unless `examples: false`, the demo team's example models) into `app`.
+ * Throws a {@link PlatformConfigError} listing every problem, each named by its path in `config`
+ * (`at` names the configuration, e.g. the stack config key).
+ */
+export function buildPlatform(
+  app: App,
+  config: ModelplaneConfig = defaultConfig(),
+  at: IssueLocator = pathLocator('config'),
+): BuiltPlatform {
+  return orThrow(app, buildAppPlatform(app, loadPlatformData(config, at, APP_LOAD_OPTIONS)));
+}
+
+/** The same from a YAML or JSON file (the cdk8s app's MODELPLANE_CONFIG); problems at FILE:LINE:COL. */
+export function buildPlatformFromFile(app: App, file: string): BuiltPlatform {
+  const loaded = loadPlatformFile(file, { ...APP_LOAD_OPTIONS, readFix: 'check the path in MODELPLANE_CONFIG' });
+  return orThrow(app, buildAppPlatform(app, loaded));
+}
+
+/**
+ * Builds a loaded configuration: the platform, then the demo models when the configuration wants
+ * examples (the default) and has the team `demo`. Returns every problem instead of throwing.
+ */
+export function buildAppPlatform(app: App, loaded: LoadedPlatform): BuiltPlatformConfig {
+  const built = buildLoadedPlatform(app, loaded);
+  if (built.platform && built.issues.length === 0 && (loaded.settings.examples ?? true) && built.platform.teams.has('demo')) {
+    addDemoModels(built.platform);
+  }
+  return built;
+}
+
+function orThrow(app: App, built: BuiltPlatformConfig): BuiltPlatform {
+  if (!built.platform || built.issues.length > 0) throw new PlatformConfigError(built.issues);
+  return { app, platform: built.platform };
 }

@@ -1,23 +1,18 @@
 /**
  * The cdk8s app (`npx cdk8s synth`): the full platform on embedded defaults plus the example
  * models, written to dist/. Set MODELPLANE_CONFIG to a JSON or YAML file with a
- * {@link ModelplaneConfig} to synthesize another platform.
+ * `ModelplaneConfig` (a platform file, plus `examples: false` to leave the demo models out)
+ * to synthesize another platform; it is checked like `modelplane --platform`, and every problem is
+ * printed at FILE:LINE:COL before anything is written.
  */
-import { readFileSync } from 'node:fs';
 import { App } from 'cdk8s';
-import YAML from 'yaml';
-import { buildPlatform, defaultConfig, ModelplaneConfig } from './build';
+import { buildPlatform, buildPlatformFromFile } from './build';
 
-/** Loads the configuration named by MODELPLANE_CONFIG, or the embedded defaults. */
-export function loadConfig(path = process.env.MODELPLANE_CONFIG): ModelplaneConfig {
-  if (!path) return defaultConfig();
-  return YAML.parse(readFileSync(path, 'utf8')) as ModelplaneConfig;
-}
-
-/** Builds and synthesizes into `outdir`. */
-export function synth(outdir = process.env.CDK8S_OUTDIR ?? 'dist', config = loadConfig()): App {
+/** Builds the platform of the configuration file (or the embedded defaults) and synthesizes it into `outdir`. */
+export function synth(outdir = process.env.CDK8S_OUTDIR ?? 'dist', configFile = process.env.MODELPLANE_CONFIG): App {
   const app = new App({ outdir });
-  buildPlatform(app, config);
+  if (configFile) buildPlatformFromFile(app, configFile);
+  else buildPlatform(app);
   app.synth();
   return app;
 }

@@ -23,9 +23,9 @@ function synth(o: { file?: string[]; platform?: string }): OutputContent {
 }
 
 const of = (c: OutputContent, kind: string): OutputObject[] => [...c.objects.values()].filter((o) => o.kind === kind);
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
-describe('bank-cascades (seed 000)', () => {
+describe("bank-cascades (the bank's cascades)", () => {
   const out = synth({ file: [join(EX, 'bank-cascades', 'modelplane.yaml')] });
 
   test('about 100 batch models, each with its SparkApplication templates', () => {
@@ -72,7 +72,7 @@ describe('bank-cascades (seed 000)', () => {
   });
 });
 
-describe('translation-gpu (seed 001)', () => {
+describe("translation-gpu (the translation team's GPU queue worker)", () => {
   const out = synth({ file: [join(EX, 'translation-gpu', 'modelplane.yaml')] });
   const deployments = of(out, 'Deployment');
 
@@ -126,7 +126,7 @@ describe('translation-gpu (seed 001)', () => {
   });
 });
 
-describe('team-workspaces (seed 004)', () => {
+describe("team-workspaces (beeline business's team workspaces and model tests)", () => {
   const tw = join(EX, 'team-workspaces');
   const out = synth({ platform: join(tw, 'platform.yaml'), file: [join(tw, 'b2b-scoring.yaml'), join(tw, 'geo-analytics.yaml')] });
 
@@ -165,7 +165,7 @@ describe('team-workspaces (seed 004)', () => {
   });
 });
 
-describe('small-team (seed 002)', () => {
+describe('small-team (the small team)', () => {
   const out = synth({ platform: join(EX, 'small-team', 'platform.yaml') });
 
   test('MLflow with PostgreSQL and an artifact store, nothing else', () => {

@@ -1,5 +1,5 @@
 /**
- * The demo team's batch examples (seed 000): three scoring models and an ensemble in a nightly
+ * The demo team's batch examples (the bank's cascades): three scoring models and an ensemble in a nightly
  * cascade, and a churn model retrained weekly and whenever its feature table is updated.
  */
 import { Cascade } from '../../src/constructs/batch/cascade';

@@ -1,5 +1,6 @@
 /**
- * The demo team's online examples (seeds 001, 003, 004): a fraud scorer on a plain Deployment with a
+ * The demo team's online examples (the translation team's GPU queue worker, the storage vendor's
+ * Kubeflow flow, beeline business's model tests): a fraud scorer on a plain Deployment with a
  * canary and a shadow behind a Gateway API route, a recommender on KServe, a translation queue
  * worker on the GPU pool scaled by its RabbitMQ queue (to zero when idle), a model test of the fraud
  * scorer against reference scores, and a retro test scoring last quarter with an older version.

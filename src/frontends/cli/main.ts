@@ -91,8 +91,23 @@ Exit codes:
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()): number {
-  const program = new Command('modelplane');
-  program
+  const program = rootCommand(io);
+  addValidate(program, io);
+  addSynth(program, io, cwd);
+  addGraph(program, io);
+  addDiff(program, io);
+  addInit(program, io);
+  try {
+    program.parse(argv as string[], { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    return exitCode(e, io);
+  }
+}
+
+/** The `modelplane` command itself: description, version, help and error output. */
+function rootCommand(io: Io): Command {
+  return new Command('modelplane')
     .description('Describe ML models in modelplane.yaml; validate them, and synthesize Kubernetes manifests and Airflow DAGs.')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -109,23 +124,51 @@ Examples:
   $ modelplane diff -f modelplane.yaml -o dist
 ${EXIT_CODES_HELP}`,
     );
+}
 
-  const fileOption = () =>
-    new Option('-f, --file <FILE>', `a modelplane.yaml; repeat for several teams (default: ${DEFAULT_FILE})`).argParser(collect);
-  const platformOption = () =>
-    new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts');
+/** The exit code of an error thrown by a command (usage and internal errors are printed here). */
+function exitCode(e: unknown, io: Io): number {
+  if (e instanceof Exit) return e.code;
+  if (e instanceof CommanderError) {
+    return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) ? EXIT.ok : EXIT.usage;
+  }
+  if (e instanceof UsageError) {
+    io.err(`modelplane: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  io.err(`modelplane: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  return EXIT.internal;
+}
 
+/** `-f, --file`, repeatable. */
+const fileOption = () =>
+  new Option('-f, --file <FILE>', `a modelplane.yaml; repeat for several teams (default: ${DEFAULT_FILE})`).argParser(collect);
+/** `-p, --platform`. */
+const platformOption = () =>
+  new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts');
+
+/** What the commands that build take: team files and a platform file. */
+interface BuildArgs {
+  readonly file?: string[];
+  readonly platform?: string;
+}
+
+/** `validate`: synthesize into a temporary directory and throw it away; only the problems matter. */
+function addValidate(program: Command, io: Io): void {
   program
     .command('validate')
     .description('Check files; print every problem and exit 1, or print nothing and exit 0.')
     .addOption(fileOption())
     .addOption(platformOption())
     .addHelpText('after', EXAMPLES.validate + EXIT_CODES_HELP)
-    .action((o: { file?: string[]; platform?: string }) => {
+    .action((o: BuildArgs) => {
       const dir = synthToTempOrFail(o, io);
       rmSync(dir, { recursive: true, force: true });
     });
+}
 
+/** `synth`: replace the output directory with the synthesized files, then print a summary. */
+function addSynth(program: Command, io: Io, cwd: string): void {
   program
     .command('synth')
     .description(
@@ -136,7 +179,7 @@ ${EXIT_CODES_HELP}`,
     .option('-o, --output <DIR>', 'output directory, replaced as a whole', 'dist')
     .option('-q, --quiet', 'print no summary')
     .addHelpText('after', EXAMPLES.synth + EXIT_CODES_HELP)
-    .action((o: { file?: string[]; platform?: string; output: string; quiet?: boolean }) => {
+    .action((o: BuildArgs & { output: string; quiet?: boolean }) => {
       let summary: (content: OutputContent) => string = () => '';
       const outcome = synthToDirectory(o.output, (app) => {
         const r = buildAll(app, o);
@@ -145,12 +188,13 @@ ${EXIT_CODES_HELP}`,
       });
       if (outcome.issues.length > 0) fail(outcome.issues, io);
       const shown = relative(cwd, resolve(cwd, o.output));
-      if (!o.quiet)
-        io.out(
-          `${summary(outcome.content!).replace(/%OUT%/g, shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown)}\n`,
-        );
+      const out = shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown;
+      if (!o.quiet) io.out(`${summary(outcome.content!).replace(/%OUT%/g, out)}\n`);
     });
+}
 
+/** `graph`: print a cascade as Mermaid. */
+function addGraph(program: Command, io: Io): void {
   program
     .command('graph')
     .description('Print a cascade as a Mermaid flowchart: blocks in order, each with its download, run and export stages.')
@@ -172,7 +216,10 @@ ${EXIT_CODES_HELP}`,
       }
       io.out(`${cascadeGraph(found[0]!)}\n`);
     });
+}
 
+/** `diff`: what synth would change in the output directory. */
+function addDiff(program: Command, io: Io): void {
   program
     .command('diff')
     .description('Show what synth would change in the output directory: added (+), changed (~) and removed (-) objects and DAG files.')
@@ -181,7 +228,7 @@ ${EXIT_CODES_HELP}`,
     .option('-o, --output <DIR>', 'the previous output directory', 'dist')
     .option('--exit-code', 'exit 3 when there are changes')
     .addHelpText('after', EXAMPLES.diff + EXIT_CODES_HELP)
-    .action((o: { file?: string[]; platform?: string; output: string; exitCode?: boolean }) => {
+    .action((o: BuildArgs & { output: string; exitCode?: boolean }) => {
       const dir = synthToTempOrFail(o, io);
       try {
         const changes = diffOutputs(readOutput(o.output), readOutput(dir));
@@ -196,7 +243,10 @@ ${EXIT_CODES_HELP}`,
         rmSync(dir, { recursive: true, force: true });
       }
     });
+}
 
+/** `init`: scaffold a model repository. */
+function addInit(program: Command, io: Io): void {
   program
     .command('init')
     .description('Scaffold a model repository: package.json, modelplane.yaml, .gitlab-ci.yml and .github/workflows/modelplane.yml.')
@@ -209,22 +259,6 @@ ${EXIT_CODES_HELP}`,
       const files = scaffold({ dir, team: o.team, packageSpec: o.packageSpec, force: o.force });
       io.out(`Created in ${dir}: ${files.join(', ')}\nNext: npm install, then npx modelplane validate\n`);
     });
-
-  try {
-    program.parse(argv as string[], { from: 'user' });
-    return EXIT.ok;
-  } catch (e) {
-    if (e instanceof Exit) return e.code;
-    if (e instanceof CommanderError) {
-      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) ? EXIT.ok : EXIT.usage;
-    }
-    if (e instanceof UsageError) {
-      io.err(`modelplane: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    io.err(`modelplane: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return EXIT.internal;
-  }
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -238,15 +272,21 @@ function fail(issues: readonly ConfigIssue[], io: Io): never {
   throw new Exit(EXIT.invalid);
 }
 
-function synthToTempOrFail(o: { file?: string[]; platform?: string }, io: Io): string {
+function synthToTempOrFail(o: BuildArgs, io: Io): string {
   // validate and diff synthesize into the system's temporary directory; nothing lands in the repository.
   const { dir, issues } = synthToTemp(join(tmpdir(), 'modelplane-check'), (app) => buildAll(app, o));
   if (!dir) fail(issues, io);
   return dir;
 }
 
+/** One team file and what was built from it, for the summary. */
+interface BuiltTeam {
+  readonly built: BuiltTeamModels;
+  readonly models: readonly ModelConfig[];
+}
+
 /** Builds the platform (if any) and every team file into `app` (exported for tests). */
-export function buildAll(app: App, o: { file?: string[]; platform?: string }): BuildOutcome & { summary: (c: OutputContent) => string } {
+export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: OutputContent) => string } {
   const issues: ConfigIssue[] = [];
   let platform: Platform | undefined;
   if (o.platform) {
@@ -256,41 +296,43 @@ export function buildAll(app: App, o: { file?: string[]; platform?: string }): B
     if (!platform) return { issues, summary: () => '' };
   }
   const files = o.file ?? (o.platform ? [] : [DEFAULT_FILE]);
-  const teams: Array<{ file: string; built: BuiltTeamModels; models: readonly ModelConfig[] }> = [];
+  const teams: BuiltTeam[] = [];
   for (const f of files) {
     const loaded = loadConfigFile(f);
     const built = buildTeamModels(app, loaded, { platform });
     issues.push(...built.issues);
-    teams.push({ file: f, built, models: loaded.config?.models ?? [] });
+    teams.push({ built, models: loaded.config?.models ?? [] });
   }
-  const summary = (content: OutputContent): string => {
-    const lines: string[] = [];
-    const sources = [...(o.platform ? [o.platform] : []), ...files].join(', ');
-    lines.push(`Synthesized ${sources} into %OUT%/`);
-    if (platform)
-      lines.push(
-        `  platform: namespace ${platform.context.platformNamespace}, teams ${[...platform.teams.keys()].join(', ') || 'none'}, GPU pools ${[...platform.gpuPools.keys()].join(', ') || 'none'}`,
-      );
-    for (const t of teams) {
-      const chart = t.built.chart;
-      const byType = (type: string) => t.models.filter((m) => m.type === type).length;
-      const cascades = [...t.built.cascades.keys()];
-      lines.push(
-        `  team ${chart?.team}: ${t.models.length} model${t.models.length === 1 ? '' : 's'} (${byType('batch')} batch, ${byType('online')} online), ${cascades.length} cascade${cascades.length === 1 ? '' : 's'}${cascades.length ? ` (${cascades.join(', ')})` : ''}`,
-      );
-    }
-    const kinds = countByKind(content);
-    lines.push(`  objects: ${content.objects.size}`);
-    const width = Math.max(0, ...kinds.map(([k]) => k.length));
-    for (const [kind, n] of kinds) lines.push(`    ${kind.padEnd(width)}  ${n}`);
-    const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py'));
-    const shown = dags.slice(0, 4).map((d) => d.slice('dags/'.length));
+  const sources = [...(o.platform ? [o.platform] : []), ...files].join(', ');
+  return { issues, summary: (content) => summaryText(sources, platform, teams, content), source: sources };
+}
+
+/** The summary synth prints; `%OUT%` stands for the output directory. */
+function summaryText(sources: string, platform: Platform | undefined, teams: readonly BuiltTeam[], content: OutputContent): string {
+  const lines: string[] = [];
+  lines.push(`Synthesized ${sources} into %OUT%/`);
+  if (platform)
     lines.push(
-      `  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`,
+      `  platform: namespace ${platform.context.platformNamespace}, teams ${[...platform.teams.keys()].join(', ') || 'none'}, GPU pools ${[...platform.gpuPools.keys()].join(', ') || 'none'}`,
     );
-    return lines.join('\n');
-  };
-  return { issues, summary, source: [...(o.platform ? [o.platform] : []), ...files].join(', ') };
+  for (const t of teams) {
+    const chart = t.built.chart;
+    const byType = (type: string) => t.models.filter((m) => m.type === type).length;
+    const cascades = [...t.built.cascades.keys()];
+    lines.push(
+      `  team ${chart?.team}: ${t.models.length} model${t.models.length === 1 ? '' : 's'} (${byType('batch')} batch, ${byType('online')} online), ${cascades.length} cascade${cascades.length === 1 ? '' : 's'}${cascades.length ? ` (${cascades.join(', ')})` : ''}`,
+    );
+  }
+  const kinds = countByKind(content);
+  lines.push(`  objects: ${content.objects.size}`);
+  const width = Math.max(0, ...kinds.map(([k]) => k.length));
+  for (const [kind, n] of kinds) lines.push(`    ${kind.padEnd(width)}  ${n}`);
+  const dags = [...content.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py'));
+  const shown = dags.slice(0, 4).map((d) => d.slice('dags/'.length));
+  lines.push(
+    `  dags: ${dags.length}${dags.length ? ` in %OUT%/dags (${shown.join(', ')}${dags.length > shown.length ? `, and ${dags.length - shown.length} more` : ''})` : ''}`,
+  );
+  return lines.join('\n');
 }
 
 function packageVersion(): string {

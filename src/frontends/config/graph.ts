@@ -1,4 +1,4 @@
-/** The Mermaid view of a cascade, rendered by the Cascade construct's own renderer (lib/mermaid.ts). */
+/** The Mermaid view of a cascade, rendered by the Cascade construct's own renderer (src/constructs/batch/mermaid.ts). */
 import { Cascade } from '../../constructs/batch/cascade';
 import type { Construct } from 'constructs';
 

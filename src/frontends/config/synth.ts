@@ -14,9 +14,13 @@ import type { ConfigIssue } from './errors';
 export interface OutputObject {
   /** `apiVersion kind namespace/name` (namespace empty for cluster-scoped objects). */
   readonly key: string;
+  /** Its `apiVersion`. */
   readonly apiVersion: string;
+  /** Its `kind`. */
   readonly kind: string;
+  /** Its `metadata.namespace` (empty for cluster-scoped objects). */
   readonly namespace: string;
+  /** Its `metadata.name`. */
   readonly name: string;
   /** The file it was read from, relative to the directory. */
   readonly file: string;

@@ -2,12 +2,16 @@
  * The Pulumi bridge: deploys a modelplane App with `@pulumi/kubernetes`. Operators become Helm
  * releases; every chart becomes one `yaml/v2` ConfigGroup over `chart.toJson()` (no YAML round
  * trip). Order: operators → platform → teams → models, each tier depending on the one before.
+ * {@link ModelplaneDeployment} (./component.ts) wraps it as one component resource.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as kubernetes from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
-import { DeploymentPlan, planDeployment } from './plan';
+import { DeploymentPlan, PlannedGroup, planDeployment } from './plan';
 import type { HelmChartRef } from '../../constructs/platform/operators';
+
+/** Creates resources that must exist before a group's objects; gets what they must depend on (the group's Namespaces). */
+export type BeforeObjects = (dependsOn: pulumi.Resource[]) => pulumi.Resource[];
 
 /** Options of {@link deployApp}. */
 export interface DeployOptions {
@@ -30,7 +34,13 @@ export interface DeployOptions {
    * and `<name>`, because a Deployment that waits for readiness would otherwise wait for a Secret
    * that is only created after it. @default {}
    */
-  readonly beforeObjects?: Readonly<Record<string, (dependsOn: pulumi.Resource[]) => pulumi.Resource[]>>;
+  readonly beforeObjects?: Readonly<Record<string, BeforeObjects>>;
+  /**
+   * The component every release and ConfigGroup belongs to. The resources then also carry an alias
+   * without a parent, so stacks deployed before the component existed keep them instead of
+   * replacing them. @default - none (the stack)
+   */
+  readonly parent?: pulumi.Resource;
 }
 
 /** What {@link deployApp} created. */
@@ -45,11 +55,34 @@ export interface DeployedApp {
 
 /** Deploys an App (and optional operator releases) with Pulumi. */
 export function deployApp(app: App, operators: readonly HelmChartRef[], opts: DeployOptions = {}): DeployedApp {
-  const plan = planDeployment(app, (opts.installOperators ?? true) ? operators : []);
-  const base: pulumi.CustomResourceOptions = opts.provider ? { provider: opts.provider } : {};
+  return deployPlan(planDeployment(app, (opts.installOperators ?? true) ? operators : []), opts);
+}
+
+/** Deploys a plan made by {@link planDeployment}: the releases in order, then the groups tier by tier. */
+export function deployPlan(plan: DeploymentPlan, opts: DeployOptions = {}): DeployedApp {
+  const base = resourceOptions(opts);
+  const { releases, last } = deployReleases(plan.releases, base, opts);
+  const groups = deployGroups(plan.groups, last, base, opts);
+  return { plan, releases, groups };
+}
+
+/** The options every resource gets: the provider, and the parent with its alias. */
+function resourceOptions(opts: DeployOptions): pulumi.CustomResourceOptions {
+  return {
+    ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(opts.parent ? { parent: opts.parent, aliases: [{ parent: pulumi.rootStackResource }] } : {}),
+  };
+}
+
+/** The Helm releases, each after the one before; returns them and what the groups must wait for. */
+function deployReleases(
+  refs: readonly HelmChartRef[],
+  base: pulumi.CustomResourceOptions,
+  opts: DeployOptions,
+): { releases: Record<string, kubernetes.helm.v3.Release>; last: pulumi.Resource[] } {
   const releases: Record<string, kubernetes.helm.v3.Release> = {};
   let previous: pulumi.Resource[] = [...(opts.dependsOn ?? [])];
-  for (const ref of plan.releases) {
+  for (const ref of refs) {
     const release = new kubernetes.helm.v3.Release(
       ref.releaseName,
       {
@@ -68,47 +101,46 @@ export function deployApp(app: App, operators: readonly HelmChartRef[], opts: De
     releases[ref.releaseName] = release;
     previous = [release];
   }
+  return { releases, last: previous };
+}
+
+/** The ConfigGroups: each tier's groups depend on every group of the tier before (the first tier on `first`). */
+function deployGroups(
+  planned: readonly PlannedGroup[],
+  first: pulumi.Resource[],
+  base: pulumi.CustomResourceOptions,
+  opts: DeployOptions,
+): Record<string, kubernetes.yaml.v2.ConfigGroup> {
   const groups: Record<string, kubernetes.yaml.v2.ConfigGroup> = {};
-  let tierDeps: pulumi.Resource[] = previous;
+  const configGroup = (name: string, objs: readonly Record<string, unknown>[], dependsOn: pulumi.Resource[]) => {
+    const group = new kubernetes.yaml.v2.ConfigGroup(
+      name,
+      { objs: objs as pulumi.Input<unknown>[] as never, skipAwait: opts.skipAwait ?? false },
+      { ...base, dependsOn },
+    );
+    groups[name] = group;
+    return group;
+  };
+  let tierDeps = first;
   let currentTier: string | undefined;
   let currentTierResources: pulumi.Resource[] = [];
-  for (const g of plan.groups) {
+  for (const g of planned) {
     if (g.tier !== currentTier) {
       if (currentTier !== undefined) tierDeps = currentTierResources;
       currentTier = g.tier;
       currentTierResources = [];
     }
-    let objs = g.objs;
-    let deps = tierDeps;
     const before = opts.beforeObjects?.[g.name];
-    if (before) {
-      const namespaces = g.objs.filter((o) => o.kind === 'Namespace');
-      if (namespaces.length > 0) {
-        const nsGroup = new kubernetes.yaml.v2.ConfigGroup(
-          `${g.name}-namespaces`,
-          {
-            objs: namespaces as pulumi.Input<unknown>[] as never,
-            skipAwait: opts.skipAwait ?? false,
-          },
-          { ...base, dependsOn: tierDeps },
-        );
-        groups[`${g.name}-namespaces`] = nsGroup;
-        currentTierResources.push(nsGroup);
-        objs = g.objs.filter((o) => o.kind !== 'Namespace');
-        deps = [nsGroup];
-      }
-      deps = [...deps, ...before(deps)];
+    const namespaces = before ? g.objs.filter((o) => o.kind === 'Namespace') : [];
+    let deps = tierDeps;
+    if (namespaces.length > 0) {
+      const nsGroup = configGroup(`${g.name}-namespaces`, namespaces, tierDeps);
+      currentTierResources.push(nsGroup);
+      deps = [nsGroup];
     }
-    const group = new kubernetes.yaml.v2.ConfigGroup(
-      g.name,
-      {
-        objs: objs as pulumi.Input<unknown>[] as never,
-        skipAwait: opts.skipAwait ?? false,
-      },
-      { ...base, dependsOn: deps },
-    );
-    groups[g.name] = group;
-    currentTierResources.push(group);
+    if (before) deps = [...deps, ...before(deps)];
+    const objs = namespaces.length > 0 ? g.objs.filter((o) => o.kind !== 'Namespace') : g.objs;
+    currentTierResources.push(configGroup(g.name, objs, deps));
   }
-  return { plan, releases, groups };
+  return groups;
 }

@@ -1,8 +1,8 @@
 /**
  * The engine-neutral deployment plan of a construct tree: which Helm releases and which groups of
  * objects, in which order. `cdk8s synth` and the Pulumi program both start from the same App; the
- * Pulumi bridge ({@link ./pulumi}) turns this plan into resources. Pure, so it is unit-tested
- * without any engine.
+ * Pulumi bridge (./deploy.ts, wrapped as a component in ./component.ts) turns this plan into
+ * resources. Pure, so it is unit-tested without any engine.
  */
 import { App, Chart } from 'cdk8s';
 import { ChartTier, TieredChart } from '../../constructs/tiered-chart';
