@@ -9,14 +9,23 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Sets an own, enumerable property, even for a key such as `__proto__` (which plain assignment would
+ * turn into a change of the object's prototype: keys come from YAML and JSON a user wrote).
+ */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
  * Deep merge of plain records: maps merge key by key, while arrays and scalars from `over` replace
  * those in `base`. Neither input is modified.
  */
 export function deepMerge(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base)) setOwn(out, k, v);
   for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isRecord(b) && isRecord(v) ? deepMerge(b, v) : v;
+    const b = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
+    setOwn(out, k, isRecord(b) && isRecord(v) ? deepMerge(b, v) : v);
   }
   return out;
 }
@@ -24,7 +33,7 @@ export function deepMerge(base: Readonly<Record<string, unknown>>, over: Readonl
 /** A copy of a record with its keys in sorted order (deterministic output). */
 export function sortedRecord<T>(rec: Readonly<Record<string, T>>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = rec[k];
+  for (const k of Object.keys(rec).sort()) setOwn(out, k, rec[k]);
   return out;
 }
 
