@@ -28,19 +28,6 @@ export function formatConfigIssue(issue: ConfigIssue): string {
   return `${where}:${path} ${problem}. Fix: ${fix}.`;
 }
 
-/** Thrown when a configuration file has one or more problems; carries all of them, sorted by position. */
-export class ConfigError extends Error {
-  /** Every problem found. */
-  public readonly issues: readonly ConfigIssue[];
-
-  constructor(issues: readonly ConfigIssue[]) {
-    const sorted = sortIssues(issues);
-    super(sorted.map(formatConfigIssue).join('\n'));
-    this.name = 'ConfigError';
-    this.issues = sorted;
-  }
-}
-
 /** Sorts issues by file, line, column, then message; drops exact duplicates. */
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
