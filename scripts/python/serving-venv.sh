@@ -12,10 +12,10 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# The MLflow pin is the one constant in src/constructs/mlflow/mlflow-server.ts: server image and client agree.
-mlflow_version="$(sed -n "s/^export const MLFLOW_VERSION = '\([0-9.]*\)';.*/\1/p" "$repo_root/src/constructs/mlflow/mlflow-server.ts")"
+# The MLflow pin is the one constant in src/constructs/mlflow/mlflow-resolve.ts: server image and client agree.
+mlflow_version="$(sed -n "s/^export const MLFLOW_VERSION = '\([0-9.]*\)';.*/\1/p" "$repo_root/src/constructs/mlflow/mlflow-resolve.ts")"
 if [[ ! "$mlflow_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-  echo "serving-venv.sh: cannot read MLFLOW_VERSION from src/constructs/mlflow/mlflow-server.ts (got '$mlflow_version')" >&2
+  echo "serving-venv.sh: cannot read MLFLOW_VERSION from src/constructs/mlflow/mlflow-resolve.ts (got '$mlflow_version')" >&2
   exit 1
 fi
 
