@@ -32,6 +32,8 @@ export interface ValidationIssue {
 /** Renders a value for an error message: strings quoted, objects as compact JSON, long ones cut. */
 export function renderValue(value: unknown): string {
   if (value === undefined) return 'undefined';
+  // JSON has no NaN or infinities (it would print null): say what the value is.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

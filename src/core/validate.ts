@@ -246,3 +246,69 @@ export function labelValueProblem(value: unknown): string | undefined {
     return 'must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
   return undefined;
 }
+
+/** The largest value of a Kubernetes int32 field (replicas, counts, ports, seconds in most APIs). */
+export const INT32_MAX = 2_147_483_647;
+
+/** Names of the characters {@link textProblem} refuses, for its message. */
+function characterName(code: number): string {
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const names: Record<number, string> = {
+    0: 'NUL',
+    9: 'tab',
+    10: 'line feed',
+    13: 'carriage return',
+    0x7f: 'DEL',
+    0x85: 'next line',
+    0x2028: 'line separator',
+    0x2029: 'paragraph separator',
+    0xfeff: 'byte order mark',
+  };
+  if (code >= 0xd800 && code <= 0xdfff) return `${hex} (half of a surrogate pair, not a character)`;
+  return names[code] ? `${hex} (${names[code]})` : code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `${hex} (a control character)` : hex;
+}
+
+/**
+ * Problem with free text that ends up in generated files (Python source, YAML, JSON, shell arguments), or
+ * undefined: control characters (C0 but tab, and line breaks unless `multiline`; DEL; C1, which includes
+ * U+0085 next line), the line and paragraph separators U+2028/U+2029, the byte order mark, noncharacters
+ * and lone surrogates are refused — they change meaning or break parsing on the way through YAML and Python.
+ * Tabs, line breaks (when allowed) and every other Unicode character, emoji included, are fine.
+ */
+export function textProblem(value: unknown, options: { readonly multiline?: boolean } = {}): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    const lineBreak = code === 10 || code === 13;
+    const bad =
+      (code < 0x20 && code !== 9 && !(lineBreak && options.multiline)) ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      code === 0xfffe ||
+      code === 0xffff ||
+      (code >= 0xd800 && code <= 0xdfff);
+    if (bad) return `contains ${characterName(code)} at position ${i + 1}, which breaks or changes the generated files`;
+  }
+  return undefined;
+}
+
+/** Checks a free-text field on a validator with {@link textProblem}. */
+export function checkText(v: Validator, field: string, value: unknown, options: { readonly multiline?: boolean } = {}): boolean {
+  const problem = textProblem(value, options);
+  return v.check(
+    problem === undefined,
+    field,
+    value,
+    problem ?? '',
+    'remove the character (write plain text; tabs and, where allowed, line breaks are fine)',
+  );
+}
