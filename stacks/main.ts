@@ -4,6 +4,12 @@
  * `ModelplaneConfig` (a platform file, plus `examples: false` to leave the demo models out)
  * to synthesize another platform; it is checked like `modelplane --platform`, and every problem is
  * printed at FILE:LINE:COL before anything is written.
+ *
+ * `app.synth()` writes into the outdir directly: cdk8s overwrites one `<chart>.k8s.yaml` per chart and
+ * deletes nothing; then (installed by the builder, src/constructs/output-files.ts) the DAG files go to
+ * `dags/`, the files of the previous run that this one no longer writes are removed — only those its
+ * `.modelplane-output` manifest lists with an unchanged sha256 — and the new manifest is written. (The
+ * `cdk8s synth` command, not this app, empties the whole output directory before it runs the app.)
  */
 import { App } from 'cdk8s';
 import { buildPlatform, buildPlatformFromFile } from './build';

@@ -193,15 +193,18 @@ describe('Cascade to Argo', () => {
 });
 
 describe('Cascade delivery', () => {
-  test('synth writes every DAG file to <outdir>/dags and removes stale ones', () => {
+  test('synth writes every DAG file to <outdir>/dags, removes the stale ones it wrote before, and keeps files it did not write', () => {
     const outdir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cascade-'));
-    fs.mkdirSync(path.join(outdir, 'dags'));
-    fs.writeFileSync(path.join(outdir, 'dags', 'old.cascade.py'), '# stale');
+    const before = new App({ outdir });
+    new Cascade(setup(['a', 'b', 'c', 'd'], before), 'old', { blocks });
+    before.synth();
+    expect(fs.readdirSync(path.join(outdir, 'dags')).sort()).toEqual(['.airflowignore', 'risk.old.py']);
+    // A file synth never wrote is never deleted (it used to be: any *.py not produced by this synth went).
+    fs.writeFileSync(path.join(outdir, 'dags', 'mine.cascade.py'), '# not written by modelplane');
     const app = new App({ outdir });
-    const chart = setup(['a', 'b', 'c', 'd'], app);
-    new Cascade(chart, 'nightly', { blocks });
+    new Cascade(setup(['a', 'b', 'c', 'd'], app), 'nightly', { blocks });
     app.synth();
-    expect(fs.readdirSync(path.join(outdir, 'dags')).sort()).toEqual(['.airflowignore', 'risk.nightly.py']);
+    expect(fs.readdirSync(path.join(outdir, 'dags')).sort()).toEqual(['.airflowignore', 'mine.cascade.py', 'risk.nightly.py']);
     fs.rmSync(outdir, { recursive: true });
   });
 

@@ -143,7 +143,13 @@ test('synth writes manifests and dags/ and prints objects by kind, models and ca
   expect(r.out).toMatch(/\n\s+Deployment\s+1\n/);
   expect(r.out).toContain('dags: 2 in dist/dags (risk.churn.score.py, risk.nightly.py)');
   const files = Object.keys(tree(join(dir, 'dist'))).sort();
-  expect(files).toEqual(['dags/.airflowignore', 'dags/risk.churn.score.py', 'dags/risk.nightly.py', 'models-risk.k8s.yaml']);
+  expect(files).toEqual([
+    '.modelplane-output',
+    'dags/.airflowignore',
+    'dags/risk.churn.score.py',
+    'dags/risk.nightly.py',
+    'models-risk.k8s.yaml',
+  ]);
   expect(readFileSync(join(dir, 'dist', 'models-risk.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
   // No temporary directories are left beside the output.
   expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
@@ -168,7 +174,7 @@ test('synth refuses to replace a directory it did not write (exit 2), leaving it
   writeFileSync(join(dir, 'src', 'model.py'), 'print(1)\n');
   const r = mp(['synth', '-o', 'src'], dir);
   expect(r.code).toBe(2);
-  expect(r.err).toContain('holds files that synth did not write (model.py)');
+  expect(r.err).toContain('src/model.py was not written by modelplane synth');
   expect(tree(join(dir, 'src'))).toEqual({ 'model.py': 'print(1)\n' });
 });
 
@@ -176,7 +182,12 @@ test('synth replaces stale output (removed models disappear)', () => {
   mp(['synth', '-o', 'dist', '-q'], dir);
   writeFileSync(join(dir, 'modelplane.yaml'), VALID.replace(/cascades:[\s\S]*$/, ''));
   expect(mp(['synth', '-o', 'dist', '-q'], dir).code).toBe(0);
-  expect(Object.keys(tree(join(dir, 'dist'))).sort()).toEqual(['dags/.airflowignore', 'dags/risk.churn.score.py', 'models-risk.k8s.yaml']);
+  expect(Object.keys(tree(join(dir, 'dist'))).sort()).toEqual([
+    '.modelplane-output',
+    'dags/.airflowignore',
+    'dags/risk.churn.score.py',
+    'models-risk.k8s.yaml',
+  ]);
 });
 
 test('graph prints the cascade as Mermaid; an unknown cascade is exit 2 naming the known ones', () => {
@@ -293,4 +304,32 @@ test("--platform: a platform construct's problem is located where the platform f
   const u = mp(['validate', '--platform', 'platform.yaml'], dir);
   expect(u.code).toBe(1);
   expect(u.err).toContain('platform.yaml:5:1: `teamz` unknown field `teamz` in a platform file. Fix: did you mean `teams`?');
+});
+
+test('the same team in two -f files is refused before anything is built, naming both files and their team: lines', () => {
+  writeFileSync(join(dir, 'again.yaml'), `# the same team, copied\n${VALID}`);
+  for (const cmd of ['validate', 'synth']) {
+    const r = mp([cmd, '-f', 'modelplane.yaml', '-f', 'again.yaml', '-o', 'dist'].slice(0, cmd === 'synth' ? 7 : 5), dir);
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain('There is already a Construct');
+    expect(r.err.trim().split('\n')).toEqual([
+      'again.yaml:2:7: `team` = "risk" is also the team of modelplane.yaml (modelplane.yaml:1:7); a team is described by one file. Fix: merge the two files into one, or change `team:` in again.yaml.',
+      '1 problem found; nothing was written.',
+    ]);
+  }
+  expect(existsSync(join(dir, 'dist'))).toBe(false);
+  // With a platform file, too (both files would land in the platform's team chart).
+  cpSync(join(ROOT, 'examples', 'team-workspaces'), join(dir, 'tw'), { recursive: true, filter: (p) => !p.includes('/dist') });
+  cpSync(join(dir, 'tw', 'b2b-scoring.yaml'), join(dir, 'tw', 'copy.yaml'));
+  const p = mp(['validate', '--platform', 'tw/platform.yaml', '-f', 'tw/b2b-scoring.yaml', '-f', 'tw/copy.yaml'], dir);
+  expect(p.code).toBe(1);
+  expect(p.err).toMatch(
+    /^tw\/copy\.yaml:(\d+):7: `team` = "b2b-scoring" is also the team of tw\/b2b-scoring\.yaml \(tw\/b2b-scoring\.yaml:\1:7\)/,
+  );
+  // The same file twice.
+  const twice = mp(['validate', '-f', 'modelplane.yaml', '-f', './modelplane.yaml'], dir);
+  expect(twice.code).toBe(1);
+  expect(twice.err).toContain(
+    './modelplane.yaml:1:7: `team` = "risk": the file modelplane.yaml is given twice. Fix: pass each file once with -f.',
+  );
 });

@@ -1,9 +1,10 @@
-import { ChartProps } from 'cdk8s';
+import { App, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { platformContext, PlatformContext } from '../core/context';
+import { checkTeamNamespace, platformContext, PlatformContext } from '../core/context';
 import { constructLabel, Validator } from '../core/errors';
 import { GpuPoolSpec } from '../core/gpu';
 import { checkName } from '../core/validate';
+import { recordSynthOutput } from './output-files';
 import { TieredChart } from './tiered-chart';
 
 /** Properties of a {@link TeamModels} chart. */
@@ -72,16 +73,21 @@ export class TeamModels extends TieredChart {
 
   /**
    * @param scope the App
-   * @param team the team name (also the namespace); the chart id is `models-<team>`
+   * @param team the team name (also the namespace); the chart id is `models-<team>`. Never a reserved
+   *   namespace: Kubernetes' own (`default`, any `kube-*`), nor the platform's, Airflow's, monitoring's or
+   *   an operator's on `props.platform` (see `reservedNamespaces` in core/context.ts)
    * @param props the platform the models run on, and cdk8s chart props
    */
   constructor(scope: Construct, team: string, props: TeamModelsProps = {}) {
+    const platform = props.platform ?? platformContext();
     const v = new Validator('TeamModels', team);
-    checkName(v, 'team', team, 40);
+    if (checkName(v, 'team', team, 40)) checkTeamNamespace(v, 'team', team, platform);
     v.done();
     super(scope, `models-${team}`, 'models', { ...props, namespace: team, disableResourceNameHashes: true });
+    // A model repository's own app (`app.synth()` into its outdir) records what it wrote, like the CLI.
+    if (this.node.root instanceof App) recordSynthOutput(this.node.root);
     this.team = team;
-    this.platform = props.platform ?? platformContext();
+    this.platform = platform;
     Object.defineProperty(this, TEAM_MODELS_BRAND, { value: true });
   }
 

@@ -5,6 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../core/context';
 import { standardLabels } from '../../core/labels';
+import { recordSynthOutput } from '../output-files';
 import { TeamModels } from '../team-models';
 
 /**
@@ -152,9 +153,10 @@ export class TeamDags extends Construct {
 }
 
 /**
- * Writes every team's DAG files to `<outdir>/dags/` while `App.synth()` runs (cdk8s runs every
- * construct's validation once before writing manifests; this writer's validation writes the files,
- * in sorted order, and removes generated files no longer produced). One per App.
+ * Writes every team's DAG files to `<outdir>/dags/` when `App.synth()` succeeded (after cdk8s wrote the
+ * charts), in sorted order. One per App. DAG files an earlier synth wrote and this one does not are
+ * removed by {@link recordSynthOutput} — only those the previous output manifest lists with an unchanged
+ * hash; a DAG file the tool did not write, or one edited since, is never removed.
  */
 class DagFileWriter extends Construct {
   public static of(scope: Construct): DagFileWriter {
@@ -167,26 +169,19 @@ class DagFileWriter extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.node.addValidation({
-      validate: () => {
-        this.write();
-        return [];
-      },
-    });
+    if (scope instanceof App) recordSynthOutput(scope, (outdir) => this.write(outdir));
   }
 
-  private write(): void {
-    const app = this.node.root;
-    if (!(app instanceof App)) return;
-    const dir = path.join(app.outdir, DAGS_OUTDIR);
+  /** Writes the files; returns them relative to `outdir`. */
+  private write(outdir: string): string[] {
     const files: Record<string, string> = {};
-    for (const c of app.node.findAll()) {
+    for (const c of this.node.root.node.findAll()) {
       if (c instanceof TeamDags) Object.assign(files, c.data());
     }
+    const dir = path.join(outdir, DAGS_OUTDIR);
     fs.mkdirSync(dir, { recursive: true });
-    for (const existing of fs.readdirSync(dir)) {
-      if (existing.endsWith('.py') && !(existing in files)) fs.rmSync(path.join(dir, existing));
-    }
-    for (const name of Object.keys(files).sort()) fs.writeFileSync(path.join(dir, name), files[name]);
+    const names = Object.keys(files).sort();
+    for (const name of names) fs.writeFileSync(path.join(dir, name), files[name]);
+    return names.map((name) => `${DAGS_OUTDIR}/${name}`);
   }
 }
