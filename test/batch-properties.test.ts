@@ -183,8 +183,13 @@ describe('shared whole-number rules', () => {
   });
 });
 
-/** Any string of BMP code units (lone surrogates included). */
-const bmpString = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+/**
+ * Any string of BMP characters (lone surrogates included, surrogate pairs excluded: an astral character is
+ * a `\U` escape, which JSON has not; test/templates-python.test.ts checks every string with Python itself).
+ */
+const bmpString = fc
+  .string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 })
+  .filter((s) => !/[\ud800-\udbff][\udc00-\udfff]/.test(s));
 
 describe('pyStr, the Python string literals of generated DAGs', () => {
   test('round-trips every BMP string: JSON.parse of the literal gives the string back', () => {

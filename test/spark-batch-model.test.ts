@@ -207,7 +207,11 @@ describe('SparkBatchModel options', () => {
   });
 
   test('operator schedule: a ScheduledSparkApplication', () => {
-    const { objs } = synth({ orchestrator: 'spark-operator', score: { ...base.score!, schedule: '@daily' } });
+    // The operator renders no run-time values: this run passes a fixed date instead of {{ ds }}.
+    const { objs } = synth({
+      orchestrator: 'spark-operator',
+      score: { ...base.score!, arguments: ['--date', '2024-01-01'], schedule: '@daily' },
+    });
     const s = findObject(objs, 'ScheduledSparkApplication', 'churn-score');
     expect(s.spec).toMatchObject({ schedule: '@daily', concurrencyPolicy: 'Forbid', timeZone: 'UTC' });
     expect(s.spec.template.deps.archives).toEqual(['s3a://ml-envs/churn/env-1.2.0.tar.gz#environment']);

@@ -1,6 +1,7 @@
 /**
  * Synthesizes the Airflow tier's inputs into the directory given as the first argument: a team's
- * batch models and cascades (the demo stack's and a test cascade with a fast poll interval), the
+ * batch models and cascades (the demo stack's, a test cascade with a fast poll interval, and a team
+ * whose model takes a run-time value from the run's conf), the
  * manifests (`*.k8s.yaml`) and the generated DAG files (`dags/`). Run by test/airflow/run.sh.
  */
 import { App } from 'cdk8s';
@@ -28,7 +29,9 @@ const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) =>
     image: 'registry.example.com/ml/models:1.0.0',
     sparkVersion: '3.5.5',
     pythonEnv: { archive: `s3a://ml-envs/${name}/env-1.0.0.tar.gz`, pythonVersion: '3.11' },
-    score: { mainApplicationFile: `local:///app/${name}/score.py`, arguments: ['--date', 'today'] },
+    // Run-time values: the DAG's submit substitutes them from the run (docs/cookbook/run-time-values.md).
+    score: { mainApplicationFile: `local:///app/${name}/score.py`, arguments: ['--date', '{{ ds }}', '--run', '{{ run_id }}'] },
+    env: { RUN_DAY: '{{ ds_nodash }}' },
     cascade: { inputs: [{ name: 'events', uri: 's3a://lake/events' }], outputTable: `scores.${name.replace(/-/g, '_')}` },
     ...extra,
   });
@@ -42,6 +45,35 @@ new Cascade(team, 'nightly', {
   schedule: '0 2 * * *',
   pollIntervalSeconds: 1,
   // A broken run fails within minutes instead of hanging for the 6 h default.
+  timeoutSeconds: 120,
+  submitRetries: 0,
+});
+
+// Run-time values from the run's conf: a model with {{ params.segment }}, scheduled (its own DAG) and in
+// an unscheduled cascade with a 1-second poll.
+const runValues = new TeamModels(app, 'run-values', { platform });
+new SparkBatchModel(runValues, 'segmenter', {
+  image: 'registry.example.com/ml/models:1.0.0',
+  sparkVersion: '3.5.5',
+  pythonEnv: { archive: 's3a://ml-envs/segmenter/env-1.0.0.tar.gz', pythonVersion: '3.11' },
+  score: {
+    mainApplicationFile: 'local:///app/segmenter/score.py',
+    arguments: [
+      '--segment',
+      '{{ params.segment }}',
+      '--day',
+      '{{ ds_nodash }}',
+      '--window',
+      '{{ data_interval_start }}/{{ data_interval_end }}',
+    ],
+    schedule: '0 3 * * *',
+  },
+  env: { STAMP: '{{ ts }}' },
+  cascade: { outputTable: 'scores.segments' },
+});
+new Cascade(runValues, 'adhoc', {
+  blocks: [{ name: 'all', models: ['segmenter'] }],
+  pollIntervalSeconds: 1,
   timeoutSeconds: 120,
   submitRetries: 0,
 });

@@ -40,10 +40,11 @@ run_in_cluster() {
       sleep 0.5
     done
   done
-  for ns in cascade-test demo airflow; do
+  for ns in cascade-test run-values demo airflow; do
     "$kubectl" create namespace "$ns" >/dev/null
   done
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-test.k8s.yaml" >/dev/null || return 1
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-run-values.k8s.yaml" >/dev/null || return 1
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-demo.k8s.yaml" >/dev/null || return 1
   export AIRFLOW_CONN_KUBERNETES_DEFAULT="{\"conn_type\": \"kubernetes\", \"extra\": {\"kube_config_path\": \"$KUBECONFIG\"}}"
   "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@"

@@ -9,6 +9,10 @@ does not run here: SparkOperatorPlayer watches the SparkApplications and sets
 their status subresource to RUNNING, then COMPLETED (or FAILED for the models
 a test chooses), as the operator would.
 
+The run-time values of arguments and env values ({{ ds }}, {{ params.x }})
+are checked in the SparkApplications the runs create: the DAG substitutes them
+from the run's logical date and conf.
+
 Run with test/airflow/run.sh, which builds the venv, synthesizes the DAGs,
 prepares AIRFLOW_HOME and starts the cluster.
 """
@@ -295,7 +299,7 @@ def run_key(run):
     return digest.hexdigest()[:10]
 
 
-def execute(dag, conf, fail=()):
+def execute(dag, conf, fail=(), team=TEAM, **test_args):
     # A freshly parsed DAG per run: dag.test() runs every task in this
     # process, and resolving a run's conf writes the values into the DAG's
     # Param objects, which would carry one run's selection into the next (in
@@ -303,8 +307,8 @@ def execute(dag, conf, fail=()):
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=DAGS, include_examples=False).dags[dag.dag_id]
-    with SparkOperatorPlayer(TEAM, fail) as player:
-        run = dag.test(run_conf=conf)
+    with SparkOperatorPlayer(team, fail) as player:
+        run = dag.test(run_conf=conf, **test_args)
     return run, player.runs(run_key(run)), player
 
 
@@ -417,3 +421,115 @@ def test_a_failing_model_fails_the_run_and_stops_later_blocks(
     assert st["scoring.export.score-a.select"] == "upstream_failed"
     assert st["ensemble.download.ensemble.select"] == "upstream_failed"
     assert st["ensemble.export_done"] == "upstream_failed"
+
+
+# ---------------------------------------------------------------------------
+# Run-time values ({{ ds }}, {{ params.NAME }}, ...): substituted by the
+# DAG's submit from the run (docs/cookbook/run-time-values.md)
+# ---------------------------------------------------------------------------
+
+RUN_VALUES_TEAM = "run-values"
+
+
+def utc(*args):
+    from datetime import datetime, timezone
+
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def apps_of(player, run, step=None):
+    return [
+        app
+        for app in player.created
+        if app["metadata"]["labels"]["modelplane.dev/run"] == run_key(run)
+        and step in (None, app["metadata"]["labels"]["modelplane.dev/step"])
+    ]
+
+
+def window(run):
+    start = run.data_interval_start or run.logical_date
+    end = run.data_interval_end or run.logical_date
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def test_a_cascade_run_passes_its_date_and_run_id_to_spark(dag, cluster_ready):
+    run, created, player = execute(dag, None, logical_date=utc(2024, 5, 17, 2))
+    assert run.state == "success", states(run)
+    assert len(created) == 15
+    runs = apps_of(player, run, "run")
+    assert len(runs) == 5
+    for app in runs:
+        assert app["spec"]["arguments"] == [
+            "--date",
+            "2024-05-17",
+            "--run",
+            run.run_id,
+        ]
+    for app in apps_of(player, run):
+        for role in ("driver", "executor"):
+            assert app["spec"][role]["envVars"]["RUN_DAY"] == "20240517"
+
+
+def test_params_take_the_runs_conf(dagbag, cluster_ready):
+    dag = dagbag.dags["run-values.adhoc"]
+    run, created, player = execute(
+        dag,
+        {"segment": "retail"},
+        team=RUN_VALUES_TEAM,
+        logical_date=utc(2024, 6, 1, 3),
+    )
+    assert run.state == "success", states(run)
+    assert created == [(m, s) for s in STAGES for m in ["segmenter"]]
+    [app] = apps_of(player, run, "run")
+    assert app["spec"]["arguments"] == [
+        "--segment",
+        "retail",
+        "--day",
+        "20240601",
+        "--window",
+        window(run),
+    ]
+    env = app["spec"]["driver"]["envVars"]
+    assert env["STAMP"] == "2024-06-01T03:00:00+00:00"
+
+
+def test_a_run_without_the_param_fails_its_submit(dagbag, cluster_ready):
+    dag = dagbag.dags["run-values.adhoc"]
+    run, created, _ = execute(
+        dag, None, team=RUN_VALUES_TEAM, logical_date=utc(2024, 6, 2, 3)
+    )
+    assert run.state == "failed"
+    st = states(run)
+    assert st["all.download.segmenter.wait"] == "success"
+    assert st["all.run.segmenter.submit"] == "failed"
+    assert ("segmenter", "run") not in created
+
+
+def test_the_model_dag_substitutes_too(dagbag, cluster_ready):
+    dag = dagbag.dags["run-values.segmenter.score"]
+    run, _, _ = execute(
+        dag,
+        {"segment": "smb"},
+        team=RUN_VALUES_TEAM,
+        logical_date=utc(2024, 6, 3, 3),
+        mark_success_pattern="spark_wait",
+    )
+    assert run.state == "success", states(run)
+    # Read from the API server: the run ends as soon as it is submitted (its
+    # wait is marked successful), maybe before the operator stand-in saw it.
+    app = kube().CustomObjectsApi().get_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        RUN_VALUES_TEAM,
+        PLURAL,
+        f"segmenter-score-{run_key(run)}",
+    )
+    assert app["spec"]["arguments"][:4] == [
+        "--segment",
+        "smb",
+        "--day",
+        "20240603",
+    ]
+    assert app["spec"]["executor"]["envVars"]["STAMP"] == (
+        "2024-06-03T03:00:00+00:00"
+    )

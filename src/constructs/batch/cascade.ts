@@ -72,7 +72,7 @@ export function cascadeContext(chart: TeamModels, props: CascadeProps): CascadeC
       if (reg) elsewhere.push(reg);
     }
   }
-  return { team: chart.team, models, elsewhere };
+  return { team: chart.team, models, elsewhere, platform: chart.platform };
 }
 
 /**
@@ -150,6 +150,7 @@ export class Cascade extends Construct {
       labels,
       blocks: spec.blocks,
       manifests: (model, stage) => spec.models.get(model)!.stageTemplate(stage, spec.job),
+      params: spec.argoParams,
     });
   }
 

@@ -1,8 +1,20 @@
 /**
  * Check shapes batch models and cascades share, written once: whole numbers in a range (table-driven),
- * a value from a fixed list, Airflow Asset URIs, dataset URIs, and where a cascade model writes.
+ * a value from a fixed list, Airflow Asset URIs, dataset URIs, where a cascade model writes, run-time
+ * values (arguments and env values) and values passed on as they are.
  */
 import type { Validator } from '../../core/errors';
+import { textProblem } from '../../core/validate';
+import {
+  macroTargetFix,
+  macroTargetProblem,
+  macrosOf,
+  RUN_VALUE_FIX,
+  RUN_VALUES_DOC,
+  runValueProblem,
+  RunValueTarget,
+  templateSyntaxProblem,
+} from './run-values';
 
 /** An Airflow Asset (dataset) URI: a scheme, `://`, then no spaces. */
 export const ASSET_URI = /^[a-z][a-z0-9+.-]*:\/\/\S+$/;
@@ -98,4 +110,46 @@ export function checkOutput(v: Validator, prefix: string, io: OutputProps): void
     const value = io[form.key];
     if (value !== undefined) v.check(form.pattern.test(value), `${prefix}.${form.key}`, value, form.problem, form.fix);
   }
+}
+
+/**
+ * Checks an argument or env value of a batch model: a string, plain text on one line (tabs are fine),
+ * with only the supported run-time macros (see run-values.ts) and, for each of `targets`, only macros
+ * that target can express. `shown` is the value messages print (a redaction for a credential-like name).
+ */
+export function checkRunValue(
+  v: Validator,
+  field: string,
+  value: unknown,
+  targets: readonly RunValueTarget[],
+  shown: unknown = value,
+): boolean {
+  if (!v.check(typeof value === 'string', field, shown, 'must be a string', 'quote it')) return false;
+  const text = textProblem(value);
+  if (!v.check(text === undefined, field, shown, text ?? '', 'remove the character (write plain text on one line; tabs are fine)'))
+    return false;
+  const problem = runValueProblem(value as string);
+  if (!v.check(problem === undefined, field, shown, problem ?? '', RUN_VALUE_FIX)) return false;
+  for (const target of targets) {
+    for (const macro of macrosOf(value as string)) {
+      const p = macroTargetProblem(macro, target);
+      if (!v.check(p === undefined, field, shown, p ?? '', macroTargetFix(target))) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Checks a value that is passed on as it is (URIs, images, conf keys, and conf values on Argo): no
+ * template syntax (`{{`, `{%`, `{#`), which no orchestrator substitutes there and Argo would evaluate.
+ */
+export function checkNoTemplate(v: Validator, field: string, value: unknown): boolean {
+  const problem = typeof value === 'string' ? templateSyntaxProblem(value) : undefined;
+  return v.check(
+    problem === undefined,
+    field,
+    value,
+    problem ?? '',
+    `remove the braces; put run-time values in args or env values (see ${RUN_VALUES_DOC})`,
+  );
 }

@@ -5,15 +5,18 @@
  * runs it only if it is {@link ICascadeRunnable}, and otherwise names the kind it was registered with.
  */
 import type { IConstruct } from 'constructs';
+import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
 import { duplicates } from '../../core/records';
-import { checkCron, checkName } from '../../core/validate';
+import { checkCron, checkName, checkText, INT32_MAX } from '../../core/validate';
 import type { TeamModel } from '../team-models';
 import { cascadeDagId } from './airflow/dag';
-import { checkAssetUris, checkOneOf, checkWholeNumbers } from './checks';
+import { argoManifestProblems, manifestParams, modelFieldNamer } from './argo/manifest-values';
+import { checkAssetUris, checkNoTemplate, checkOneOf, checkWholeNumbers } from './checks';
 import { ICascadeRunnable, isCascadeRunnable } from './contracts';
 import { MAX_BATCH_MODEL_NAME } from './resolve-model';
-import type { BatchJob, CascadeBlockShape } from './stages';
+import { macroTargetFix, RunValueTarget } from './run-values';
+import { BatchJob, CASCADE_STAGES, CascadeBlockShape } from './stages';
 import type { CascadeBlock, CascadeProps, CascadeTarget } from './cascade';
 
 /** Longest cascade name (DAG id part, Argo CronWorkflow names are limited to 52). */
@@ -32,6 +35,8 @@ export interface CascadeContext {
    * their kind. @default []
    */
   readonly elsewhere?: readonly TeamModel[];
+  /** The platform the team runs on, for the operators it installs. @default - not known: not checked */
+  readonly platform?: PlatformContext;
 }
 
 /** A Cascade after every check and default: what its construct renders. */
@@ -66,6 +71,8 @@ export interface ResolvedCascade {
   readonly blocks: readonly CascadeBlockShape[];
   /** The models the blocks run, by name. */
   readonly models: ReadonlyMap<string, ICascadeRunnable>;
+  /** The workflow parameters the models' `{{ params.NAME }}` run-time values need on Argo, sorted. */
+  readonly argoParams: readonly string[];
 }
 
 const TARGETS: readonly CascadeTarget[] = ['airflow', 'argo'];
@@ -104,13 +111,18 @@ function resolveRuntime(
   defaultStaging: string,
 ): Pick<ResolvedCascade, 'stagingUri' | 'pollIntervalSeconds' | 'timeoutSeconds' | 'submitRetries'> {
   const stagingUri = props.stagingUri ?? defaultStaging;
-  v.check(
-    STAGING_URI.test(stagingUri) && !stagingUri.endsWith('/'),
-    'stagingUri',
-    stagingUri,
-    'is not an s3a:// URI without a trailing "/"',
-    'write it like "s3a://staging/team/cascade"',
-  );
+  // The staging URI reaches the DAG's task arguments, which Airflow renders with Jinja: no template syntax.
+  if (
+    v.check(
+      STAGING_URI.test(stagingUri) && !stagingUri.endsWith('/'),
+      'stagingUri',
+      stagingUri,
+      'is not an s3a:// URI without a trailing "/"',
+      'write it like "s3a://staging/team/cascade"',
+    ) &&
+    checkText(v, 'stagingUri', stagingUri)
+  )
+    checkNoTemplate(v, 'stagingUri', stagingUri);
   const pollIntervalSeconds = props.pollIntervalSeconds ?? 30;
   const timeoutSeconds = props.timeoutSeconds ?? 21600;
   const submitRetries = props.submitRetries ?? 2;
@@ -127,7 +139,8 @@ function resolveRuntime(
       field: 'timeoutSeconds',
       value: timeoutSeconds,
       min: 60,
-      problem: 'must be a whole number of seconds, 60 or more',
+      max: INT32_MAX,
+      problem: `must be a whole number of seconds from 60 to ${INT32_MAX}`,
       fix: 'keep the default 21600 (6 h)',
     },
     {
@@ -155,6 +168,10 @@ interface BlockResolver {
   readonly firstBlock: Map<string, string>;
   /** The models the blocks run, by name. */
   readonly models: Map<string, ICascadeRunnable>;
+  /** With Argo a target: how its runs give run-time values (`argo-cron` when scheduled). @default - Argo is not a target */
+  readonly argo?: RunValueTarget;
+  /** The `{{ params.NAME }}` names the models use (Argo workflow parameters). */
+  readonly params: Set<string>;
 }
 
 /** A block entry as a model: found by name in the registry, or given as a construct. */
@@ -242,8 +259,30 @@ function resolveEntry(r: BlockResolver, ref: string | IConstruct, block: string,
     'has no cascade output (where its predictions go)',
     'add cascade: { outputTable: "db.table" } or { outputPath: "s3a://…" } to the model',
   );
+  if (r.argo) checkArgoValues(r, model, field);
   r.models.set(name, model);
   return name;
+}
+
+/**
+ * On Argo, what the model's stages would pass to Argo: run-time values Argo cannot express and template
+ * syntax elsewhere are refused at the block entry (where a YAML user named the model), naming the
+ * model's field and value; each field once (the env and the conf are in every stage). The params it
+ * uses are noted (they become workflow parameters).
+ */
+function checkArgoValues(r: BlockResolver, model: ICascadeRunnable, field: string): void {
+  const seen = new Set<string>();
+  for (const stage of CASCADE_STAGES) {
+    const manifest = model.stageTemplate(stage, r.job);
+    const argsField = (i: number) => (stage === 'run' ? `${r.job}.arguments[${i}]` : `cascade.${stage}.arguments[${i}]`);
+    for (const p of argoManifestProblems(manifest, r.argo!, modelFieldNamer(argsField))) {
+      if (seen.has(p.field)) continue;
+      seen.add(p.field);
+      const problem = `runs on Argo, but the model's ${p.field} = ${JSON.stringify(p.value)} ${p.problem}`;
+      r.v.fail(field, model.modelName, problem, macroTargetFix(r.argo!));
+    }
+    for (const p of manifestParams(manifest)) r.params.add(p);
+  }
 }
 
 /** One block: its name and its models (at least one). */
@@ -299,6 +338,15 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
   const job = props.job ?? 'score';
   const targets = props.targets ?? ['airflow'];
   checkTriggers(v, job, targets, props);
+  if (context.platform && Array.isArray(targets) && targets.includes('airflow'))
+    checkOperatorInstalled(
+      v,
+      `targets[${targets.indexOf('airflow')}]`,
+      'airflow',
+      context.platform,
+      'airflow',
+      'run the cascade on "argo"',
+    );
   const runtime = resolveRuntime(v, props, `s3a://modelplane-staging/${team}/${name}`);
   const registrations = [...context.models, ...(context.elsewhere ?? [])];
   const r: BlockResolver = {
@@ -309,9 +357,12 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
     byConstruct: new Map(registrations.map((m) => [m.construct, m])),
     firstBlock: new Map(),
     models: new Map(),
+    argo: Array.isArray(targets) && targets.includes('argo') ? (props.schedule !== undefined ? 'argo-cron' : 'argo-template') : undefined,
+    params: new Set(),
   };
   const blocks = resolveBlocks(r, props.blocks);
   const description = props.description ?? `Cascade ${name} of team ${team}: ${blocks.length} blocks, ${r.models.size} models.`;
+  if (props.description !== undefined) checkText(v, 'description', props.description, { multiline: true });
   return v.result(() => ({
     id,
     name,
@@ -325,5 +376,6 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
     description,
     blocks,
     models: r.models,
+    argoParams: [...r.params].sort(),
   }));
 }

@@ -2,11 +2,12 @@
  * Resolving a SparkBatchModel: every check and default of its props, as a pure function of the props
  * and the team's platform facts (no construct is created). The construct renders from the result.
  */
-import type { PlatformContext } from '../../core/context';
+import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
 import { duplicates, isRecord } from '../../core/records';
-import { checkCron, checkImage, checkName } from '../../core/validate';
-import { checkAssetUris, checkDatasetUri, checkOneOf, checkOutput, checkWholeNumbers } from './checks';
+import { checkCron, checkImage, checkName, checkText, INT32_MAX } from '../../core/validate';
+import { checkAssetUris, checkDatasetUri, checkNoTemplate, checkOneOf, checkOutput, checkRunValue, checkWholeNumbers } from './checks';
+import type { RunValueTarget } from './run-values';
 import {
   checkAppFile,
   checkArchive,
@@ -97,7 +98,7 @@ const CREDENTIAL_ENV = /(SECRET|PASSWORD|TOKEN|ACCESS_KEY)/i;
 
 /** The image, the Spark version and the packed Python environment. */
 function checkImageAndEnvironment(v: Validator, props: SparkBatchModelProps): void {
-  checkImage(v, 'image', props.image);
+  if (checkImage(v, 'image', props.image)) checkNoTemplate(v, 'image', props.image);
   checkSparkVersion(v, 'sparkVersion', props.sparkVersion);
   if (
     v.check(
@@ -108,15 +109,28 @@ function checkImageAndEnvironment(v: Validator, props: SparkBatchModelProps): vo
       'pass { archive: "s3a://…/env.tar.gz", pythonVersion: "3.11" }',
     )
   ) {
-    checkArchive(v, 'pythonEnv.archive', props.pythonEnv.archive);
+    if (checkArchive(v, 'pythonEnv.archive', props.pythonEnv.archive)) checkNoTemplate(v, 'pythonEnv.archive', props.pythonEnv.archive);
     checkPythonVersion(v, 'pythonEnv.pythonVersion', props.pythonEnv.pythonVersion);
   }
 }
 
-/** One run: entry point, arguments, schedule, Assets (Airflow only). */
+/**
+ * Where a run's schedule is compiled to, for the run-time values its arguments may use: the model's
+ * orchestrator when the run is scheduled, else only Airflow's rules (cascades check their own targets).
+ */
+function scheduleTarget(run: SparkRunProps, orchestrator: string): RunValueTarget[] {
+  if (run.schedule === undefined) return [];
+  if (orchestrator === 'argo') return ['argo-cron'];
+  if (orchestrator === 'spark-operator') return ['spark-operator'];
+  return [];
+}
+
+/** One run: entry point, arguments (run-time values), schedule, Assets (Airflow only). */
 function checkRun(v: Validator, job: BatchJob, run: SparkRunProps, orchestrator: string): void {
-  checkAppFile(v, `${job}.mainApplicationFile`, run.mainApplicationFile);
-  (run.arguments ?? []).forEach((a, i) => v.check(typeof a === 'string', `${job}.arguments[${i}]`, a, 'must be a string', 'quote it'));
+  if (checkAppFile(v, `${job}.mainApplicationFile`, run.mainApplicationFile))
+    checkNoTemplate(v, `${job}.mainApplicationFile`, run.mainApplicationFile);
+  const targets = scheduleTarget(run, orchestrator);
+  (run.arguments ?? []).forEach((a, i) => checkRunValue(v, `${job}.arguments[${i}]`, a, targets));
   if (run.schedule !== undefined) checkCron(v, `${job}.schedule`, run.schedule);
   checkAssetUris(v, `${job}.assets`, run.assets ?? []);
   v.check(
@@ -126,6 +140,13 @@ function checkRun(v: Validator, job: BatchJob, run: SparkRunProps, orchestrator:
     `are Airflow Assets but orchestrator is "${orchestrator}"`,
     'use orchestrator "airflow" for data-triggered runs, or a cron schedule',
   );
+}
+
+/** The platform installs what the runs need: the Spark Operator for every run, Airflow when it orchestrates them. */
+function checkOperators(v: Validator, orchestrator: string, platform: PlatformContext): void {
+  checkOperatorInstalled(v, 'orchestrator', orchestrator, platform, 'sparkOperator');
+  if (orchestrator === 'airflow')
+    checkOperatorInstalled(v, 'orchestrator', orchestrator, platform, 'airflow', 'use orchestrator: spark-operator or argo');
 }
 
 /** At least one run, a known orchestrator, then each run. */
@@ -161,7 +182,14 @@ function resolveResources(v: Validator, props: SparkBatchModelProps): Pick<Resol
     if (r.memoryOverhead !== undefined) checkSparkMemory(v, `${role}.memoryOverhead`, r.memoryOverhead);
   }
   checkWholeNumbers(v, [
-    { field: 'executor.instances', value: executor.instances, min: 1, problem: 'must be a whole number, 1 or more', fix: 'set e.g. 2' },
+    {
+      field: 'executor.instances',
+      value: executor.instances,
+      min: 1,
+      max: INT32_MAX,
+      problem: `must be a whole number from 1 to ${INT32_MAX} (the SparkApplication's 32-bit count)`,
+      fix: 'set e.g. 2',
+    },
   ]);
   return { driver, executor };
 }
@@ -171,12 +199,20 @@ function checkDynamicAllocation(v: Validator, dyn: SparkDynamicAllocation | unde
   if (!dyn) return;
   const f = 'dynamicAllocation';
   checkWholeNumbers(v, [
-    { field: `${f}.minExecutors`, value: dyn.minExecutors, min: 0, problem: 'must be a whole number, 0 or more', fix: 'set e.g. 1' },
+    {
+      field: `${f}.minExecutors`,
+      value: dyn.minExecutors,
+      min: 0,
+      max: INT32_MAX,
+      problem: `must be a whole number from 0 to ${INT32_MAX} (the SparkApplication's 32-bit count)`,
+      fix: 'set e.g. 1',
+    },
     {
       field: `${f}.maxExecutors`,
       value: dyn.maxExecutors,
       min: Math.max(1, dyn.minExecutors),
-      problem: 'must be a whole number, at least 1 and at least minExecutors',
+      max: INT32_MAX,
+      problem: `must be a whole number, at least 1 and at least minExecutors, at most ${INT32_MAX} (the SparkApplication's 32-bit count)`,
       fix: 'set e.g. 10',
     },
   ]);
@@ -193,11 +229,20 @@ function checkDynamicAllocation(v: Validator, dyn: SparkDynamicAllocation | unde
   ]);
 }
 
-/** Spark configuration: strings, never the driver's Python nor the interpreter modelplane sets. */
-function checkSparkConf(v: Validator, sparkConf: Readonly<Record<string, string>>): void {
+/**
+ * Spark configuration: plain-text keys and string values, never the driver's Python nor the interpreter
+ * modelplane sets. Spark's own placeholders in values (`{{APP_ID}}`, `{{EXECUTOR_ID}}`) pass through to
+ * Spark, except on Argo (`onArgo`), which would evaluate them.
+ */
+function checkSparkConf(v: Validator, sparkConf: Readonly<Record<string, string>>, onArgo: boolean): void {
   for (const k of Object.keys(sparkConf).sort()) {
     const field = `sparkConf["${k}"]`;
-    v.check(typeof sparkConf[k] === 'string', field, sparkConf[k], 'must be a string', 'quote the value');
+    if (checkText(v, field, k)) checkNoTemplate(v, field, k);
+    if (
+      v.check(typeof sparkConf[k] === 'string', field, sparkConf[k], 'must be a string', 'quote the value') &&
+      checkText(v, field, sparkConf[k])
+    )
+      if (onArgo) checkNoTemplate(v, field, sparkConf[k]);
     v.check(
       !RESERVED_SPARK_CONF.includes(k),
       field,
@@ -209,12 +254,17 @@ function checkSparkConf(v: Validator, sparkConf: Readonly<Record<string, string>
   }
 }
 
-/** Plain env: variable names, and no credentials (they would be written into the SparkApplication). */
-function checkEnv(v: Validator, env: Readonly<Record<string, string>>): void {
+/**
+ * Plain env: variable names, values (run-time values, for `targets` too), and no credentials (they would
+ * be written into the SparkApplication).
+ */
+function checkEnv(v: Validator, env: Readonly<Record<string, string>>, targets: readonly RunValueTarget[]): void {
   for (const k of Object.keys(env).sort()) {
     v.check(ENV_NAME.test(k), `env["${k}"]`, k, 'is not an environment variable name', 'use letters, digits and "_"');
+    const credential = CREDENTIAL_ENV.test(k);
+    checkRunValue(v, `env["${k}"]`, env[k], targets, credential ? '<redacted>' : env[k]);
     v.check(
-      !CREDENTIAL_ENV.test(k),
+      !credential,
       `env["${k}"]`,
       '<redacted>',
       'looks like a credential; plain env values end up in the SparkApplication',
@@ -237,14 +287,16 @@ function resolveLifecycle(
       field: 'retryIntervalSeconds',
       value: retryIntervalSeconds,
       min: 1,
-      problem: 'must be a whole number of seconds, 1 or more',
+      max: INT32_MAX,
+      problem: `must be a whole number of seconds from 1 to ${INT32_MAX}`,
       fix: 'set e.g. 60',
     },
     {
       field: 'timeToLiveSeconds',
       value: timeToLiveSeconds,
       min: 3600,
-      problem: 'must be at least 3600: a finished application deleted sooner can vanish before its waiter reads the final state',
+      max: INT32_MAX,
+      problem: `must be a whole number from 3600 to ${INT32_MAX}: a finished application deleted sooner can vanish before its waiter reads the final state`,
       fix: 'keep the default 86400 (one day)',
     },
   ]);
@@ -277,18 +329,22 @@ function checkInputs(v: Validator, inputs: readonly BatchInput[]): void {
     v.fail('cascade.inputs', d, 'names the same input twice; the model reads its inputs by name', 'give every input its own name');
   inputs.forEach((inp, i) => {
     checkName(v, `cascade.inputs[${i}].name`, inp.name);
-    checkDatasetUri(v, `cascade.inputs[${i}].uri`, inp.uri);
+    if (checkDatasetUri(v, `cascade.inputs[${i}].uri`, inp.uri)) checkNoTemplate(v, `cascade.inputs[${i}].uri`, inp.uri);
   });
 }
 
-/** The cascade side: inputs, exactly one output, the stages' entry points. */
+/** The cascade side: inputs, exactly one output, the stages' entry points and arguments (run-time values). */
 function checkCascadeIo(v: Validator, io: CascadeIoProps | undefined): void {
   if (!io) return;
   checkInputs(v, io.inputs ?? []);
   checkOutput(v, 'cascade', io);
+  if (io.outputPath !== undefined) checkNoTemplate(v, 'cascade.outputPath', io.outputPath);
   for (const stage of ['download', 'export'] as const) {
     const st = io[stage];
-    if (st?.mainApplicationFile !== undefined) checkAppFile(v, `cascade.${stage}.mainApplicationFile`, st.mainApplicationFile);
+    const main = `cascade.${stage}.mainApplicationFile`;
+    if (st?.mainApplicationFile !== undefined && checkAppFile(v, main, st.mainApplicationFile))
+      checkNoTemplate(v, main, st.mainApplicationFile);
+    (st?.arguments ?? []).forEach((a, i) => checkRunValue(v, `cascade.${stage}.arguments[${i}]`, a, []));
   }
 }
 
@@ -349,13 +405,16 @@ export function resolveSparkBatchModel(
   checkImageAndEnvironment(v, props);
   const orchestrator = props.orchestrator ?? 'airflow';
   checkRuns(v, props, orchestrator);
+  checkOperators(v, orchestrator, context.platform);
   const resources = resolveResources(v, props);
   checkDynamicAllocation(v, props.dynamicAllocation);
+  // The env and the conf are shared by every run: the targets of the scheduled runs apply to them.
+  const targets = [...new Set(BATCH_JOBS.flatMap((job) => (props[job] ? scheduleTarget(props[job]!, orchestrator) : [])))];
   const sparkConf = props.sparkConf ?? {};
-  checkSparkConf(v, sparkConf);
-  checkHadoopConf(v, 'hadoopConf', props.hadoopConf);
+  checkSparkConf(v, sparkConf, targets.includes('argo-cron'));
+  checkHadoopConf(v, 'hadoopConf', props.hadoopConf, targets.includes('argo-cron'));
   const env = props.env ?? {};
-  checkEnv(v, env);
+  checkEnv(v, env, targets);
   const lifecycle = resolveLifecycle(v, props);
   const gpu = resolveGpu(v, props.gpu, context.platform);
   checkCascadeIo(v, props.cascade);

@@ -31,7 +31,10 @@ export type BatchOrchestrator = 'airflow' | 'argo' | 'spark-operator';
 export interface SparkRunProps {
   /** The PySpark entry point: `local:///…` (in the image; recommended) or `s3a://…`. */
   readonly mainApplicationFile: string;
-  /** Arguments. @default [] */
+  /**
+   * Arguments; run-time values such as `{{ ds }}` or `{{ params.NAME }}` are substituted for each run
+   * (docs/cookbook/run-time-values.md), any other `{{`, `{%` or `{#` is refused. @default []
+   */
   readonly arguments?: readonly string[];
   /** Five-field cron schedule (continuous training or scoring). @default - none (run by a cascade or by hand) */
   readonly schedule?: string;
@@ -46,7 +49,7 @@ export interface SparkRunProps {
 export interface SparkStageProps {
   /** Entry point. @default - the entry point of the run the cascade uses */
   readonly mainApplicationFile?: string;
-  /** Arguments. @default ["--modelplane-stage", "<stage>"] */
+  /** Arguments, with run-time values as in {@link SparkRunProps.arguments}. @default ["--modelplane-stage", "<stage>"] */
   readonly arguments?: readonly string[];
 }
 
@@ -108,7 +111,7 @@ export interface SparkBatchModelProps {
   readonly sparkConf?: Readonly<Record<string, string>>;
   /** Extra non-secret Hadoop configuration (e.g. `fs.s3a.*` tuning); credentials are rejected. @default {} */
   readonly hadoopConf?: Readonly<Record<string, string>>;
-  /** Plain environment variables of the driver and executors. @default {} */
+  /** Plain environment variables of the driver and executors; values may hold run-time values (see {@link SparkRunProps.arguments}). @default {} */
   readonly env?: Readonly<Record<string, string>>;
   /** Retries of a failed application (restartPolicy OnFailure); 0 means Never. @default 2 */
   readonly retries?: number;

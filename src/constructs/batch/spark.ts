@@ -14,7 +14,8 @@ import {
 import type { PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
 import { sortedRecord } from '../../core/records';
-import { FieldCheck, patternCheck } from './checks';
+import { checkText } from '../../core/validate';
+import { checkNoTemplate, FieldCheck, patternCheck } from './checks';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool } from '../../core/gpu';
 import {
   IMAGE_PULL_POLICY,
@@ -94,8 +95,11 @@ export const checkArchive: FieldCheck = patternCheck(
   'pack with `conda pack -o env.tar.gz`, upload, and pass e.g. "s3a://ml-envs/churn/env-1.4.2.tar.gz"',
 );
 
-/** Checks that hadoopConf holds no credentials (they belong in a Secret, read through env). */
-export function checkHadoopConf(v: Validator, field: string, value: unknown): boolean {
+/**
+ * Checks hadoopConf: a map of plain-text strings without credentials (they belong in a Secret, read
+ * through env); on Argo (`onArgo`) no value may hold template syntax, which Argo would evaluate.
+ */
+export function checkHadoopConf(v: Validator, field: string, value: unknown, onArgo = false): boolean {
   if (value === undefined) return true;
   if (
     !v.check(
@@ -109,7 +113,12 @@ export function checkHadoopConf(v: Validator, field: string, value: unknown): bo
     return false;
   let ok = true;
   for (const [k, val] of Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) {
-    ok = v.check(typeof val === 'string', `${field}["${k}"]`, val, 'must be a string', 'quote the value') && ok;
+    const entry = `${field}["${k}"]`;
+    ok = checkText(v, entry, k) && checkNoTemplate(v, entry, k) && ok;
+    ok = v.check(typeof val === 'string', entry, val, 'must be a string', 'quote the value') && ok;
+    // A credential-like key is refused below; its value is never shown.
+    const plain = typeof val === 'string' && !SECRET_HADOOP_KEY.test(k);
+    if (plain) ok = checkText(v, entry, val) && (!onArgo || checkNoTemplate(v, entry, val)) && ok;
     ok =
       v.check(
         !SECRET_HADOOP_KEY.test(k),

@@ -7,7 +7,9 @@
  *
  * Runtime contract: each model's SparkApplication templates live in the ConfigMap `<model>-spark`
  * in the team namespace (written by SparkBatchModel), one JSON manifest per key. `submit` reads the
- * template, names it deterministically and uniquely for the run (`<model>-<stage>-<sha256(dag id /
+ * template, substitutes the run-time values of its arguments and env values (`{{ ds }}`, `{{ params.x }}`,
+ * … — see run-values.ts; from the task's context, with one regular expression, never with Airflow's
+ * Jinja), names it deterministically and uniquely for the run (`<model>-<stage>-<sha256(dag id /
  * run id)[:10]>`), adds the run's env (run id, stage, staging URI) and creates it; a retried
  * submit finds it already created and goes on. `wait` reads
  * `status.applicationState.state`: COMPLETED succeeds, FAILED fails the task (no retry), anything
@@ -15,7 +17,8 @@
  */
 import { SPARK_API } from '../spark';
 import { BatchJob, CASCADE_STAGES, CascadeBlockShape, stageTemplateKey, templateKey } from '../stages';
-import { pyComment, pyDocLines, pyStr, pyValue } from './python';
+import { RUN_MACROS, RUN_VALUES_DOC } from '../run-values';
+import { pyComment, pyDocLines, pyStr, pyStrFitted, pyValue } from './python';
 
 /** What the DAG needs to reach the cluster and pace its waits. */
 export interface DagRuntime {
@@ -96,8 +99,66 @@ def _kubernetes():
     return KubernetesHook(conn_id=KUBERNETES_CONN_ID)
 
 
-def submit(model, step, template, env, dag_run):
-    """Create the model's SparkApplication for this run from its template."""
+def run_values(dag_run, logical_date, data_interval_start, data_interval_end):
+    """The values of the date and run macros ({{ ds }}, ...) for this run.
+
+    A run without a logical date (started by an asset update, or by hand
+    without one) takes the time it was queued (run_after) for every date.
+    """
+    when = logical_date or dag_run.run_after
+    return {
+        "ds": when.strftime("%Y-%m-%d"),
+        "ds_nodash": when.strftime("%Y%m%d"),
+        "ts": when.isoformat(),
+        "logical_date": when.isoformat(),
+        "data_interval_start": (data_interval_start or when).isoformat(),
+        "data_interval_end": (data_interval_end or when).isoformat(),
+        "run_id": dag_run.run_id,
+    }
+
+
+def render(text, values, params):
+    """Substitute the run-time values in one argument or env value.
+
+    Only the macros of RUN_VALUE are replaced (modelplane refused any other
+    template at synth time); no template engine ever sees the text.
+    """
+
+    def value(match):
+        name = match.group(1)
+        if not name.startswith("params."):
+            return values[name]
+        key = name[len("params."):]
+        if key not in params:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(
+                f"{{{{ {name} }}}}: the run has no param {key!r}; trigger"
+                f" the DAG with the conf {{{key!r}: ...}}"
+            )
+        found = params[key]
+        return found if isinstance(found, str) else json.dumps(found)
+
+    return re.sub(RUN_VALUE, value, text)
+
+
+def submit(
+    model,
+    step,
+    template,
+    env,
+    dag_run,
+    params,
+    logical_date=None,
+    data_interval_start=None,
+    data_interval_end=None,
+):
+    """Create the model's SparkApplication for this run from its template.
+
+    Airflow passes the run's context by name (dag_run, params, the logical
+    date and data interval when the run has them); the run-time values of
+    the template's arguments and env are substituted from it.
+    """
     from kubernetes.client.exceptions import ApiException
 
     hook = _kubernetes()
@@ -105,6 +166,13 @@ def submit(model, step, template, env, dag_run):
         f"{model}-spark", NAMESPACE
     )
     app = json.loads(config_map.data[template])
+    values = run_values(
+        dag_run, logical_date, data_interval_start, data_interval_end
+    )
+    spec = app["spec"]
+    spec["arguments"] = [
+        render(a, values, params) for a in spec.get("arguments", [])
+    ]
     name = app_name(dag_run.dag_id, dag_run.run_id, model, step)
     run_key = name.rsplit("-", 1)[1]
     app["metadata"]["name"] = name
@@ -120,7 +188,10 @@ def submit(model, step, template, env, dag_run):
     for key, value in env.items():
         run_env[key] = value.replace("{run}", run_key)
     for role in ("driver", "executor"):
-        app["spec"][role].setdefault("envVars", {}).update(run_env)
+        env_vars = spec[role].setdefault("envVars", {})
+        for key, value in env_vars.items():
+            env_vars[key] = render(value, values, params)
+        env_vars.update(run_env)
     try:
         hook.custom_object_client.create_namespaced_custom_object(
             SPARK_GROUP, SPARK_VERSION, NAMESPACE, SPARK_PLURAL, app
@@ -308,6 +379,7 @@ function dagImports(operators: readonly string[], sched: DagSchedule, sdkNames: 
   return [
     'import hashlib',
     'import json',
+    'import re',
     '',
     'import pendulum',
     ...operators,
@@ -315,6 +387,15 @@ function dagImports(operators: readonly string[], sched: DagSchedule, sdkNames: 
     `from airflow.sdk import ${['DAG', ...asset, ...sdkNames].join(', ')}`,
   ].join('\n');
 }
+
+/** The macros the DAG substitutes and the expression that finds them: {@link RUN_VALUE_PYTHON_PATTERN}, in Python. */
+const RUN_VALUE_SOURCE = `${pyComment(`Run-time values in arguments and env values (${RUN_VALUES_DOC}): the macros, and {{ params.NAME }}.`)}
+RUN_MACROS = ${pyValue([...RUN_MACROS], 0, 13)}
+RUN_VALUE = (
+    r"\\{\\{ *("
+    + "|".join(RUN_MACROS)
+    + r"|params\\.[A-Za-z_][A-Za-z0-9_]*) *\\}\\}"
+)`;
 
 function constants(rt: DagRuntime, dagId: string): string {
   return [
@@ -327,6 +408,7 @@ function constants(rt: DagRuntime, dagId: string): string {
     `POLL_SECONDS = ${rt.pollSeconds}`,
     `TIMEOUT_SECONDS = ${rt.timeoutSeconds}`,
     `SUBMIT_RETRIES = ${rt.submitRetries}`,
+    RUN_VALUE_SOURCE,
   ].join('\n');
 }
 
@@ -353,7 +435,7 @@ ${constants(rt, dagId)}
 function dagOpen(rt: DagRuntime, sched: DagSchedule, tags: readonly string[]): string {
   return `with DAG(
     dag_id=DAG_ID,
-    description=${pyStr(rt.description)},
+    description=${pyStrFitted(rt.description, 4, 16)},
     schedule=${sched.expr},
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,

@@ -9,6 +9,10 @@
  * the submit step alone would let the wait run. Submit is a `create` resource template (the
  * SparkApplication named `<model>-<step>-<digest of the workflow name>`), wait a `get` with
  * `status.applicationState.state == COMPLETED` / `== FAILED` conditions.
+ *
+ * Run-time values ({{ ds }}, …) in a model's arguments and env values are written in Argo's syntax
+ * (manifest-values.ts); every string of every object is then checked for any other `{{` (the safety net:
+ * a team's text is never evaluated by Argo).
  */
 import { ApiObject, ApiObjectProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -17,6 +21,7 @@ import type { TeamModels } from '../../team-models';
 import { standardLabels } from '../../../core/labels';
 import { SPARK_API, SPARK_API_VERSION } from '../spark';
 import { CASCADE_STAGES, CascadeBlockShape, CascadeStage } from '../stages';
+import { argoManifest, assertArgoTags } from './manifest-values';
 
 /** The ServiceAccount Argo workflow pods of a team run as. */
 export const ARGO_RUNNER_SA = 'modelplane-argo';
@@ -26,6 +31,15 @@ export const ARGO_API = 'argoproj.io/v1alpha1';
 
 /** The Argo expression giving a run-unique, deterministic suffix (10 hex chars of sha256(workflow name)). */
 export const ARGO_RUN_DIGEST = '{{=sprig.trunc(10, sprig.sha256sum(workflow.name))}}';
+
+/** The tags modelplane itself writes into Argo objects (the run digest, the wait's input, the `when` of a cascade). */
+const OWN_TAGS = [
+  ARGO_RUN_DIGEST.slice(2, -2),
+  'inputs.parameters.name',
+  'tasks.submit.outputs.parameters.name',
+  'workflow.parameters.blocks',
+  'workflow.parameters.models',
+];
 
 /** The largest Argo object we emit (the API server's limit is about 1.5 MiB; headroom for status). */
 export const MAX_ARGO_OBJECT_BYTES = 1_000_000;
@@ -62,13 +76,26 @@ export function ensureArgoRunner(chart: TeamModels): string {
 /** An Argo template (the subset we emit). */
 export type ArgoTemplate = Record<string, unknown> & { name: string };
 
-/** The create (submit) template of one step of one model: the SparkApplication with a run-unique name. */
-export function submitTemplate(name: string, manifest: Record<string, unknown>, model: string, step: string): ArgoTemplate {
-  const metadata = { ...(manifest.metadata as Record<string, unknown>), name: `${model}-${step}-${ARGO_RUN_DIGEST}` };
+/**
+ * The create (submit) template of one step of one model: the SparkApplication with a run-unique name and
+ * its run-time values in Argo's syntax. `params` are the workflow parameters `{{ params.NAME }}` may
+ * use (none on a CronWorkflow). Throws if any other `{{` would reach Argo (see {@link assertArgoTags}).
+ */
+export function submitTemplate(
+  name: string,
+  manifest: Record<string, unknown>,
+  model: string,
+  step: string,
+  params: readonly string[] = [],
+): ArgoTemplate {
+  const translated = argoManifest(manifest);
+  const metadata = { ...(translated.metadata as Record<string, unknown>), name: `${model}-${step}-${ARGO_RUN_DIGEST}` };
   delete (metadata as Record<string, unknown>).namespace;
+  const body = { ...translated, metadata };
+  assertArgoTags(body, `Argo template "${name}" (model "${model}", step ${step})`, OWN_TAGS, params);
   return {
     name,
-    resource: { action: 'create', manifest: JSON.stringify({ ...manifest, metadata }) },
+    resource: { action: 'create', manifest: JSON.stringify(body) },
     outputs: { parameters: [{ name: 'name', valueFrom: { jsonPath: '{.metadata.name}' } }] },
   };
 }
@@ -107,6 +134,12 @@ export function submitWaitDag(name: string, submit: string): ArgoTemplate {
       ],
     },
   };
+}
+
+/** The size limit and the safety net over every string of a compiled object. */
+function checkObject(kind: string, name: string, obj: unknown, params: readonly string[] = []): void {
+  checkSize(kind, name, obj);
+  assertArgoTags(obj, `Argo ${kind} "${name}"`, OWN_TAGS, params);
 }
 
 function checkSize(kind: string, name: string, obj: unknown): void {
@@ -166,7 +199,7 @@ export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptio
     serviceAccountName: o.serviceAccountName,
     templates: [submitWaitDag('main', 'spark-submit'), submitTemplate('spark-submit', o.manifest, o.model, o.step), waitTemplate()],
   });
-  checkSize('CronWorkflow', o.name, body);
+  checkObject('CronWorkflow', o.name, body);
   return new ApiObject(scope, id, body);
 }
 
@@ -186,6 +219,11 @@ export interface ArgoCascadeInput {
   readonly blocks: readonly CascadeBlockShape[];
   /** The SparkApplication manifest of each model for each stage. */
   readonly manifests: (model: string, stage: CascadeStage) => Record<string, unknown>;
+  /**
+   * Workflow parameters the models' `{{ params.NAME }}` run-time values use: declared without a value,
+   * so a submission must give each one. @default [] (none)
+   */
+  readonly params?: readonly string[];
 }
 
 /** The `when` of a model in a block: both selected in the comma-separated `blocks` and `models` parameters. */
@@ -215,7 +253,7 @@ function modelTemplates(input: ArgoCascadeInput, models: readonly string[]): Arg
   return models.flatMap((m) =>
     CASCADE_STAGES.flatMap((s) => [
       submitWaitDag(`${m}-${s}`, `${m}-${s}-submit`),
-      submitTemplate(`${m}-${s}-submit`, input.manifests(m, s), m, s),
+      submitTemplate(`${m}-${s}-submit`, input.manifests(m, s), m, s, input.params ?? []),
     ]),
   );
 }
@@ -240,6 +278,7 @@ function cascadeWorkflowTemplate(input: ArgoCascadeInput): ApiObjectProps {
             description: 'Comma-separated blocks to run (default: all).',
           },
           { name: 'models', value: allModels.join(','), description: 'Comma-separated models to run (default: all).' },
+          ...(input.params ?? []).map((p) => ({ name: p, description: `Required: the value of the models' run-time value params.${p}.` })),
         ],
       },
       templates: [{ name: 'cascade', dag: { tasks: blockTasks } }, ...templates],
@@ -250,7 +289,7 @@ function cascadeWorkflowTemplate(input: ArgoCascadeInput): ApiObjectProps {
 /** The WorkflowTemplate (and CronWorkflow with a schedule) of a cascade. */
 export function argoCascade(scope: Construct, input: ArgoCascadeInput): ApiObject[] {
   const body = cascadeWorkflowTemplate(input);
-  checkSize('WorkflowTemplate', input.cascade, body);
+  checkObject('WorkflowTemplate', input.cascade, body, input.params ?? []);
   const out = [new ApiObject(scope, 'ArgoWorkflowTemplate', body)];
   if (input.schedule) {
     const meta = { name: input.cascade, namespace: input.namespace, labels: input.labels };
