@@ -12,7 +12,7 @@ import { orThrow, Resolution, Validator } from '../core/errors';
 import { GpuPoolSpec, NVIDIA_GPU, placeOnPool, Taint, TAINT_EFFECTS, tolerationFor } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
 import { IMAGE_PULL_POLICY, resourceRequirements } from '../core/security';
-import { checkImage, checkName, labelKeyProblem, labelValueProblem } from '../core/validate';
+import { checkImage, checkName, INT32_MAX, labelKeyProblem, labelValueProblem, wholeNumberProblem } from '../core/validate';
 import { isRecord } from '../core/records';
 
 /** The NVIDIA device plugin image modelplane pins. */
@@ -40,7 +40,7 @@ export interface GpuNodePoolProps {
   readonly taint?: Taint;
   /** Extra labels the pool's nodes carry; workloads require them too. @default {} */
   readonly nodeLabels?: Readonly<Record<string, string>>;
-  /** Most GPUs the pool may hold: Karpenter's `limits` and the platform's quota check. @default - unbounded */
+  /** Most GPUs the pool may hold (1 to 2147483647): Karpenter's `limits` and the platform's quota check. @default - unbounded */
   readonly maxGpus?: number;
   /** Run the NVIDIA device plugin DaemonSet on the pool's nodes. @default true */
   readonly devicePlugin?: boolean;
@@ -75,8 +75,8 @@ export function resolveGpuNodePool(id: string, props: GpuNodePoolProps = {}): Re
   const extraLabels = props.nodeLabels ?? {};
   checkNodeLabels(v, extraLabels);
   if (props.maxGpus !== undefined) {
-    const whole = Number.isInteger(props.maxGpus) && props.maxGpus > 0;
-    v.check(whole, 'maxGpus', props.maxGpus, 'must be a positive whole number', 'set e.g. 16, or leave it out for no limit');
+    const problem = wholeNumberProblem(props.maxGpus, 1, INT32_MAX);
+    v.check(problem === undefined, 'maxGpus', props.maxGpus, problem ?? '', 'set e.g. 16, or leave it out for no limit');
   }
   const image = props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE;
   checkImage(v, 'devicePluginImage', image);

@@ -5,6 +5,7 @@
  * account token unless the workload talks to the API server.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { cpuMillicores } from './validate';
 
 /** A numeric non-root user; used when an image's own USER is root or unknown. */
 export const DEFAULT_UID = 10001;
@@ -76,12 +77,15 @@ export function resourceRequirements(spec: ResourceSpec, extraLimits: Record<str
   return { requests, limits };
 }
 
-/** Twice a CPU quantity, written in millicores. */
+/**
+ * Twice a CPU quantity, in whole millicores, computed exactly (no floating point: `"99999999999999999999999"`
+ * does not become `1.9999999999999998e+26m`): rounded up as the API server rounds (so never below the
+ * request after rounding, `"0.0001"` gives `1m`, not `0m`) and capped at what Kubernetes holds
+ * (2^63-1 millicores). Text that is not a quantity is returned as given.
+ */
 export function doubleCpu(cpu: string): string {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(cpu);
-  if (!m) return cpu;
-  const millis = m[2] === 'm' ? Number(m[1]) : Number(m[1]) * 1000;
-  return `${Math.round(millis * 2)}m`;
+  const millis = cpuMillicores(cpu, 2n);
+  return millis === undefined ? cpu : `${millis}m`;
 }
 
 /** A writable scratch directory for a read-only root filesystem. */

@@ -6,7 +6,7 @@ import { Resolution, Validator } from '../../core/errors';
 import { isRecord } from '../../core/records';
 import { checkNoPlainCredentials, checkSecretRef, SecretKeyRef } from '../../core/secrets';
 import { ResourceSpec } from '../../core/security';
-import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity, dnsSubdomainProblem } from '../../core/validate';
+import { checkImage, checkName, checkResourceSpec, dnsSubdomainProblem, textProblem } from '../../core/validate';
 import { EmbeddedMinioProps, embeddedMinioSpec, isBucketName, ResolvedEmbeddedMinio, validateEmbeddedMinio } from './embedded-minio';
 import { EmbeddedPostgresProps, embeddedPostgresSpec, ResolvedEmbeddedPostgres, validateEmbeddedPostgres } from './embedded-postgres';
 import { workloadLabels } from './workload';
@@ -58,11 +58,11 @@ export interface MlflowServerProps {
   readonly name?: string;
   /** Server image; must contain psycopg2 and boto3. @default {@link MLFLOW_IMAGE} */
   readonly image?: string;
-  /** Replicas; at least 2 so upgrades and node drains never take tracking down. @default 2 */
+  /** Replicas, 2 to 1000; at least 2 so upgrades and node drains never take tracking down. @default 2 */
   readonly replicas?: number;
   /** Server resources. @default { cpu: "500m", memory: "2Gi" } */
   readonly resources?: ResourceSpec;
-  /** uvicorn workers per replica. @default 4 */
+  /** uvicorn workers per replica, 1 to 64. @default 4 */
   readonly workers?: number;
   /** Backend store. @default { embedded: {} } */
   readonly backendStore?: MlflowBackendStore;
@@ -162,17 +162,20 @@ export function resolveMlflowServer(id: string, props: MlflowServerProps): Resol
   return v.result(() => serverSpec(props, backend, artifacts));
 }
 
+/** The most MLflow replicas (as for an OnlineModel). */
+const MAX_REPLICAS = 1000;
+
 function checkServer(v: Validator, props: MlflowServerProps): void {
   checkName(v, 'name', props.name ?? 'mlflow', 40);
   checkName(v, 'namespace', props.namespace);
   checkImage(v, 'image', props.image ?? MLFLOW_IMAGE);
   const replicas = props.replicas ?? 2;
   v.check(
-    Number.isInteger(replicas) && replicas >= 2,
+    Number.isInteger(replicas) && replicas >= 2 && replicas <= MAX_REPLICAS,
     'replicas',
     replicas,
-    'must be a whole number of at least 2 (one replica means downtime on every upgrade or drain)',
-    'set replicas to 2 or more',
+    `must be a whole number from 2 (one replica means downtime on every upgrade or drain) to ${MAX_REPLICAS}`,
+    'set replicas to 2 or more, e.g. 2',
   );
   const workers = props.workers ?? 4;
   const workersOk = Number.isInteger(workers) && workers >= 1 && workers <= 64;
@@ -183,11 +186,7 @@ function checkServer(v: Validator, props: MlflowServerProps): void {
 const DEFAULT_RESOURCES: ResourceSpec = { cpu: '500m', memory: '2Gi' };
 
 function checkResources(v: Validator, resources: ResourceSpec): void {
-  checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
-  checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
-  if (resources.cpuLimit !== undefined && checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2'))
-    checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
-  if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '1Gi');
+  checkResourceSpec(v, 'resources', resources, { cpu: '500m', memory: '2Gi', ephemeralStorage: '1Gi' });
 }
 
 /** True for a TCP port number. */
@@ -245,7 +244,8 @@ function checkS3(v: Validator, s3: MlflowS3Store): void {
   );
   for (const [key, pattern, problem, fix] of S3_PATTERNS) {
     const value = s3[key];
-    if (value !== undefined) v.check(typeof value === 'string' && pattern.test(value), f(key), value, problem, fix);
+    const text = textProblem(value);
+    if (value !== undefined) v.check(text === undefined && pattern.test(value as string), f(key), value, text ?? problem, fix);
   }
   v.check(
     (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined),
@@ -288,11 +288,12 @@ function checkAccess(v: Validator, props: MlflowServerProps): void {
   if (props.basicAuthSecret !== undefined)
     checkSubdomain(v, 'basicAuthSecret', props.basicAuthSecret, 'name an existing Secret with keys basic_auth.ini and flask-secret-key');
   for (const [i, o] of (props.corsAllowedOrigins ?? []).entries()) {
+    const text = textProblem(o);
     v.check(
-      /^https?:\/\/[^\s/]+$/.test(String(o)),
+      text === undefined && /^https?:\/\/[^\s/]+$/.test(o),
       `corsAllowedOrigins[${i}]`,
       o,
-      'is not an origin (scheme://host[:port])',
+      text ?? 'is not an origin (scheme://host[:port])',
       'write e.g. "https://mlflow.example.com"',
     );
   }

@@ -63,7 +63,7 @@ export function checkStoreProps(v: Validator, prefix: string, props: unknown, ru
   );
   if (!isObject) return false;
   const p = props as Record<string, unknown>;
-  checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? rules.storageSize, rules.storageSize);
+  checkQuantity(v, `${prefix}storageSize`, p.storageSize ?? rules.storageSize, rules.storageSize, 'bytes');
   checkImage(v, `${prefix}image`, p.image ?? rules.image);
   rules.checkOwn?.(v, prefix, p);
   checkName(v, `${prefix}${rules.secretField}`, p[rules.secretField] ?? rules.secretName);

@@ -4,7 +4,7 @@
  */
 import type { Validator } from '../../core/errors';
 import { isRecord } from '../../core/records';
-import { dnsSubdomainProblem } from '../../core/validate';
+import { checkText, dnsSubdomainProblem, INT32_MAX, wholeNumberProblem } from '../../core/validate';
 
 /** isRecord without type narrowing: props keep their declared types after the check. */
 export function isObj(x: unknown): boolean {
@@ -79,4 +79,18 @@ export function checkFields(
 /** A whole number of at least `min` (table rules). */
 export function wholeAtLeast(min: number): (x: unknown) => boolean {
   return (x) => Number.isInteger(x) && (x as number) >= min;
+}
+
+/** A whole number from `min` to `max`, both included (table rules); `max` is Kubernetes' int32 limit unless the consumer's is lower. */
+export function wholeBetween(min: number, max: number = INT32_MAX): (x: unknown) => boolean {
+  return (x) => wholeNumberProblem(x, min, max) === undefined;
+}
+
+/**
+ * Checks that a string field holds only characters a generated file can carry (`textProblem`: no control
+ * characters, U+0085, U+2028/U+2029, ...; line breaks only when `multiline`). Values that are not strings
+ * are left to the field's own check. True when the value passed (or is not a string).
+ */
+export function checkPlainText(v: Validator, field: string, value: unknown, multiline = false): boolean {
+  return typeof value !== 'string' || checkText(v, field, value, { multiline });
 }

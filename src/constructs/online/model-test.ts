@@ -2,8 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Resolution, Validator } from '../../core/errors';
 import { restrictedContainer, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../core/security';
-import { checkImage, checkName } from '../../core/validate';
+import { checkImage, checkName, checkWholeNumber } from '../../core/validate';
 import { MODEL_TEST_SCRIPT } from './model-test-script';
+import { checkPlainText } from './checks';
 import { isServedModel, IServedModel } from './served-model';
 import type { OnlineEndpoint } from './spec';
 import { resolveInTeam, TeamContext } from './team';
@@ -22,6 +23,9 @@ import {
 
 export { MODEL_TEST_DIR, MODEL_TEST_IMAGE } from './test-job';
 export type { IServedModel } from './served-model';
+
+/** The longest a ModelTest waits for its model: a week, in seconds (the Job's deadline adds half an hour). */
+export const MAX_WAIT_SECONDS = 604_800;
 
 /** The file name of an inline reference dataset in the ConfigMap. */
 export const REFERENCE_FILE = 'reference.csv';
@@ -49,7 +53,7 @@ export interface ModelTestProps {
   readonly absTolerance?: number;
   /** Relative tolerance of a score. @default 1e-6 */
   readonly relTolerance?: number;
-  /** Seconds to wait for the model to be ready. @default 600 */
+  /** Seconds to wait for the model to be ready, at most {@link MAX_WAIT_SECONDS} (a week). @default 600 */
   readonly waitSeconds?: number;
   /** Job name prefix; a hash of the test's content is appended, so a changed test is a new Job. @default "<model>-test" */
   readonly name?: string;
@@ -136,10 +140,11 @@ function checkReference(v: Validator, props: ModelTestProps, expectedColumn: str
     props.reference === undefined ? 'and referenceUri are both missing' : 'is given together with referenceUri',
     'give the reference CSV inline (reference) or its location (referenceUri), exactly one',
   );
-  if (typeof props.reference === 'string') checkInlineReference(v, props.reference, expectedColumn);
-  else if (props.reference !== undefined)
+  if (typeof props.reference === 'string') {
+    if (checkPlainText(v, 'reference', props.reference, true)) checkInlineReference(v, props.reference, expectedColumn);
+  } else if (props.reference !== undefined)
     v.fail('reference', props.reference, 'must be CSV text', 'give a header line and rows, e.g. "amount,expected\\n10,0.5"');
-  if (props.referenceUri !== undefined) {
+  if (props.referenceUri !== undefined && checkPlainText(v, 'referenceUri', props.referenceUri)) {
     v.check(
       typeof props.referenceUri === 'string' && REFERENCE_LOCATION.test(props.referenceUri),
       'referenceUri',
@@ -178,11 +183,11 @@ function checkRun(v: Validator, run: Pick<ResolvedModelTest, 'absTolerance' | 'r
     const x = run[field];
     v.check(typeof x === 'number' && Number.isFinite(x) && x >= 0, field, x, 'must be a non-negative number', 'write e.g. 1e-6');
   }
-  const wait = run.waitSeconds;
-  v.check(Number.isInteger(wait) && wait >= 0, 'waitSeconds', wait, 'must be a whole number of seconds', 'set e.g. 600');
+  checkWholeNumber(v, 'waitSeconds', run.waitSeconds, { min: 0, max: MAX_WAIT_SECONDS, unit: 'seconds (a week at most)', example: '600' });
   const col = run.expectedColumn;
   const isColumn = typeof col === 'string' && col.length > 0 && !col.includes(',');
-  v.check(isColumn, 'expectedColumn', col, 'must be a CSV column name', 'write e.g. "expected"');
+  if (checkPlainText(v, 'expectedColumn', col))
+    v.check(isColumn, 'expectedColumn', col, 'must be a CSV column name', 'write e.g. "expected"');
 }
 
 /** The target's endpoint for `variant`, or an issue saying why it has none. */

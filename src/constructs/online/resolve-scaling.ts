@@ -5,9 +5,10 @@
  */
 import type { Validator } from '../../core/errors';
 import { checkSecretRef } from '../../core/secrets';
+import { INT32_MAX, textProblem } from '../../core/validate';
 import { KEDA_MAX_NAME } from './autoscaling';
 import type { ServingBackend } from './backend';
-import { checkFields, checkKnownKeys, FieldRule, isObj, wholeAtLeast } from './checks';
+import { checkFields, checkKnownKeys, FieldRule, isObj, wholeBetween } from './checks';
 import type { OnlineAutoscaling, OnlineModelProps, RabbitQueueScaling } from './props';
 import { variantObjectNames } from './shared';
 import type { ResolvedHpa, ResolvedKeda, ResolvedVariant } from './spec';
@@ -23,6 +24,9 @@ export interface ResolvedScaling {
   readonly autoscaling?: ResolvedHpa | ResolvedKeda;
 }
 
+/** The most replicas of a workload (fixed, or an autoscaler's range). */
+const MAX_REPLICAS = 1000;
+
 const AUTOSCALING_KEYS = ['minReplicas', 'maxReplicas', 'cpuUtilization', 'memoryUtilization', 'rabbitmq'];
 
 const PERCENT_RULES: readonly FieldRule[] = ['cpuUtilization', 'memoryUtilization'].map((key) => ({
@@ -35,8 +39,20 @@ const PERCENT_RULES: readonly FieldRule[] = ['cpuUtilization', 'memoryUtilizatio
 
 /** The RabbitMQ scaler's fields after its queue and Secret, in the order they are checked. */
 const RABBIT_RULES: readonly FieldRule[] = [
-  { key: 'messagesPerReplica', default: 20, ok: wholeAtLeast(1), problem: 'must be a whole number, 1 or more', fix: 'set e.g. 20' },
-  { key: 'activationMessages', default: 0, ok: wholeAtLeast(0), problem: 'must be a whole number, 0 or more', fix: 'set e.g. 0' },
+  {
+    key: 'messagesPerReplica',
+    default: 20,
+    ok: wholeBetween(1),
+    problem: `must be a whole number from 1 to ${INT32_MAX}`,
+    fix: 'set e.g. 20',
+  },
+  {
+    key: 'activationMessages',
+    default: 0,
+    ok: wholeBetween(0),
+    problem: `must be a whole number from 0 to ${INT32_MAX}`,
+    fix: 'set e.g. 0',
+  },
   {
     key: 'protocol',
     default: 'amqp',
@@ -44,13 +60,25 @@ const RABBIT_RULES: readonly FieldRule[] = [
     problem: 'must be "amqp" or "http"',
     fix: 'use "http" to count unacknowledged messages too',
   },
-  { key: 'pollingInterval', default: 30, ok: wholeAtLeast(1), problem: 'must be a whole number of seconds', fix: 'set e.g. 30' },
-  { key: 'cooldownPeriod', default: 300, ok: wholeAtLeast(0), problem: 'must be a whole number of seconds', fix: 'set e.g. 300' },
+  {
+    key: 'pollingInterval',
+    default: 30,
+    ok: wholeBetween(1),
+    problem: `must be a whole number of seconds from 1 to ${INT32_MAX}`,
+    fix: 'set e.g. 30',
+  },
+  {
+    key: 'cooldownPeriod',
+    default: 300,
+    ok: wholeBetween(0),
+    problem: `must be a whole number of seconds from 0 to ${INT32_MAX}`,
+    fix: 'set e.g. 300',
+  },
   {
     key: 'vhostName',
     optional: true,
-    ok: (x) => typeof x === 'string' && x.length > 0,
-    problem: 'must be a non-empty string',
+    ok: (x) => typeof x === 'string' && x.length > 0 && textProblem(x) === undefined,
+    problem: 'must be a non-empty string of plain text (no control characters)',
     fix: 'write e.g. "/"',
   },
 ];
@@ -70,10 +98,10 @@ export function resolveScaling(v: Validator, props: OnlineModelProps, role: Role
   if (props.replicas === undefined) return { replicas: 2, autoscaling: resolveAutoscaling(v, props.autoscaling, role, minFloor) };
   const replicas = props.replicas;
   v.check(
-    Number.isInteger(replicas) && replicas >= minFloor && replicas <= 1000,
+    Number.isInteger(replicas) && replicas >= minFloor && replicas <= MAX_REPLICAS,
     'replicas',
     replicas,
-    `must be a whole number from ${minFloor} to 1000`,
+    `must be a whole number from ${minFloor} to ${MAX_REPLICAS}`,
     'set e.g. replicas: 2',
   );
   v.check(
@@ -127,12 +155,16 @@ function checkReplicaRange(v: Validator, a: OnlineAutoscaling, role: Role, minFl
       : 'must be at least 1: an online service keeps a replica to answer requests (only queue workers may scale to zero)',
     worker ? 'set e.g. 0' : 'set minReplicas to 1 or more, or use role "queue-worker" with a queue scaler',
   );
+  if (Number.isInteger(min) && min > MAX_REPLICAS) {
+    v.fail('autoscaling.minReplicas', min, `must be at most ${MAX_REPLICAS}`, 'set e.g. minReplicas: 2');
+    ok = false;
+  }
   ok =
     v.check(
-      Number.isInteger(max) && max >= 1 && max <= 1000,
+      Number.isInteger(max) && max >= 1 && max <= MAX_REPLICAS,
       'autoscaling.maxReplicas',
       max,
-      'must be a whole number from 1 to 1000',
+      `must be a whole number from 1 to ${MAX_REPLICAS}`,
       'set e.g. maxReplicas: 6',
     ) && ok;
   if (ok)

@@ -4,9 +4,9 @@ import type { PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
 import { isRecord } from '../../core/records';
 import { ResourceSpec, restrictedContainer, restrictedPodSecurityContext, scratchVolumes, TMP_DIR } from '../../core/security';
-import { checkImage, checkName, checkQuantity } from '../../core/validate';
+import { checkImage, checkName, checkResourceSpec } from '../../core/validate';
 import { mlserverContainer } from './backends/deployment';
-import { checkSecretName } from './checks';
+import { checkPlainText, checkSecretName } from './checks';
 import { MODEL_TEST_SCRIPT } from './model-test-script';
 import { MLSERVER_PORTS, MLSERVER_UID } from './spec';
 import { resolveInTeam, TeamContext } from './team';
@@ -102,16 +102,19 @@ export function resolveRetroTest(id: string, props: RetroTestProps, context: Tea
   const period = props.period;
   const output = props.output ?? `mlflow-artifacts:/retro-tests/${context.team}/${prefix}/${period?.from}_${period?.to}/scores.csv`;
   const where = 'use "mlflow-artifacts:/retro-tests/..." (stored through MLflow\'s artifact proxy)';
-  v.check(LOCATION.test(output), 'output', output, 'is not a location the scoring step can write', where);
+  if (checkPlainText(v, 'output', output))
+    v.check(LOCATION.test(output), 'output', output, 'is not a location the scoring step can write', where);
   const resources = props.resources ?? { cpu: '1', memory: '2Gi' };
-  checkQuantity(v, 'resources.cpu', resources.cpu, '1');
-  checkQuantity(v, 'resources.memory', resources.memory, '2Gi');
+  if (v.check(isRecord(resources), 'resources', resources, 'must be { cpu, memory }', 'write e.g. { cpu: "1", memory: "2Gi" }'))
+    checkResourceSpec(v, 'resources', resources, { cpu: '1', memory: '2Gi' });
   const image = props.image ?? MODEL_TEST_IMAGE;
   checkImage(v, 'image', image);
   const excludeColumns = props.excludeColumns ?? [];
-  excludeColumns.forEach((c, i) =>
-    v.check(typeof c === 'string' && c.length > 0, `excludeColumns[${i}]`, c, 'must be a column name', 'write e.g. "client_id"'),
-  );
+  excludeColumns.forEach((c, i) => {
+    const named = typeof c === 'string' && c.length > 0;
+    if (checkPlainText(v, `excludeColumns[${i}]`, c))
+      v.check(named, `excludeColumns[${i}]`, c, 'must be a column name', 'write e.g. "client_id"');
+  });
   if (props.s3CredentialsSecret !== undefined) checkSecretName(v, 's3CredentialsSecret', props.s3CredentialsSecret);
   return v.result(() => ({
     name: `${prefix}-retro-${contentHash([props, output, image, MODEL_TEST_SCRIPT])}`,
@@ -131,6 +134,7 @@ export function resolveRetroTest(id: string, props: RetroTestProps, context: Tea
 
 /** The model URI, the input location and the period (ISO days, in order). */
 function checkSources(v: Validator, props: RetroTestProps): void {
+  if (!checkPlainText(v, 'model', props.model) || !checkPlainText(v, 'input', props.input)) return;
   v.check(
     typeof props.model === 'string' && /^(models:\/\S+|s3:\/\/\S+)$/.test(props.model),
     'model',
@@ -150,6 +154,10 @@ function checkSources(v: Validator, props: RetroTestProps): void {
   if (!v.check(isRecord(period), 'period', period, 'must be { from, to, column? }', example)) return;
   v.check(isIsoDate(period.from), 'period.from', period.from, 'is not an ISO date', 'write e.g. "2025-01-01"');
   v.check(isIsoDate(period.to), 'period.to', period.to, 'is not an ISO date', 'write e.g. "2025-03-31"');
+  if (period.column !== undefined && checkPlainText(v, 'period.column', period.column)) {
+    const named = typeof period.column === 'string' && period.column.length > 0;
+    v.check(named, 'period.column', period.column, 'must be a column name', 'write e.g. "date"');
+  }
   if (isIsoDate(period.from) && isIsoDate(period.to))
     v.check(period.from <= period.to, 'period', `${period.from}..${period.to}`, 'ends before it starts', 'swap from and to');
 }

@@ -50,9 +50,10 @@ function schemaValidator(): SchemaCheck {
 
 /** Loads and checks a file from disk. */
 export function loadConfigFile(file: string): LoadedConfig {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    // Bytes, decoded strictly by YamlSource: invalid UTF-8 is refused where it is, never replaced.
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const source = YamlSource.parse(file, '');
@@ -69,12 +70,23 @@ export function loadConfigFile(file: string): LoadedConfig {
     };
     return result(file, source, undefined, [issue], new Set(), new Set());
   }
-  return loadConfigText(file, text);
+  return loadConfigText(file, bytes);
 }
 
-/** Loads and checks configuration text; `file` is used in messages. */
-export function loadConfigText(file: string, text: string): LoadedConfig {
-  const source = YamlSource.parse(file, text);
+/**
+ * The fields of `modelplane.yaml` that may hold several lines: a model test's inline `reference` CSV, and the
+ * `description` of a model or a cascade. Every other string is one line.
+ */
+export function modelplaneMultiline(path: FieldPath): boolean {
+  const [top, , field, , inner] = path;
+  if (top === 'models')
+    return (path.length === 3 && field === 'description') || (path.length === 5 && field === 'tests' && inner === 'reference');
+  return top === 'cascades' && path.length === 3 && field === 'description';
+}
+
+/** Loads and checks configuration text (or UTF-8 bytes, decoded strictly); `file` is used in messages. */
+export function loadConfigText(file: string, text: string | Uint8Array): LoadedConfig {
+  const source = YamlSource.parse(file, text, { multiline: modelplaneMultiline });
   if (source.issues.length > 0) return result(file, source, undefined, source.issues, new Set(), new Set());
   const data = source.data;
   if (!isRecord(data)) {

@@ -108,18 +108,21 @@ export function loadPlatformData(data: unknown, at: IssueLocator, options: Platf
   return { at, props: props as PlatformProps, settings: settings as PlatformAppSettings, issues: sortIssues(issues) };
 }
 
-/** Loads platform configuration text (YAML, or JSON, which is YAML too); `file` names it in problems. */
-export function loadPlatformText(file: string, text: string, options: PlatformLoadOptions = {}): LoadedPlatform {
-  const source = YamlSource.parse(file, text);
+/**
+ * Loads platform configuration text (YAML, or JSON, which is YAML too; or its UTF-8 bytes, decoded strictly);
+ * `file` names it in problems. Strings are one line, but in Helm values (`operators.<name>.values`).
+ */
+export function loadPlatformText(file: string, text: string | Uint8Array, options: PlatformLoadOptions = {}): LoadedPlatform {
+  const source = YamlSource.parse(file, text, { multiline: (p) => p[0] === 'operators' && p[2] === 'values' });
   if (source.issues.length > 0) return { at: source, settings: {}, issues: source.issues };
   return loadPlatformData(source.data, source, options);
 }
 
 /** Loads a platform file from disk. */
 export function loadPlatformFile(file: string, options: PlatformLoadOptions = {}): LoadedPlatform {
-  let text: string;
+  let text: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file);
   } catch (e) {
     const problem = `the platform file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
     const issue: ConfigIssue = { file, line: 0, col: 0, path: '', problem, fix: options.readFix ?? 'check the path given to --platform' };

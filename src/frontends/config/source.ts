@@ -2,8 +2,11 @@
  * A YAML file parsed with positions: the plain data plus a way to find the line and column of any
  * field path, so every error can point at the place to fix.
  */
-import YAML, { isMap, isPair, isScalar, isSeq, LineCounter, Node as YamlNode } from 'yaml';
+import YAML, { Composer, CST, isMap, isPair, isScalar, isSeq, LineCounter, Node as YamlNode, Parser, YAMLParseError } from 'yaml';
 import type { ConfigIssue } from './errors';
+import { characterProblems, dataTextProblems, decodeUtf8, documentProblems, nestingProblem, SourceProblem } from './source-checks';
+
+export { MAX_YAML_NESTING, MAX_YAML_VALUES } from './source-checks';
 
 /** A path into the data: map keys and list indexes. */
 export type FieldPath = ReadonlyArray<string | number>;
@@ -32,39 +35,105 @@ export function parsePath(text: string): Array<string | number> {
   return out;
 }
 
-/** A parsed YAML source. */
+/** How a loader reads its kind of file. */
+export interface YamlSourceOptions {
+  /** Whether the string at `path` may hold line breaks (e.g. a CSV). @default - nowhere */
+  readonly multiline?: (path: FieldPath) => boolean;
+}
+
+/** How the YAML library composes every file: YAML 1.2 core schema, no YAML 1.1 tags, duplicate keys and whole numbers kept exact. */
+const COMPOSE_OPTIONS = {
+  prettyErrors: false,
+  uniqueKeys: true,
+  strict: true,
+  version: '1.2',
+  schema: 'core',
+  merge: false,
+  resolveKnownTags: false,
+  intAsBigInt: true,
+} as const;
+
+/**
+ * A parsed YAML source. It never throws and never silently changes the input: bytes that are not UTF-8,
+ * characters no generated file can carry (checked with `textProblem`, line breaks only where
+ * {@link YamlSourceOptions.multiline} allows), nesting beyond {@link MAX_YAML_NESTING} levels, alias errors and
+ * alias bombs (beyond {@link MAX_YAML_VALUES} values), unknown tags (the library's warnings), keys that are not
+ * text, and numbers YAML does not read as written (`.nan`, `.inf`, whole numbers beyond 2^53) are issues, located.
+ * A byte order mark at the start is accepted.
+ */
 export class YamlSource {
-  /** Parses `text`; syntax errors are returned in {@link YamlSource.issues}, not thrown. */
-  public static parse(file: string, text: string): YamlSource {
-    return new YamlSource(file, text);
+  /** Parses `text` (or UTF-8 bytes, decoded strictly); every problem is returned in {@link YamlSource.issues}, none thrown. */
+  public static parse(file: string, text: string | Uint8Array, options: YamlSourceOptions = {}): YamlSource {
+    return new YamlSource(file, text, options);
   }
 
-  /** The plain data (undefined when the file is empty or unparseable). */
+  /** The plain data (undefined when the file is empty or has issues). */
   public readonly data: unknown;
-  /** YAML syntax problems (duplicate keys, bad indentation, ...). */
+  /** Problems with the file as YAML (syntax, duplicate keys, encoding, characters, aliases, tags, ...). */
   public readonly issues: readonly ConfigIssue[];
-  private readonly doc: YAML.Document.Parsed;
+  private readonly doc: YAML.Document;
   private readonly lines: LineCounter;
 
   private constructor(
     public readonly file: string,
-    text: string,
+    input: string | Uint8Array,
+    options: YamlSourceOptions,
   ) {
     this.lines = new LineCounter();
-    this.doc = YAML.parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, strict: true });
-    const issues: ConfigIssue[] = [];
-    for (const e of this.doc.errors) {
-      const { line, col } = this.lines.linePos(e.pos[0]);
-      const problem =
-        e.code === 'DUPLICATE_KEY' ? 'the same key appears twice in one map' : `is not valid YAML: ${e.message.split('\n')[0]}`;
-      const fix =
-        e.code === 'DUPLICATE_KEY'
-          ? 'keep one of the two entries'
-          : 'check the indentation and quoting on this line (strings with ": " or "#" need quotes)';
-      issues.push({ file, line, col, path: '', problem, fix });
+    const decoded = typeof input === 'string' ? { text: input } : decodeUtf8(input);
+    if (!('text' in decoded)) {
+      this.doc = new YAML.Document();
+      this.issues = [{ file, line: decoded.line, col: decoded.col, path: '', problem: decoded.problem, fix: decoded.fix }];
+      return;
     }
-    this.issues = issues;
-    this.data = issues.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
+    const text = decoded.text;
+    const tokens = Array.from(new Parser(this.lines.addNewLine).parse(text));
+    const early = [...characterProblems(text), ...[nestingProblem(tokens)].filter((p) => p !== undefined)];
+    if (early.length > 0) {
+      this.doc = new YAML.Document();
+      this.issues = early.map((p) => this.located(p));
+      return;
+    }
+    this.doc = composeOne(tokens, text.length);
+    try {
+      const syntax = this.syntaxIssues();
+      const found = syntax.length > 0 ? syntax : documentProblems(this.doc, text).map((p) => this.located(p));
+      const data = found.length === 0 ? this.doc.toJS({ maxAliasCount: -1 }) : undefined;
+      const multiline = options.multiline ?? (() => false);
+      const texts = dataTextProblems(data, multiline).map((t) => this.issue(t.path, t.problem, TEXT_FIX, t.key));
+      this.issues = [...found, ...texts];
+      this.data = this.issues.length === 0 ? data : undefined;
+    } catch (e) {
+      // Not expected (every known failure is an issue above); a file is never a reason to crash.
+      const problem = `cannot be read as YAML (${(e as Error).message.split('\n')[0]})`;
+      this.issues = [{ file, line: 1, col: 1, path: '', problem, fix: 'simplify the file; if it is valid YAML, please report this' }];
+    }
+  }
+
+  /** The library's errors and warnings (unknown tags, bad directives), and a `%YAML` version other than 1.2. */
+  private syntaxIssues(): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+      const { line, col } = this.lines.linePos(e.pos[0]);
+      issues.push({ file: this.file, line, col, path: '', ...yamlErrorWords(e.code, e.message) });
+    }
+    const version = this.doc.directives?.yaml;
+    if (version?.explicit && version.version !== '1.2') {
+      issues.push({
+        file: this.file,
+        line: 1,
+        col: 1,
+        path: '',
+        problem: `asks for YAML ${version.version} (%YAML directive); modelplane reads YAML 1.2, where yes/no, 0777 and 1:30 mean other values`,
+        fix: 'remove the %YAML line',
+      });
+    }
+    return issues;
+  }
+
+  private located(p: SourceProblem): ConfigIssue {
+    const { line, col } = this.lines.linePos(p.offset);
+    return { file: this.file, line: line || 1, col: col || 1, path: p.path ? formatPath(p.path) : '', problem: p.problem, fix: p.fix };
   }
 
   /**
@@ -120,6 +189,50 @@ export class YamlSource {
     const { line, col } = this.locate(path, key);
     return { file: this.file, line, col, path: formatPath(path), problem, fix };
   }
+}
+
+/** The fix of a character problem in a value or key. */
+const TEXT_FIX = 'remove the character (write plain text; tabs are fine, and line breaks where a field holds several lines)';
+
+/** The one document of the tokens (a second one is an error, as in YAML.parseDocument). */
+function composeOne(tokens: readonly CST.Token[], end: number): YAML.Document {
+  const composer = new Composer(COMPOSE_OPTIONS);
+  let doc: YAML.Document.Parsed | undefined;
+  try {
+    for (const d of composer.compose(tokens, true, end)) {
+      if (!doc) {
+        doc = d;
+      } else {
+        doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'the file holds more than one YAML document'));
+        break;
+      }
+    }
+  } catch (e) {
+    // Not expected (the library reports its errors on the document); a file is never a reason to crash.
+    const failed = new YAML.Document();
+    failed.errors.push(new YAMLParseError([0, 0], 'IMPOSSIBLE', (e as Error).message));
+    return failed;
+  }
+  return doc ?? new YAML.Document();
+}
+
+/** How an error (or warning) of the YAML library is worded. */
+function yamlErrorWords(code: string, message: string): { problem: string; fix: string } {
+  const first = message.split('\n')[0];
+  if (code === 'DUPLICATE_KEY') return { problem: 'the same key appears twice in one map', fix: 'keep one of the two entries' };
+  if (code === 'TAG_RESOLVE_FAILED') {
+    const tag = first.replace(/^Unresolved tag: /, '').replace(/^tag:yaml\.org,2002:/, '!!');
+    return {
+      problem: `has the tag ${tag}, which modelplane does not know (it would be ignored, and the value read as plain text)`,
+      fix: 'remove the tag; modelplane reads plain YAML values (!!str, !!int, !!float, !!bool, !!null, !!seq and !!map are fine)',
+    };
+  }
+  if (code === 'MULTIPLE_DOCS')
+    return { problem: 'the file holds more than one YAML document (a second "---")', fix: 'keep one document per file' };
+  return {
+    problem: `is not valid YAML: ${first}`,
+    fix: 'check the indentation and quoting on this line (strings with ": " or "#" need quotes)',
+  };
 }
 
 function keyText(k: unknown): string {

@@ -208,7 +208,7 @@ export interface BatchModelConfig {
    */
   main?: string;
   /**
-   * Arguments of the scoring script; Airflow templates such as {{ ds }} are allowed.
+   * Arguments of the scoring script. Run-time values are substituted for each run: {{ ds }}, {{ ds_nodash }}, {{ ts }}, {{ logical_date }}, {{ data_interval_start }}, {{ data_interval_end }}, {{ run_id }}, {{ params.NAME }} (docs/cookbook/run-time-values.md); no other {{, {% or {#, no control characters.
    */
   args?: string[];
   /**
@@ -248,7 +248,7 @@ export interface BatchModelConfig {
   output?: string;
   gpu?: GpuConfig;
   /**
-   * Plain environment variables of the Spark pods (never credentials).
+   * Plain environment variables of the Spark pods (never credentials). Values may hold run-time values such as {{ ds }} or {{ params.NAME }}, as in `args` (docs/cookbook/run-time-values.md).
    */
   env?: {
     [k: string]: string;
@@ -267,7 +267,7 @@ export interface TrainConfig {
    */
   main: string;
   /**
-   * Arguments of the training script.
+   * Arguments of the training script; run-time values such as {{ ds }} as in `args` (docs/cookbook/run-time-values.md).
    */
   args?: string[];
   /**
