@@ -5,6 +5,7 @@
  * uses too.
  */
 import { App } from 'cdk8s';
+import { recordSynthOutput } from '../src/constructs/output-files';
 import type { Platform, PlatformProps } from '../src/constructs/platform/platform';
 import { buildLoadedPlatform, BuiltPlatformConfig, PlatformConfigError } from '../src/frontends/config/platform-build';
 import {
@@ -62,9 +63,12 @@ export function buildPlatformFromFile(app: App, file: string): BuiltPlatform {
 
 /**
  * Builds a loaded configuration: the platform, then the demo models when the configuration wants
- * examples (the default) and has the team `demo`. Returns every problem instead of throwing.
+ * examples (the default) and has the team `demo`. Returns every problem instead of throwing. When the
+ * App is synthesized into its outdir, it records what it wrote there ({@link recordSynthOutput}).
  */
 export function buildAppPlatform(app: App, loaded: LoadedPlatform): BuiltPlatformConfig {
+  // `app.synth()` then writes the output manifest and removes stale files of its previous run (see output-files.ts).
+  recordSynthOutput(app);
   const built = buildLoadedPlatform(app, loaded);
   if (built.platform && built.issues.length === 0 && (loaded.settings.examples ?? true) && built.platform.teams.has('demo')) {
     addDemoModels(built.platform);

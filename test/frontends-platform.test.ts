@@ -27,6 +27,7 @@ import type {
   TeamLimitDefaults,
   TeamQuota,
 } from '../src/constructs';
+import type { ApiServerRef } from '../src/core/context';
 import type { Taint } from '../src/core/gpu';
 import type { SecretKeyRef } from '../src/core/secrets';
 import type { ResourceSpec } from '../src/core/security';
@@ -70,8 +71,10 @@ describe('the platform schema', () => {
           gpuPools: true,
           operators: true,
           monitoringNamespace: true,
+          apiServer: true,
         }),
       ],
+      ['apiServer', propsOf(defs.apiServer), keys<ApiServerRef>({ cidrs: true, ports: true })],
       [
         'mlflow',
         propsOf(defs.mlflow),
@@ -125,7 +128,14 @@ describe('the platform schema', () => {
       [
         'team',
         propsOf(defs.team),
-        keys<PlatformTeamProps>({ name: true, quota: true, limits: true, editorGroups: true, objectStoreCidrs: true }),
+        keys<PlatformTeamProps>({
+          name: true,
+          quota: true,
+          limits: true,
+          editorGroups: true,
+          allowBroadEditorGroups: true,
+          objectStoreCidrs: true,
+        }),
       ],
       ['team.quota', propsOf(defs.team.properties.quota), keys<TeamQuota>({ cpu: true, memory: true, pods: true, gpus: true })],
       [
@@ -237,7 +247,7 @@ describe('unknown keys, at every level', () => {
     const file = write('quoat.yaml', 'teams:\n  - name: risk\n    quoat: { gpus: 2 }\n');
     const built = buildPlatformFile(new App(), file);
     expect(built.issues.map(formatConfigIssue)).toEqual([
-      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs.`,
+      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.`,
     ]);
   });
 
@@ -246,7 +256,7 @@ describe('unknown keys, at every level', () => {
     expect(loadPlatformText('p.yaml', text, { appSettings: true })).toMatchObject({ issues: [], settings: { examples: false } });
     expect(loadPlatformText('p.yaml', text, { appSettings: true }).props).toEqual({ teams: [{ name: 'risk' }] });
     expect(loadPlatformText('p.yaml', text).issues.map(formatConfigIssue)).toEqual([
-      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace.',
+      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer.',
     ]);
     expect(loadPlatformText('p.yaml', 'examples: yes please\n', { appSettings: true }).issues.map(formatConfigIssue)).toEqual([
       'p.yaml:1:11: `examples` = "yes please" must be boolean. Fix: write true or false.',
@@ -350,7 +360,7 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(PlatformConfigError);
     expect((error as Error).message.split('\n')).toEqual([
       `${bad}:2:3: Platform "platform": \`teams\` = "risk": names the same team twice. Fix: give each team one entry; merge their settings`,
-      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs.`,
+      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.`,
     ]);
     expect(existsSync(out)).toBe(false);
     const missing = join(dir, 'no-such.yaml');
@@ -373,8 +383,8 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(StackConfigError);
     expect((error as StackConfigError).problems).toEqual([
       'Pulumi config: `modelplane:platform.examples` = "no" must be boolean. Fix: write true or false.',
-      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, examples.',
-      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs.',
+      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, examples.',
+      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.',
     ]);
   });
 

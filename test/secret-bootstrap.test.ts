@@ -60,6 +60,8 @@ describe('SecretBootstrap', () => {
     expect(scanForSecrets(objs)).toEqual([]);
     expect(findObject(objs, 'NetworkPolicy', name).spec.egress).toEqual([
       {
+        // The API server by its addresses (the default: the private ranges), never any address.
+        to: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((cidr) => ({ ipBlock: { cidr } })),
         ports: [
           { port: 443, protocol: 'TCP' },
           { port: 6443, protocol: 'TCP' },

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { PlatformContext } from '../core/context';
+import { checkTeamNamespace, PlatformContext } from '../core/context';
 import { orThrow, Resolution, Validator } from '../core/errors';
 import { NVIDIA_GPU } from '../core/gpu';
 import { LABELS, standardLabels } from '../core/labels';
-import { dnsEgress, namespacePeer, policyPort } from '../core/network';
+import { apiServerEgress, checkApiServer, dnsEgress, isEveryAddress, namespacePeer, policyPort } from '../core/network';
 import { duplicates, isRecord } from '../core/records';
 import { podSecurityLabels } from '../core/security';
 import { checkName, checkQuantity, compareQuantities } from '../core/validate';
@@ -46,9 +46,19 @@ export interface TeamSpaceProps {
   readonly limits?: TeamLimitDefaults;
   /**
    * Groups (from the cluster's authentication) whose members may manage the team's workloads; each is
-   * bound to the built-in `edit` ClusterRole in the team namespace only. @default [] (no human access granted here)
+   * bound to the built-in `edit` ClusterRole in the team namespace only, which lets them run pods and
+   * read the namespace's Secrets. Kubernetes' own `system:` groups stand for whole classes of
+   * identities (every authenticated user, anonymous requests, every ServiceAccount, nodes, ...) and
+   * are refused unless `allowBroadEditorGroups` confirms them; only the namespace's own
+   * ServiceAccounts (`system:serviceaccounts:<team>`) need no confirmation.
+   * @default [] (no human access granted here)
    */
   readonly editorGroups?: readonly string[];
+  /**
+   * Confirms that the `system:` groups in `editorGroups` are meant: every member of each gets
+   * `edit` in the team namespace and can read its Secrets. @default false
+   */
+  readonly allowBroadEditorGroups?: boolean;
   /**
    * CIDRs of an external object store (S3) the team's pods may reach on port 443.
    * @default [] (only the platform's in-cluster object store)
@@ -76,7 +86,7 @@ export interface ResolvedTeamSpace {
   readonly editorGroups: readonly string[];
   /** CIDRs of an external object store. */
   readonly objectStoreCidrs: readonly string[];
-  /** The platform the team runs on. */
+  /** The platform the team runs on (its `apiServer` checked, and filled when absent). */
   readonly platform: PlatformContext;
 }
 
@@ -112,23 +122,77 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
   const limits = teamLimits(props.limits);
   checkLimitDefaults(v, limits);
   const groups = props.editorGroups ?? [];
-  for (const [i, g] of groups.entries()) {
-    const named = typeof g === 'string' && g.trim().length > 0;
-    v.check(named, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider');
-  }
-  for (const d of duplicates(groups.map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
+  checkEditorGroups(v, groups, props);
   const cidrs = props.objectStoreCidrs ?? [];
-  for (const [i, c] of cidrs.entries())
-    v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"');
-  v.check(isRecord(props.platform), 'platform', props.platform, 'is required', 'pass platform.context or platformContext()');
+  for (const [i, c] of cidrs.entries()) {
+    if (!v.check(isIpv4Cidr(c), `objectStoreCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'write it like "52.216.0.0/15"')) continue;
+    v.check(
+      !isEveryAddress(c),
+      `objectStoreCidrs[${i}]`,
+      c,
+      'is every address: every pod of the team could reach the whole internet on 443',
+      'list the object store\'s own ranges, e.g. "52.216.0.0/15"',
+    );
+  }
+  const platform = props.platform;
+  const hasPlatform = v.check(isRecord(platform), 'platform', platform, 'is required', 'pass platform.context or platformContext()');
+  if (hasPlatform && typeof props.name === 'string') checkTeamNamespace(v, 'name', props.name, platform);
+  const apiServer = hasPlatform ? checkApiServer(v, 'platform.apiServer', platform.apiServer) : undefined;
   return v.result(() => ({
     namespace: props.name,
     quota,
     limits,
     editorGroups: [...groups].sort(),
     objectStoreCidrs: cidrs,
-    platform: props.platform,
+    platform: { ...platform, apiServer: apiServer! },
   }));
+}
+
+/**
+ * Who a group stands for when it is one of Kubernetes' own `system:` groups (a whole class of
+ * identities, never a team from an identity provider), or undefined for any other group and for the
+ * namespace's own ServiceAccounts (`system:serviceaccounts:<namespace>`), which its editors run anyway.
+ */
+export function broadGroupMembers(group: string, namespace: string): string | undefined {
+  if (!group.startsWith('system:') || group === `system:serviceaccounts:${namespace}`) return undefined;
+  const known: Record<string, string> = {
+    'system:authenticated': 'every authenticated user and every ServiceAccount of the cluster',
+    'system:unauthenticated': 'every anonymous (unauthenticated) request',
+    'system:serviceaccounts': 'every ServiceAccount of every namespace',
+    'system:nodes': "every node's kubelet",
+    'system:bootstrappers': 'every holder of a node bootstrap token',
+    'system:masters': 'the cluster administrators (who need no binding: they can do everything already)',
+  };
+  if (known[group]) return known[group];
+  const sa = /^system:serviceaccounts:(.+)$/.exec(group);
+  if (sa) return `every ServiceAccount of namespace "${sa[1]}" (so anyone who can run a pod there)`;
+  if (group.startsWith('system:bootstrappers:')) return 'every holder of a node bootstrap token';
+  return 'every identity of a group Kubernetes assigns to a whole class of clients, not a team';
+}
+
+/** Names given, none twice, and no broad `system:` group unless confirmed. */
+function checkEditorGroups(v: Validator, groups: readonly string[], props: TeamSpaceProps): void {
+  const allow = props.allowBroadEditorGroups ?? false;
+  v.check(
+    typeof allow === 'boolean',
+    'allowBroadEditorGroups',
+    allow,
+    'must be true or false',
+    'write allowBroadEditorGroups: true, or leave it out',
+  );
+  for (const [i, g] of groups.entries()) {
+    const named = typeof g === 'string' && g.trim().length > 0;
+    if (!v.check(named, `editorGroups[${i}]`, g, 'must be a non-empty group name', 'name a group from your identity provider')) continue;
+    const who = broadGroupMembers(g, String(props.name));
+    if (who === undefined || allow === true) continue;
+    v.fail(
+      `editorGroups[${i}]`,
+      g,
+      `would give ${who} \`edit\` in namespace "${props.name}": they could run pods there and read the namespace's Secrets`,
+      "name the team's own group from your identity provider, or, if everyone it covers is meant, confirm it with allowBroadEditorGroups: true in the team's entry",
+    );
+  }
+  for (const d of duplicates(groups.map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
 }
 
 function checkQuota(v: Validator, quota: Required<TeamQuota>): void {
@@ -172,6 +236,16 @@ function checkLimitDefaults(v: Validator, limits: Required<TeamLimitDefaults>): 
  * enforced, a ResourceQuota for CPU, memory, pods and GPUs, LimitRange defaults, a default-deny
  * NetworkPolicy with the allows the platform needs, ServiceAccounts for workloads and Spark drivers, and
  * the RBAC that lets the platform's Airflow run the team's Spark jobs.
+ *
+ * Every egress rule names its destination. The Spark drivers (`spark-role: driver`, a label any team
+ * editor can set) reach the API server only at the platform's `apiServer` addresses
+ * (`platform.apiServer`). Synthesis cannot know them: the default, `DEFAULT_API_SERVER` (core/context.ts), is the
+ * private address ranges on 443 and 6443, which closes the hole to the internet but still allows any
+ * private address on those ports and misses a public endpoint. Set the platform's `apiServer.cidrs` to
+ * the endpoints of `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`.
+ *
+ * The name must not be a reserved namespace (Kubernetes' own, any `kube-*`, the platform's, Airflow's,
+ * monitoring's or an operator's: `reservedNamespaces` in core/context.ts).
  */
 export class TeamSpace extends Construct {
   /** The namespace name. */
@@ -277,10 +351,11 @@ class TeamRenderer {
         ],
       }),
       policy('AllowApiServer', 'allow-spark-apiserver', {
-        // Spark drivers create their executors through the Kubernetes API.
+        // Spark drivers create their executors through the Kubernetes API. Any team editor can set the
+        // label, so the rule goes to the API server's addresses only, never to any address.
         podSelector: { matchLabels: { 'spark-role': 'driver' } },
         policyTypes: ['Egress'],
-        egress: [{ ports: [policyPort(443), policyPort(6443)] }],
+        egress: [apiServerEgress(this.spec.platform.apiServer)],
       }),
     ];
   }

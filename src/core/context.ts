@@ -4,6 +4,7 @@
  * construct produces it; a model repository that does not synthesize the platform builds one with
  * {@link platformContext} from the platform's conventional names.
  */
+import { Validator } from './errors';
 import type { GpuPoolSpec } from './gpu';
 
 /** Where models reach the S3-compatible object store. */
@@ -29,6 +30,68 @@ export interface AirflowRef {
   readonly kubernetesConnId: string;
 }
 
+/**
+ * Where pods reach the Kubernetes API server, as NetworkPolicy sees it: the addresses and ports of the
+ * API server's endpoints, after the `kubernetes` Service's DNAT (so its ClusterIP, e.g. 10.96.0.1, is
+ * usually not the address to allow). Read them with
+ * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`.
+ */
+export interface ApiServerRef {
+  /** CIDRs of the API server's endpoints, e.g. `["172.18.0.2/32"]`. */
+  readonly cidrs: readonly string[];
+  /** Their ports, e.g. `[6443]` (kubeadm, kind) or `[443]` (most managed clusters). */
+  readonly ports: readonly number[];
+}
+
+/**
+ * The API server's addresses when the platform does not set them: the private IPv4 ranges
+ * (RFC 1918) on 443 and 6443. Synthesis cannot know a cluster's endpoints; these close the hole
+ * to the internet and work where the endpoints are private addresses (kind, kubeadm, k3s, EKS,
+ * private GKE and AKS clusters), but still allow any private address on those ports, and do not
+ * reach a public endpoint (public GKE or AKS clusters). Set `apiServer` to the endpoints'
+ * addresses (see {@link ApiServerRef}).
+ */
+export const DEFAULT_API_SERVER: ApiServerRef = Object.freeze({
+  cidrs: Object.freeze(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']),
+  ports: Object.freeze([443, 6443]),
+});
+
+/**
+ * The namespaces of modelplane's operators at their pinned defaults (Spark Operator, Airflow, KServe,
+ * Seldon Core, KEDA, kube-prometheus-stack): what {@link platformContext} reserves when it is not
+ * told the platform's. test/tenancy-namespaces.test.ts keeps it equal to the operators' own defaults.
+ */
+export const DEFAULT_OPERATOR_NAMESPACES: readonly string[] = Object.freeze([
+  'spark-operator',
+  'airflow',
+  'kserve',
+  'seldon-system',
+  'keda',
+  'monitoring',
+]);
+
+/** The namespaces of Kubernetes itself; any other `kube-*` namespace is reserved too. */
+export const KUBERNETES_NAMESPACES: readonly string[] = Object.freeze(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * The operators a platform can install, as the keys of a platform file's `operators` (the Platform
+ * construct's `PlatformOperators`; test/operators-installed.test.ts keeps the two lists equal).
+ */
+export const OPERATOR_KEYS = ['sparkOperator', 'airflow', 'kserve', 'seldonCore', 'keda', 'prometheus'] as const;
+
+/** One of {@link OPERATOR_KEYS}. */
+export type OperatorKey = (typeof OPERATOR_KEYS)[number];
+
+/** How messages name each operator. */
+const OPERATOR_TITLES: Readonly<Record<OperatorKey, string>> = {
+  sparkOperator: 'the Spark Operator',
+  airflow: 'Airflow',
+  kserve: 'KServe',
+  seldonCore: 'Seldon Core',
+  keda: 'KEDA',
+  prometheus: 'the Prometheus Operator',
+};
+
 /** Facts about the platform a team's workloads run on. */
 export interface PlatformContext {
   /** Namespace of the platform's own services (MLflow, its stores). @default "modelplane-system" */
@@ -47,6 +110,16 @@ export interface PlatformContext {
   readonly monitoringNamespace: string;
   /** The GPU pools workloads may be placed on. @default [] */
   readonly gpuPools: readonly GpuPoolSpec[];
+  /** Where the Spark drivers and the secret bootstrap reach the API server. @default {@link DEFAULT_API_SERVER} */
+  readonly apiServer: ApiServerRef;
+  /** The namespaces of the platform's operators (never a team's). @default {@link DEFAULT_OPERATOR_NAMESPACES} */
+  readonly operatorNamespaces: readonly string[];
+  /**
+   * The operators the platform installs. A workload whose objects need another operator is refused (an
+   * InferenceService on a platform without KServe is admitted by nobody, or applied and never served).
+   * @default - not known (a team's chart synthesized without its platform): not checked
+   */
+  readonly installedOperators?: readonly OperatorKey[];
 }
 
 /** Default platform namespace. */
@@ -82,5 +155,62 @@ export function platformContext(overrides: PlatformContextOverrides = {}): Platf
     },
     monitoringNamespace: overrides.monitoringNamespace ?? 'monitoring',
     gpuPools: overrides.gpuPools ?? [],
+    apiServer: overrides.apiServer ?? DEFAULT_API_SERVER,
+    operatorNamespaces: overrides.operatorNamespaces ?? DEFAULT_OPERATOR_NAMESPACES,
+    ...(overrides.installedOperators !== undefined ? { installedOperators: overrides.installedOperators } : {}),
   };
+}
+
+/**
+ * Checks that the platform installs `operator`, which the objects of `field` need (nothing is checked
+ * when {@link PlatformContext.installedOperators} is not known). Returns whether it passed.
+ *
+ * @param alternative what else the user can write instead, e.g. `use backend: deployment` @default - none
+ */
+export function checkOperatorInstalled(
+  v: Validator,
+  field: string,
+  value: unknown,
+  context: PlatformContext,
+  operator: OperatorKey,
+  alternative?: string,
+): boolean {
+  const installed = context.installedOperators;
+  return v.check(
+    installed === undefined || installed.includes(operator),
+    field,
+    value,
+    `needs ${OPERATOR_TITLES[operator]}, which the platform does not install (operators.${operator}.enabled is off)`,
+    `set operators.${operator}.enabled: true in the platform file${alternative ? `, or ${alternative}` : ''}`,
+  );
+}
+
+/**
+ * The namespaces no team may use, sorted: Kubernetes' own, and the platform's, Airflow's, monitoring's
+ * and every operator's namespace. (Any `kube-*` name is reserved as well: see {@link isReservedNamespace}.)
+ * The one list the Platform, TeamSpace and TeamModels check team names against.
+ */
+export function reservedNamespaces(context: PlatformContext): string[] {
+  const operators = context.operatorNamespaces ?? DEFAULT_OPERATOR_NAMESPACES;
+  const own = [context.platformNamespace, context.airflow.namespace, context.monitoringNamespace, ...operators];
+  return [...new Set([...KUBERNETES_NAMESPACES, ...own])].sort();
+}
+
+/** True for a namespace no team may use: one of {@link reservedNamespaces}, or any `kube-*`. */
+export function isReservedNamespace(name: string, context: PlatformContext): boolean {
+  return name.startsWith('kube-') || reservedNamespaces(context).includes(name);
+}
+
+/**
+ * Checks that a team's name (its namespace) is none of the reserved namespaces: a team namespace gets
+ * default-deny policies, restricted Pod Security and the team's editors. Returns whether it passed.
+ */
+export function checkTeamNamespace(v: Validator, field: string, name: string, context: PlatformContext): boolean {
+  return v.check(
+    !isReservedNamespace(name, context),
+    field,
+    name,
+    "is a namespace of Kubernetes (default, kube-*), the platform, Airflow, monitoring or an operator, not a team's",
+    `choose another team name (reserved: ${reservedNamespaces(context).join(', ')} and any kube-*)`,
+  );
 }

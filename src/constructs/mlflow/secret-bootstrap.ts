@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ApiServerRef } from '../../core/context';
 import { orThrow, Resolution, Validator } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
-import { policyPort } from '../../core/network';
+import { apiServerEgress, checkApiServer } from '../../core/network';
 import { duplicates } from '../../core/records';
 import { checkImage, checkName } from '../../core/validate';
 import { isolatingPolicy, ObjectMeta, setupJob } from './workload';
@@ -26,6 +27,13 @@ export interface SecretBootstrapProps {
   readonly secrets: readonly GeneratedSecret[];
   /** Image. @default {@link BOOTSTRAP_IMAGE} */
   readonly image?: string;
+  /**
+   * Where the Job reaches the API server: its endpoints' addresses and ports (the Platform passes its
+   * `apiServer` setting). Set it: the default, the private address ranges on 443 and 6443, still
+   * allows any private address on those ports and misses a public endpoint.
+   * @default - `DEFAULT_API_SERVER` (core/context.ts)
+   */
+  readonly apiServer?: Partial<ApiServerRef>;
 }
 
 /** The bootstrap as plain data. */
@@ -34,6 +42,8 @@ export interface ResolvedSecretBootstrap extends ObjectMeta {
   readonly image: string;
   /** The Secrets to create when missing, as given. */
   readonly secrets: readonly GeneratedSecret[];
+  /** Where the Job reaches the API server. */
+  readonly apiServer: ApiServerRef;
 }
 
 /** The name of the bootstrap's ServiceAccount, Role, ConfigMap, Job and NetworkPolicy. */
@@ -46,12 +56,14 @@ export function resolveSecretBootstrap(id: string, props: SecretBootstrapProps):
   const image = props.image ?? BOOTSTRAP_IMAGE;
   checkImage(v, 'image', image);
   checkSecrets(v, props.secrets);
+  const apiServer = checkApiServer(v, 'apiServer', props.apiServer);
   return v.result(() => ({
     name: BOOTSTRAP_NAME,
     namespace: props.namespace,
     labels: standardLabels({ name: 'modelplane', instance: BOOTSTRAP_NAME, component: 'secret-bootstrap' }),
     image,
     secrets: props.secrets,
+    apiServer,
   }));
 }
 
@@ -99,7 +111,10 @@ function checkKeys(v: Validator, field: string, keys: readonly string[]): void {
  * Creates the embedded stores' credentials inside the cluster, so no secret value ever appears in
  * modelplane's output or in Git: a Job generates random values for each missing Secret and never
  * touches an existing one (rotate by deleting the Secret and re-running the Job). Its RBAC allows
- * `create` on Secrets and `get` on exactly the named ones.
+ * `create` on Secrets and `get` on exactly the named ones; its NetworkPolicy lets it reach the API
+ * server at `apiServer` only (set it to the endpoints of
+ * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`; the default is
+ * the private address ranges on 443 and 6443). When it cannot connect, it says which setting to fix.
  */
 export class SecretBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: SecretBootstrapProps) {
@@ -126,15 +141,13 @@ export class SecretBootstrap extends Construct {
       },
       readOnly: { volume: { name: 'script', configMap: { name: spec.name } }, mountPath: '/opt/bootstrap' },
     });
-    // The Job talks to the API server only.
+    // The Job talks to the API server only, at its addresses.
     isolatingPolicy(
       this,
       'NetworkPolicy',
       meta(spec),
       { 'app.kubernetes.io/instance': spec.name },
-      {
-        egress: [{ ports: [policyPort(443), policyPort(6443)] }],
-      },
+      { egress: [apiServerEgress(spec.apiServer)] },
     );
   }
 }
@@ -178,6 +191,8 @@ def call(method, path, body=None):
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+    except (urllib.error.URLError, OSError) as e:
+        sys.exit("cannot reach the API server at %s (%s): where NetworkPolicy is enforced, set apiServer in the platform file to the addresses and ports of: kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes" % (API, e))
 
 for spec in json.load(open(sys.argv[1])):
     path = "/api/v1/namespaces/%s/secrets" % NS

@@ -5,8 +5,18 @@
  * marked with where the part's props sit in the PlatformProps (`within`, e.g. `teams[2]`).
  */
 import { ChartProps } from 'cdk8s';
-import { DEFAULT_PLATFORM_NAMESPACE, platformContext, PlatformContext } from '../../core/context';
+import {
+  ApiServerRef,
+  checkTeamNamespace,
+  DEFAULT_API_SERVER,
+  DEFAULT_PLATFORM_NAMESPACE,
+  KUBERNETES_NAMESPACES,
+  platformContext,
+  PlatformContext,
+  PlatformContextOverrides,
+} from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
+import { checkApiServer } from '../../core/network';
 import { duplicates, isRecord } from '../../core/records';
 import { checkName } from '../../core/validate';
 import { GpuNodePoolProps, ResolvedGpuNodePool, resolveGpuNodePool } from '../gpu-node-pool';
@@ -16,6 +26,7 @@ import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
 import {
   HelmChartRef,
   isAddOnName,
+  installedAddOns,
   operatorNamespaces,
   OperatorOverrides,
   PlatformOperators,
@@ -46,6 +57,17 @@ export interface PlatformProps extends ChartProps {
   readonly operators?: PlatformOperators;
   /** Namespace of Prometheus. @default "monitoring" */
   readonly monitoringNamespace?: string;
+  /**
+   * Where pods reach the Kubernetes API server: the addresses and ports of its endpoints as
+   * NetworkPolicy sees them (after the `kubernetes` Service's DNAT, so not its ClusterIP). The Spark
+   * drivers of every team and the secret-bootstrap Job may reach these and nothing else on those
+   * ports. Read them with `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`
+   * and set them: synthesis cannot know them, and the default (the private ranges 10.0.0.0/8,
+   * 172.16.0.0/12 and 192.168.0.0/16 on 443 and 6443) still allows any private address on those
+   * ports, and does not reach a public endpoint (public GKE or AKS clusters).
+   * @default - `DEFAULT_API_SERVER` (core/context.ts): the private address ranges on 443 and 6443
+   */
+  readonly apiServer?: Partial<ApiServerRef>;
 }
 
 /** The platform as plain data: the props of every part as the platform creates it, its context and its operators. */
@@ -82,7 +104,8 @@ const CHECKED_BY_PLATFORM = {
 export function resolvePlatform(id: string, props: PlatformProps = {}): Resolution<ResolvedPlatform> {
   const v = new Validator('Platform', id);
   const ns = props.platformNamespace ?? DEFAULT_PLATFORM_NAMESPACE;
-  checkName(v, 'platformNamespace', ns);
+  if (checkName(v, 'platformNamespace', ns)) checkPlatformNamespace(v, ns);
+  const apiServer = checkApiServer(v, 'apiServer', props.apiServer);
   const teams = listOf(v, 'teams', props.teams, 'write teams: [{ name: "risk" }]');
   checkTeamNames(v, teams, ns, props);
   const pools = listOf(v, 'gpuPools', props.gpuPools, 'write gpuPools: [{ name: "gpu" }]');
@@ -91,7 +114,7 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
     v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
   const ops = props.operators ?? {};
   checkOperators(v, ops);
-  const parts = resolveParts(v, ns, pools, teams, props);
+  const parts = resolveParts(v, { ns, apiServer, pools, teams }, props);
   return v.result(() => {
     const context = parts.context!;
     return {
@@ -118,17 +141,24 @@ interface ResolvedParts {
   readonly context?: PlatformContext;
 }
 
+/** What the platform checked itself, which its parts are resolved with. */
+interface PlatformOwn {
+  /** The platform namespace. */
+  readonly ns: string;
+  /** Where pods reach the API server (the defaults when the setting is invalid). */
+  readonly apiServer: ApiServerRef;
+  /** The GPU pools' props. */
+  readonly pools: readonly PlatformGpuPoolProps[];
+  /** The teams' props. */
+  readonly teams: readonly PlatformTeamProps[];
+}
+
 /**
  * Resolves each GPU pool, the MLflow server (with its stores and their generated Secrets) and each
  * team space, adding their issues as parts: at `gpuPools[i]`, `mlflow` and `teams[i]`.
  */
-function resolveParts(
-  v: Validator,
-  ns: string,
-  pools: readonly PlatformGpuPoolProps[],
-  teams: readonly PlatformTeamProps[],
-  props: PlatformProps,
-): ResolvedParts {
+function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): ResolvedParts {
+  const { ns, apiServer, pools, teams } = own;
   const poolSpecs = pools.map((p, i) =>
     resolvePart(v, `gpuPools[${i}]`, resolveGpuNodePool(`gpu-${p.name}`, p), CHECKED_BY_PLATFORM.gpuPool),
   );
@@ -136,15 +166,16 @@ function resolveParts(
   const server = resolvePart(v, 'mlflow', resolveMlflowServer('mlflow', mlflow), CHECKED_BY_PLATFORM.mlflow);
   const secrets = server ? generatedSecrets(server) : [];
   if (secrets.length > 0) {
-    const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets });
+    const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets, apiServer });
     resolvePart(v, 'mlflow', bootstrap, CHECKED_BY_PLATFORM.secretBootstrap);
   }
   const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
   const resolvedPools = poolSpecs.filter((p): p is ResolvedGpuNodePool => p !== undefined);
   const context =
-    server && resolvedPools.length === pools.length ? platformContextOf(ns, airflowNamespace, server, resolvedPools, props) : undefined;
-  // A team's checks do not depend on the context: while another part is invalid, the default one stands in.
-  const teamContext = context ?? platformContext({ platformNamespace: ns });
+    server && resolvedPools.length === pools.length ? platformContextOf(own, airflowNamespace, server, resolvedPools, props) : undefined;
+  // A team's checks do not depend on the rest of the context: while another part is invalid, the
+  // platform's namespaces and API server with default names for the rest stand in.
+  const teamContext = context ?? platformContext(namespacesOf(ns, props, apiServer));
   teams.forEach((t, i) => {
     const team = resolveTeamSpace(String(t.name), { ...t, platform: teamContext });
     resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
@@ -168,27 +199,44 @@ function listOf<T>(v: Validator, field: string, value: readonly T[] | undefined,
   return ok ? list : [];
 }
 
+/** The platform's namespaces (its own, Airflow's, monitoring's, the operators'), as context overrides. */
+function namespacesOf(ns: string, props: PlatformProps, apiServer: ApiServerRef): PlatformContextOverrides {
+  const ops: PlatformOperators = props.operators ?? {};
+  return {
+    platformNamespace: ns,
+    airflow: { namespace: ops.airflow?.namespace ?? 'airflow' },
+    monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
+    operatorNamespaces: operatorNamespaces(ops),
+    installedOperators: installedAddOns(ops),
+    apiServer,
+  };
+}
+
 /**
  * Team names are namespaces: checked here so the error names the team's entry. A team namespace gets
- * default-deny policies and restricted Pod Security: it must never be the namespace of the platform, an
- * operator, or Kubernetes itself.
+ * default-deny policies, restricted Pod Security and the team's editors: it must never be a namespace
+ * of Kubernetes, the platform or an operator (the one list of core/context.ts, which TeamSpace and
+ * TeamModels check too).
  */
 function checkTeamNames(v: Validator, teams: readonly PlatformTeamProps[], ns: string, props: PlatformProps): void {
   const names = teams.map((t) => t.name);
   names.forEach((t, i) => checkName(v, `teams[${i}].name`, t, 40));
   for (const d of duplicates(names)) v.fail('teams', d, 'names the same team twice', 'give each team one entry; merge their settings');
-  const monitoringNs = props.monitoringNamespace ?? 'monitoring';
   if (props.monitoringNamespace !== undefined) checkName(v, 'monitoringNamespace', props.monitoringNamespace);
-  const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-  const reserved = new Set([ns, ...system, monitoringNs, ...operatorNamespaces(props.operators ?? {})]);
-  names.forEach((t, i) =>
-    v.check(
-      !reserved.has(t),
-      `teams[${i}].name`,
-      t,
-      'is a namespace of Kubernetes, the platform or an operator',
-      `choose another team name (reserved: ${[...reserved].sort().join(', ')})`,
-    ),
+  const context = platformContext(namespacesOf(ns, props, DEFAULT_API_SERVER));
+  names.forEach((t, i) => {
+    if (typeof t === 'string') checkTeamNamespace(v, `teams[${i}].name`, t, context);
+  });
+}
+
+/** The platform namespace gets default-deny policies and restricted Pod Security: never one of Kubernetes' own. */
+function checkPlatformNamespace(v: Validator, ns: string): void {
+  v.check(
+    !ns.startsWith('kube-') && !KUBERNETES_NAMESPACES.includes(ns),
+    'platformNamespace',
+    ns,
+    'is a namespace of Kubernetes itself: the platform would put its default-deny policy and restricted Pod Security there',
+    'choose a namespace of its own, e.g. "modelplane-system" (the default)',
   );
 }
 
@@ -227,7 +275,7 @@ function generatedSecrets(server: ResolvedMlflowServer): GeneratedSecret[] {
 }
 
 function platformContextOf(
-  ns: string,
+  own: PlatformOwn,
   airflowNamespace: string,
   server: ResolvedMlflowServer,
   pools: readonly ResolvedGpuNodePool[],
@@ -235,12 +283,11 @@ function platformContextOf(
 ): PlatformContext {
   const a = server.artifacts;
   return platformContext({
-    platformNamespace: ns,
+    ...namespacesOf(own.ns, props, own.apiServer),
     mlflowTrackingUri: server.trackingUri,
     mlflowPodLabels: server.podLabels,
     objectStore: a.kind === 'embedded' ? { endpoint: a.minio.endpoint } : { endpoint: a.endpoint, region: a.region },
     airflow: { namespace: airflowNamespace },
-    monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
     gpuPools: pools.map((p) => p.pool),
   });
 }

@@ -50,7 +50,11 @@ export class Platform extends TieredChart {
     this.gpuPools = new Map(spec.gpuPools.map((p) => [p.name, new GpuNodePool(this, `gpu-${p.name}`, p)]));
     this.mlflow = new MlflowServer(this, 'mlflow', spec.mlflow);
     if (spec.generatedSecrets.length > 0)
-      new SecretBootstrap(this, 'secret-bootstrap', { namespace: spec.namespace, secrets: spec.generatedSecrets });
+      new SecretBootstrap(this, 'secret-bootstrap', {
+        namespace: spec.namespace,
+        secrets: spec.generatedSecrets,
+        apiServer: spec.context.apiServer,
+      });
     this.context = spec.context;
     // Every namespaced object of this chart waits for the namespace.
     for (const child of this.node.findAll()) {
