@@ -126,7 +126,7 @@ describe('where construct problems are reported', () => {
     const issues = buildTeamModels(new App(), loadConfigText('modelplane.yaml', text)).issues.map(formatConfigIssue);
     expect(issues).toEqual([
       expect.stringMatching(
-        /^modelplane\.yaml:3:5: `models\[0\]\.output` = undefined a cascade model writes its predictions to exactly one place/,
+        /^modelplane\.yaml:3:5: `models\[0\]\.output` is not set, and a cascade model writes its predictions to exactly one place/,
       ),
       expect.stringMatching(/^modelplane\.yaml:10:13: `models\[0\]\.inputs` = "daily" names the same input twice/),
     ]);

@@ -514,7 +514,7 @@ describe('OnlineModel validation: errors, never partial output', () => {
     expectError(build({ model: 'gs://bucket/model' }), '`model` = "gs://bucket/model"', 'is not a model URI');
     expectError(build({ backend: 'seldon', model: 'models:/m@prod' }), 'rclone storage initializer cannot download');
     expectError(build({ model: 'models:/m/1', variants: [{ name: 'a', model: 'models:/m/1' }] }), 'is given together with `variants`');
-    expectError(build({}), '`model` = undefined', 'is missing');
+    expectError(build({}), '`model` is missing. Fix: give the MLflow model URI');
   });
 
   test('no partial output: a failing model leaves the chart empty', () => {

@@ -29,7 +29,25 @@ export interface ValidationIssue {
   readonly fix: string;
 }
 
-/** Renders a value for an error message: strings quoted, objects as compact JSON, long ones cut. */
+/**
+ * Characters a message shows as `\uXXXX` escapes because a terminal would not show them as they are: C1
+ * controls (U+0085 next line), invisible and typographic spaces (U+00A0, U+2000..U+200A, U+3000), zero-width
+ * and bidirectional formatting characters, the line and paragraph separators, the byte order mark and
+ * noncharacters. (JSON already escapes C0 controls and lone surrogates.)
+ */
+const INVISIBLE =
+  /[\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff]/g;
+
+/** `text` with every {@link INVISIBLE} character written as a `\uXXXX` escape. */
+function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Renders a value for an error message: strings quoted, objects as compact JSON, long ones cut, and
+ * characters a terminal would not show written as `\uXXXX` (a no-break space in a cron schedule looks
+ * like a space otherwise).
+ */
 export function renderValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   // JSON has no NaN or infinities (it would print null): say what the value is.
@@ -40,12 +58,26 @@ export function renderValue(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  text = escapeInvisible(text);
+  // Cut at 117 characters, never inside an escape sequence.
+  return text.length > 120 ? `${text.slice(0, 117).replace(/\\(u[0-9a-f]{0,3})?$/, '')}...` : text;
+}
+
+/**
+ * What a message says after the field: `= "x" <problem>`, or, when no value was given, the problem alone
+ * if it already says so ("is required", "is missing") and else `is not set, and <problem>` — a required
+ * key left out never reads "= undefined".
+ *
+ * @param separator between the value and the problem @default " "
+ */
+export function valueClause(value: unknown, problem: string, separator = ' '): string {
+  if (value !== undefined) return `= ${renderValue(value)}${separator}${problem}`;
+  return /^(is (required|missing)|must be (given|set))\b/.test(problem) ? problem : `is not set, and ${problem}`;
 }
 
 /** Formats one issue as a single line. */
 export function formatIssue(issue: ValidationIssue): string {
-  return `${issue.construct}: \`${issue.field}\` = ${renderValue(issue.value)}: ${issue.problem}. Fix: ${issue.fix}`;
+  return `${issue.construct}: \`${issue.field}\` ${valueClause(issue.value, issue.problem, ': ')}. Fix: ${issue.fix}`;
 }
 
 /** Thrown when one or more props are invalid. Carries every issue found, not just the first. */

@@ -4,7 +4,7 @@
  * backend's name. Each backend in ./backends implements it once; ./backends/index.ts is the registry.
  */
 import type { Construct } from 'constructs';
-import type { PlatformContext } from '../../core/context';
+import type { OperatorKey, PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
 import type { OnlineModelProps } from './props';
 import type { OnlineBackend, OnlineEndpoint, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant } from './spec';
@@ -24,6 +24,8 @@ export interface ServingBackend {
   readonly name: OnlineBackend;
   /** The keys its options (`props[name]`) may have. */
   readonly optionKeys: readonly string[];
+  /** The operator that acts on its objects, which the platform must install. @default - none (plain Kubernetes objects) */
+  readonly operator?: OperatorKey;
   /** Checks a model URI (already known to be one modelplane can serve) against what the backend can download. */
   checkModelUri?(v: Validator, field: string, uri: string): void;
   /** Checks the resolved variants against what the backend can split or mirror. */

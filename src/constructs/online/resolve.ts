@@ -4,16 +4,16 @@
  * renders, or every problem found; it creates nothing. Backend-specific rules come from the backend
  * itself (./backends), through the {@link ServingBackend} interface.
  */
-import type { PlatformContext } from '../../core/context';
+import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
 import { sortedRecord } from '../../core/records';
 import type { ResourceSpec } from '../../core/security';
-import { checkImage, checkLimitAtLeastRequest, checkName, checkQuantity } from '../../core/validate';
+import { checkImage, checkName, checkResourceSpec } from '../../core/validate';
 import type { BackendOptions, ServingBackend } from './backend';
 import { SERVING_BACKENDS, servingBackend } from './backends';
-import { checkKnownKeys, checkSecretName, isObj } from './checks';
+import { checkKnownKeys, checkPlainText, checkSecretName, isObj } from './checks';
 import type { OnlineModelProps } from './props';
-import { checkScalerFits, resolveScaling } from './resolve-scaling';
+import { checkScalerFits, resolveScaling, ScalerFit } from './resolve-scaling';
 import { checkVariants, OnlineVariant } from './rollouts';
 import { ONLINE_BACKENDS, OnlineBackend, ResolvedOnlineModel, ResolvedVariant } from './spec';
 import type { TeamContext } from './team';
@@ -78,6 +78,7 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
   const resources = resolveResources(v, props.resources);
   const gpu = resolveGpu(v, props.gpu, context.platform);
   const { replicas, autoscaling } = resolveScaling(v, props, role);
+  checkOperators(v, props, { serving, autoscaling }, context.platform);
   checkScalerFits(v, props, { name, role, variants, autoscaling, serving });
   if (props.image !== undefined) checkImage(v, 'image', props.image);
   const s3CredentialsSecret = props.s3CredentialsSecret ?? context.platform.objectStore.credentialsSecret;
@@ -101,6 +102,24 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
     image: props.image,
     ...options,
   };
+}
+
+/** The platform installs the operators the model's objects need: its backend's, and KEDA for a queue scaler. */
+function checkOperators(
+  v: Validator,
+  props: OnlineModelProps,
+  uses: Pick<ScalerFit, 'serving' | 'autoscaling'>,
+  platform: PlatformContext,
+): void {
+  const { serving, autoscaling } = uses;
+  if (serving?.operator) {
+    const other = 'choose another backend (backend: deployment needs no operator)';
+    checkOperatorInstalled(v, 'backend', serving.name, platform, serving.operator, other);
+  }
+  if (autoscaling?.kind === 'keda') {
+    const other = 'scale on CPU through an HPA instead (autoscaling.cpuUtilization)';
+    checkOperatorInstalled(v, 'autoscaling.rabbitmq', props.autoscaling?.rabbitmq, platform, 'keda', other);
+  }
 }
 
 /** The backend is one of the registry's, and backend options are given for it only, with its own keys. */
@@ -160,7 +179,7 @@ function resolveVariants(v: Validator, props: OnlineModelProps, name: string, se
 }
 
 function checkModelUri(v: Validator, field: string, x: OnlineVariant, serving: ServingBackend | undefined): void {
-  if (!isObj(x)) return;
+  if (!isObj(x) || !checkPlainText(v, field, x.model)) return;
   const servable = v.check(
     typeof x.model === 'string' && MODEL_URI.test(x.model),
     field,
@@ -187,16 +206,12 @@ export function resolvedVariants(name: string, given: readonly OnlineVariant[], 
   }));
 }
 
-/** Requests and limits: quantities, and a CPU limit not below the request. */
+/** Requests and limits: quantities within Kubernetes' bounds, and a CPU limit not below the request (compared exactly). */
 function resolveResources(v: Validator, given: ResourceSpec | undefined): ResourceSpec {
   const resources = given ?? { cpu: '500m', memory: '1Gi' };
   if (!v.check(isObj(resources), 'resources', resources, 'must be { cpu, memory }', 'write e.g. { cpu: "1", memory: "2Gi" }'))
     return resources;
-  checkQuantity(v, 'resources.cpu', resources.cpu, '500m');
-  checkQuantity(v, 'resources.memory', resources.memory, '1Gi');
-  if (resources.cpuLimit !== undefined && checkQuantity(v, 'resources.cpuLimit', resources.cpuLimit, '2'))
-    checkLimitAtLeastRequest(v, 'resources.cpuLimit', resources.cpuLimit, 'resources.cpu', resources.cpu);
-  if (resources.ephemeralStorage !== undefined) checkQuantity(v, 'resources.ephemeralStorage', resources.ephemeralStorage, '2Gi');
+  checkResourceSpec(v, 'resources', resources, { cpu: '500m', memory: '1Gi' });
   return resources;
 }
 

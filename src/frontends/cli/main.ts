@@ -6,15 +6,15 @@
  * was used wrongly (unknown option, missing file argument, unusable output directory, unknown
  * cascade); 3 `diff --exit-code` found changes; 4 an unexpected internal error (a bug: please report it).
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { App } from 'cdk8s';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Platform } from '../../constructs/platform/platform';
 import { buildTeamModels, BuiltTeamModels } from '../config/build';
 import { ConfigIssue, formatConfigIssue, sortIssues } from '../config/errors';
-import { loadConfigFile } from '../config/load';
+import { LoadedConfig, loadConfigFile } from '../config/load';
 import { cascadeGraph } from '../config/graph';
 import {
   BuildOutcome,
@@ -66,7 +66,10 @@ Examples:
   $ modelplane synth -f risk.yaml -f fraud.yaml -o dist          # several teams at once
   $ modelplane synth --platform platform.yaml -f team.yaml -o dist   # the platform and a team's models
   $ modelplane synth --platform platform.yaml -o dist               # the platform alone
-The output directory is replaced as a whole, and only when synthesis succeeded.`,
+The output directory is replaced as a whole, and only when synthesis succeeded. synth lists what it wrote
+in DIR/.modelplane-output (path and sha256 of each file) and replaces only a directory holding nothing else,
+unchanged: a file it did not write, or one edited since, is refused (exit 2), and so are the current
+directory, a directory holding an input file, a git repository root, / and your home directory.`,
   graph: `
 Examples:
   $ modelplane graph nightly                     # the cascade "nightly" of ./modelplane.yaml as Mermaid
@@ -85,7 +88,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (validate prints nothing)
   1  the configuration is invalid; every problem is listed on stderr as FILE:LINE:COL: \`field\` problem. Fix: ...
-  2  wrong usage: unknown option, unreadable file argument, unusable output directory, unknown cascade
+  2  wrong usage: unknown option, unreadable file argument, unknown cascade, an output directory synth may not replace or cannot write
   3  diff --exit-code found changes
   4  unexpected internal error (a bug; please report it with the command you ran)`;
 
@@ -145,7 +148,14 @@ const fileOption = () =>
   new Option('-f, --file <FILE>', `a modelplane.yaml; repeat for several teams (default: ${DEFAULT_FILE})`).argParser(collect);
 /** `-p, --platform`. */
 const platformOption = () =>
-  new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts');
+  new Option('-p, --platform <FILE>', 'a platform file (teams, GPU pools, MLflow); the team files land in its team charts').argParser(
+    (file: string, earlier: string | undefined) => {
+      // One platform per run: a second --platform would silently win over the first.
+      if (earlier !== undefined)
+        throw new InvalidArgumentError(`${file} after ${earlier}: a run takes one platform file. Fix: pass --platform once`);
+      return file;
+    },
+  );
 
 /** What the commands that build take: team files and a platform file. */
 interface BuildArgs {
@@ -176,16 +186,17 @@ function addSynth(program: Command, io: Io, cwd: string): void {
     )
     .addOption(fileOption())
     .addOption(platformOption())
-    .option('-o, --output <DIR>', 'output directory, replaced as a whole', 'dist')
+    .option('-o, --output <DIR>', 'output directory, replaced as a whole (only when it holds nothing but an earlier synth)', 'dist')
     .option('-q, --quiet', 'print no summary')
     .addHelpText('after', EXAMPLES.synth + EXIT_CODES_HELP)
     .action((o: BuildArgs & { output: string; quiet?: boolean }) => {
       let summary: (content: OutputContent) => string = () => '';
-      const outcome = synthToDirectory(o.output, (app) => {
+      const build = (app: App) => {
         const r = buildAll(app, o);
         summary = r.summary;
         return r;
-      });
+      };
+      const outcome = synthToDirectory(o.output, build, { cwd, inputs: inputFiles(o) });
       if (outcome.issues.length > 0) fail(outcome.issues, io);
       const shown = relative(cwd, resolve(cwd, o.output));
       const out = shown === '' ? '.' : shown.startsWith('..') ? resolve(cwd, o.output) : shown;
@@ -229,6 +240,9 @@ function addDiff(program: Command, io: Io): void {
     .option('--exit-code', 'exit 3 when there are changes')
     .addHelpText('after', EXAMPLES.diff + EXIT_CODES_HELP)
     .action((o: BuildArgs & { output: string; exitCode?: boolean }) => {
+      if (existsSync(o.output) && !statSync(o.output).isDirectory()) {
+        throw new UsageError(`${o.output} is not a directory. Fix: pass the output directory of an earlier synth with -o, such as dist`);
+      }
       const dir = synthToTempOrFail(o, io);
       try {
         const changes = diffOutputs(readOutput(o.output), readOutput(dir));
@@ -285,8 +299,19 @@ interface BuiltTeam {
   readonly models: readonly ModelConfig[];
 }
 
+/** The files a command reads: the platform file, then the team files (./modelplane.yaml by default). */
+function inputFiles(o: BuildArgs): string[] {
+  return [...(o.platform ? [o.platform] : []), ...(o.file ?? (o.platform ? [] : [DEFAULT_FILE]))];
+}
+
 /** Builds the platform (if any) and every team file into `app` (exported for tests). */
 export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: OutputContent) => string } {
+  const files = o.file ?? (o.platform ? [] : [DEFAULT_FILE]);
+  const sources = inputFiles(o).join(', ');
+  // Every team file is loaded (and checked for a team given twice) before any construct is created.
+  const loaded = files.map((f) => loadConfigFile(f));
+  const twice = sameTeamTwice(loaded);
+  if (twice.length > 0) return { issues: [...loaded.flatMap((l) => l.issues), ...twice], summary: () => '', source: sources };
   const issues: ConfigIssue[] = [];
   let platform: Platform | undefined;
   if (o.platform) {
@@ -295,16 +320,41 @@ export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: 
     platform = p.platform;
     if (!platform) return { issues, summary: () => '' };
   }
-  const files = o.file ?? (o.platform ? [] : [DEFAULT_FILE]);
   const teams: BuiltTeam[] = [];
-  for (const f of files) {
-    const loaded = loadConfigFile(f);
-    const built = buildTeamModels(app, loaded, { platform });
+  for (const l of loaded) {
+    const built = buildTeamModels(app, l, { platform });
     issues.push(...built.issues);
-    teams.push({ built, models: loaded.config?.models ?? [] });
+    teams.push({ built, models: l.config?.models ?? [] });
   }
-  const sources = [...(o.platform ? [o.platform] : []), ...files].join(', ');
   return { issues, summary: (content) => summaryText(sources, platform, teams, content), source: sources };
+}
+
+/** A problem at the `team:` of every file whose team an earlier file already describes. */
+function sameTeamTwice(loaded: readonly LoadedConfig[]): ConfigIssue[] {
+  const first = new Map<string, LoadedConfig>();
+  const issues: ConfigIssue[] = [];
+  for (const l of loaded) {
+    const team = l.config?.team;
+    if (typeof team !== 'string') continue;
+    const earlier = first.get(team);
+    if (!earlier) {
+      first.set(team, l);
+      continue;
+    }
+    if (resolve(earlier.file) === resolve(l.file)) {
+      issues.push(l.issueAt(['team'], `= "${team}": the file ${earlier.file} is given twice`, 'pass each file once with -f'));
+      continue;
+    }
+    const at = earlier.issueAt(['team'], '', '');
+    issues.push(
+      l.issueAt(
+        ['team'],
+        `= "${team}" is also the team of ${earlier.file} (${at.file}:${at.line}:${at.col}); a team is described by one file`,
+        `merge the two files into one, or change \`team:\` in ${l.file}`,
+      ),
+    );
+  }
+  return issues;
 }
 
 /** The summary synth prints; `%OUT%` stands for the output directory. */

@@ -9,8 +9,9 @@ import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
 import { TeamModels } from '../../constructs/team-models';
 import { platformContext, PlatformContext } from '../../core/context';
-import { ModelplaneValidationError, renderValue, ValidationIssue } from '../../core/errors';
+import { ModelplaneValidationError, ValidationIssue, valueClause } from '../../core/errors';
 import type { GpuPoolSpec } from '../../core/gpu';
+import { isRecord } from '../../core/records';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
@@ -74,8 +75,12 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 
 function buildModels(s: BuildState): void {
   s.loaded.config!.models.forEach((m, i) => {
-    const mapping = MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig>;
-    const built = s.loaded.badModels.has(i) ? undefined : attempt(s, ['models', i], m, mapping);
+    // A model with problems of its own may be no object at all (`- null`): it is not read further.
+    if (s.loaded.badModels.has(i)) {
+      if (isRecord(m) && typeof m.name === 'string') s.failedModels.add(m.name);
+      return;
+    }
+    const built = attempt(s, ['models', i], m, MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig>);
     if (built) s.models.set(m.name, built);
     else s.failedModels.add(m.name);
   });
@@ -140,7 +145,7 @@ export function constructIssues(
 ): ConfigIssue[] {
   if (!(e instanceof ModelplaneValidationError)) return [plainErrorIssue(loaded, base, e)];
   return e.issues.map((i) =>
-    loaded.issueAt([...base, ...toFilePath(issueField(i))], `= ${renderValue(i.value)} ${i.problem} (${i.construct})`, i.fix),
+    loaded.issueAt([...base, ...toFilePath(issueField(i))], `${valueClause(i.value, i.problem)} (${i.construct})`, i.fix),
   );
 }
 

@@ -290,6 +290,7 @@ function resolveKServeOptions(v: Validator, props: OnlineModelProps): Pick<Resol
 /** The `kserve` backend: one InferenceService in Standard mode (the default backend). */
 export const KSERVE_BACKEND: ServingBackend = {
   name: 'kserve',
+  operator: 'kserve',
   optionKeys: ['modelFormatVersion', 'runtime', 'storageSecret'],
   checkVariants: checkNoShadow,
   checkScaling: checkQueueScalingWithCanaries,

@@ -202,6 +202,7 @@ function resolveSeldonOptions(v: Validator, props: OnlineModelProps): Pick<Resol
 /** The `seldon` backend: a SeldonDeployment with a predictor per variant (Seldon Core v1, Apache-2.0 1.17.1). */
 export const SELDON_BACKEND: ServingBackend = {
   name: 'seldon',
+  operator: 'seldonCore',
   optionKeys: ['rcloneSecret'],
   checkModelUri: checkS3Uri,
   scaledObjectNames: variantObjectNames,

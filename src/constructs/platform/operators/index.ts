@@ -90,3 +90,8 @@ export function resolveOperators(operators: PlatformOperators, ctx: AddOnContext
 export function operatorNamespaces(operators: PlatformOperators): string[] {
   return (Object.keys(ADD_ONS) as AddOnName[]).flatMap((name) => addOnNamespaces(ADD_ONS[name], operators[name]));
 }
+
+/** The add-ons a platform installs with these settings (each one's `enabled`, else its default), in {@link ADD_ONS} order. */
+export function installedAddOns(operators: PlatformOperators): AddOnName[] {
+  return (Object.keys(ADD_ONS) as AddOnName[]).filter((name) => operators[name]?.enabled ?? ADD_ONS[name].enabledByDefault);
+}
