@@ -253,7 +253,7 @@ describe('the schema bounds integers as the constructs do, so editors warn early
   });
 });
 
-describe('what the fuzz tier found (test/fuzz: seed 11, the first 1,000 cases)', () => {
+describe('what the fuzz tier found (test/fuzz: seeds 11 to 13, 1,000 cases each)', () => {
   test('a required key left out reads "is not set", never "= undefined"', () => {
     const noSpark = BATCH('').replace(', spark: { version: "3.5.3" }', '');
     const line = expectRefused(
@@ -273,6 +273,14 @@ describe('what the fuzz tier found (test/fuzz: seed 11, the first 1,000 cases)',
   test.each(['models', 'cascades', 'retroTests', 'gpuPools'])('a null entry in %s is refused, not a TypeError (exit 4)', (key) => {
     const text = key === 'models' ? 'team: risk\nmodels:\n  - null\n' : `team: risk\nmodels: []\n${key}:\n  - null\n`;
     expectRefused(synth(text), /modelplane\.yaml:\d+:5:/, `\`${key}[0]\` = null must be object`);
+  });
+
+  test.each([
+    ['gpuPools: {}', '`gpuPools` = {} must be array'],
+    ['retroTests: canary', '`retroTests` = "canary" must be array'],
+    ['cascades: 7', '`cascades` = 7 must be array'],
+  ])('a top-level list given as something else (%s) is refused, not a TypeError (seed 13)', (line, says) => {
+    expectRefused(synth(`team: risk\nmodels: []\n${line}\n`), /modelplane\.yaml:3:\d+:/, says);
   });
 
   test('--platform given twice is a usage error (exit 2): one of the files would be ignored', () => {

@@ -115,16 +115,22 @@ export function loadConfigText(file: string, text: string | Uint8Array): LoadedC
     }
   }
 
+  // A list given as anything else (`gpuPools: {}`, `retroTests: canary`) is the schema's problem, reported
+  // above; the builders see no entries rather than a value they would iterate.
   const models = Array.isArray(data.models) ? data.models : [];
   const cascades = Array.isArray(data.cascades) ? data.cascades : [];
+  const retroTests = Array.isArray(data.retroTests) ? data.retroTests : [];
+  const gpuPools = Array.isArray(data.gpuPools) ? data.gpuPools : [];
   dupIssues(source, 'models', models, 'model', issues, badModels);
   dupIssues(source, 'cascades', cascades, 'cascade', issues, badCascades);
-  dupIssues(source, 'retroTests', Array.isArray(data.retroTests) ? data.retroTests : [], 'retro test', issues, badRetroTests);
-  dupIssues(source, 'gpuPools', Array.isArray(data.gpuPools) ? data.gpuPools : [], 'GPU pool', issues, new Set());
+  dupIssues(source, 'retroTests', retroTests, 'retro test', issues, badRetroTests);
+  dupIssues(source, 'gpuPools', gpuPools, 'GPU pool', issues, new Set());
 
   const defaults = isRecord(data.defaults) ? data.defaults : {};
   const merged = {
     ...data,
+    ...(data.retroTests !== undefined ? { retroTests } : {}),
+    ...(data.gpuPools !== undefined ? { gpuPools } : {}),
     models: models.map((m) => mergeDefaults(m, defaults)),
     cascades: cascades.map((c) =>
       isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo')
