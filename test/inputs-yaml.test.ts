@@ -253,7 +253,7 @@ describe('the schema bounds integers as the constructs do, so editors warn early
   });
 });
 
-describe('what the fuzz tier found (test/fuzz: seeds 11 to 13, 1,000 cases each)', () => {
+describe('what the fuzz tier found (test/fuzz: seeds 11 to 16, 1,000 cases each)', () => {
   test('a required key left out reads "is not set", never "= undefined"', () => {
     const noSpark = BATCH('').replace(', spark: { version: "3.5.3" }', '');
     const line = expectRefused(
@@ -281,6 +281,27 @@ describe('what the fuzz tier found (test/fuzz: seeds 11 to 13, 1,000 cases each)
     ['cascades: 7', '`cascades` = 7 must be array'],
   ])('a top-level list given as something else (%s) is refused, not a TypeError (seed 13)', (line, says) => {
     expectRefused(synth(`team: risk\nmodels: []\n${line}\n`), /modelplane\.yaml:3:\d+:/, says);
+  });
+
+  test('a platform team without a name is named by its position, never TeamSpace "undefined" (seeds 14 and 15)', () => {
+    const r = synth('teams:\n  - quota: { memory: much }\n', '--platform');
+    expectRefused(r, /modelplane\.yaml:2:5:/, '`teams[0].name` is not set', 'Fix: add it: at most 40 lower-case letters');
+    expectRefused(r, /modelplane\.yaml:2:22:/, '`teams[0].quota.memory` = "much"', '(TeamSpace "teams[0]")');
+  });
+
+  test.each([
+    ['args: ["AKIAIOSFODNN7EXAMPLE"]', 'an AWS access key id'],
+    ['env: { DB: "postgresql://app:hunter2@db:5432/app" }', 'a URI with a plain-text password'],
+    ['env: { GH: "ghp_abcdefghijklmnopqrstuvwxyz0123456789" }', 'a GitHub token'],
+  ])('a credential in any field is refused, redacted (%s; seed 16)', (line, what) => {
+    const r = synth(BATCH(`    ${line}\n`));
+    const found = expectRefused(r, /modelplane\.yaml:9:\d+:/, `= <redacted> holds ${what}`, 'Kubernetes Secret');
+    expect(r.err).not.toMatch(/AKIA|hunter2|ghp_/);
+    expect(found).not.toContain('remove the character');
+  });
+
+  test('a password given as a run-time reference ($(VAR), ${VAR}) is no credential', () => {
+    expect(synth(BATCH('    args: ["--db", "postgresql://app:$(DB_PASSWORD)@db:5432/app"]\n')).code).toBe(0);
   });
 
   test('--platform given twice is a usage error (exit 2): one of the files would be ignored', () => {

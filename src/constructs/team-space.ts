@@ -92,7 +92,8 @@ export interface ResolvedTeamSpace {
 
 /** True for an IPv4 CIDR such as `52.216.0.0/15` (octets 0-255, prefix 0-32). */
 export function isIpv4Cidr(value: unknown): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(value));
+  if (typeof value !== 'string') return false;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
   return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }
 

@@ -56,7 +56,7 @@ export function renderValue(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    text = stringOf(value);
   }
   text = escapeInvisible(text);
   // Cut at 117 characters, never inside an escape sequence.
@@ -73,6 +73,15 @@ export function renderValue(value: unknown): string {
 export function valueClause(value: unknown, problem: string, separator = ' '): string {
   if (value !== undefined) return `= ${renderValue(value)}${separator}${problem}`;
   return /^(is (required|missing)|must be (given|set))\b/.test(problem) ? problem : `is not set, and ${problem}`;
+}
+
+/** `String(value)`, or a placeholder for a value that cannot be turned into text (a JavaScript caller's object whose `toString` throws or is no function). */
+function stringOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '(a value that cannot be shown)';
+  }
 }
 
 /** Formats one issue as a single line. */

@@ -75,3 +75,32 @@ export function checkNoPlainCredentials(
     );
   }
 }
+
+/**
+ * Credential formats recognizable wherever they appear, whatever the field: a value holding one is a
+ * credential pasted into a file that ends up in Git and in the output.
+ */
+const CREDENTIAL_FORMATS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
+  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{30,}/, 'a GitHub token'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
+];
+
+/** `scheme://user:password@`, and the password. */
+const URI_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:([^\s@/'"]+)@/i;
+
+/** A password part that is a reference resolved at run time (`$(DB_PASSWORD)`, `${DB_PASSWORD}`), not a value. */
+const PASSWORD_REFERENCE = /^(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+
+/**
+ * What kind of credential `text` holds (e.g. `an AWS access key id`, `a URI with a plain-text password`),
+ * or undefined. Front ends refuse such values in any field, before a construct sees them.
+ */
+export function credentialIn(text: string): string | undefined {
+  for (const [re, what] of CREDENTIAL_FORMATS) if (re.test(text)) return what;
+  const uri = URI_WITH_PASSWORD.exec(text);
+  if (uri && !PASSWORD_REFERENCE.test(uri[1])) return 'a URI with a plain-text password';
+  return undefined;
+}

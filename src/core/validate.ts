@@ -29,13 +29,10 @@ export function dnsSubdomainProblem(value: unknown, maxLength = 253): string | u
 /** Checks a name field as a DNS-1123 label on a validator. */
 export function checkName(v: Validator, field: string, value: unknown, maxLength = 63): boolean {
   const problem = dnsLabelProblem(value, maxLength);
-  return v.check(
-    problem === undefined,
-    field,
-    value,
-    problem ?? '',
-    `use at most ${maxLength} lower-case letters, digits and "-", e.g. "${suggestName(value, maxLength)}"`,
-  );
+  const rule = `at most ${maxLength} lower-case letters, digits and "-"`;
+  // Left out, there is nothing to suggest a name from: say what to write.
+  const fix = value === undefined ? `add it: ${rule}, e.g. risk-scoring` : `use ${rule}, e.g. "${suggestName(value, maxLength)}"`;
+  return v.check(problem === undefined, field, value, problem ?? '', fix);
 }
 
 /** A best-effort DNS-1123 label made from any input, for use in error messages. */

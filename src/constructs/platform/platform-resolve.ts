@@ -177,7 +177,9 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
   // platform's namespaces and API server with default names for the rest stand in.
   const teamContext = context ?? platformContext(namespacesOf(ns, props, apiServer));
   teams.forEach((t, i) => {
-    const team = resolveTeamSpace(String(t.name), { ...t, platform: teamContext });
+    // A team without a usable name (reported at teams[i].name) is still checked, under its position.
+    const id = typeof t.name === 'string' && t.name !== '' ? t.name : `teams[${i}]`;
+    const team = resolveTeamSpace(id, { ...t, platform: teamContext });
     resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
   });
   return { mlflow, airflowNamespace, secrets, context };

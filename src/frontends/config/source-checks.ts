@@ -8,6 +8,7 @@
  */
 import { Alias, CST, Document, isAlias, isMap, isPair, isScalar, isSeq, Node as YamlNode, Scalar } from 'yaml';
 import { renderValue } from '../../core/errors';
+import { credentialIn } from '../../core/secrets';
 import { characterName, textProblemAt } from '../../core/validate';
 import type { FieldPath } from './source';
 
@@ -140,7 +141,13 @@ export interface DataTextProblem {
   readonly key: boolean;
   /** What is wrong, with the value. */
   readonly problem: string;
+  /** What to do, when it is not the character fix. @default - remove the character */
+  readonly fix?: string;
 }
+
+/** The fix for a credential found in a value. */
+const CREDENTIAL_FIX =
+  'keep credentials out of the file: store it in a Kubernetes Secret (kubectl create secret generic NAME --from-literal=KEY=...) and name the Secret where the field takes one; modelplane never writes a credential into its output';
 
 /**
  * The strings and keys of the data (as the constructs receive it) checked with `textProblem`: line breaks
@@ -153,6 +160,8 @@ export function dataTextProblems(data: unknown, multiline: (path: FieldPath) => 
     if (typeof value === 'string') {
       const found = textProblemAt(value, { multiline: multiline(path) });
       if (found) out.push({ path, key: false, problem: `= ${renderValue(value)} ${found.problem}` });
+      const credential = credentialIn(value);
+      if (credential) out.push({ path, key: false, problem: `= <redacted> holds ${credential}`, fix: CREDENTIAL_FIX });
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => walk(item, [...path, i]));
     } else if (value !== null && typeof value === 'object') {

@@ -100,7 +100,7 @@ export class YamlSource {
       const found = syntax.length > 0 ? syntax : documentProblems(this.doc, text).map((p) => this.located(p));
       const data = found.length === 0 ? this.doc.toJS({ maxAliasCount: -1 }) : undefined;
       const multiline = options.multiline ?? (() => false);
-      const texts = dataTextProblems(data, multiline).map((t) => this.issue(t.path, t.problem, TEXT_FIX, t.key));
+      const texts = dataTextProblems(data, multiline).map((t) => this.issue(t.path, t.problem, t.fix ?? TEXT_FIX, t.key));
       this.issues = [...found, ...texts];
       this.data = this.issues.length === 0 ? data : undefined;
     } catch (e) {
