@@ -29,7 +29,7 @@ import {
 import type { ModelConfig } from '../config/types';
 import { scaffold } from './init';
 import { buildPlatformFile } from '../config/platform-file';
-import pkg from '../../../package.json';
+import { packageInfo } from '../../core/package-info';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, changes: 3, internal: 4 } as const;
@@ -386,7 +386,7 @@ function summaryText(sources: string, platform: Platform | undefined, teams: rea
 }
 
 function packageVersion(): string {
-  return pkg.version;
+  return packageInfo().version;
 }
 
 if (require.main === module) {
