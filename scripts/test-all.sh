@@ -2,6 +2,9 @@
 # The README's test command (`npm test`): every tier, in order. Each tier is also runnable alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every tier on the Node.js of .node-version (scripts/setup.sh installs it; required under CI=true).
+source scripts/node/env.sh
+echo "== node $(node --version) ($(command -v node))"
 echo "== type check (tsc --noEmit)"
 npx tsc --noEmit -p .
 # Tests and bench/ too: ts-jest transpiles without type-checking (isolatedModules).
