@@ -15,6 +15,8 @@ echo "== tier 1: unit, snapshot, policy and Pulumi-mock tests (jest)"
 npx jest
 echo "== tier: fuzz (1,000 seeded mutations of the examples, platform files and the bad-input corpus through the CLI: refused with a located message or accepted with checked output; never a crash, stack trace, hang or partial output)"
 bash test/fuzz/run.sh
+echo "== tier: package (npm pack; the tarball installed into an empty directory; README's quickstart as written; examples/model-repo on the tarball)"
+bash scripts/package/run.sh
 echo "== tier: examples (every example synthesized with the modelplane CLI; examples/model-repo's own npm test and synth)"
 MODELPLANE_EXAMPLES_TEST=1 bash examples/synth-all.sh
 echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/allowlist.yaml)"
