@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /*
- * The `modelplane` command. In a source checkout (this repository, or a model repository that
- * depends on it with `file:`), it runs the TypeScript sources through the cached transpiler of
- * ./register.js, so it always matches the sources and needs no build step after `npm ci`. An
- * installed package without TypeScript runs the compiled build/ output (`npm run build`).
+ * The `modelplane` command. The published package runs its compiled build/ (no TypeScript needed). In a
+ * source checkout (this repository, or a model repository that depends on one with `file:`), it runs
+ * the TypeScript sources through the cached transpiler of ./ts-loader.js, so it always matches the
+ * sources and needs no build step after `npm ci`; MODELPLANE_USE_BUILD=1 runs build/ there instead.
  */
 'use strict';
 const fs = require('node:fs');
@@ -22,13 +22,14 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 let cli;
-if (fs.existsSync(source) && process.env.MODELPLANE_USE_BUILD !== '1' && require('./register').register()) {
+if (fs.existsSync(source) && process.env.MODELPLANE_USE_BUILD !== '1' && require('./ts-loader').register()) {
   cli = require(source);
 } else if (fs.existsSync(built)) {
   cli = require(built);
 } else {
   process.stderr.write(
-    `modelplane: neither the TypeScript sources with the typescript package nor the compiled ${built} were found. Fix: run \`npm run build\` in ${root}.\n`,
+    `modelplane: ${built} is missing, and the sources cannot run without the typescript package. ` +
+      `Fix: in a modelplane checkout, run \`npm ci\` (or \`npm run build\`) in ${root}; otherwise reinstall the package (npm install modelplane).\n`,
   );
   process.exit(4);
 }

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh machine: npm packages (from the lock file), then the
-# tools each test tier needs (each script caches under ${MODELPLANE_CACHE:-~/.cache/modelplane}).
+# Installs what the project needs on a fresh machine: Node.js (.node-version), npm packages (from the
+# lock file), then the tools each test tier needs (each script caches under ${MODELPLANE_CACHE:-~/.cache/modelplane}).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node.js of .node-version from the npm registry, cached; then everything below runs under it. npm ci
+# too: install scripts (@pulumi/kubernetes's, protobufjs's) and engine checks must see the Node that
+# runs the tests, not the machine's.
+bash scripts/node/install.sh >/dev/null
+source scripts/node/env.sh
+echo "setup.sh: node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund
 # Static policy tools (kube-score from the Go module proxy, Checkov from PyPI), cached.
 bash scripts/policy/install.sh >/dev/null

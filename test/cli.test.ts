@@ -226,41 +226,42 @@ test('diff lists added, changed and removed objects and DAG files; --exit-code g
   expect(readdirSync(dir).sort()).toEqual(['bad.yaml', 'dist', 'modelplane.yaml']);
 });
 
-test('init scaffolds package.json, modelplane.yaml and both CI jobs; the scaffold validates; no overwrite without --force', () => {
+test('init scaffolds package.json, modelplane.yaml with a cascade and three CI pipelines; the scaffold validates and graphs; no overwrite without --force', () => {
   const r = mp(['init', 'my-models', '--team', 'pricing'], dir);
   expect(r.code).toBe(0);
+  // Run from this checkout, the dependency is the checkout itself.
+  expect(r.out).toContain(`modelplane dependency: file:${ROOT}\nNext: cd my-models && npm install, then npx modelplane validate\n`);
   const repo = join(dir, 'my-models');
   expect(Object.keys(tree(repo)).sort()).toEqual([
     '.github/workflows/modelplane.yml',
     '.gitignore',
     '.gitlab-ci.yml',
+    'Jenkinsfile',
+    'ci/modelplane-apply.sh',
+    'ci/modelplane-diff.sh',
     'modelplane.yaml',
     'package.json',
   ]);
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-  expect(pkg.devDependencies.modelplane).toMatch(/^\^\d+\.\d+\.\d+$/);
+  expect(pkg.devDependencies.modelplane).toBe(`file:${ROOT}`);
   expect(pkg.scripts.synth).toBe('modelplane synth -f modelplane.yaml -o dist');
-  expect(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8')).toContain('npx modelplane validate -f modelplane.yaml');
   const gitlab = YAML.parse(readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8'));
   expect(gitlab['modelplane:synth'].artifacts.paths).toEqual(['dist/']);
-  const gh = YAML.parse(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8'));
-  expect(gh.jobs.synth.steps.map((x: { run?: string }) => x.run).filter(Boolean)).toEqual([
-    'npm ci --no-audit --no-fund',
-    'npx modelplane validate -f modelplane.yaml',
-    'npx modelplane synth -f modelplane.yaml -o dist',
-  ]);
-  expect(readFileSync(join(repo, '.github/workflows/modelplane.yml'), 'utf8')).toContain('npx modelplane synth -f modelplane.yaml -o dist');
   expect(readFileSync(join(repo, 'modelplane.yaml'), 'utf8')).toMatch(
-    /^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n/,
+    /^# yaml-language-server: \$schema=.*modelplane\.schema\.json\n[\s\S]*team: pricing\n[\s\S]*\ncascades:\n  - name: nightly\n/,
   );
   expect(mp(['validate', '-f', 'modelplane.yaml'], repo)).toEqual({ code: 0, out: '', err: '' });
   const s = mp(['synth', '-f', 'modelplane.yaml', '-o', 'dist'], repo);
   expect(s.code).toBe(0);
-  expect(s.out).toContain('team pricing: 2 models (1 batch, 1 online)');
+  expect(s.out).toContain('team pricing: 2 models (1 batch, 1 online), 1 cascade (nightly)');
+  const g = mp(['graph', 'nightly'], repo);
+  expect(g.code).toBe(0);
+  expect(g.out).toContain('flowchart TB\n');
   const again = mp(['init', 'my-models'], dir);
   expect(again.code).toBe(2);
   expect(again.err).toContain('already exist');
-  expect(mp(['init', 'my-models', '--force', '--team', 'pricing'], dir).code).toBe(0);
+  expect(mp(['init', 'my-models', '--force', '--team', 'pricing', '--package-spec', '^9.9.9'], dir).code).toBe(0);
+  expect(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).devDependencies.modelplane).toBe('^9.9.9');
 });
 
 test("--platform: team files land in the platform's team charts; an unknown team is an error at `team`", () => {

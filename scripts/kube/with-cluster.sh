@@ -13,6 +13,7 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/../node/env.sh"
 
 state=""
 cleanup() {

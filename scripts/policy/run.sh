@@ -14,6 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$repo"
+source scripts/node/env.sh
 log() { echo "policy: $*" >&2; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-policy.XXXXXX")"

@@ -6,6 +6,7 @@
 # Everything started here or by the tests stops on exit, also on failure or interrupt (trap).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/node/env.sh
 
 venv="$(bash scripts/python/serving-venv.sh | tail -1)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-serving.XXXXXX")"

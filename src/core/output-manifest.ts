@@ -11,13 +11,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import pkg from '../../package.json';
+import { packageInfo } from './package-info';
 
 /** The manifest's file name, at the top of the output directory. */
 export const OUTPUT_MANIFEST = '.modelplane-output';
 
 /** The version written into manifests (package.json's). */
-export const MODELPLANE_VERSION: string = pkg.version;
+export const MODELPLANE_VERSION: string = packageInfo().version;
 
 /** One file of a manifest. */
 export interface OutputManifestEntry {

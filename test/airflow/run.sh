@@ -4,6 +4,7 @@
 # local kube-apiserver (scripts/kube/with-cluster.sh; stopped on exit). Everything stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/node/env.sh
 repo="$(pwd)"
 venv="$(bash scripts/python/airflow-venv.sh)"
 

@@ -3,4 +3,5 @@
 # FUZZ_SEED=n reproduces a run, FUZZ_ONLY=i,j replays cases; failing cases land in .fuzz/failures/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/node/env.sh
 exec node -r ./bin/register.js test/fuzz/run.ts "$@"

@@ -1,11 +1,14 @@
 /**
- * `modelplane init`: scaffolds a model repository — package.json, modelplane.yaml, a GitLab CI job
- * and a GitHub Actions workflow — without overwriting anything that exists.
+ * `modelplane init`: scaffolds a model repository — package.json, modelplane.yaml, the same pipeline
+ * for GitLab CI, GitHub Actions and Jenkins, and the two scripts under ci/ they share — without
+ * overwriting anything that exists.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { PackageInfo, packageInfo } from '../../core/package-info';
 import { suggestName } from '../../core/validate';
 import { UsageError } from '../config/synth';
+import { APPLY_SCRIPT, DIFF_SCRIPT, GITHUB_WORKFLOW, GITLAB_CI, JENKINSFILE, modelplaneYaml } from './init-templates';
 
 /** Options of {@link scaffold}. */
 export interface InitOptions {
@@ -13,8 +16,11 @@ export interface InitOptions {
   readonly dir: string;
   /** Team name. @default - derived from the directory name */
   readonly team?: string;
-  /** The npm version spec of modelplane to depend on. */
-  readonly packageSpec: string;
+  /**
+   * The npm spec of the modelplane dependency written into package.json.
+   * @default - {@link defaultPackageSpec}: the package init runs from
+   */
+  readonly packageSpec?: string;
   /** Overwrite existing files. @default false */
   readonly force?: boolean;
 }
@@ -32,14 +38,17 @@ export function scaffoldFiles(opts: InitOptions): Record<string, string> {
       synth: 'modelplane synth -f modelplane.yaml -o dist',
       diff: 'modelplane diff -f modelplane.yaml -o dist',
     },
-    devDependencies: { modelplane: opts.packageSpec },
+    devDependencies: { modelplane: opts.packageSpec ?? defaultPackageSpec() },
   };
   return {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'modelplane.yaml': modelplaneYaml(team),
     '.gitlab-ci.yml': GITLAB_CI,
     '.github/workflows/modelplane.yml': GITHUB_WORKFLOW,
-    '.gitignore': 'node_modules/\ndist/\n',
+    Jenkinsfile: JENKINSFILE,
+    'ci/modelplane-diff.sh': DIFF_SCRIPT,
+    'ci/modelplane-apply.sh': APPLY_SCRIPT,
+    '.gitignore': 'node_modules/\ndist/\n.modelplane-base/\n',
   };
 }
 
@@ -56,101 +65,51 @@ export function scaffold(opts: InitOptions): string[] {
     const path = join(opts.dir, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
+    // The scripts under ci/ are run as `sh ci/...`, and executable for running them by hand.
+    if (rel.endsWith('.sh')) chmodSync(path, 0o755);
   }
   return Object.keys(files);
 }
 
-function modelplaneYaml(team: string): string {
-  return `# yaml-language-server: $schema=./node_modules/modelplane/schema/modelplane.schema.json
-# Your team's models. \`npx modelplane validate\` checks this file; \`npx modelplane synth -o dist\`
-# writes the Kubernetes manifests and Airflow DAGs your CI applies. Reference: modelplane's docs/.
-team: ${team}
-
-# Merged into every model that does not set the value itself.
-defaults:
-  image: docker.io/apache/spark:3.5.3-python3
-  python: "3.11"
-  spark:
-    version: "3.5.3"
-    driver: { cores: 1, memory: 2g }
-    executor: { instances: 2, cores: 2, memory: 4g }
-
-models:
-  # A batch model: scored with Spark every night; trained every Sunday.
-  - name: churn
-    type: batch
-    main: s3a://code/${team}/churn/score.py
-    args: ["--date", "{{ ds }}"]
-    environment: s3a://envs/${team}/churn-1.0.0.tar.gz
-    schedule: "0 3 * * *"
-    train: { main: s3a://code/${team}/churn/train.py, schedule: "0 2 * * 0" }
-    inputs: [hive://${team}.features_daily]
-    output: hive://${team}.churn_scores
-
-  # An online model: the registered MLflow model behind a REST/gRPC endpoint.
-  - name: churn-api
-    type: online
-    model: models:/churn@champion
-    server: kserve
-    replicas: { min: 2, max: 6 }
-    autoscale: { cpu: 70 }
-    resources: { cpu: "1", memory: 2Gi }
-
-# cascades:
-#   - name: nightly
-#     schedule: "0 1 * * *"
-#     blocks:
-#       - { name: scorers, models: [churn] }
-`;
+/**
+ * The modelplane dependency that installs the package init runs from: `^VERSION` when that package was
+ * installed from a registry; `file:` and the absolute path of the tarball or directory it was installed
+ * from otherwise (read from the installing project's lock file); its other resolved spec (a git or
+ * tarball URL) as it is; and `file:` and the directory itself for a source checkout.
+ * @param info the package. @default - modelplane's own
+ */
+export function defaultPackageSpec(info: PackageInfo = packageInfo()): string {
+  const root = realpathSync(info.root);
+  const parent = dirname(root);
+  // Installed: .../node_modules/modelplane (or .../node_modules/@scope/name); a checkout is not.
+  const nodeModules = basename(parent) === 'node_modules' ? parent : basename(dirname(parent)) === 'node_modules' ? dirname(parent) : '';
+  if (!nodeModules) return `file:${root}`;
+  const project = dirname(nodeModules);
+  const key = `node_modules/${root
+    .slice(nodeModules.length + 1)
+    .split('\\')
+    .join('/')}`;
+  const resolved = lockedResolution(project, key);
+  if (resolved === undefined || isRegistryTarball(resolved, info)) return `^${info.version}`;
+  return resolved.startsWith('file:') ? `file:${resolve(project, resolved.slice('file:'.length))}` : resolved;
 }
 
-const GITLAB_CI = `# modelplane: validate the models on every push; synthesize the manifests for deployment.
-stages: [validate, synth]
+/** `resolved` of the lock-file entry `key` in the project's hidden or top-level lock file. */
+function lockedResolution(project: string, key: string): string | undefined {
+  for (const lock of [join(project, 'node_modules', '.package-lock.json'), join(project, 'package-lock.json')]) {
+    try {
+      const json = JSON.parse(readFileSync(lock, 'utf8')) as { packages?: Record<string, { resolved?: unknown }> };
+      const resolved = json.packages?.[key]?.resolved;
+      if (typeof resolved === 'string') return resolved;
+    } catch {
+      // no such lock file, or not one npm wrote: try the next
+    }
+  }
+  return undefined;
+}
 
-default:
-  image: docker.io/library/node:20.19.5-bookworm-slim
-  cache:
-    key: { files: [package-lock.json] }
-    paths: [.npm/]
-  before_script:
-    - npm ci --cache .npm --prefer-offline --no-audit --no-fund
-
-modelplane:validate:
-  stage: validate
-  script:
-    - npx modelplane validate -f modelplane.yaml
-
-modelplane:synth:
-  stage: synth
-  script:
-    - npx modelplane synth -f modelplane.yaml -o dist
-  artifacts:
-    paths: [dist/]
-    expire_in: 30 days
-`;
-
-const GITHUB_WORKFLOW = `# modelplane: validate the models on every push and pull request; synthesize the manifests.
-name: modelplane
-on:
-  push:
-    branches: [main]
-  pull_request: {}
-permissions:
-  contents: read
-jobs:
-  synth:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: "20"
-          cache: npm
-      - run: npm ci --no-audit --no-fund
-      - run: npx modelplane validate -f modelplane.yaml
-      - run: npx modelplane synth -f modelplane.yaml -o dist
-      - uses: actions/upload-artifact@v4
-        with:
-          name: manifests
-          path: dist/
-`;
+/** Whether `resolved` is a registry's tarball of this package, such as `https://registry.example/modelplane/-/modelplane-0.1.0.tgz`. */
+function isRegistryTarball(resolved: string, info: PackageInfo): boolean {
+  const base = info.name.split('/').pop()!;
+  return /^https?:\/\//.test(resolved) && resolved.endsWith(`/${info.name}/-/${base}-${info.version}.tgz`);
+}

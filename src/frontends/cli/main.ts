@@ -27,9 +27,9 @@ import {
   UsageError,
 } from '../config/synth';
 import type { ModelConfig } from '../config/types';
-import { scaffold } from './init';
+import { defaultPackageSpec, scaffold } from './init';
 import { buildPlatformFile } from '../config/platform-file';
-import pkg from '../../../package.json';
+import { packageInfo } from '../../core/package-info';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, changes: 3, internal: 4 } as const;
@@ -81,7 +81,8 @@ Examples:
   init: `
 Examples:
   $ modelplane init                              # scaffold the current directory
-  $ modelplane init my-models --team risk`,
+  $ modelplane init my-models --team risk
+  $ modelplane init my-models --package-spec ^${packageVersion()}   # depend on the registry version`,
 };
 
 const EXIT_CODES_HELP = `
@@ -263,15 +264,23 @@ function addDiff(program: Command, io: Io): void {
 function addInit(program: Command, io: Io): void {
   program
     .command('init')
-    .description('Scaffold a model repository: package.json, modelplane.yaml, .gitlab-ci.yml and .github/workflows/modelplane.yml.')
+    .description(
+      'Scaffold a model repository: package.json, modelplane.yaml with a cascade, the same pipeline for GitLab CI (.gitlab-ci.yml), GitHub Actions (.github/workflows/modelplane.yml) and Jenkins (Jenkinsfile), and the diff and apply scripts under ci/ they share.',
+    )
     .argument('[DIR]', 'directory to scaffold (created if missing)', '.')
     .option('-t, --team <NAME>', 'team name (default: from the directory name)')
-    .option('--package-spec <SPEC>', 'the modelplane dependency to write into package.json', `^${packageVersion()}`)
+    .option(
+      '--package-spec <SPEC>',
+      `the modelplane dependency to write into package.json (default: the package this command runs from: ^${packageVersion()} when installed from a registry, otherwise file: and the path of its tarball or directory)`,
+    )
     .option('--force', 'overwrite existing files')
     .addHelpText('after', EXAMPLES.init + EXIT_CODES_HELP)
-    .action((dir: string, o: { team?: string; packageSpec: string; force?: boolean }) => {
-      const files = scaffold({ dir, team: o.team, packageSpec: o.packageSpec, force: o.force });
-      io.out(`Created in ${dir}: ${files.join(', ')}\nNext: npm install, then npx modelplane validate\n`);
+    .action((dir: string, o: { team?: string; packageSpec?: string; force?: boolean }) => {
+      const packageSpec = o.packageSpec ?? defaultPackageSpec();
+      const files = scaffold({ dir, team: o.team, packageSpec, force: o.force });
+      io.out(
+        `Created in ${dir}: ${files.join(', ')}\nmodelplane dependency: ${packageSpec}\nNext: cd ${dir} && npm install, then npx modelplane validate\n`,
+      );
     });
 }
 
@@ -386,7 +395,7 @@ function summaryText(sources: string, platform: Platform | undefined, teams: rea
 }
 
 function packageVersion(): string {
-  return pkg.version;
+  return packageInfo().version;
 }
 
 if (require.main === module) {
