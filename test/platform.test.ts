@@ -239,7 +239,7 @@ describe('the cdk8s entry point on bad input', () => {
       config,
       YAML.stringify({
         teams: [{ name: 'risk' }, { name: 'risk' }],
-        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } },
+        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow@db/mlflow' } } },
       }),
     );
     let status = 0;
@@ -257,11 +257,39 @@ describe('the cdk8s entry point on bad input', () => {
     }
     expect(status).toBe(1);
     expect(stderr).toContain('Platform "platform": `teams` = "risk": names the same team twice. Fix: give each team one entry');
-    expect(stderr).not.toContain('hunter2');
+    // Every problem at once: the construct's refusal of a plain string where a Secret reference goes, too.
+    expect(stderr).toContain('`backendStore.external.uriSecret` = "<redacted>"');
+    expect(stderr).not.toContain('mlflow@db');
     expect(listFiles(out)).toEqual([]);
   });
 
   test('a nested error (after the Platform chart exists) also writes nothing', () => {
+    const out = tempDir();
+    const config = join(tempDir(), 'bad.yaml');
+    writeFileSync(
+      config,
+      YAML.stringify({
+        teams: [{ name: 'risk' }],
+        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow@db/mlflow' } } },
+      }),
+    );
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'stacks/main.ts'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
+    } catch (e: any) {
+      stderr = e.stderr;
+    }
+    expect(stderr).toContain('MlflowServer "mlflow": `backendStore.external.uriSecret` = "<redacted>"');
+    expect(stderr).not.toContain('mlflow@db');
+    expect(listFiles(out)).toEqual([]);
+  });
+
+  test('a credential in the file is refused by the loader, redacted, before any construct', () => {
     const out = tempDir();
     const config = join(tempDir(), 'bad.yaml');
     writeFileSync(
@@ -282,7 +310,9 @@ describe('the cdk8s entry point on bad input', () => {
     } catch (e: any) {
       stderr = e.stderr;
     }
-    expect(stderr).toContain('MlflowServer "mlflow": `backendStore.external.uriSecret` = "<redacted>"');
+    expect(stderr).toMatch(
+      /bad\.yaml:\d+:\d+: `mlflow\.backendStore\.external\.uriSecret` = <redacted> holds a URI with a plain-text password/,
+    );
     expect(stderr).not.toContain('hunter2');
     expect(listFiles(out)).toEqual([]);
   });
