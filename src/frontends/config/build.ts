@@ -17,6 +17,7 @@ import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
 import { FieldPath, parsePath } from './source';
 import type { GpuPoolConfig, ModelConfig } from './types';
+import { EntryWords, issueWords } from './wording';
 
 /** Options of {@link buildTeamModels}. */
 export interface BuildOptions {
@@ -107,7 +108,7 @@ function attempt<C>(s: BuildState, base: FieldPath, entry: C, mapping: EntryMapp
   try {
     return mapping.create(s.chart, entry, { models: s.models });
   } catch (e) {
-    s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f)));
+    s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f), { table: mapping.table, entry }));
     return undefined;
   }
 }
@@ -135,18 +136,22 @@ function plainErrorIssue(loaded: Pick<LoadedConfig, 'issueAt'>, base: FieldPath,
 /**
  * Turns an error thrown by a construct into issues located in the file. Validation issues are
  * located by their fields: at `base` + `toFilePath(field)`, where `field` is the issue's `within`
- * joined with its `field` (see {@link ValidationIssue.within}). Any other error is one issue at `base`.
+ * joined with its `field` (see {@link ValidationIssue.within}), and worded in the file's terms: the
+ * fields their problems and fixes name are translated with `own` (the entry and its mapping table)
+ * and the other entries' tables (`./wording.ts`). Any other error is one issue at `base`.
  */
 export function constructIssues(
   loaded: Pick<LoadedConfig, 'issueAt'>,
   base: FieldPath,
   e: unknown,
   toFilePath: (field: string) => FieldPath = parsePath,
+  own?: EntryWords,
 ): ConfigIssue[] {
   if (!(e instanceof ModelplaneValidationError)) return [plainErrorIssue(loaded, base, e)];
-  return e.issues.map((i) =>
-    loaded.issueAt([...base, ...toFilePath(issueField(i))], `${valueClause(i.value, i.problem)} (${i.construct})`, i.fix),
-  );
+  return e.issues.map((i) => {
+    const said = issueWords(i, own);
+    return loaded.issueAt([...base, ...toFilePath(issueField(i))], `${valueClause(i.value, said.problem)} (${i.construct})`, said.fix);
+  });
 }
 
 /** The platform's team chart, or a standalone one on the file's GPU pools. */

@@ -52,6 +52,7 @@ export const HOST_SECRET: ValueConverter = {
   name: 'secret key',
   note: 'a Secret name alone becomes `{ name, key: "host" }`',
   forward: (s) => (typeof s === 'string' ? { name: s, key: 'host' } : s),
+  back: (s) => (isRecord(s) && s.key === 'host' && typeof s.name === 'string' ? s.name : s),
 };
 
 /** One value as a list of one (`orchestrator: argo` -> `targets: ["argo"]`). */
@@ -60,6 +61,7 @@ export const ONE_ITEM_LIST: ValueConverter = {
   note: 'the one orchestrator becomes a list of one target',
   forward: (x) => [x],
   locate: () => [],
+  back: (x) => (Array.isArray(x) && x.length === 1 ? x[0] : x),
 };
 
 /** A cascade's blocks, each a fresh `{ name, models }`. */
@@ -141,4 +143,5 @@ export const OUTPUT: ComposedRow<BatchModelConfig> = {
     ];
   },
   inverse: () => ['output'],
+  back: (prop, value) => (prop === 'cascade.outputTable' && typeof value === 'string' ? `hive://${value}` : value),
 };
