@@ -6,6 +6,7 @@
  */
 import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
+import { prop, words } from '../../core/words';
 import { sortedRecord } from '../../core/records';
 import type { ResourceSpec } from '../../core/security';
 import { checkImage, checkName, checkResourceSpec } from '../../core/validate';
@@ -113,11 +114,11 @@ function checkOperators(
 ): void {
   const { serving, autoscaling } = uses;
   if (serving?.operator) {
-    const other = 'choose another backend (backend: deployment needs no operator)';
+    const other = words`choose another backend (${prop('backend', 'deployment')} needs no operator)`;
     checkOperatorInstalled(v, 'backend', serving.name, platform, serving.operator, other);
   }
   if (autoscaling?.kind === 'keda') {
-    const other = 'scale on CPU through an HPA instead (autoscaling.cpuUtilization)';
+    const other = words`scale on CPU through an HPA instead (${prop('autoscaling.cpuUtilization')})`;
     checkOperatorInstalled(v, 'autoscaling.rabbitmq', props.autoscaling?.rabbitmq, platform, 'keda', other);
   }
 }
@@ -137,8 +138,8 @@ function checkBackendOptions(v: Validator, b: OnlineBackend, opts: object | unde
     v.fail(
       b,
       opts,
-      `gives options for the "${b}" backend but the backend is "${selected.name}"`,
-      `remove \`${b}\`, or set backend: "${b}"`,
+      words`gives options for the "${b}" backend but ${prop('backend')} is "${selected.name}"`,
+      words`remove ${prop(b)}, or set ${prop('backend', b)}`,
     );
     return;
   }

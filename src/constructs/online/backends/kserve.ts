@@ -37,6 +37,7 @@ import {
   InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../../../imports/serving.kserve.io';
 import type { Validator } from '../../../core/errors';
+import { prop, words } from '../../../core/words';
 import { IMAGE_PULL_POLICY } from '../../../core/security';
 import { checkName } from '../../../core/validate';
 import { hpaMetrics, renderKeda } from '../autoscaling';
@@ -251,7 +252,7 @@ function checkNoShadow(v: Validator, variants: readonly ResolvedVariant[]): void
     'variants',
     variants.filter((x) => x.shadow).map((x) => x.name),
     'has a shadow variant, but KServe has no native traffic mirroring',
-    'use backend "seldon" (shadow predictor) or "deployment" (Gateway API RequestMirror), or drop the shadow',
+    words`use ${prop('backend', 'seldon')} (shadow predictor) or ${prop('backend', 'deployment')} (Gateway API RequestMirror), or drop the shadow`,
   );
 }
 
@@ -267,7 +268,7 @@ function checkQueueScalingWithCanaries(
     'autoscaling.rabbitmq',
     props.autoscaling?.rabbitmq?.queueName,
     'scales a KServe service with canaries on a queue; KServe canaries run fixed replicas and the ScaledObject can only target the primary',
-    'use HPA scaling (cpuUtilization) with canaries, or one variant',
+    words`scale on CPU (${prop('autoscaling.cpuUtilization')}) with canaries, or serve one variant`,
   );
 }
 
