@@ -15,6 +15,7 @@ import { isRecord } from '../../core/records';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
+import { ExclusiveFields, exclusiveFieldsGiven } from './mapping';
 import { FieldPath, parsePath } from './source';
 import type { GpuPoolConfig, ModelConfig } from './types';
 import { EntryWords, issueWords } from './wording';
@@ -103,14 +104,29 @@ function buildRetroTests(s: BuildState): void {
   });
 }
 
-/** Creates an entry's construct and turns its errors into issues located in the entry. */
+/** Creates an entry's construct and turns its errors into issues located in the entry; an entry setting fields its mapping reads instead of each other is refused first. */
 function attempt<C>(s: BuildState, base: FieldPath, entry: C, mapping: EntryMapping<C>): Construct | undefined {
+  const exclusive = exclusiveFieldsGiven(mapping.table, entry as never);
+  if (exclusive.length > 0) {
+    s.issues.push(...exclusive.map((x) => exclusiveIssue(s.loaded, base, x)));
+    return undefined;
+  }
   try {
     return mapping.create(s.chart, entry, { models: s.models });
   } catch (e) {
     s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f), { table: mapping.table, entry }));
     return undefined;
   }
+}
+
+/** `variants` with `canary`: the mapping would read one and drop the other, so neither is guessed. */
+function exclusiveIssue(loaded: LoadedConfig, base: FieldPath, x: ExclusiveFields): ConfigIssue {
+  const code = (fields: readonly string[]) => fields.map((f) => `\`${f}\``).join(' and ');
+  return loaded.issueAt(
+    [...base, ...parsePath(x.field)],
+    `is given together with ${code(x.with)}, which it replaces: only one of them would be read, and the other dropped`,
+    `drop ${code(x.with)}, or drop \`${x.field}\``,
+  );
 }
 
 /** The field of an issue in the props it was found in: `within` (a part validated by a larger construct) joined with `field`. */

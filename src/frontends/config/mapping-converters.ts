@@ -91,7 +91,8 @@ export const VARIANTS: ComposedRow<OnlineModelConfig> = {
   name: 'variants',
   yaml: ['model', 'canary', 'shadow', 'variants'],
   props: ['model', 'variants'],
-  note: '`model` alone stays `model`; with `canary`/`shadow` it becomes the variants main, canary, shadow (the canary takes its traffic from main); `variants` pass as they are',
+  note: '`model` alone stays `model`; with `canary`/`shadow` it becomes the variants main, canary, shadow (the canary takes its traffic from main); `variants` pass as they are, instead of `model`, `canary` and `shadow` (never with them)',
+  exclusive: [['variants'], ['model', 'canary', 'shadow']],
   forward: (m) => {
     if (m.canary !== undefined || m.shadow !== undefined) return [['variants', splitVariants(m)]];
     if (m.variants !== undefined) return [['variants', m.variants.map((x) => ({ ...x }))]];

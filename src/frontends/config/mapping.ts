@@ -106,6 +106,11 @@ export interface ComposedRow<E> {
   inverse(entry: E, prop: FieldPath): FieldPath;
   /** The value the file writes for a value of `prop`, for messages that suggest one. @default - the value as it is */
   back?(prop: DottedPath, value: unknown): unknown;
+  /**
+   * Fields of `yaml` that exclude each other: an entry may set fields of one of these groups only, as
+   * `forward` reads one group and would drop the others (see {@link exclusiveFieldsGiven}). @default - none
+   */
+  readonly exclusive?: ReadonlyArray<readonly DottedPath[]>;
 }
 
 /** A YAML field that is no prop of the construct (`type`, a batch model's `description`, an online model's `tests`). */
@@ -316,4 +321,23 @@ export function yamlValueOf<E>(table: FieldTable<E>, prop: DottedPath, value: un
   if (row?.kind === 'composed') return row.back ? row.back(prop, value) : value;
   if (row?.kind === undefined && row?.convert?.back && match!.depth === path.length) return row.convert.back(value);
   return value;
+}
+
+/** Fields an entry sets together that a row of its table reads instead of each other (the later ones would be dropped). */
+export interface ExclusiveFields {
+  /** The field of the first group the entry sets. */
+  readonly field: DottedPath;
+  /** The fields of the other groups it sets too. */
+  readonly with: readonly DottedPath[];
+}
+
+/** Each composed row's {@link ComposedRow.exclusive} groups the entry sets more than one of: `variants` with `canary`. */
+export function exclusiveFieldsGiven<E>(table: FieldTable<E>, entry: E): ExclusiveFields[] {
+  const out: ExclusiveFields[] = [];
+  for (const row of table.rows) {
+    if (row.kind !== 'composed' || !row.exclusive) continue;
+    const given = row.exclusive.map((group) => group.filter((f) => valueAt(entry, f) !== undefined)).filter((g) => g.length > 0);
+    if (given.length > 1) out.push({ field: given[0][0], with: given.slice(1).flat() });
+  }
+  return out;
 }
