@@ -32,12 +32,17 @@ export function yamlCases(): YamlCase[] {
     });
 }
 
+/** A case's argument naming a file (`_platform-small.yaml`) as its path in {@link YAML_DIR}; other arguments as they are. */
+function inYamlDir(arg: string): string {
+  return arg.endsWith('.yaml') && !path.isAbsolute(arg) ? path.join(YAML_DIR, arg) : arg;
+}
+
 /** Runs the CLI command (`synth`, `validate`) on a case with `extra` arguments; returns the exit code and what it printed. */
 export function runCase(y: YamlCase, command: string, extra: readonly string[] = []): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
   const code = run(
-    [command, ...y.args, y.as === 'platform' ? '--platform' : '-f', path.join(YAML_DIR, y.file), ...extra],
+    [command, ...y.args.map(inYamlDir), y.as === 'platform' ? '--platform' : '-f', path.join(YAML_DIR, y.file), ...extra],
     {
       out: (t) => {
         out += t;

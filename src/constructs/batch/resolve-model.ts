@@ -7,7 +7,17 @@ import { Resolution, Validator } from '../../core/errors';
 import { prop, words } from '../../core/words';
 import { duplicates, isRecord } from '../../core/records';
 import { checkCron, checkImage, checkName, checkText, INT32_MAX } from '../../core/validate';
-import { checkAssetUris, checkDatasetUri, checkNoTemplate, checkOneOf, checkOutput, checkRunValue, checkWholeNumbers } from './checks';
+import { checkGpusFit } from '../../core/gpu';
+import {
+  checkAssetUris,
+  checkDatasetUri,
+  checkNoTemplate,
+  checkOneOf,
+  checkOutput,
+  checkRunValue,
+  checkWholeNumbers,
+  isWholeIn,
+} from './checks';
 import type { RunValueTarget } from './run-values';
 import {
   checkAppFile,
@@ -321,7 +331,8 @@ function resolveGpu(v: Validator, gpu: SparkGpuProps | undefined, platform: Plat
   ]);
   const on = gpu.on ?? 'executor';
   checkOneOf(v, 'gpu.on', on, GPU_ROLES, 'is not a pod role', 'use "driver", "executor" or "both"');
-  return pool ? { pool, count, on } : undefined;
+  if (!pool || !isWholeIn(count, 1, 8) || !checkGpusFit(v, 'gpu.count', count, pool)) return undefined;
+  return { pool, count, on };
 }
 
 /** The inputs the download stage stages: unique names, dataset URIs. */

@@ -9,6 +9,7 @@ import { Resolution, Validator } from '../../core/errors';
 import { prop, words } from '../../core/words';
 import { sortedRecord } from '../../core/records';
 import type { ResourceSpec } from '../../core/security';
+import { checkGpusFit } from '../../core/gpu';
 import { checkImage, checkName, checkResourceSpec } from '../../core/validate';
 import type { BackendOptions, ServingBackend } from './backend';
 import { SERVING_BACKENDS, servingBackend } from './backends';
@@ -234,7 +235,8 @@ function resolveGpu(v: Validator, gpu: OnlineModelProps['gpu'], platform: Platfo
       : 'names a GPU pool, but the platform has no GPU pools; a GPU without a pool has no node to run on',
     known.length > 0 ? `use one of ${known.join(', ')}` : 'add a pool to the platform (gpuPools: [{ name: "gpu" }]) or remove `gpu`',
   );
-  return found ? { pool: pool!, count } : undefined;
+  if (!found || !countOk || !checkGpusFit(v, 'gpu.count', count, pool!)) return undefined;
+  return { pool: pool!, count };
 }
 
 /** Every backend's options, each checked and defaulted by the backend itself (in registry order). */
