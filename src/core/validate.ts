@@ -247,6 +247,18 @@ export function cpuMillicores(cpu: string | number, factor = 1n): bigint | undef
   return millis > QUANTITY_MAX ? QUANTITY_MAX : millis;
 }
 
+/**
+ * A quantity in whole base units (bytes for memory), rounded up as the API server rounds, capped at
+ * {@link QUANTITY_MAX}; undefined when `q` is not a quantity. Exact: no floating point.
+ */
+export function quantityUnits(q: string | number): bigint | undefined {
+  if (typeof q === 'number' ? !Number.isFinite(q) || q < 0 : !QUANTITY.test(q) || q.length > QUANTITY_MAX_LENGTH) return undefined;
+  const x = exactQuantity(q);
+  if (x.huge) return QUANTITY_MAX;
+  const units = x.n / x.d + (x.n % x.d === 0n ? 0n : 1n);
+  return units > QUANTITY_MAX ? QUANTITY_MAX : units;
+}
+
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -300,7 +312,9 @@ function cronItemProblem(item: string, spec: (typeof CRON_FIELDS)[number], field
   const bad = bounds.find((b) => cronValue(b, spec) === undefined);
   if (bad !== undefined) {
     const names = spec.names ? ` (or ${spec.names[0]}-${spec.names[spec.names.length - 1]})` : '';
-    const what = /^\d+$/.test(bad) ? `out of range ${spec.min}-${spec.max}${names}` : `not a number from ${spec.min} to ${spec.max}${names}`;
+    const what = /^\d+$/.test(bad)
+      ? `out of range ${spec.min}-${spec.max}${names}`
+      : `not a number from ${spec.min} to ${spec.max}${names}`;
     return bad === field ? `is ${what}` : `has ${bad}, ${what}`;
   }
   const nums = bounds.map((b) => cronValue(b, spec) as number);

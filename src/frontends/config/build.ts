@@ -7,6 +7,7 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
+import { teamQuotaIssues } from '../../constructs/quota';
 import { TeamModels } from '../../constructs/team-models';
 import { platformContext, PlatformContext } from '../../core/context';
 import { ModelplaneValidationError, ValidationIssue, valueClause } from '../../core/errors';
@@ -70,6 +71,7 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 
   const state: BuildState = { loaded, chart, issues, models, cascades, failedModels: new Set() };
   buildModels(state);
+  if (options.platform && state.failedModels.size === 0) checkQuota(state, options.platform);
   buildCascades(state);
   buildRetroTests(state);
   return { chart, models, cascades, issues: sortIssues(issues) };
@@ -86,6 +88,19 @@ function buildModels(s: BuildState): void {
     if (built) s.models.set(m.name, built);
     else s.failedModels.add(m.name);
   });
+}
+
+/**
+ * The team's models against the team's quota on the platform (the platform file's `teams[i].quota`):
+ * every model at its most, summed (constructs/quota.ts says what is counted), reported at `team`.
+ */
+function checkQuota(s: BuildState, platform: Platform): void {
+  const team = s.chart.team;
+  const space = platform.teams.get(team);
+  if (!space) return;
+  const quotaField = `teams[${[...platform.teams.keys()].indexOf(team)}].quota`;
+  const found = teamQuotaIssues(team, s.chart.quotaDemands(), space.quota, quotaField);
+  if (found.length > 0) s.issues.push(...constructIssues(s.loaded, [], new ModelplaneValidationError(found)));
 }
 
 function buildCascades(s: BuildState): void {

@@ -46,6 +46,7 @@ import { checkSecretName } from '../checks';
 import type { OnlineModelProps } from '../props';
 import { httpProbe, predictorContainerFields, predictorPodFields, predictorPodLabels, renderPodMonitor, renderVariantPdb } from '../shared';
 import {
+  maxReplicas,
   minReplicas,
   MLSERVER_IMAGE,
   MLSERVER_METRICS_PATH,
@@ -296,6 +297,8 @@ export const KSERVE_BACKEND: ServingBackend = {
   checkVariants: checkNoShadow,
   checkScaling: checkQueueScalingWithCanaries,
   // The ScaledObject targets the Deployment KServe creates for the primary.
+  // The primary scales; canaries run fixed replicas (see kserveScaling).
+  podsAtMost: (m, v) => (v.primary ? maxReplicas(m) : Math.max(1, minReplicas(m))),
   scaledObjectNames: (name) => [kservePredictorDeployment({ name })],
   resolveOptions: resolveKServeOptions,
   render: renderKServeBackend,

@@ -46,6 +46,7 @@ import {
   variantObjectNames,
 } from '../shared';
 import {
+  maxReplicas,
   minReplicas,
   mlserverProbes,
   modelLabels,
@@ -206,6 +207,8 @@ export const SELDON_BACKEND: ServingBackend = {
   operator: 'seldonCore',
   optionKeys: ['rcloneSecret'],
   checkModelUri: checkS3Uri,
+  // Every predictor (variant) scales on its own.
+  podsAtMost: (m) => maxReplicas(m),
   scaledObjectNames: variantObjectNames,
   resolveOptions: resolveSeldonOptions,
   render: renderSeldonBackend,
