@@ -67,7 +67,7 @@ export function buildPlatformFromFile(app: App, file: string): BuiltPlatform {
  * App is synthesized into its outdir, it records what it wrote there ({@link recordSynthOutput}).
  */
 export function buildAppPlatform(app: App, loaded: LoadedPlatform): BuiltPlatformConfig {
-  // `app.synth()` then writes the output manifest and removes stale files of its previous run (see output-files.ts).
+  // `app.synth()` then writes the output manifest and removes stale files of its previous run (see src/constructs/output-files.ts).
   recordSynthOutput(app);
   const built = buildLoadedPlatform(app, loaded);
   if (built.platform && built.issues.length === 0 && (loaded.settings.examples ?? true) && built.platform.teams.has('demo')) {

@@ -58,7 +58,8 @@ describe('cronProblem, the check behind every batch schedule', () => {
         const parts = [...fields];
         parts[i] = String(value);
         const problem = cronProblem(parts.join(' '));
-        expect(problem).toBe(`${FIELDS[i].name} field "${value}" has "${value}", outside ${FIELDS[i].min}-${FIELDS[i].max}`);
+        const names = FIELDS[i].name === 'month' ? ' (or jan-dec)' : FIELDS[i].name === 'day of week' ? ' (or sun-sat)' : '';
+        expect(problem).toBe(`${FIELDS[i].name} field ${value} is out of range ${FIELDS[i].min}-${FIELDS[i].max}${names}`);
       }),
     );
   });

@@ -195,7 +195,8 @@ describe('errors name file, line, column, field and fix', () => {
     const text = BASE.replace('replicas: { min: 2, max: 10 }', 'replicas: { min: 12, max: 10 }');
     const i = onlyIssue(text);
     expect(i).toMatchObject({ path: 'models[2].replicas.min', line: lineOf(text, 'min: 12') });
-    expect(i.problem).toContain('greater than maxReplicas');
+    expect(i.problem).toContain('greater than `replicas.max`');
+    expect(i.fix).toBe('make `replicas.min` at most `replicas.max` (10), or raise `replicas.max`');
   });
 
   test('a GPU pool the file does not declare is an error at gpu.pool', () => {

@@ -314,3 +314,39 @@ describe('what the fuzz tier found (test/fuzz: seeds 11 to 16, 1,000 cases each)
     expect(err).toContain('a run takes one platform file. Fix: pass --platform once');
   });
 });
+
+describe('what YAML read instead of text (issue 12)', () => {
+  const batch = (extra: string) =>
+    `team: risk\nmodels:\n  - name: churn\n    type: batch\n    image: docker.io/apache/spark:3.5.3-python3\n    spark: { version: "3.5.3" }\n    main: s3a://code/churn.py\n    environment: s3a://envs/e.tar.gz\n${extra}`;
+
+  test('a number, a boolean and an empty value, each said as YAML read it, with a fix that fits the field', () => {
+    const cases: Array<[string, string, string]> = [
+      ['    python: 3.10\n', 'is 3.10 unquoted: YAML read 3.10 as the number 3.1, and this field takes text', 'quote it: "3.10"'],
+      ['    python: "3.11"\n    env: { DEBUG: true }\n', 'is true unquoted: YAML read true as a boolean', 'quote it: "true"'],
+      ['    python:\n', 'has no value (YAML read nothing after the colon as null)', 'write the version as a quoted string, e.g. "3.11"'],
+    ];
+    for (const [extra, problem, fix] of cases) {
+      const r = synth(batch(extra));
+      expect({ code: r.code, written: r.written }).toEqual({ code: 1, written: [] });
+      expect(r.err).toContain(problem);
+      expect(r.err).toContain(`Fix: ${fix}.`);
+    }
+  });
+
+  test("in a platform file, how YAML read a value explains the construct's complaint, which is left out", () => {
+    const r = synth('operators:\n  kserve:\n    version: 2.5\n', '--platform');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('`operators.kserve.version` is 2.5 unquoted: YAML read 2.5 as a number');
+    expect(r.err).not.toContain('not an exact chart version');
+  });
+
+  test('one line indented with a tab is one problem, at the tab, not a cascade', () => {
+    const r = synth(
+      'team: risk\nmodels:\n  - name: fraud\n    type: online\n\tmodel: "models:/fraud@champion"\n    replicas: 2\n  - name: b\n    type: online\n',
+    );
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n').filter((l) => l.includes('modelplane.yaml:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/modelplane\.yaml:5:1: is indented with a tab/);
+  });
+});

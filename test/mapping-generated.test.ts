@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fieldsMarkdown, FIELDS_BEGIN, FIELDS_END } from '../src/frontends/config/fields-doc';
+import { fieldsMarkdown, fieldsPage, FIELDS_BEGIN, FIELDS_END } from '../src/frontends/config/fields-doc';
 
 const ROOT = join(__dirname, '..');
 const REGENERATE = 'npm run gen:config-types';
@@ -34,4 +34,13 @@ test('the generated types say they are generated, and from what', () => {
   const ts = readFileSync(join(ROOT, 'src/frontends/config/generated/modelplane-yaml.ts'), 'utf8');
   expect(ts.split('\n').slice(0, 4).join('\n')).toContain('GENERATED — do not edit');
   expect(ts).toContain(REGENERATE);
+});
+
+test('the construct reference (npm run docs) has the field table as a page of its own', () => {
+  const typedoc = JSON.parse(readFileSync(join(ROOT, 'docs/typedoc.json'), 'utf8')) as { projectDocuments?: string[] };
+  expect(typedoc.projectDocuments).toContain('generated/yaml-fields.md');
+  expect(readFileSync(join(ROOT, 'docs/build.sh'), 'utf8')).toContain(
+    "'generated/yaml-fields.md', require('../src/frontends/config/fields-doc').fieldsPage()",
+  );
+  expect(fieldsPage()).toContain(fieldsMarkdown());
 });

@@ -368,7 +368,7 @@ describe('OnlineModel validation: errors, never partial output', () => {
     expectError(
       build({ model: 'models:/m/1', backend: 'deployment', kserve: { runtime: 'x' } }),
       '`kserve`',
-      'but the backend is "deployment"',
+      'but `backend` is "deployment"',
     );
     expectError(
       build({ model: 'models:/m/1', kserve: { canaryMode: 'x' } as never }),
@@ -387,7 +387,7 @@ describe('OnlineModel validation: errors, never partial output', () => {
     expectError(
       build({ model: 'models:/m/1', autoscaling: { minReplicas: 5, maxReplicas: 2 } }),
       '`autoscaling.minReplicas` = 5',
-      'greater than maxReplicas (2)',
+      'greater than `autoscaling.maxReplicas` (2)',
     );
     expectError(build({ model: 'models:/m/1', autoscaling: { minReplicas: 0, maxReplicas: 2 } }), 'an online service keeps a replica');
     expectError(

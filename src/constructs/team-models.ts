@@ -5,6 +5,7 @@ import { constructLabel, Validator } from '../core/errors';
 import { GpuPoolSpec } from '../core/gpu';
 import { checkName } from '../core/validate';
 import { recordSynthOutput } from './output-files';
+import { isQuotaDemanding, QuotaDemand } from './quota';
 import { TieredChart } from './tiered-chart';
 
 /** Properties of a {@link TeamModels} chart. */
@@ -124,6 +125,11 @@ export class TeamModels extends TieredChart {
   /** The model named `name`, or undefined. */
   public model(name: string): TeamModel | undefined {
     return this.registered.get(name);
+  }
+
+  /** What each model of the team requests at its most, in the order they were created (see ./quota.ts). */
+  public quotaDemands(): QuotaDemand[] {
+    return this.models.map((m) => m.construct).flatMap((c) => (isQuotaDemanding(c) ? [c.quotaDemand()] : []));
   }
 
   /** Every model of the team, in the order they were created. */

@@ -251,6 +251,8 @@ function checkLimitDefaults(v: Validator, limits: Required<TeamLimitDefaults>): 
 export class TeamSpace extends Construct {
   /** The namespace name. */
   public readonly namespace: string;
+  /** The ResourceQuota it renders (every default applied). */
+  public readonly quota: Required<TeamQuota>;
   /** The Namespace object; everything namespaced for the team should depend on it. */
   public readonly namespaceObject: ApiObject;
 
@@ -258,6 +260,7 @@ export class TeamSpace extends Construct {
     const spec = orThrow(resolveTeamSpace(id, props));
     super(scope, id);
     this.namespace = spec.namespace;
+    this.quota = spec.quota;
     const r = new TeamRenderer(this, spec);
     this.namespaceObject = r.namespaceObject();
     const inNamespace = [...r.quotaAndLimits(), ...r.networkPolicies(), ...r.serviceAccounts(), ...r.rbac()];

@@ -6,6 +6,7 @@
  */
 import { Validator } from './errors';
 import type { GpuPoolSpec } from './gpu';
+import { words, Wording } from './words';
 
 /** Where models reach the S3-compatible object store. */
 export interface ObjectStoreRef {
@@ -173,15 +174,16 @@ export function checkOperatorInstalled(
   value: unknown,
   context: PlatformContext,
   operator: OperatorKey,
-  alternative?: string,
+  alternative?: Wording,
 ): boolean {
   const installed = context.installedOperators;
+  const enable = `set operators.${operator}.enabled: true in the platform file`;
   return v.check(
     installed === undefined || installed.includes(operator),
     field,
     value,
     `needs ${OPERATOR_TITLES[operator]}, which the platform does not install (operators.${operator}.enabled is off)`,
-    `set operators.${operator}.enabled: true in the platform file${alternative ? `, or ${alternative}` : ''}`,
+    alternative ? words`${enable}, or ${alternative}` : enable,
   );
 }
 

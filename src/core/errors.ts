@@ -5,6 +5,8 @@
  * partial output.
  */
 
+import { renderWords, Wording, WordsPart, wordsParts } from './words';
+
 /** One problem with one field of one construct. */
 export interface ValidationIssue {
   /** The construct kind, e.g. `MlflowServer`: front ends locate an issue by kind and id, never by parsing messages. */
@@ -23,10 +25,17 @@ export interface ValidationIssue {
   readonly field: string;
   /** The value that was given (rendered with JSON.stringify). */
   readonly value: unknown;
-  /** What is wrong with it. */
+  /** What is wrong with it (as code reads it: the props' own names). */
   readonly problem: string;
-  /** What to do instead. */
+  /** What to do instead (as code reads it). */
   readonly fix: string;
+  /**
+   * The problem with the fields it names kept as references, for front ends that word them in their own
+   * terms (see core/words.ts). @default - the problem names no field: `problem` is all there is
+   */
+  readonly problemParts?: readonly WordsPart[];
+  /** The fix with the fields it names kept as references. @default - the fix names no field: `fix` is all there is */
+  readonly fixParts?: readonly WordsPart[];
 }
 
 /**
@@ -100,6 +109,29 @@ export class ModelplaneValidationError extends Error {
   }
 }
 
+/** An issue of construct `kind` `id`: the code's rendering of the problem and fix, with their references when they name fields. */
+export function validationIssue(
+  c: { readonly kind: string; readonly id: string },
+  field: string,
+  value: unknown,
+  problem: Wording,
+  fix: Wording,
+): ValidationIssue {
+  const problemParts = wordsParts(problem);
+  const fixParts = wordsParts(fix);
+  return {
+    kind: c.kind,
+    id: c.id,
+    construct: constructLabel(c.kind, c.id),
+    field,
+    value,
+    problem: renderWords(problem),
+    fix: renderWords(fix),
+    ...(problemParts ? { problemParts } : {}),
+    ...(fixParts ? { fixParts } : {}),
+  };
+}
+
 /** How a construct is named in messages: its kind and id, e.g. `MlflowServer "mlflow"`. */
 export function constructLabel(kind: string, id: string): string {
   return `${kind} "${id}"`;
@@ -142,15 +174,18 @@ export class Validator {
     this.construct = constructLabel(kind, id);
   }
 
-  /** Records an issue unless `ok` holds. Returns `ok` so callers can skip dependent checks. */
-  public check(ok: boolean, field: string, value: unknown, problem: string, fix: string): boolean {
+  /**
+   * Records an issue unless `ok` holds. Returns `ok` so callers can skip dependent checks. A problem or
+   * fix naming other fields is given as `words` (core/words.ts), so that front ends can name them their way.
+   */
+  public check(ok: boolean, field: string, value: unknown, problem: Wording, fix: Wording): boolean {
     if (!ok) this.fail(field, value, problem, fix);
     return ok;
   }
 
   /** Records an issue unconditionally. */
-  public fail(field: string, value: unknown, problem: string, fix: string): void {
-    this.issues.push({ kind: this.kind, id: this.id, construct: this.construct, field, value, problem, fix });
+  public fail(field: string, value: unknown, problem: Wording, fix: Wording): void {
+    this.issues.push(validationIssue({ kind: this.kind, id: this.id }, field, value, problem, fix));
   }
 
   /** Adds issues found by another validator or helper. */

@@ -4,6 +4,8 @@
  * without synthesizing the pool itself.
  */
 import { k8s } from 'cdk8s-plus-28';
+import type { Validator } from './errors';
+import { prop, words } from './words';
 
 /** The extended resource the NVIDIA device plugin advertises. */
 export const NVIDIA_GPU = 'nvidia.com/gpu';
@@ -31,6 +33,22 @@ export interface GpuPoolSpec {
   readonly nodeLabels: Readonly<Record<string, string>>;
   /** Upper bound on GPUs in the pool (used for quotas and Karpenter limits). @default - unbounded */
   readonly maxGpus?: number;
+}
+
+/**
+ * Checks that `count` GPUs (for one pod, at `field`) fit on the pool: a pool whose `maxGpus` is known
+ * never has more, so a pod asking for more would never be scheduled. True when they fit (or the pool
+ * is unbounded).
+ */
+export function checkGpusFit(v: Validator, field: string, count: number, pool: GpuPoolSpec): boolean {
+  if (pool.maxGpus === undefined) return true;
+  return v.check(
+    count <= pool.maxGpus,
+    field,
+    count,
+    `is more than GPU pool "${pool.name}" ever has (maxGpus: ${pool.maxGpus}); a pod asking for ${count} GPUs would never be scheduled`,
+    words`lower ${prop(field)} to at most ${pool.maxGpus}, or raise the pool's maxGpus`,
+  );
 }
 
 /** The toleration matching a taint. */

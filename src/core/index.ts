@@ -1,5 +1,6 @@
 /** The core: validation, errors, plain-data helpers, labels, security defaults, GPU placement, platform context. Imports no construct. */
 export * from './errors';
+export * from './words';
 export * from './validate';
 export * from './records';
 export * from './labels';

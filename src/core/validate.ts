@@ -244,6 +244,18 @@ export function cpuMillicores(cpu: string | number, factor = 1n): bigint | undef
   return millis > QUANTITY_MAX ? QUANTITY_MAX : millis;
 }
 
+/**
+ * A quantity in whole base units (bytes for memory), rounded up as the API server rounds, capped at
+ * {@link QUANTITY_MAX}; undefined when `q` is not a quantity. Exact: no floating point.
+ */
+export function quantityUnits(q: string | number): bigint | undefined {
+  if (typeof q === 'number' ? !Number.isFinite(q) || q < 0 : !QUANTITY.test(q) || q.length > QUANTITY_MAX_LENGTH) return undefined;
+  const x = exactQuantity(q);
+  if (x.huge) return QUANTITY_MAX;
+  const units = x.n / x.d + (x.n % x.d === 0n ? 0n : 1n);
+  return units > QUANTITY_MAX ? QUANTITY_MAX : units;
+}
+
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -275,14 +287,18 @@ export function cronProblem(value: unknown): string | undefined {
   for (let i = 0; i < 5; i++) {
     const spec = CRON_FIELDS[i];
     for (const item of parts[i].split(',')) {
-      const problem = cronItemProblem(item, spec);
-      if (problem) return `${spec.name} field "${parts[i]}" ${problem}`;
+      const problem = cronItemProblem(item, spec, parts[i]);
+      if (problem) return `${spec.name} field ${parts[i]} ${problem}`;
     }
   }
   return undefined;
 }
 
-function cronItemProblem(item: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
+/**
+ * What is wrong with one item of a cron field (`61`, `5-1`, `*\/0`), worded after the field: `is out of
+ * range 0-59` when the bad value is the whole field, `has 61, out of range 0-59` when it is a part of it.
+ */
+function cronItemProblem(item: string, spec: (typeof CRON_FIELDS)[number], field: string): string | undefined {
   const [range, step, extra] = item.split('/');
   if (extra !== undefined) return 'has more than one "/"';
   if (step !== undefined && !/^\d+$/.test(step)) return `has a step "${step}" that is not a number`;
@@ -290,9 +306,16 @@ function cronItemProblem(item: string, spec: (typeof CRON_FIELDS)[number]): stri
   if (range === '*') return undefined;
   const bounds = range.split('-');
   if (bounds.length > 2) return `has a bad range "${range}"`;
-  const nums = bounds.map((b) => cronValue(b, spec));
-  if (nums.some((n) => n === undefined)) return `has "${range}", outside ${spec.min}-${spec.max}`;
-  if (nums.length === 2 && (nums[0] as number) > (nums[1] as number)) return `has a reversed range "${range}"`;
+  const bad = bounds.find((b) => cronValue(b, spec) === undefined);
+  if (bad !== undefined) {
+    const names = spec.names ? ` (or ${spec.names[0]}-${spec.names[spec.names.length - 1]})` : '';
+    const what = /^\d+$/.test(bad)
+      ? `out of range ${spec.min}-${spec.max}${names}`
+      : `not a number from ${spec.min} to ${spec.max}${names}`;
+    return bad === field ? `is ${what}` : `has ${bad}, ${what}`;
+  }
+  const nums = bounds.map((b) => cronValue(b, spec) as number);
+  if (nums.length === 2 && nums[0] > nums[1]) return `has a reversed range "${range}"`;
   return undefined;
 }
 

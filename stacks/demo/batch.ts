@@ -26,7 +26,7 @@ export function addDemoBatch(chart: TeamModels): void {
     sparkVersion: SPARK,
     pythonEnv: env('ltv'),
     score: { mainApplicationFile: 'local:///app/ltv/score.py' },
-    dynamicAllocation: { minExecutors: 1, maxExecutors: 8 },
+    dynamicAllocation: { minExecutors: 1, maxExecutors: 4 },
     cascade: { inputs: [{ name: 'orders', uri: 's3a://lake/orders' }], outputTable: 'scores.ltv' },
   });
   new SparkBatchModel(chart, 'risk-score', {

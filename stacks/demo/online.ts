@@ -21,13 +21,13 @@ export function addDemoOnline(platform: Platform): void {
       { name: 'shadow', model: 'models:/fraud/7', shadow: true },
     ],
     resources: { cpu: '500m', memory: '1Gi' },
-    autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 },
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 },
     monitoring: { labels: { release: 'prometheus' } },
   });
   new OnlineModel(chart, 'recommender', {
     model: 'models:/recommender@champion',
     resources: { cpu: '1', memory: '2Gi' },
-    autoscaling: { minReplicas: 2, maxReplicas: 8, cpuUtilization: 60, memoryUtilization: 80 },
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 60, memoryUtilization: 80 },
   });
   new OnlineModel(chart, 'translate', {
     backend: 'deployment',
@@ -37,7 +37,7 @@ export function addDemoOnline(platform: Platform): void {
     ...(platform.gpuPools.has('gpu') ? { gpu: { pool: 'gpu', count: 1 } } : {}),
     autoscaling: {
       minReplicas: 0,
-      maxReplicas: 4,
+      maxReplicas: 2,
       rabbitmq: { queueName: 'translation-jobs', hostSecret: { name: 'rabbitmq', key: 'url' }, messagesPerReplica: 10 },
     },
   });

@@ -12,12 +12,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { run } from '../../src/frontends/cli/main';
 import { expectIssue } from '../support/errors';
 import type { TsCase } from './support';
+import { runCase, YamlCase, yamlCases as loadYamlCases } from './yaml-cases';
 
 const casesDir = path.join(__dirname, 'cases');
-const yamlDir = path.join(__dirname, 'yaml');
 
 const tsCases: { file: string; c: TsCase }[] = fs
   .readdirSync(casesDir)
@@ -25,23 +24,7 @@ const tsCases: { file: string; c: TsCase }[] = fs
   .sort()
   .flatMap((file) => (require(path.join(casesDir, file)) as { cases: TsCase[] }).cases.map((c) => ({ file, c })));
 
-interface YamlCase {
-  readonly file: string;
-  readonly expect: string[];
-  readonly args: string[];
-  /** `platform`: the file is given with --platform instead of -f. */
-  readonly as: string;
-}
-
-const yamlCases: YamlCase[] = fs
-  .readdirSync(yamlDir)
-  .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
-  .sort()
-  .map((file) => {
-    const text = fs.readFileSync(path.join(yamlDir, file), 'utf8');
-    const header = (key: string) => [...text.matchAll(new RegExp(`^# ${key}: (.*)$`, 'gm'))].map((m) => m[1].trim());
-    return { file, expect: header('expect'), args: header('args').flatMap((a) => a.split(/\s+/)), as: header('as')[0] ?? 'team' };
-  });
+const yamlCases: YamlCase[] = loadYamlCases();
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-corpus-'));
@@ -92,21 +75,8 @@ describe.each(yamlCases.map((y) => [y.file, y] as const))('yaml/%s', (file, y) =
   test('modelplane synth exits 1 with a located message naming field and value; nothing written', () => {
     const root = tempDir();
     const outdir = path.join(root, 'dist');
-    let out = '';
-    let err = '';
     try {
-      const code = run(
-        ['synth', ...y.args, y.as === 'platform' ? '--platform' : '-f', path.join(yamlDir, file), '-o', outdir],
-        {
-          out: (t) => {
-            out += t;
-          },
-          err: (t) => {
-            err += t;
-          },
-        },
-        yamlDir,
-      );
+      const { code, out, err } = runCase(y, 'synth', ['-o', outdir]);
       expect({ code, out }).toEqual({ code: 1, out: '' });
       const lines = err.split('\n').filter((l) => l.startsWith(`${file}:`) || l.includes(`/${file}:`));
       const match = lines.find((l) => y.expect.every((e) => l.includes(e)));

@@ -26,12 +26,13 @@ export interface TsCase {
   readonly build: (app: App) => void;
 }
 
-/** A team's models chart on a platform with one GPU pool `gpu`. */
-export function team(app: App, name = 'risk', pools: readonly string[] = ['gpu']): TeamModels {
+/** A team's models chart on a platform with GPU pools (one, `gpu`, by default), each of at most `maxGpus` GPUs when given. */
+export function team(app: App, name = 'risk', pools: readonly string[] = ['gpu'], maxGpus?: number): TeamModels {
   const gpuPools = pools.map((p) => ({
     name: p,
     taint: { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' as const },
     nodeLabels: { 'modelplane.dev/gpu-pool': p },
+    ...(maxGpus !== undefined ? { maxGpus } : {}),
   }));
   return new TeamModels(app, name, { platform: platformContext({ gpuPools }) });
 }

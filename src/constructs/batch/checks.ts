@@ -4,6 +4,7 @@
  * values (arguments and env values) and values passed on as they are.
  */
 import type { Validator } from '../../core/errors';
+import { prop, words, Wording } from '../../core/words';
 import { textProblem } from '../../core/validate';
 import {
   macroTargetFix,
@@ -29,7 +30,7 @@ export const S3A_PATH = /^s3a:\/\/\S+$/;
 export type FieldCheck = (v: Validator, field: string, value: unknown) => boolean;
 
 /** A check that a value is a string matching `pattern`, reporting `problem` and `fix` otherwise. */
-export function patternCheck(pattern: RegExp, problem: string, fix: string): FieldCheck {
+export function patternCheck(pattern: RegExp, problem: string, fix: Wording): FieldCheck {
   return (v, field, value) => v.check(typeof value === 'string' && pattern.test(value), field, value, problem, fix);
 }
 
@@ -46,7 +47,7 @@ export interface WholeNumberRule {
   /** What is wrong when the rule fails. */
   readonly problem: string;
   /** What to do instead. */
-  readonly fix: string;
+  readonly fix: Wording;
 }
 
 /** True for a whole number from `min` to `max`. */
@@ -60,7 +61,14 @@ export function checkWholeNumbers(v: Validator, rules: readonly WholeNumberRule[
 }
 
 /** Checks that `value` is one of `allowed`. */
-export function checkOneOf(v: Validator, field: string, value: unknown, allowed: readonly string[], problem: string, fix: string): boolean {
+export function checkOneOf(
+  v: Validator,
+  field: string,
+  value: unknown,
+  allowed: readonly string[],
+  problem: string,
+  fix: Wording,
+): boolean {
   return v.check(allowed.includes(value as string), field, value, problem, fix);
 }
 
@@ -93,8 +101,8 @@ export interface OutputProps {
 }
 
 const OUTPUT_FORMS = [
-  { key: 'outputTable', pattern: HIVE_TABLE, problem: 'is not a Hive table name', fix: 'write it like "scoring.churn_predictions"' },
-  { key: 'outputPath', pattern: S3A_PATH, problem: 'is not an s3a:// path', fix: 'write it like "s3a://predictions/churn"' },
+  { key: 'outputTable', pattern: HIVE_TABLE, problem: 'is not a Hive table name', example: 'scoring.churn_predictions' },
+  { key: 'outputPath', pattern: S3A_PATH, problem: 'is not an s3a:// path', example: 's3a://predictions/churn' },
 ] as const;
 
 /** Checks that exactly one output is given (`<prefix>.outputTable` / `<prefix>.outputPath`), and its form. */
@@ -104,11 +112,13 @@ export function checkOutput(v: Validator, prefix: string, io: OutputProps): void
     `${prefix}.outputTable`,
     io.outputTable ?? io.outputPath,
     'a cascade model writes its predictions to exactly one place',
-    'give outputTable ("db.table") or outputPath ("s3a://…"), not both',
+    words`give ${prop(`${prefix}.outputTable`, 'db.table')} or ${prop(`${prefix}.outputPath`, 's3a://…')}, not both`,
   );
   for (const form of OUTPUT_FORMS) {
     const value = io[form.key];
-    if (value !== undefined) v.check(form.pattern.test(value), `${prefix}.${form.key}`, value, form.problem, form.fix);
+    const field = `${prefix}.${form.key}`;
+    if (value !== undefined)
+      v.check(form.pattern.test(value), field, value, form.problem, words`write it like ${prop(field, form.example)}`);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { IConstruct } from 'constructs';
 import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
+import { codeOnly, kindRef, prop, propOf, words } from '../../core/words';
 import { duplicates } from '../../core/records';
 import { checkCron, checkName, checkText, INT32_MAX } from '../../core/validate';
 import type { TeamModel } from '../team-models';
@@ -100,7 +101,7 @@ function checkTriggers(v: Validator, job: BatchJob, targets: readonly CascadeTar
     'assets',
     assets,
     'are Airflow Assets but Airflow is not a target',
-    'add "airflow" to targets or use a cron schedule',
+    words`set ${prop('targets', ['airflow'])}, or start the runs by a cron ${prop('schedule')} instead`,
   );
 }
 
@@ -196,7 +197,7 @@ function lookUp(r: BlockResolver, ref: string | IConstruct, field: string): Bloc
       field,
       ref,
       `is not a model of team "${r.team}" (known: ${[...r.byName.keys()].sort().join(', ') || 'none'})`,
-      'create the SparkBatchModel before the cascade, in the same TeamModels chart, and use its name',
+      words`add ${kindRef('SparkBatchModel')} named "${ref}" to the team${codeOnly(' (its TeamModels chart) before the cascade')}, or use one of the known names`,
     );
     return undefined;
   }
@@ -239,7 +240,7 @@ function resolveEntry(r: BlockResolver, ref: string | IConstruct, block: string,
       field,
       name,
       `is an online model (${entry.kind ?? 'unknown'}); a cascade runs batch models only`,
-      'serve it on its own, or define it as a SparkBatchModel',
+      words`serve it on its own, or define it as ${kindRef('SparkBatchModel')}`,
     );
     return undefined;
   }
@@ -250,14 +251,14 @@ function resolveEntry(r: BlockResolver, ref: string | IConstruct, block: string,
     field,
     name,
     `has no ${r.job} run, which the cascade's run stage uses`,
-    `add ${r.job}: { mainApplicationFile: ... } to the model, or set the cascade's job`,
+    words`add ${propOf('SparkBatchModel', r.job, { mainApplicationFile: `local:///app/${r.job}.py` })} to the model, or set the cascade's ${prop('job')}`,
   );
   r.v.check(
     model.cascadeReady,
     field,
     name,
     'has no cascade output (where its predictions go)',
-    'add cascade: { outputTable: "db.table" } or { outputPath: "s3a://…" } to the model',
+    words`add ${propOf('SparkBatchModel', 'cascade.outputTable', 'db.table')} or ${propOf('SparkBatchModel', 'cascade.outputPath', 's3a://…')} to the model`,
   );
   if (r.argo) checkArgoValues(r, model, field);
   r.models.set(name, model);

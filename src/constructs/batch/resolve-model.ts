@@ -4,9 +4,20 @@
  */
 import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
+import { prop, words } from '../../core/words';
 import { duplicates, isRecord } from '../../core/records';
 import { checkCron, checkImage, checkName, checkText, INT32_MAX } from '../../core/validate';
-import { checkAssetUris, checkDatasetUri, checkNoTemplate, checkOneOf, checkOutput, checkRunValue, checkWholeNumbers } from './checks';
+import { checkGpusFit } from '../../core/gpu';
+import {
+  checkAssetUris,
+  checkDatasetUri,
+  checkNoTemplate,
+  checkOneOf,
+  checkOutput,
+  checkRunValue,
+  checkWholeNumbers,
+  isWholeIn,
+} from './checks';
 import type { RunValueTarget } from './run-values';
 import {
   checkAppFile,
@@ -106,7 +117,7 @@ function checkImageAndEnvironment(v: Validator, props: SparkBatchModelProps): vo
       'pythonEnv',
       props.pythonEnv,
       'is required',
-      'pass { archive: "s3a://…/env.tar.gz", pythonVersion: "3.11" }',
+      words`pass ${prop('pythonEnv', { archive: 's3a://…/env.tar.gz', pythonVersion: '3.11' })}`,
     )
   ) {
     if (checkArchive(v, 'pythonEnv.archive', props.pythonEnv.archive)) checkNoTemplate(v, 'pythonEnv.archive', props.pythonEnv.archive);
@@ -138,7 +149,7 @@ function checkRun(v: Validator, job: BatchJob, run: SparkRunProps, orchestrator:
     `${job}.assets`,
     run.assets,
     `are Airflow Assets but orchestrator is "${orchestrator}"`,
-    'use orchestrator "airflow" for data-triggered runs, or a cron schedule',
+    words`use ${prop('orchestrator', 'airflow')} for data-triggered runs, or a cron ${prop(`${job}.schedule`)}`,
   );
 }
 
@@ -156,7 +167,7 @@ function checkRuns(v: Validator, props: SparkBatchModelProps, orchestrator: stri
     'train',
     props.train,
     'a batch model needs a training run, a scoring run, or both',
-    'add train: { mainApplicationFile: "local:///app/train.py" } and/or score: {...}',
+    words`add ${prop('score', { mainApplicationFile: 'local:///app/score.py' })} (scoring), ${prop('train', { mainApplicationFile: 'local:///app/train.py' })} (training), or both`,
   );
   checkOneOf(v, 'orchestrator', orchestrator, ORCHESTRATORS, 'is not an orchestrator', 'use "airflow", "argo" or "spark-operator"');
   for (const job of BATCH_JOBS) {
@@ -224,7 +235,7 @@ function checkDynamicAllocation(v: Validator, dyn: SparkDynamicAllocation | unde
       min: dyn.minExecutors,
       max: dyn.maxExecutors,
       problem: 'must lie between minExecutors and maxExecutors',
-      fix: 'leave it out to start with minExecutors',
+      fix: words`leave it out to start with ${prop(`${f}.minExecutors`)}`,
     },
   ]);
 }
@@ -320,7 +331,8 @@ function resolveGpu(v: Validator, gpu: SparkGpuProps | undefined, platform: Plat
   ]);
   const on = gpu.on ?? 'executor';
   checkOneOf(v, 'gpu.on', on, GPU_ROLES, 'is not a pod role', 'use "driver", "executor" or "both"');
-  return pool ? { pool, count, on } : undefined;
+  if (!pool || !isWholeIn(count, 1, 8) || !checkGpusFit(v, 'gpu.count', count, pool)) return undefined;
+  return { pool, count, on };
 }
 
 /** The inputs the download stage stages: unique names, dataset URIs. */

@@ -4,11 +4,13 @@ import { Construct } from 'constructs';
 import { ScheduledSparkApplication, SparkApplicationSpec } from '../../../imports/sparkoperator.k8s.io';
 import { constructLabel, orThrow } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
+import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
 import { TeamModels } from '../team-models';
 import { dagFileName, modelDag, modelDagId } from './airflow/dag';
 import { argoCronWorkflow, ensureArgoRunner } from './argo/compile';
 import { ICascadeRunnable, markCascadeRunnable } from './contracts';
+import { batchQuotaDemand } from './quota-demand';
 import { ResolvedSparkBatchModel, ResolvedSparkRun, resolveSparkBatchModel } from './resolve-model';
 import {
   SPARK_API,
@@ -180,7 +182,7 @@ export function sparkBatchTemplates(spec: ResolvedSparkBatchModel): Record<strin
  * `score.json`, `download.json`, `export.json`); Airflow tasks create run-unique SparkApplications from them.
  * A cascade can run it (it implements {@link ICascadeRunnable}).
  */
-export class SparkBatchModel extends Construct implements ICascadeRunnable {
+export class SparkBatchModel extends Construct implements ICascadeRunnable, QuotaDemanding {
   /** The model name. */
   public readonly modelName: string;
   /** The team. */
@@ -221,6 +223,11 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable {
     for (const run of spec.runs) {
       if (run.schedule !== undefined || run.assets.length > 0) this.renderSchedule(chart, dags, run);
     }
+  }
+
+  /** What one run of the model requests at its most (the driver and its executors at their most), for the team's quota. */
+  public quotaDemand(): QuotaDemand {
+    return batchQuotaDemand(this.spec);
   }
 
   /** {@inheritDoc ICascadeRunnable.stageTemplate} */

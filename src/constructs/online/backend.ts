@@ -32,6 +32,8 @@ export interface ServingBackend {
   checkVariants?(v: Validator, variants: readonly ResolvedVariant[]): void;
   /** Checks the scaler against what the backend can scale. */
   checkScaling?(v: Validator, props: OnlineModelProps, variants: readonly ResolvedVariant[], scaler?: ResolvedHpa | ResolvedKeda): void;
+  /** The most pods `variant` runs (its replicas at their maximum), for the team's quota. */
+  podsAtMost(m: ResolvedOnlineModel, variant: ResolvedVariant): number;
   /** The names of the workloads a KEDA ScaledObject targets (and is named after). */
   scaledObjectNames(name: string, variants: readonly ResolvedVariant[]): string[];
   /**

@@ -3,6 +3,7 @@
  * rules. Each records issues on a {@link Validator} and returns whether the value passed.
  */
 import type { Validator } from '../../core/errors';
+import type { Wording } from '../../core/words';
 import { isRecord } from '../../core/records';
 import { checkText, dnsSubdomainProblem, INT32_MAX, wholeNumberProblem } from '../../core/validate';
 
@@ -47,7 +48,7 @@ export interface FieldRule {
   /** What is wrong when it does not. */
   readonly problem: string;
   /** What to do instead. */
-  readonly fix: string;
+  readonly fix: Wording;
 }
 
 /** The result of {@link checkFields}: whether every rule held, and each field's value with its default. */

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { constructLabel } from '../../core/errors';
+import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { SERVING_BACKENDS } from './backends';
 import type { OnlineModelProps } from './props';
+import { onlineQuotaDemand } from './quota-demand';
 import { resolveOnlineModel } from './resolve';
 import type { IServedModel } from './served-model';
 import type { OnlineBackend, OnlineEndpoint, ResolvedOnlineModel, ResolvedVariant } from './spec';
@@ -27,7 +29,7 @@ export type { OnlineBackend, OnlineEndpoint } from './spec';
  * @example
  * new OnlineModel(models, 'fraud', { model: 'models:/fraud@champion', backend: 'deployment' });
  */
-export class OnlineModel extends Construct implements IServedModel {
+export class OnlineModel extends Construct implements IServedModel, QuotaDemanding {
   /** The service name. */
   public readonly name: string;
   /** The team (and namespace) serving the model. */
@@ -50,6 +52,11 @@ export class OnlineModel extends Construct implements IServedModel {
     this.spec = spec;
     SERVING_BACKENDS[spec.backend].render(this, spec);
     this.url = this.endpoint().url;
+  }
+
+  /** What the model requests at its most (every variant at its maximum replicas), for the team's quota. */
+  public quotaDemand(): QuotaDemand {
+    return onlineQuotaDemand(this.spec);
   }
 
   /** The model versions behind the service; the first is the primary. */

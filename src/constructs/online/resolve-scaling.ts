@@ -4,6 +4,7 @@
  * queue worker, which scales to zero when its queue is empty). Part of {@link resolveOnlineModel}.
  */
 import type { Validator } from '../../core/errors';
+import { prop, words } from '../../core/words';
 import { checkSecretRef } from '../../core/secrets';
 import { INT32_MAX, textProblem } from '../../core/validate';
 import { KEDA_MAX_NAME } from './autoscaling';
@@ -90,8 +91,8 @@ export function resolveScaling(v: Validator, props: OnlineModelProps, role: Role
     v.fail(
       'replicas',
       props.replicas,
-      'is given together with `autoscaling`; an autoscaler owns the replica count',
-      'drop `replicas` (set autoscaling.minReplicas) or drop `autoscaling`',
+      words`is given together with ${prop('autoscaling')}; an autoscaler owns the replica count`,
+      words`give the range as ${prop('autoscaling.minReplicas')} and ${prop('autoscaling.maxReplicas')} instead of ${prop('replicas')}, or drop ${prop('autoscaling')}`,
     );
     return { replicas: 2 };
   }
@@ -109,7 +110,7 @@ export function resolveScaling(v: Validator, props: OnlineModelProps, role: Role
     'replicas',
     replicas,
     'is fixed for a queue worker, which is scaled by its queue',
-    'set autoscaling.rabbitmq instead',
+    words`scale it on its queue: set ${prop('autoscaling.rabbitmq')} and the range ${prop('autoscaling.minReplicas')}..${prop('autoscaling.maxReplicas')} instead of ${prop('replicas')}`,
   );
   return { replicas };
 }
@@ -122,7 +123,15 @@ export function resolveAutoscaling(
   minFloor: number,
 ): ResolvedHpa | ResolvedKeda | undefined {
   if (a === undefined) return { kind: 'hpa', minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 };
-  if (!v.check(isObj(a), 'autoscaling', a, 'must be an object', 'write e.g. { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 }'))
+  if (
+    !v.check(
+      isObj(a),
+      'autoscaling',
+      a,
+      'must be an object',
+      words`write e.g. ${prop('autoscaling', { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 })}`,
+    )
+  )
     return undefined;
   checkKnownKeys(v, 'autoscaling', a, AUTOSCALING_KEYS, 'is not an autoscaling option');
   const range = checkReplicaRange(v, a, role, minFloor);
@@ -153,10 +162,12 @@ function checkReplicaRange(v: Validator, a: OnlineAutoscaling, role: Role, minFl
     worker
       ? 'must be a whole number, 0 or more'
       : 'must be at least 1: an online service keeps a replica to answer requests (only queue workers may scale to zero)',
-    worker ? 'set e.g. 0' : 'set minReplicas to 1 or more, or use role "queue-worker" with a queue scaler',
+    worker
+      ? 'set e.g. 0'
+      : words`set ${prop('autoscaling.minReplicas')} to 1 or more, or use ${prop('role', 'queue-worker')} with a queue scaler`,
   );
   if (Number.isInteger(min) && min > MAX_REPLICAS) {
-    v.fail('autoscaling.minReplicas', min, `must be at most ${MAX_REPLICAS}`, 'set e.g. minReplicas: 2');
+    v.fail('autoscaling.minReplicas', min, `must be at most ${MAX_REPLICAS}`, words`set e.g. ${prop('autoscaling.minReplicas', 2)}`);
     ok = false;
   }
   ok =
@@ -165,15 +176,15 @@ function checkReplicaRange(v: Validator, a: OnlineAutoscaling, role: Role, minFl
       'autoscaling.maxReplicas',
       max,
       `must be a whole number from 1 to ${MAX_REPLICAS}`,
-      'set e.g. maxReplicas: 6',
+      words`set e.g. ${prop('autoscaling.maxReplicas', 6)}`,
     ) && ok;
   if (ok)
     ok = v.check(
       min <= max,
       'autoscaling.minReplicas',
       min,
-      `is greater than maxReplicas (${max})`,
-      'make minReplicas at most maxReplicas',
+      words`is greater than ${prop('autoscaling.maxReplicas')} (${max})`,
+      words`make ${prop('autoscaling.minReplicas')} at most ${prop('autoscaling.maxReplicas')} (${max}), or raise ${prop('autoscaling.maxReplicas')}`,
     );
   return { min, max, ok };
 }
@@ -185,12 +196,12 @@ function resolveKeda(v: Validator, a: OnlineAutoscaling, range: ReplicaRange, ok
       'autoscaling',
       Object.keys(a).filter((k) => k !== 'minReplicas' && k !== 'maxReplicas'),
       "sets two scalers (an HPA on CPU/memory and KEDA on a queue) for one workload; they would fight over the replica count and KEDA's webhook rejects it",
-      'keep either rabbitmq, or cpuUtilization/memoryUtilization',
+      words`keep either ${prop('autoscaling.rabbitmq')}, or ${prop('autoscaling.cpuUtilization')}/${prop('autoscaling.memoryUtilization')}`,
     );
     return undefined;
   }
   const r = a.rabbitmq as RabbitQueueScaling;
-  const example = 'write e.g. { queueName: "jobs", hostSecret: { name: "rabbitmq", key: "url" } }';
+  const example = words`write e.g. ${prop('autoscaling.rabbitmq', { queueName: 'jobs', hostSecret: { name: 'rabbitmq', key: 'url' } })}`;
   if (!v.check(isObj(r), 'autoscaling.rabbitmq', r, 'must be an object', example)) return undefined;
   const queueOk = v.check(
     typeof r.queueName === 'string' && /^[A-Za-z0-9._:-]{1,255}$/.test(r.queueName),
@@ -261,7 +272,7 @@ export function checkScalerFits(v: Validator, props: OnlineModelProps, fit: Scal
       'role',
       role,
       'is "queue-worker" but no queue scaler is set',
-      'set autoscaling.rabbitmq with the queue the worker consumes',
+      words`set ${prop('autoscaling.rabbitmq')} with the queue the worker consumes`,
     );
   }
   serving?.checkScaling?.(v, props, variants, autoscaling);

@@ -6,8 +6,10 @@
  */
 import { checkOperatorInstalled, PlatformContext } from '../../core/context';
 import { Resolution, Validator } from '../../core/errors';
+import { prop, words } from '../../core/words';
 import { sortedRecord } from '../../core/records';
 import type { ResourceSpec } from '../../core/security';
+import { checkGpusFit } from '../../core/gpu';
 import { checkImage, checkName, checkResourceSpec } from '../../core/validate';
 import type { BackendOptions, ServingBackend } from './backend';
 import { SERVING_BACKENDS, servingBackend } from './backends';
@@ -113,11 +115,11 @@ function checkOperators(
 ): void {
   const { serving, autoscaling } = uses;
   if (serving?.operator) {
-    const other = 'choose another backend (backend: deployment needs no operator)';
+    const other = words`choose another backend (${prop('backend', 'deployment')} needs no operator)`;
     checkOperatorInstalled(v, 'backend', serving.name, platform, serving.operator, other);
   }
   if (autoscaling?.kind === 'keda') {
-    const other = 'scale on CPU through an HPA instead (autoscaling.cpuUtilization)';
+    const other = words`scale on CPU through an HPA instead (${prop('autoscaling.cpuUtilization')})`;
     checkOperatorInstalled(v, 'autoscaling.rabbitmq', props.autoscaling?.rabbitmq, platform, 'keda', other);
   }
 }
@@ -137,8 +139,8 @@ function checkBackendOptions(v: Validator, b: OnlineBackend, opts: object | unde
     v.fail(
       b,
       opts,
-      `gives options for the "${b}" backend but the backend is "${selected.name}"`,
-      `remove \`${b}\`, or set backend: "${b}"`,
+      words`gives options for the "${b}" backend but ${prop('backend')} is "${selected.name}"`,
+      words`remove ${prop(b)}, or set ${prop('backend', b)}`,
     );
     return;
   }
@@ -233,7 +235,8 @@ function resolveGpu(v: Validator, gpu: OnlineModelProps['gpu'], platform: Platfo
       : 'names a GPU pool, but the platform has no GPU pools; a GPU without a pool has no node to run on',
     known.length > 0 ? `use one of ${known.join(', ')}` : 'add a pool to the platform (gpuPools: [{ name: "gpu" }]) or remove `gpu`',
   );
-  return found ? { pool: pool!, count } : undefined;
+  if (!found || !countOk || !checkGpusFit(v, 'gpu.count', count, pool!)) return undefined;
+  return { pool: pool!, count };
 }
 
 /** Every backend's options, each checked and defaulted by the backend itself (in registry order). */

@@ -278,6 +278,11 @@ export function spreadConstraints(selector: Record<string, string>) {
   }));
 }
 
+/** Most replicas a variant's workload runs: its autoscaler's maximum, or its fixed replicas. */
+export function maxReplicas(m: ResolvedOnlineModel): number {
+  return m.autoscaling ? m.autoscaling.maxReplicas : m.replicas;
+}
+
 /** Minimum replicas the variant keeps (the PDB and fixed-replica canaries use it). */
 export function minReplicas(m: ResolvedOnlineModel): number {
   return m.autoscaling ? m.autoscaling.minReplicas : m.replicas;

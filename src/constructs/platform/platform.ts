@@ -2,12 +2,13 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformContext } from '../../core/context';
-import { orThrow } from '../../core/errors';
+import { formatIssue, orThrow } from '../../core/errors';
 import { LABELS, standardLabels } from '../../core/labels';
 import { podSecurityLabels } from '../../core/security';
 import { GpuNodePool } from '../gpu-node-pool';
 import { MlflowServer } from '../mlflow/mlflow-server';
 import { SecretBootstrap } from '../mlflow/secret-bootstrap';
+import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
 import { TeamChart, TieredChart } from '../tiered-chart';
@@ -74,13 +75,19 @@ export class Platform extends TieredChart {
     return c;
   }
 
-  /** The models chart of `team`, created on first use, deployed after the team's workspace. */
+  /**
+   * The models chart of `team`, created on first use, deployed after the team's workspace. At synth its
+   * models, each at its most, must fit the team's quota (see constructs/quota.ts for what is counted).
+   */
   public models(team: string): TeamModels {
     const existing = this.modelCharts.get(team);
     if (existing) return existing;
     const teamChart = this.teamChart(team);
     const chart = new TeamModels(this.node.scope as App, team, { platform: this.context });
     chart.addDependency(teamChart);
+    const quota = this.teams.get(team)!.quota;
+    const quotaField = `teams[${[...this.teams.keys()].indexOf(team)}].quota`;
+    chart.node.addValidation({ validate: () => teamQuotaIssues(team, chart.quotaDemands(), quota, quotaField).map(formatIssue) });
     this.modelCharts.set(team, chart);
     return chart;
   }

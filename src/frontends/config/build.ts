@@ -7,6 +7,7 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
+import { teamQuotaIssues } from '../../constructs/quota';
 import { TeamModels } from '../../constructs/team-models';
 import { platformContext, PlatformContext } from '../../core/context';
 import { ModelplaneValidationError, ValidationIssue, valueClause } from '../../core/errors';
@@ -15,8 +16,10 @@ import { isRecord } from '../../core/records';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
+import { ExclusiveFields, exclusiveFieldsGiven } from './mapping';
 import { FieldPath, parsePath } from './source';
 import type { GpuPoolConfig, ModelConfig } from './types';
+import { EntryWords, issueWords } from './wording';
 
 /** Options of {@link buildTeamModels}. */
 export interface BuildOptions {
@@ -68,6 +71,7 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 
   const state: BuildState = { loaded, chart, issues, models, cascades, failedModels: new Set() };
   buildModels(state);
+  if (options.platform && state.failedModels.size === 0) checkQuota(state, options.platform);
   buildCascades(state);
   buildRetroTests(state);
   return { chart, models, cascades, issues: sortIssues(issues) };
@@ -86,6 +90,19 @@ function buildModels(s: BuildState): void {
   });
 }
 
+/**
+ * The team's models against the team's quota on the platform (the platform file's `teams[i].quota`):
+ * every model at its most, summed (constructs/quota.ts says what is counted), reported at `team`.
+ */
+function checkQuota(s: BuildState, platform: Platform): void {
+  const team = s.chart.team;
+  const space = platform.teams.get(team);
+  if (!space) return;
+  const quotaField = `teams[${[...platform.teams.keys()].indexOf(team)}].quota`;
+  const found = teamQuotaIssues(team, s.chart.quotaDemands(), space.quota, quotaField);
+  if (found.length > 0) s.issues.push(...constructIssues(s.loaded, [], new ModelplaneValidationError(found)));
+}
+
 function buildCascades(s: BuildState): void {
   (s.loaded.config!.cascades ?? []).forEach((c, i) => {
     if (s.loaded.badCascades.has(i)) return;
@@ -102,14 +119,29 @@ function buildRetroTests(s: BuildState): void {
   });
 }
 
-/** Creates an entry's construct and turns its errors into issues located in the entry. */
+/** Creates an entry's construct and turns its errors into issues located in the entry; an entry setting fields its mapping reads instead of each other is refused first. */
 function attempt<C>(s: BuildState, base: FieldPath, entry: C, mapping: EntryMapping<C>): Construct | undefined {
+  const exclusive = exclusiveFieldsGiven(mapping.table, entry as never);
+  if (exclusive.length > 0) {
+    s.issues.push(...exclusive.map((x) => exclusiveIssue(s.loaded, base, x)));
+    return undefined;
+  }
   try {
     return mapping.create(s.chart, entry, { models: s.models });
   } catch (e) {
-    s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f)));
+    s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f), { table: mapping.table, entry }));
     return undefined;
   }
+}
+
+/** `variants` with `canary`: the mapping would read one and drop the other, so neither is guessed. */
+function exclusiveIssue(loaded: LoadedConfig, base: FieldPath, x: ExclusiveFields): ConfigIssue {
+  const code = (fields: readonly string[]) => fields.map((f) => `\`${f}\``).join(' and ');
+  return loaded.issueAt(
+    [...base, ...parsePath(x.field)],
+    `is given together with ${code(x.with)}, which it replaces: only one of them would be read, and the other dropped`,
+    `drop ${code(x.with)}, or drop \`${x.field}\``,
+  );
 }
 
 /** The field of an issue in the props it was found in: `within` (a part validated by a larger construct) joined with `field`. */
@@ -135,18 +167,22 @@ function plainErrorIssue(loaded: Pick<LoadedConfig, 'issueAt'>, base: FieldPath,
 /**
  * Turns an error thrown by a construct into issues located in the file. Validation issues are
  * located by their fields: at `base` + `toFilePath(field)`, where `field` is the issue's `within`
- * joined with its `field` (see {@link ValidationIssue.within}). Any other error is one issue at `base`.
+ * joined with its `field` (see {@link ValidationIssue.within}), and worded in the file's terms: the
+ * fields their problems and fixes name are translated with `own` (the entry and its mapping table)
+ * and the other entries' tables (`./wording.ts`). Any other error is one issue at `base`.
  */
 export function constructIssues(
   loaded: Pick<LoadedConfig, 'issueAt'>,
   base: FieldPath,
   e: unknown,
   toFilePath: (field: string) => FieldPath = parsePath,
+  own?: EntryWords,
 ): ConfigIssue[] {
   if (!(e instanceof ModelplaneValidationError)) return [plainErrorIssue(loaded, base, e)];
-  return e.issues.map((i) =>
-    loaded.issueAt([...base, ...toFilePath(issueField(i))], `${valueClause(i.value, i.problem)} (${i.construct})`, i.fix),
-  );
+  return e.issues.map((i) => {
+    const said = issueWords(i, own);
+    return loaded.issueAt([...base, ...toFilePath(issueField(i))], `${valueClause(i.value, said.problem)} (${i.construct})`, said.fix);
+  });
 }
 
 /** The platform's team chart, or a standalone one on the file's GPU pools. */

@@ -17,6 +17,12 @@ export interface ConfigIssue {
   readonly problem: string;
   /** What to do instead. */
   readonly fix: string;
+  /**
+   * The problem is how YAML read what was written (`3.10` as the number 3.1 where the field takes text):
+   * it explains, better than a construct can, any complaint about the value at the same field.
+   * @default false
+   */
+  readonly yamlRead?: boolean;
 }
 
 /** Formats one issue as `file:line:col: path: problem. Fix: fix`. */

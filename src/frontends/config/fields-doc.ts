@@ -1,7 +1,8 @@
 /**
  * The field table of docs/modelplane-yaml.md (YAML field -> construct prop -> notes), written from
  * the mapping tables by `npm run gen:config-types` between {@link FIELDS_BEGIN} and
- * {@link FIELDS_END}; test/mapping-generated.test.ts fails when the page is stale.
+ * {@link FIELDS_END}; test/mapping-generated.test.ts fails when the page is stale. The construct
+ * reference (`npm run docs`) carries the same table as a page of its own ({@link fieldsPage}).
  */
 import type { FieldRow, FieldTable, GroupRow, MappingRow } from './mapping';
 import { FIELD_TABLES } from './mapping-tables';
@@ -69,5 +70,23 @@ export function fieldsMarkdown(): string {
     '<!-- generated from src/frontends/config/mapping-tables.ts by `npm run gen:config-types`; do not edit -->',
     '',
     ...FIELD_TABLES.map(tableMarkdown),
+  ].join('\n');
+}
+
+/** The reference's page of the table (docs/build.sh writes it for TypeDoc): a title, how to read it, the tables. */
+export function fieldsPage(): string {
+  return [
+    '---',
+    'title: modelplane.yaml and the TypeScript props',
+    '---',
+    '',
+    '# modelplane.yaml and the TypeScript props',
+    '',
+    'Each entry of a `modelplane.yaml` becomes one construct, with the props a TypeScript user would write. The tables say',
+    'which prop each field becomes (a path inside an object prop is written `a.b`). The same tables word the',
+    "constructs' messages for the file: a problem or fix naming a prop names the field that sets it instead",
+    '(`autoscaling.minReplicas` is `replicas.min`, `backend: "seldon"` is `server: seldon`), so a fix can be typed into the file.',
+    '',
+    fieldsMarkdown(),
   ].join('\n');
 }

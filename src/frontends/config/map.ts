@@ -12,7 +12,7 @@ import { OnlineModel, OnlineModelProps } from '../../constructs/online/online-mo
 import { RetroTest, RetroTestProps } from '../../constructs/online/retro-test';
 import type { TeamModels } from '../../constructs/team-models';
 import { ModelplaneValidationError } from '../../core/errors';
-import { forwardProps, yamlPathOf } from './mapping';
+import { FieldTable, forwardProps, yamlPathOf } from './mapping';
 import { BATCH_MODEL_FIELDS, CASCADE_FIELDS, ONLINE_MODEL_FIELDS, RETRO_TEST_FIELDS } from './mapping-tables';
 import type { FieldPath } from './source';
 import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, RetroTestConfig } from './types';
@@ -31,6 +31,8 @@ export interface EntryMapping<C> {
   create(chart: TeamModels, entry: C, ctx: MapContext): Construct;
   /** Translates a field path of the construct's props (as its validation errors name it) into a path inside the entry. */
   toFilePathFor(entry: C, field: string): FieldPath;
+  /** The entry's mapping table: the fields the construct's messages name are translated with it (`./wording.ts`). */
+  readonly table: FieldTable<never>;
 }
 
 /** A batch model entry as {@link SparkBatchModelProps}. */
@@ -94,10 +96,12 @@ export const MODEL_MAPPINGS: {
   batch: {
     create: (chart, m) => new SparkBatchModel(chart, m.name, batchModelProps(m)),
     toFilePathFor: batchFilePath,
+    table: BATCH_MODEL_FIELDS,
   },
   online: {
     create: createOnlineModel,
     toFilePathFor: onlineFilePath,
+    table: ONLINE_MODEL_FIELDS,
   },
 };
 
@@ -105,10 +109,12 @@ export const MODEL_MAPPINGS: {
 export const CASCADE_MAPPING: EntryMapping<CascadeConfig> = {
   create: (chart, c) => new Cascade(chart, c.name, cascadeProps(c)),
   toFilePathFor: (c, field) => yamlPathOf(CASCADE_FIELDS, c, field),
+  table: CASCADE_FIELDS,
 };
 
 /** Mapping of retro test entries. */
 export const RETRO_TEST_MAPPING: EntryMapping<RetroTestConfig> = {
   create: (chart, r) => new RetroTest(chart, r.name, retroTestProps(r)),
   toFilePathFor: (r, field) => yamlPathOf(RETRO_TEST_FIELDS, r, field),
+  table: RETRO_TEST_FIELDS,
 };

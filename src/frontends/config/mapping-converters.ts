@@ -52,6 +52,7 @@ export const HOST_SECRET: ValueConverter = {
   name: 'secret key',
   note: 'a Secret name alone becomes `{ name, key: "host" }`',
   forward: (s) => (typeof s === 'string' ? { name: s, key: 'host' } : s),
+  back: (s) => (isRecord(s) && s.key === 'host' && typeof s.name === 'string' ? s.name : s),
 };
 
 /** One value as a list of one (`orchestrator: argo` -> `targets: ["argo"]`). */
@@ -60,6 +61,7 @@ export const ONE_ITEM_LIST: ValueConverter = {
   note: 'the one orchestrator becomes a list of one target',
   forward: (x) => [x],
   locate: () => [],
+  back: (x) => (Array.isArray(x) && x.length === 1 ? x[0] : x),
 };
 
 /** A cascade's blocks, each a fresh `{ name, models }`. */
@@ -89,7 +91,8 @@ export const VARIANTS: ComposedRow<OnlineModelConfig> = {
   name: 'variants',
   yaml: ['model', 'canary', 'shadow', 'variants'],
   props: ['model', 'variants'],
-  note: '`model` alone stays `model`; with `canary`/`shadow` it becomes the variants main, canary, shadow (the canary takes its traffic from main); `variants` pass as they are',
+  note: '`model` alone stays `model`; with `canary`/`shadow` it becomes the variants main, canary, shadow (the canary takes its traffic from main); `variants` pass as they are, instead of `model`, `canary` and `shadow` (never with them)',
+  exclusive: [['variants'], ['model', 'canary', 'shadow']],
   forward: (m) => {
     if (m.canary !== undefined || m.shadow !== undefined) return [['variants', splitVariants(m)]];
     if (m.variants !== undefined) return [['variants', m.variants.map((x) => ({ ...x }))]];
@@ -141,4 +144,5 @@ export const OUTPUT: ComposedRow<BatchModelConfig> = {
     ];
   },
   inverse: () => ['output'],
+  back: (prop, value) => (prop === 'cascade.outputTable' && typeof value === 'string' ? `hive://${value}` : value),
 };

@@ -5,7 +5,9 @@
  * apart:
  *   - {@link forwardProps}: an entry of the file as the construct's props;
  *   - {@link yamlPathOf}: a field path of the props (as a construct's validation names it) as the
- *     path in the entry where the user wrote the value, for FILE:LINE:COL errors.
+ *     path in the entry where the user wrote the value, for FILE:LINE:COL errors;
+ *   - {@link yamlFieldOf}, {@link propLeaves} and {@link yamlValueOf}: a prop a message names (with the
+ *     value it suggests) as the field the user writes and its value (`./wording.ts`).
  * The field table of docs/modelplane-yaml.md is generated from the same tables (`./fields-doc.ts`).
  */
 import { isRecord } from '../../core/records';
@@ -27,6 +29,11 @@ export interface ValueConverter {
    * Without it, the same path below the field.
    */
   locate?(rest: FieldPath): FieldPath;
+  /**
+   * The value the file writes for a prop's value, for messages that suggest one (the inverse of
+   * `forward` for one value). Without it, the value as it is.
+   */
+  back?(value: unknown): unknown;
 }
 
 /** A YAML field copied, or converted by a {@link ValueConverter}, onto one prop. */
@@ -97,6 +104,13 @@ export interface ComposedRow<E> {
   forward(entry: E): ReadonlyArray<readonly [DottedPath, unknown]>;
   /** Where in the entry a problem with `prop` (one of its props, or a path below one) is written. */
   inverse(entry: E, prop: FieldPath): FieldPath;
+  /** The value the file writes for a value of `prop`, for messages that suggest one. @default - the value as it is */
+  back?(prop: DottedPath, value: unknown): unknown;
+  /**
+   * Fields of `yaml` that exclude each other: an entry may set fields of one of these groups only, as
+   * `forward` reads one group and would drop the others (see {@link exclusiveFieldsGiven}). @default - none
+   */
+  readonly exclusive?: ReadonlyArray<readonly DottedPath[]>;
 }
 
 /** A YAML field that is no prop of the construct (`type`, a batch model's `description`, an online model's `tests`). */
@@ -264,4 +278,66 @@ export function yamlPathOf<E>(table: FieldTable<E>, entry: E, field: string): Fi
   if (row.kind === 'other') return path;
   const below = row.kind === undefined && row.convert?.locate ? row.convert.locate(rest) : rest;
   return [...segments(row.yaml), ...below];
+}
+
+/**
+ * The field of the entry that sets `prop`, for messages that name the prop (`autoscaling.minReplicas`
+ * -> `replicas.min`, `backend` -> `server`); undefined when no field sets it (a prop the file cannot
+ * write, or a part of an object prop no row names). Unlike {@link yamlPathOf} it never falls back to
+ * where a problem would be shown: a message must name a field the user can write.
+ */
+export function yamlFieldOf<E>(table: FieldTable<E>, entry: E, prop: DottedPath): FieldPath | undefined {
+  const path = parsePath(prop);
+  const match = bestRow(table, path);
+  if (!match) return undefined;
+  const rest = path.slice(match.depth);
+  const row = match.row;
+  if (row.kind === 'composed') return row.inverse(entry, path);
+  if (row.kind === 'group') return rest.length === 0 && row.at !== '' ? segments(row.at) : undefined;
+  if (row.kind === 'other') return undefined;
+  return [...segments(row.yaml), ...rest];
+}
+
+/** True when a row of the table writes a prop below `prop` (`autoscaling.rabbitmq.queueName` below `autoscaling`). */
+function hasRowsBelow<E>(table: FieldTable<E>, prop: DottedPath): boolean {
+  return table.rows.some((r) => propsOf(r).some((p) => p.startsWith(`${prop}.`)));
+}
+
+/**
+ * A props value a message suggests, split into the props the table's rows write: `pythonEnv` =
+ * `{ archive, pythonVersion }` is two props, `pythonEnv.archive` and `pythonEnv.pythonVersion`, which the
+ * file writes as `environment` and `python`. A value of a prop no row splits is one leaf.
+ */
+export function propLeaves<E>(table: FieldTable<E>, prop: DottedPath, value: unknown): Array<readonly [DottedPath, unknown]> {
+  if (!isRecord(value) || !hasRowsBelow(table, prop)) return [[prop, value]];
+  return Object.entries(value).flatMap(([k, v]) => propLeaves(table, `${prop}.${k}`, v));
+}
+
+/** A prop's value as the file writes it (`cascade.outputTable` = `"db.table"` -> `"hive://db.table"`), through its row's `back`. */
+export function yamlValueOf<E>(table: FieldTable<E>, prop: DottedPath, value: unknown): unknown {
+  const path = parsePath(prop);
+  const match = bestRow(table, path);
+  const row = match?.row;
+  if (row?.kind === 'composed') return row.back ? row.back(prop, value) : value;
+  if (row?.kind === undefined && row?.convert?.back && match!.depth === path.length) return row.convert.back(value);
+  return value;
+}
+
+/** Fields an entry sets together that a row of its table reads instead of each other (the later ones would be dropped). */
+export interface ExclusiveFields {
+  /** The field of the first group the entry sets. */
+  readonly field: DottedPath;
+  /** The fields of the other groups it sets too. */
+  readonly with: readonly DottedPath[];
+}
+
+/** Each composed row's {@link ComposedRow.exclusive} groups the entry sets more than one of: `variants` with `canary`. */
+export function exclusiveFieldsGiven<E>(table: FieldTable<E>, entry: E): ExclusiveFields[] {
+  const out: ExclusiveFields[] = [];
+  for (const row of table.rows) {
+    if (row.kind !== 'composed' || !row.exclusive) continue;
+    const given = row.exclusive.map((group) => group.filter((f) => valueAt(entry, f) !== undefined)).filter((g) => g.length > 0);
+    if (given.length > 1) out.push({ field: given[0][0], with: given.slice(1).flat() });
+  }
+  return out;
 }

@@ -40,9 +40,12 @@ export function buildLoadedPlatform(app: App, loaded: LoadedPlatform, id = 'plat
     // A construct failing on a value of the wrong shape is explained by the schema's problems.
     if (!(e instanceof ModelplaneValidationError) && schema.length > 0) found = [];
   }
-  // A construct's problem says more than the schema's at the same field (or at a field it contains).
-  const kept = schema.filter((s) => !found.some((c) => within(c.located.path, s.located.path)));
-  return { platform: found.length > 0 ? undefined : platform, issues: sortPlatformIssues([...kept, ...found]) };
+  // A construct's problem says more than the schema's at the same field (or at a field it contains),
+  // but for how YAML read the value (a number where text was meant), which explains the construct's.
+  const read = schema.filter((s) => s.located.yamlRead);
+  const told = found.filter((c) => !read.some((s) => s.located.path === c.located.path));
+  const kept = schema.filter((s) => s.located.yamlRead || !told.some((c) => within(c.located.path, s.located.path)));
+  return { platform: found.length > 0 ? undefined : platform, issues: sortPlatformIssues([...kept, ...told]) };
 }
 
 /** The issues of an error thrown while building, each located by `constructIssues` at the issue's `within` + `field`. */

@@ -14,6 +14,8 @@ import { FieldPath, formatPath } from './source';
 export interface IssueLocator {
   /** The issue at `path`; with `key`, located at the key naming the field instead of its value. */
   issue(path: FieldPath, problem: string, fix: string, key?: boolean): ConfigIssue;
+  /** The text written for the scalar at `path` (`3.10` for the number 3.1), when the input has text. @default - not known */
+  written?(path: FieldPath): string | undefined;
 }
 
 /** How one loader words the issues of its schema. */
@@ -104,9 +106,9 @@ function editDistance(a: string, b: string): number {
   return dp[a.length][b.length];
 }
 
-/** How to write a value of each JSON type, for "must be <type>" fixes. */
+/** How to write a value of each JSON type, for "must be <type>" fixes (a field's own `x-fix` gives a better one). */
 const TYPE_EXAMPLE: Record<string, string> = {
-  string: 'a quoted string, e.g. "3.11"',
+  string: 'a quoted string',
   integer: 'a whole number, e.g. 4',
   number: 'a number',
   boolean: 'true or false',
@@ -154,7 +156,34 @@ function missingField(s: SchemaError): ConfigIssue {
 
 function wrongType(s: SchemaError): ConfigIssue {
   const want = String(param<string>(s, 'type')).split(',');
-  return s.at.issue(s.path, `${shown(s)} must be ${want.join(' or ')}`, `write ${want.map((t) => TYPE_EXAMPLE[t] ?? t).join(', or ')}`);
+  if (want.includes('string') && (typeof s.value === 'number' || typeof s.value === 'boolean' || s.value === null)) return readAsText(s);
+  return s.at.issue(
+    s.path,
+    `${shown(s)} must be ${want.join(' or ')}`,
+    s.fixHint ?? `write ${want.map((t) => TYPE_EXAMPLE[t] ?? t).join(', or ')}`,
+  );
+}
+
+/**
+ * A number, boolean or null where text was meant: YAML read `python: 3.10` as the number 3.1 and
+ * `tag: true` as a boolean. The problem says what YAML read; the fix quotes what was written, unless
+ * the quoted text would not fit the field either (`spark.version: 3.5` is no Spark version), where
+ * the field's own fix (`x-fix`) gives an example that does.
+ */
+function readAsText(s: SchemaError): ConfigIssue {
+  const written = s.at.written?.(s.path) ?? (s.value === null ? '' : String(s.value));
+  if (s.value === null && (written === '' || written === '~' || written.toLowerCase() === 'null'))
+    return s.at.issue(
+      s.path,
+      `has no value (YAML read ${written === '' ? 'nothing after the colon' : written} as null), and the field takes text`,
+      s.fixHint ?? 'write a value, or remove the field',
+    );
+  const kind = s.value === null ? 'null' : typeof s.value === 'number' ? 'number' : 'boolean';
+  const read = s.value === null ? 'null' : written === String(s.value) ? `a ${kind}` : `the ${kind} ${renderValue(s.value)}`;
+  const problem = `is ${written} unquoted: YAML read ${written} as ${read}, and this field takes text`;
+  const pattern = typeof s.parent.pattern === 'string' ? new RegExp(s.parent.pattern, 'u') : undefined;
+  const fits = pattern === undefined || pattern.test(written);
+  return { ...s.at.issue(s.path, problem, fits || !s.fixHint ? `quote it: ${JSON.stringify(written)}` : s.fixHint), yamlRead: true };
 }
 
 function notInEnum(s: SchemaError): ConfigIssue {

@@ -176,6 +176,35 @@ export function dataTextProblems(data: unknown, multiline: (path: FieldPath) => 
   return out;
 }
 
+// --- tabs -------------------------------------------------------------------------------------------------
+
+/** At most this many tab-indented lines are reported (each is a problem of its own). */
+const MAX_TAB_PROBLEMS = 5;
+
+/**
+ * Lines indented with a tab (YAML indents with spaces only), one problem each. The YAML library reports a
+ * tab in the indentation as an error and then a cascade of others on every line after it (maps that do
+ * not line up, keys it cannot read), so when the file has syntax errors the caller reports these instead,
+ * with the errors before the first tab.
+ */
+export function tabIndentProblems(text: string): SourceProblem[] {
+  const out: SourceProblem[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const indent = /^[ \t]*/.exec(line)![0];
+    const tab = indent.indexOf('\t');
+    if (tab >= 0 && indent.length < line.replace(/\r$/, '').length && out.length < MAX_TAB_PROBLEMS) {
+      out.push({
+        offset: offset + tab,
+        problem: 'is indented with a tab; YAML indents with spaces only, and one tab breaks the reading of every line after it',
+        fix: 'replace the tab with spaces, as many as the lines around it use (most editors can insert spaces for Tab in YAML files)',
+      });
+    }
+    offset += line.length + 1;
+  }
+  return out;
+}
+
 // --- nesting ----------------------------------------------------------------------------------------------
 
 const NESTING_FIX = `flatten the structure: modelplane reads at most ${MAX_YAML_NESTING} levels of lists and maps (its own fields need fewer than 10)`;

@@ -4,7 +4,15 @@
  */
 import YAML, { Composer, CST, isMap, isPair, isScalar, isSeq, LineCounter, Node as YamlNode, Parser, YAMLParseError } from 'yaml';
 import type { ConfigIssue } from './errors';
-import { characterProblems, dataTextProblems, decodeUtf8, documentProblems, nestingProblem, SourceProblem } from './source-checks';
+import {
+  characterProblems,
+  dataTextProblems,
+  decodeUtf8,
+  documentProblems,
+  nestingProblem,
+  SourceProblem,
+  tabIndentProblems,
+} from './source-checks';
 
 export { MAX_YAML_NESTING, MAX_YAML_VALUES } from './source-checks';
 
@@ -73,6 +81,7 @@ export class YamlSource {
   public readonly issues: readonly ConfigIssue[];
   private readonly doc: YAML.Document;
   private readonly lines: LineCounter;
+  private readonly text: string = '';
 
   private constructor(
     public readonly file: string,
@@ -87,6 +96,7 @@ export class YamlSource {
       return;
     }
     const text = decoded.text;
+    this.text = text;
     const tokens = Array.from(new Parser(this.lines.addNewLine).parse(text));
     const early = [...characterProblems(text), ...[nestingProblem(tokens)].filter((p) => p !== undefined)];
     if (early.length > 0) {
@@ -96,7 +106,7 @@ export class YamlSource {
     }
     this.doc = composeOne(tokens, text.length);
     try {
-      const syntax = this.syntaxIssues();
+      const syntax = this.syntaxIssues(text);
       const found = syntax.length > 0 ? syntax : documentProblems(this.doc, text).map((p) => this.located(p));
       const data = found.length === 0 ? this.doc.toJS({ maxAliasCount: -1 }) : undefined;
       const multiline = options.multiline ?? (() => false);
@@ -110,13 +120,21 @@ export class YamlSource {
     }
   }
 
-  /** The library's errors and warnings (unknown tags, bad directives), and a `%YAML` version other than 1.2. */
-  private syntaxIssues(): ConfigIssue[] {
+  /**
+   * The library's errors and warnings (unknown tags, bad directives), and a `%YAML` version other than 1.2.
+   * When a line is indented with a tab, that line is the problem: the errors after it are its cascade.
+   */
+  private syntaxIssues(text: string): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
+    const tabs = this.doc.errors.length > 0 ? tabIndentProblems(text) : [];
+    // The errors from the first tab-indented line on are the tab's.
+    const cascade = tabs.length > 0 ? text.lastIndexOf('\n', tabs[0].offset - 1) + 1 : Infinity;
     for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+      if (e.pos[0] >= cascade) continue;
       const { line, col } = this.lines.linePos(e.pos[0]);
       issues.push({ file: this.file, line, col, path: '', ...yamlErrorWords(e.code, e.message) });
     }
+    issues.push(...tabs.map((t) => this.located(t)));
     const version = this.doc.directives?.yaml;
     if (version?.explicit && version.version !== '1.2') {
       issues.push({
@@ -169,19 +187,32 @@ export class YamlSource {
 
   /** True when the file has a value at `path`. */
   public has(path: FieldPath): boolean {
+    return this.nodeAt(path) !== undefined;
+  }
+
+  /** The text written for the scalar at `path` (`3.10` where YAML read the number 3.1), or undefined when there is none. */
+  public written(path: FieldPath): string | undefined {
+    const node = this.nodeAt(path);
+    if (node === null) return '';
+    if (!isScalar(node) || !node.range) return undefined;
+    return this.text.slice(node.range[0], node.range[1]).trim();
+  }
+
+  /** The node at `path`: undefined when the path does not exist, null for a key written without a value. */
+  private nodeAt(path: FieldPath): unknown {
     let node: unknown = this.doc.contents;
     for (const seg of path) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
-        if (!pair) return false;
+        if (!pair) return undefined;
         node = pair.value;
       } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
         node = node.items[seg];
       } else {
-        return false;
+        return undefined;
       }
     }
-    return true;
+    return node;
   }
 
   /** An issue at `path`. */

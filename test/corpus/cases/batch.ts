@@ -20,6 +20,16 @@ const cascade =
   };
 
 export const cases: TsCase[] = [
+  {
+    name: 'more GPUs per executor than the pool ever has',
+    construct: 'SparkBatchModel "churn"',
+    field: 'gpu.count',
+    value: 4,
+    says: /maxGpus: 2/,
+    build: (app) => {
+      new SparkBatchModel(team(app, 'risk', ['gpu'], 2), 'churn', batch({ gpu: { pool: 'gpu', count: 4 } }));
+    },
+  },
   // SparkBatchModel
   { name: 'model name with upper case', construct: 'SparkBatchModel "Churn"', field: 'name', value: 'Churn', build: model({}, 'Churn') },
   {

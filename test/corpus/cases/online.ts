@@ -28,6 +28,16 @@ const retro =
   };
 
 export const cases: TsCase[] = [
+  {
+    name: 'more GPUs per replica than the pool ever has',
+    construct: 'OnlineModel "fraud"',
+    field: 'gpu.count',
+    value: 16,
+    says: /maxGpus: 8/,
+    build: (app) => {
+      new OnlineModel(team(app, 'risk', ['gpu'], 8), 'fraud', online({ gpu: { pool: 'gpu', count: 16 } }));
+    },
+  },
   // OnlineModel
   { name: 'model name with a dot', construct: 'OnlineModel "fraud.v2"', field: 'name', value: 'fraud.v2', build: serve({}, 'fraud.v2') },
   {

@@ -19,6 +19,7 @@ import type { OnlineModelProps } from '../props';
 import { renderHttpRoute } from '../rollouts';
 import { httpProbe, renderVariantPdb, variantObjectNames } from '../shared';
 import {
+  maxReplicas,
   MLSERVER_IMAGE,
   MlserverModel,
   MLSERVER_METRICS_PATH,
@@ -192,6 +193,8 @@ function resolveDeploymentOptions(
 export const DEPLOYMENT_BACKEND: ServingBackend = {
   name: 'deployment',
   optionKeys: ['gateway', 'hostnames'],
+  // Every variant is a Deployment of its own, with its own scaler.
+  podsAtMost: (m) => maxReplicas(m),
   scaledObjectNames: variantObjectNames,
   resolveOptions: resolveDeploymentOptions,
   render: renderDeploymentBackend,

@@ -37,6 +37,7 @@ import {
   InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../../../imports/serving.kserve.io';
 import type { Validator } from '../../../core/errors';
+import { prop, words } from '../../../core/words';
 import { IMAGE_PULL_POLICY } from '../../../core/security';
 import { checkName } from '../../../core/validate';
 import { hpaMetrics, renderKeda } from '../autoscaling';
@@ -45,6 +46,7 @@ import { checkSecretName } from '../checks';
 import type { OnlineModelProps } from '../props';
 import { httpProbe, predictorContainerFields, predictorPodFields, predictorPodLabels, renderPodMonitor, renderVariantPdb } from '../shared';
 import {
+  maxReplicas,
   minReplicas,
   MLSERVER_IMAGE,
   MLSERVER_METRICS_PATH,
@@ -251,7 +253,7 @@ function checkNoShadow(v: Validator, variants: readonly ResolvedVariant[]): void
     'variants',
     variants.filter((x) => x.shadow).map((x) => x.name),
     'has a shadow variant, but KServe has no native traffic mirroring',
-    'use backend "seldon" (shadow predictor) or "deployment" (Gateway API RequestMirror), or drop the shadow',
+    words`use ${prop('backend', 'seldon')} (shadow predictor) or ${prop('backend', 'deployment')} (Gateway API RequestMirror), or drop the shadow`,
   );
 }
 
@@ -267,7 +269,7 @@ function checkQueueScalingWithCanaries(
     'autoscaling.rabbitmq',
     props.autoscaling?.rabbitmq?.queueName,
     'scales a KServe service with canaries on a queue; KServe canaries run fixed replicas and the ScaledObject can only target the primary',
-    'use HPA scaling (cpuUtilization) with canaries, or one variant',
+    words`scale on CPU (${prop('autoscaling.cpuUtilization')}) with canaries, or serve one variant`,
   );
 }
 
@@ -295,6 +297,8 @@ export const KSERVE_BACKEND: ServingBackend = {
   checkVariants: checkNoShadow,
   checkScaling: checkQueueScalingWithCanaries,
   // The ScaledObject targets the Deployment KServe creates for the primary.
+  // The primary scales; canaries run fixed replicas (see kserveScaling).
+  podsAtMost: (m, v) => (v.primary ? maxReplicas(m) : Math.max(1, minReplicas(m))),
   scaledObjectNames: (name) => [kservePredictorDeployment({ name })],
   resolveOptions: resolveKServeOptions,
   render: renderKServeBackend,

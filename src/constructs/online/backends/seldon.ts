@@ -31,6 +31,7 @@ import {
   SeldonDeploymentSpecPredictorsComponentSpecsSpecVolumesEmptyDirSizeLimit,
 } from '../../../../imports/machinelearning.seldon.io';
 import type { Validator } from '../../../core/errors';
+import { prop, words } from '../../../core/words';
 import { hpaMetrics, rabbitTrigger, renderTriggerAuth } from '../autoscaling';
 import type { ServingBackend } from '../backend';
 import { checkSecretName } from '../checks';
@@ -45,6 +46,7 @@ import {
   variantObjectNames,
 } from '../shared';
 import {
+  maxReplicas,
   minReplicas,
   mlserverProbes,
   modelLabels,
@@ -188,7 +190,7 @@ function checkS3Uri(v: Validator, field: string, uri: string): void {
     field,
     uri,
     "is a models:/ URI, which Seldon's rclone storage initializer cannot download",
-    'give the model version\'s artifact location, e.g. "s3://mlflow/mlflow/1/<run id>/artifacts/model", or use backend "kserve" or "deployment"',
+    words`give the model version's artifact location, e.g. "s3://mlflow/mlflow/1/<run id>/artifacts/model", or use ${prop('backend', 'kserve')} or ${prop('backend', 'deployment')}`,
   );
 }
 
@@ -205,6 +207,8 @@ export const SELDON_BACKEND: ServingBackend = {
   operator: 'seldonCore',
   optionKeys: ['rcloneSecret'],
   checkModelUri: checkS3Uri,
+  // Every predictor (variant) scales on its own.
+  podsAtMost: (m) => maxReplicas(m),
   scaledObjectNames: variantObjectNames,
   resolveOptions: resolveSeldonOptions,
   render: renderSeldonBackend,
