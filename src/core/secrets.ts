@@ -78,29 +78,40 @@ export function checkNoPlainCredentials(
 
 /**
  * Credential formats recognizable wherever they appear, whatever the field: a value holding one is a
- * credential pasted into a file that ends up in Git and in the output.
+ * credential pasted into a file that ends up in Git and in the output. Each is matched against one
+ * token at a time, anchored, so a long value costs linear time (an unanchored pattern over a
+ * megabyte of letters took minutes).
  */
-const CREDENTIAL_FORMATS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{30,}/, 'a GitHub token'],
-  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
+const CREDENTIAL_TOKENS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(AKIA|ASIA)[0-9A-Z]{16}$/, 'an AWS access key id'],
+  [/^(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})$/, 'a GitHub token'],
+  [/^xox[abposr]-[A-Za-z0-9-]{10,}$/, 'a Slack token'],
+  [/^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/, 'a JSON Web Token'],
 ];
-
-/** `scheme://user:password@`, and the password. */
-const URI_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:([^\s@/'"]+)@/i;
 
 /** A password part that is a reference resolved at run time (`$(DB_PASSWORD)`, `${DB_PASSWORD}`), not a value. */
 const PASSWORD_REFERENCE = /^(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+
+/** True when a `://` in `text` is preceded by a scheme and followed by `user:password@` with a password that is no reference. */
+function hasUriPassword(text: string): boolean {
+  for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
+    if (!/[a-z][a-z0-9+.-]*$/i.test(text.slice(Math.max(0, at - 32), at))) continue;
+    const userInfo = /^[^\s:/@'"]+:([^\s@/'"]+)@/.exec(text.slice(at + 3, at + 3 + 1024));
+    if (userInfo && !PASSWORD_REFERENCE.test(userInfo[1])) return true;
+  }
+  return false;
+}
 
 /**
  * What kind of credential `text` holds (e.g. `an AWS access key id`, `a URI with a plain-text password`),
  * or undefined. Front ends refuse such values in any field, before a construct sees them.
  */
 export function credentialIn(text: string): string | undefined {
-  for (const [re, what] of CREDENTIAL_FORMATS) if (re.test(text)) return what;
-  const uri = URI_WITH_PASSWORD.exec(text);
-  if (uri && !PASSWORD_REFERENCE.test(uri[1])) return 'a URI with a plain-text password';
-  return undefined;
+  if (text.includes('PRIVATE KEY-----') && /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/.test(text)) return 'a PEM private key';
+  for (const token of text.split(/[^A-Za-z0-9_.-]+/)) {
+    for (const part of token.includes('.') && !token.startsWith('eyJ') ? token.split('.') : [token]) {
+      for (const [re, what] of CREDENTIAL_TOKENS) if (re.test(part)) return what;
+    }
+  }
+  return hasUriPassword(text) ? 'a URI with a plain-text password' : undefined;
 }
