@@ -17,7 +17,7 @@ import { ICascadeRunnable, isCascadeRunnable } from './contracts';
 import { MAX_BATCH_MODEL_NAME } from './resolve-model';
 import { macroTargetFix, RunValueTarget } from './run-values';
 import { BatchJob, CASCADE_STAGES, CascadeBlockShape } from './stages';
-import type { CascadeBlock, CascadeProps, CascadeTarget } from './cascade';
+import type { CascadeAirflowForm, CascadeBlock, CascadeProps, CascadeTarget } from './cascade';
 
 /** Longest cascade name (DAG id part, Argo CronWorkflow names are limited to 52). */
 export const MAX_CASCADE_NAME = 40;
@@ -67,6 +67,8 @@ export interface ResolvedCascade {
   readonly submitRetries: number;
   /** Description shown in Airflow. */
   readonly description: string;
+  /** How the Airflow DAG lays out the models' tasks (`auto` decided by the number of models). */
+  readonly airflowForm: CascadeAirflowForm;
   /** Blocks in order, with the names of their models in order. */
   readonly blocks: readonly CascadeBlockShape[];
   /** The models the blocks run, by name. */
@@ -75,7 +77,22 @@ export interface ResolvedCascade {
   readonly argoParams: readonly string[];
 }
 
+/**
+ * From how many models on `airflowForm: "auto"` gives the mapped form. Measured with bench/batch.ts:
+ * below it the per-model form parses in well under a second and shows every model in the graph view.
+ */
+export const MAPPED_FROM_MODELS = 200;
+
 const TARGETS: readonly CascadeTarget[] = ['airflow', 'argo'];
+const AIRFLOW_FORMS: readonly (CascadeAirflowForm | 'auto')[] = ['auto', 'per-model', 'mapped'];
+
+/** The Airflow form: the one asked for, or for `auto` mapped from {@link MAPPED_FROM_MODELS} models on. */
+function resolveAirflowForm(v: Validator, form: CascadeProps['airflowForm'], models: number): CascadeAirflowForm {
+  const asked = form ?? 'auto';
+  checkOneOf(v, 'airflowForm', asked, AIRFLOW_FORMS, 'is not an Airflow DAG form', 'use "auto" (the default), "per-model" or "mapped"');
+  if (asked === 'per-model' || asked === 'mapped') return asked;
+  return models >= MAPPED_FROM_MODELS ? 'mapped' : 'per-model';
+}
 const JOBS: readonly BatchJob[] = ['score', 'train'];
 const STAGING_URI = /^s3a:\/\/[^\s/]+(\/\S*)?$/;
 
@@ -363,6 +380,7 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
   const blocks = resolveBlocks(r, props.blocks);
   const description = props.description ?? `Cascade ${name} of team ${team}: ${blocks.length} blocks, ${r.models.size} models.`;
   if (props.description !== undefined) checkText(v, 'description', props.description, { multiline: true });
+  const airflowForm = resolveAirflowForm(v, props.airflowForm, r.models.size);
   return v.result(() => ({
     id,
     name,
@@ -374,6 +392,7 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
     assets: props.assets ?? [],
     ...runtime,
     description,
+    airflowForm,
     blocks,
     models: r.models,
     argoParams: [...r.params].sort(),
