@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
-import { Cascade, CascadeProps, MAPPED_FROM_MODELS } from '../src/constructs/batch/cascade';
+import { Cascade, CascadeProps, MAPPED_FROM_MODELS, MAX_MAPPED_BLOCK } from '../src/constructs/batch/cascade';
 import { OnlineModel } from '../src/constructs/online/online-model';
 import { SparkBatchModel, SparkBatchModelProps } from '../src/constructs/batch/spark-batch-model';
 import { TeamModels } from '../src/constructs/team-models';
@@ -173,6 +173,18 @@ describe('Cascade to Airflow, mapped form', () => {
     expect(form(MAPPED_FROM_MODELS - 1)).toBe('per-model');
     expect(form(MAPPED_FROM_MODELS)).toBe('mapped');
     expect(new Cascade(setup(), 'small', { blocks, airflowForm: 'auto' }).spec.airflowForm).toBe('per-model');
+  });
+
+  test(`a block of more than ${MAX_MAPPED_BLOCK} models (Airflow's max_map_length) keeps the per-model form`, () => {
+    const names = Array.from({ length: MAX_MAPPED_BLOCK + 1 }, (_, i) => `m${i}`);
+    const chart = setup(names);
+    const props = { blocks: [{ name: 'huge', models: names }] };
+    expect(new Cascade(chart, 'auto', props).spec.airflowForm).toBe('per-model');
+    expectIssue(() => new Cascade(chart, 'forced', { ...props, airflowForm: 'mapped' }), {
+      construct: 'Cascade "forced"',
+      field: 'airflowForm',
+      says: /max_map_length \(1024\)/,
+    });
   });
 });
 

@@ -10,7 +10,7 @@ import { CascadeContext, ResolvedCascade, resolveCascade } from './resolve-casca
 import { BatchJob, CASCADE_STAGES, CASCADE_TASKS, CascadeBlockShape, cascadeTaskId } from './stages';
 import { TeamDags } from './team-dags';
 
-export { MAPPED_FROM_MODELS, MAX_BLOCK_NAME, MAX_CASCADE_NAME } from './resolve-cascade';
+export { MAPPED_FROM_MODELS, MAX_BLOCK_NAME, MAX_CASCADE_NAME, MAX_MAPPED_BLOCK } from './resolve-cascade';
 
 /** How a cascade's Airflow DAG lays out the tasks of its models (see {@link CascadeProps.airflowForm}). */
 export type CascadeAirflowForm = CascadeDagForm;
@@ -55,7 +55,8 @@ export interface CascadeProps {
    * `<block>.<stage>.<model>.<select|submit|wait>`), `mapped` (per block and stage one select task and a
    * task group mapped over the selected models, `<block>.<stage>.<submit|wait>` with the model's name as
    * map index: parse time grows with the blocks, not the models), or `auto`: `mapped` from
-   * `MAPPED_FROM_MODELS` (200) models on, `per-model` below (docs/cookbook/cascade-selection.md).
+   * `MAPPED_FROM_MODELS` (200) models on, `per-model` below or when a block has more than `MAX_MAPPED_BLOCK`
+   * (1,024, Airflow's max_map_length) models (docs/cookbook/cascade-selection.md).
    * @default "auto"
    */
   readonly airflowForm?: CascadeAirflowForm | 'auto';
