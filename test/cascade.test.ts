@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
-import { Cascade, CascadeProps } from '../src/constructs/batch/cascade';
+import { Cascade, CascadeProps, MAPPED_FROM_MODELS, MAX_MAPPED_BLOCK } from '../src/constructs/batch/cascade';
 import { OnlineModel } from '../src/constructs/online/online-model';
 import { SparkBatchModel, SparkBatchModelProps } from '../src/constructs/batch/spark-batch-model';
 import { TeamModels } from '../src/constructs/team-models';
@@ -127,6 +127,64 @@ describe('Cascade to Airflow', () => {
       expect(line.length).toBeLessThanOrEqual(79);
       expect(line).not.toContain('\t');
     }
+  });
+});
+
+describe('Cascade to Airflow, mapped form', () => {
+  const chart = setup();
+  const cascade = new Cascade(chart, 'nightly', { blocks, schedule: '0 2 * * *', airflowForm: 'mapped' });
+  const py = cascade.dagSource!;
+
+  test('per block and stage: a select, a task group mapped over the selected models, a join', () => {
+    expect(cascade.spec.airflowForm).toBe('mapped');
+    expect(cascade.taskIds().slice(0, 3)).toEqual(['first.download_select', 'first.download.submit', 'first.download.wait']);
+    expect(cascade.taskIds()).toHaveLength(3 * 3 * 3);
+    expect(py).toContain('.expand(model=select.output)');
+    expect(py).toContain('map_index_template=MODEL_LABEL');
+    expect(py).toContain(`MODEL_LABEL = "{{ task.op_kwargs['model'] }}"`);
+    expect(py).toContain('trigger_rule="none_failed"');
+    expect(py).not.toContain('ShortCircuitOperator');
+    expect(py).toContain('from airflow.sdk import DAG, Param, TaskGroup, task_group');
+  });
+
+  test('the same constants, runtime helpers and params as the per-model form', () => {
+    const perModel = new Cascade(setup(), 'nightly', { blocks, schedule: '0 2 * * *' }).dagSource!;
+    const part = (src: string, from: string, to: string) => src.slice(src.indexOf(from), src.indexOf(to));
+    expect(part(py, 'DAG_ID =', '\n# The label')).toBe(part(perModel, 'DAG_ID =', '\n\n\ndef app_name'));
+    expect(part(py, 'def app_name', 'def selected_models')).toBe(part(perModel, 'def app_name', 'def selected('));
+    expect(py.slice(py.indexOf('    # The trigger form'))).toBe(perModel.slice(perModel.indexOf('    # The trigger form')));
+  });
+
+  test('deterministic, within 79 columns, names escaped', () => {
+    const again = new Cascade(setup(), 'nightly', { blocks, schedule: '0 2 * * *', airflowForm: 'mapped' }).dagSource;
+    expect(again).toBe(py);
+    const odd = new Cascade(setup(), 'odd', { blocks, airflowForm: 'mapped', description: 'say """hi""" \\ é' }).dagSource!;
+    expect(odd).toContain('say ""\\"hi""\\" \\\\ é');
+    expect(odd).toContain('description="say \\"\\"\\"hi\\"\\"\\" \\\\ \\u00e9"');
+    for (const line of [...py.split('\n'), ...odd.split('\n')]) {
+      expect(line.length).toBeLessThanOrEqual(79);
+      expect(line).not.toContain('\t');
+    }
+  });
+
+  test(`auto: per-model below ${MAPPED_FROM_MODELS} models, mapped from there on`, () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+    const form = (n: number) => new Cascade(setup(names(n)), 'big', { blocks: [{ name: 'all', models: names(n) }] }).spec.airflowForm;
+    expect(form(MAPPED_FROM_MODELS - 1)).toBe('per-model');
+    expect(form(MAPPED_FROM_MODELS)).toBe('mapped');
+    expect(new Cascade(setup(), 'small', { blocks, airflowForm: 'auto' }).spec.airflowForm).toBe('per-model');
+  });
+
+  test(`a block of more than ${MAX_MAPPED_BLOCK} models (Airflow's max_map_length) keeps the per-model form`, () => {
+    const names = Array.from({ length: MAX_MAPPED_BLOCK + 1 }, (_, i) => `m${i}`);
+    const chart = setup(names);
+    const props = { blocks: [{ name: 'huge', models: names }] };
+    expect(new Cascade(chart, 'auto', props).spec.airflowForm).toBe('per-model');
+    expectIssue(() => new Cascade(chart, 'forced', { ...props, airflowForm: 'mapped' }), {
+      construct: 'Cascade "forced"',
+      field: 'airflowForm',
+      says: /max_map_length \(1024\)/,
+    });
   });
 });
 
@@ -341,6 +399,7 @@ describe('Cascade validation', () => {
     expectIssue(make({ stagingUri: 'hdfs://x' }), { construct: c, field: 'stagingUri', says: /s3a:\/\// });
     expectIssue(make({ pollIntervalSeconds: 0 }), { construct: c, field: 'pollIntervalSeconds', says: /1 to 3600/ });
     expectIssue(make({ job: 'predict' as never }), { construct: c, field: 'job', says: /not a model run/ });
+    expectIssue(make({ airflowForm: 'dynamic' as never }), { construct: c, field: 'airflowForm', says: /not an Airflow DAG form/ });
   });
 
   test('every issue reported at once, and nothing added on error', () => {

@@ -1,6 +1,6 @@
 /**
  * Synthesizes the Airflow tier's inputs into the directory given as the first argument: a team's
- * batch models and cascades (the demo stack's, a test cascade with a fast poll interval, and a team
+ * batch models and cascades (the demo stack's, a test cascade with a fast poll interval in both DAG forms, and a team
  * whose model takes a run-time value from the run's conf), the
  * manifests (`*.k8s.yaml`) and the generated DAG files (`dags/`). Run by test/airflow/run.sh.
  */
@@ -36,7 +36,7 @@ const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) =>
     ...extra,
   });
 for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'ensemble']) model(m);
-new Cascade(team, 'nightly', {
+const nightly = {
   blocks: [
     { name: 'features', models: ['feat-a', 'feat-b'] },
     { name: 'scoring', models: ['score-a', 'score-b'] },
@@ -47,7 +47,11 @@ new Cascade(team, 'nightly', {
   // A broken run fails within minutes instead of hanging for the 6 h default.
   timeoutSeconds: 120,
   submitRetries: 0,
-});
+};
+new Cascade(team, 'nightly', nightly);
+// The same cascade in the mapped form (what cascades of MAPPED_FROM_MODELS models and more get), with
+// retried submits: a task group per block and stage mapped over the selected models.
+new Cascade(team, 'nightly-mapped', { ...nightly, airflowForm: 'mapped', submitRetries: 1 });
 
 // Run-time values from the run's conf: a model with {{ params.segment }}, scheduled (its own DAG) and in
 // an unscheduled cascade with a 1-second poll.

@@ -31,6 +31,7 @@ FIXTURE = os.environ["MODELPLANE_AIRFLOW_FIXTURE"]
 DAGS = os.path.join(FIXTURE, "dags")
 TEAM = "cascade-test"
 DAG_ID = "cascade-test.nightly"
+MAPPED_DAG_ID = "cascade-test.nightly-mapped"
 BLOCKS = {
     "features": ["feat-a", "feat-b"],
     "scoring": ["score-a", "score-b"],
@@ -99,7 +100,7 @@ def test_dags_load_from_a_mounted_config_map(tmp_path):
         (volume / key).symlink_to(f"..data/{key}")
     bag = DagBag(dag_folder=str(tmp_path), include_examples=False)
     assert bag.import_errors == {}
-    assert sorted(bag.dags) == [DAG_ID]
+    assert sorted(bag.dags) == [DAG_ID, MAPPED_DAG_ID]
 
 
 def expected_task_ids():
@@ -533,3 +534,187 @@ def test_the_model_dag_substitutes_too(dagbag, cluster_ready):
     assert app["spec"]["executor"]["envVars"]["STAMP"] == (
         "2024-06-03T03:00:00+00:00"
     )
+
+
+# ---------------------------------------------------------------------------
+# The mapped form (cascades of MAPPED_FROM_MODELS models and more, or
+# airflowForm: "mapped"): per block and stage a select task and a task group
+# mapped over the models it selected; the model's name is the map index label
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def mapped(dagbag):
+    return dagbag.dags[MAPPED_DAG_ID]
+
+
+def test_mapped_task_ids_and_groups(mapped):
+    ids = set()
+    for block in BLOCKS:
+        for stage in STAGES:
+            ids |= {f"{block}.{stage}_select", f"{block}.{stage}_done"}
+            ids |= {f"{block}.{stage}.submit", f"{block}.{stage}.wait"}
+    assert set(mapped.task_ids) == ids
+    groups = mapped.task_group_dict
+    for block in BLOCKS:
+        assert type(groups[block]).__name__ == "TaskGroup"
+        for stage in STAGES:
+            group = groups[f"{block}.{stage}"]
+            assert type(group).__name__ == "MappedTaskGroup"
+
+
+def test_mapped_dependencies_and_labels(mapped):
+    previous_join = None
+    for block in BLOCKS:
+        for stage in STAGES:
+            prefix = f"{block}.{stage}"
+            select = mapped.get_task(f"{prefix}_select")
+            submit = mapped.get_task(f"{prefix}.submit")
+            wait = mapped.get_task(f"{prefix}.wait")
+            join = mapped.get_task(f"{prefix}_done")
+            expected_up = {previous_join} if previous_join else set()
+            assert select.upstream_task_ids == expected_up
+            assert select.op_kwargs == {"block": block}
+            assert submit.upstream_task_ids == {f"{prefix}_select"}
+            # wait takes its model from the select's list too.
+            assert wait.upstream_task_ids == {
+                f"{prefix}.submit",
+                f"{prefix}_select",
+            }
+            assert join.upstream_task_ids == {f"{prefix}.wait"}
+            assert join.trigger_rule == "none_failed"
+            assert wait.mode == "reschedule"
+            assert submit.retries == 1
+            for task in (submit, wait):
+                assert task.map_index_template == (
+                    "{{ task.op_kwargs['model'] }}"
+                )
+            previous_join = join.task_id
+    models = [m for ms in BLOCKS.values() for m in ms]
+    assert mapped.params.validate() == {
+        "blocks": list(BLOCKS),
+        "models": models,
+    }
+
+
+def model_states(run):
+    """{task id: {model: state}} of the mapped tasks that have instances
+    for models (an empty mapping leaves one skipped, unlabelled instance)."""
+    out = {}
+    for ti in run.get_task_instances():
+        if ti.map_index >= 0:
+            out.setdefault(ti.task_id, {})[ti.rendered_map_index] = ti.state
+    return out
+
+
+def test_mapped_run_everything(mapped, cluster_ready):
+    run, created, player = execute(mapped, None)
+    assert run.state == "success", states(run)
+    assert_in_stage_order(created, BLOCKS)
+    assert len(created) == 15
+    ms = model_states(run)
+    for block, models in BLOCKS.items():
+        for stage in STAGES:
+            for task in ("submit", "wait"):
+                assert ms[f"{block}.{stage}.{task}"] == {
+                    m: "success" for m in models
+                }
+    # The namespace holds earlier tests' applications too: this run's only.
+    app = apps_of(player, run)[0]
+    model, stage = created[0]
+    assert app["metadata"]["name"] == f"{model}-{stage}-{run_key(run)}"
+    env = app["spec"]["driver"]["envVars"]
+    assert env["MODELPLANE_CASCADE"] == "nightly-mapped"
+    assert env["MODELPLANE_STAGE"] == stage
+    assert env["MODELPLANE_STAGING_URI"].endswith(f"/{run_key(run)}/{model}")
+
+
+def test_mapped_selection_creates_no_instances_for_other_models(
+    mapped, cluster_ready
+):
+    run, created, _ = execute(mapped, {"models": ["score-b", "feat-b"]})
+    assert run.state == "success", states(run)
+    assert_in_stage_order(
+        created, {"features": ["feat-b"], "scoring": ["score-b"]}
+    )
+    assert len(created) == 6
+    ms = model_states(run)
+    assert ms["features.run.submit"] == {"feat-b": "success"}
+    assert ms["scoring.export.wait"] == {"score-b": "success"}
+    # The ensemble block selected nothing: no model instance, the join runs.
+    assert "ensemble.run.submit" not in ms
+    st = states(run)
+    assert st["ensemble.run.submit"] == "skipped"
+    assert st["ensemble.export_done"] == "success"
+
+
+def test_mapped_block_selection(mapped, cluster_ready):
+    run, created, _ = execute(mapped, {"blocks": ["scoring"]})
+    assert run.state == "success", states(run)
+    assert_in_stage_order(created, {"scoring": BLOCKS["scoring"]})
+    assert set(model_states(run)) == {
+        f"scoring.{stage}.{task}"
+        for stage in STAGES
+        for task in ("submit", "wait")
+    }
+
+
+def test_mapped_failing_model_fails_the_run_and_stops_later_blocks(
+    mapped, cluster_ready
+):
+    run, created, _ = execute(mapped, None, fail={("score-b", "run")})
+    assert run.state == "failed"
+    assert sorted(created[-2:]) == sorted(
+        (m, "run") for m in BLOCKS["scoring"]
+    )
+    assert len(created) == 3 * 2 + 2 + 2
+    ms = model_states(run)
+    assert ms["scoring.run.wait"] == {
+        "score-a": "success",
+        "score-b": "failed",
+    }
+    st = states(run)
+    assert st["scoring.run_done"] == "upstream_failed"
+    assert st["scoring.export_select"] == "upstream_failed"
+    assert st["ensemble.download_select"] == "upstream_failed"
+    assert st["ensemble.export_done"] == "upstream_failed"
+
+
+def test_mapped_submit_is_idempotent(mapped, cluster_ready):
+    """A retried submit finds its SparkApplication already created (here:
+    created beforehand under the name the run will give it) and goes on."""
+    import hashlib
+    import json
+
+    # dag.test names its run after run_after: fixed, the name is known.
+    when = utc(2024, 5, 18, 2)
+    run_id = f"manual__{when.isoformat()}"
+    key = hashlib.sha256(f"{MAPPED_DAG_ID}/{run_id}".encode()).hexdigest()
+    name = f"feat-b-download-{key[:10]}"
+    core = kube().CoreV1Api()
+    template = core.read_namespaced_config_map("feat-b-spark", TEAM)
+    app = json.loads(template.data["download.json"])
+    app["metadata"]["name"] = name
+    app["metadata"]["namespace"] = TEAM
+    app["metadata"].setdefault("labels", {}).update(
+        {"modelplane.dev/step": "download", "modelplane.dev/run": key[:10]}
+    )
+    api = kube().CustomObjectsApi()
+    uid = api.create_namespaced_custom_object(
+        GROUP, VERSION, TEAM, PLURAL, app
+    )["metadata"]["uid"]
+    run, created, _ = execute(
+        mapped, {"models": ["feat-b"]}, logical_date=when, run_after=when
+    )
+    assert run.run_id == run_id
+    assert run.state == "success", states(run)
+    ms = model_states(run)
+    assert ms["features.download.submit"] == {"feat-b": "success"}
+    assert sorted(created) == [
+        ("feat-b", s) for s in sorted(["download", "run", "export"])
+    ]
+    # The pre-created application was kept, not replaced: same object, and
+    # without the run's env that submit would have added.
+    kept = api.get_namespaced_custom_object(GROUP, VERSION, TEAM, PLURAL, name)
+    assert kept["metadata"]["uid"] == uid
+    env = kept["spec"]["driver"].get("envVars") or {}
+    assert "MODELPLANE_RUN_ID" not in env

@@ -3,14 +3,17 @@ import { Construct, IConstruct } from 'constructs';
 import { constructLabel, orThrow } from '../../core/errors';
 import { LABELS, standardLabels } from '../../core/labels';
 import { TeamModel, TeamModels } from '../team-models';
-import { cascadeDag, dagFileName } from './airflow/dag';
+import { CascadeDagForm, cascadeDag, dagFileName } from './airflow/dag';
 import { argoCascade, ensureArgoRunner } from './argo/compile';
 import { cascadeMermaid } from './mermaid';
 import { CascadeContext, ResolvedCascade, resolveCascade } from './resolve-cascade';
 import { BatchJob, CASCADE_STAGES, CASCADE_TASKS, CascadeBlockShape, cascadeTaskId } from './stages';
 import { TeamDags } from './team-dags';
 
-export { MAX_BLOCK_NAME, MAX_CASCADE_NAME } from './resolve-cascade';
+export { MAPPED_FROM_MODELS, MAX_BLOCK_NAME, MAX_CASCADE_NAME, MAX_MAPPED_BLOCK } from './resolve-cascade';
+
+/** How a cascade's Airflow DAG lays out the tasks of its models (see {@link CascadeProps.airflowForm}). */
+export type CascadeAirflowForm = CascadeDagForm;
 
 /** Where a cascade runs. */
 export type CascadeTarget = 'airflow' | 'argo';
@@ -47,6 +50,16 @@ export interface CascadeProps {
   readonly submitRetries?: number;
   /** Description shown in Airflow. @default - generated */
   readonly description?: string;
+  /**
+   * How the Airflow DAG lays out the models' tasks: `per-model` (a task group per model and stage,
+   * `<block>.<stage>.<model>.<select|submit|wait>`), `mapped` (per block and stage one select task and a
+   * task group mapped over the selected models, `<block>.<stage>.<submit|wait>` with the model's name as
+   * map index: parse time grows with the blocks, not the models), or `auto`: `mapped` from
+   * `MAPPED_FROM_MODELS` (200) models on, `per-model` below or when a block has more than `MAX_MAPPED_BLOCK`
+   * (1,024, Airflow's max_map_length) models (docs/cookbook/cascade-selection.md).
+   * @default "auto"
+   */
+  readonly airflowForm?: CascadeAirflowForm | 'auto';
 }
 
 /** The registration of a model construct in its own team's chart, if it has one. */
@@ -131,11 +144,18 @@ export class Cascade extends Construct {
     return cascadeMermaid({ name: this.dagId, blocks: this.blocks });
   }
 
-  /** Task ids of the Airflow DAG, in DAG order (`<block>.<stage>.<model>.<select|submit|wait>`). */
+  /**
+   * Task ids of the Airflow DAG's models, in DAG order (the stage joins `<block>.<stage>_done` left out):
+   * per-model form `<block>.<stage>.<model>.<select|submit|wait>`; mapped form `<block>.<stage>_select`
+   * and the mapped `<block>.<stage>.<submit|wait>` (one instance per selected model at run time).
+   */
   public taskIds(): string[] {
     const out: string[] = [];
     for (const b of this.blocks) {
-      for (const s of CASCADE_STAGES) for (const m of b.models) for (const t of CASCADE_TASKS) out.push(cascadeTaskId(b.name, s, m, t));
+      for (const s of CASCADE_STAGES) {
+        if (this.spec.airflowForm === 'mapped') out.push(`${b.name}.${s}_select`, `${b.name}.${s}.submit`, `${b.name}.${s}.wait`);
+        else for (const m of b.models) for (const t of CASCADE_TASKS) out.push(cascadeTaskId(b.name, s, m, t));
+      }
     }
     return out;
   }
@@ -170,6 +190,7 @@ export class Cascade extends Construct {
       blocks: spec.blocks,
       job: spec.job,
       stagingUri: spec.stagingUri,
+      form: spec.airflowForm,
     });
   }
 }

@@ -18,7 +18,7 @@ import { ICascadeRunnable, isCascadeRunnable } from './contracts';
 import { MAX_BATCH_MODEL_NAME } from './resolve-model';
 import { macroTargetFix, RunValueTarget } from './run-values';
 import { BatchJob, CASCADE_STAGES, CascadeBlockShape } from './stages';
-import type { CascadeBlock, CascadeProps, CascadeTarget } from './cascade';
+import type { CascadeAirflowForm, CascadeBlock, CascadeProps, CascadeTarget } from './cascade';
 
 /** Longest cascade name (DAG id part, Argo CronWorkflow names are limited to 52). */
 export const MAX_CASCADE_NAME = 40;
@@ -68,6 +68,8 @@ export interface ResolvedCascade {
   readonly submitRetries: number;
   /** Description shown in Airflow. */
   readonly description: string;
+  /** How the Airflow DAG lays out the models' tasks (`auto` decided by the number of models). */
+  readonly airflowForm: CascadeAirflowForm;
   /** Blocks in order, with the names of their models in order. */
   readonly blocks: readonly CascadeBlockShape[];
   /** The models the blocks run, by name. */
@@ -76,7 +78,42 @@ export interface ResolvedCascade {
   readonly argoParams: readonly string[];
 }
 
+/**
+ * From how many models on `airflowForm: "auto"` gives the mapped form. Measured with bench/batch.ts:
+ * below it the per-model form parses in well under a second and shows every model in the graph view.
+ */
+export const MAPPED_FROM_MODELS = 200;
+/**
+ * Most models a block may have in the mapped form: Airflow's default `[core] max_map_length`, beyond
+ * which the select task's list fails the run.
+ */
+export const MAX_MAPPED_BLOCK = 1024;
+
 const TARGETS: readonly CascadeTarget[] = ['airflow', 'argo'];
+const AIRFLOW_FORMS: readonly (CascadeAirflowForm | 'auto')[] = ['auto', 'per-model', 'mapped'];
+
+/**
+ * The Airflow form: the one asked for, or for `auto` mapped from {@link MAPPED_FROM_MODELS} models on
+ * unless a block has more than {@link MAX_MAPPED_BLOCK} models (which the mapped form cannot run).
+ */
+function resolveAirflowForm(v: Validator, form: CascadeProps['airflowForm'], blocks: readonly CascadeBlockShape[]): CascadeAirflowForm {
+  const asked = form ?? 'auto';
+  checkOneOf(v, 'airflowForm', asked, AIRFLOW_FORMS, 'is not an Airflow DAG form', 'use "auto" (the default), "per-model" or "mapped"');
+  const largest = blocks.reduce((a, b) => (b.models.length > a.models.length ? b : a), { name: '', models: [] });
+  const mappable = largest.models.length <= MAX_MAPPED_BLOCK;
+  if (asked === 'mapped')
+    v.check(
+      mappable,
+      'airflowForm',
+      asked,
+      `cannot run block "${largest.name}": its ${largest.models.length} models are more than Airflow's max_map_length (${MAX_MAPPED_BLOCK})`,
+      `split the block into blocks of at most ${MAX_MAPPED_BLOCK} models, or use "per-model"`,
+    );
+  if (asked === 'per-model' || asked === 'mapped') return asked;
+  const models = blocks.reduce((n, b) => n + b.models.length, 0);
+  return models >= MAPPED_FROM_MODELS && mappable ? 'mapped' : 'per-model';
+}
+
 const JOBS: readonly BatchJob[] = ['score', 'train'];
 const STAGING_URI = /^s3a:\/\/[^\s/]+(\/\S*)?$/;
 
@@ -364,6 +401,7 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
   const blocks = resolveBlocks(r, props.blocks);
   const description = props.description ?? `Cascade ${name} of team ${team}: ${blocks.length} blocks, ${r.models.size} models.`;
   if (props.description !== undefined) checkText(v, 'description', props.description, { multiline: true });
+  const airflowForm = resolveAirflowForm(v, props.airflowForm, blocks);
   return v.result(() => ({
     id,
     name,
@@ -375,6 +413,7 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
     assets: props.assets ?? [],
     ...runtime,
     description,
+    airflowForm,
     blocks,
     models: r.models,
     argoParams: [...r.params].sort(),

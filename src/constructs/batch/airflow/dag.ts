@@ -3,7 +3,10 @@
  * self-contained (no modelplane package on Airflow's side), deterministic (same input, same bytes)
  * and flake8-clean with flake8's defaults. Parsing stays cheap: the Kubernetes client is imported
  * inside the task callables, not at the top of the file, and the structure is built by a short loop
- * over a literal table instead of thousands of generated lines.
+ * over a literal table instead of thousands of generated lines. A cascade has two forms
+ * ({@link CascadeDagForm}): tasks per model (Airflow's parse time grows with the models, about a
+ * millisecond per task), or per block and stage a task group mapped over the selected models at run
+ * time (parse time grows with the blocks).
  *
  * Runtime contract: each model's SparkApplication templates live in the ConfigMap `<model>-spark`
  * in the team namespace (written by SparkBatchModel), one JSON manifest per key. `submit` reads the
@@ -52,7 +55,17 @@ export interface CascadeDagSpec extends DagRuntime {
   readonly job: BatchJob;
   /** Base URI where the download stage stages inputs, per run and model. */
   readonly stagingUri: string;
+  /** How the DAG lays out the models' tasks (see {@link CascadeDagForm}). */
+  readonly form: CascadeDagForm;
 }
+
+/**
+ * How a cascade's DAG lays out the tasks of its models. `per-model`: a task group per model and stage
+ * (`<block>.<stage>.<model>.<select|submit|wait>`), parse time grows with the models. `mapped`: per block
+ * and stage one `select` task and one task group mapped over the models it selects
+ * (`<block>.<stage>.<submit|wait>`, map index shown as the model's name), parse time grows with the blocks.
+ */
+export type CascadeDagForm = 'per-model' | 'mapped';
 
 /** One scheduled run of one model, as its DAG needs it. */
 export interface ModelDagSpec extends DagRuntime {
@@ -275,25 +288,8 @@ def model_group(parent, block, stage, model):
     select >> start >> wait
 `;
 
-/** The body of a cascade's `with DAG(...)`: block and stage groups in order, then the trigger params. */
-const CASCADE_DAG_BODY = `    previous = None
-    for block, models in BLOCKS.items():
-        block_group = TaskGroup(block)
-        for stage in STAGES:
-            stage_group = TaskGroup(stage, parent_group=block_group)
-            for model in models:
-                model_group(stage_group, block, stage, model)
-            # The join lets skipped models through and stops on a failure.
-            done = EmptyOperator(
-                task_id=f"{stage}_done",
-                task_group=block_group,
-                trigger_rule="none_failed",
-            )
-            if previous is not None:
-                previous >> stage_group
-            stage_group >> done
-            previous = done
-    # The trigger form's params, attached once the tasks exist: a task built
+/** The end of a cascade's `with DAG(...)`: the trigger form's params `blocks` and `models`. */
+const CASCADE_PARAMS = `    # The trigger form's params, attached once the tasks exist: a task built
     # inside a DAG that already has params deep-copies them, and Airflow
     # merges the DAG's params into every task's context at run time anyway.
     dag.params.update(
@@ -317,6 +313,122 @@ const CASCADE_DAG_BODY = `    previous = None
         }
     )
 `;
+
+/** The body of a cascade's `with DAG(...)`: block and stage groups in order, then the trigger params. */
+const CASCADE_DAG_BODY = `    previous = None
+    for block, models in BLOCKS.items():
+        block_group = TaskGroup(block)
+        for stage in STAGES:
+            stage_group = TaskGroup(stage, parent_group=block_group)
+            for model in models:
+                model_group(stage_group, block, stage, model)
+            # The join lets skipped models through and stops on a failure.
+            done = EmptyOperator(
+                task_id=f"{stage}_done",
+                task_group=block_group,
+                trigger_rule="none_failed",
+            )
+            if previous is not None:
+                previous >> stage_group
+            stage_group >> done
+            previous = done
+${CASCADE_PARAMS}`;
+
+/**
+ * The mapped form's helpers: the selection of one block's models, and the submit >> wait group mapped
+ * over them (one task instance per selected model, its map index shown as the model's name).
+ */
+const MAPPED_HELPERS = `
+def selected_models(block, params):
+    """The block's models the run selected: none unless it selected the block.
+
+    The stage's submit and wait are mapped over this list; a model that is
+    not in it gets no task instance at all.
+    """
+    if block not in params["blocks"]:
+        return []
+    return [model for model in BLOCKS[block] if model in params["models"]]
+
+
+def submit_model(
+    block,
+    stage,
+    model,
+    dag_run,
+    params,
+    logical_date=None,
+    data_interval_start=None,
+    data_interval_end=None,
+):
+    """Create one model's SparkApplication of one stage for this run."""
+    env = {
+        "MODELPLANE_CASCADE": CASCADE,
+        "MODELPLANE_BLOCK": block,
+        "MODELPLANE_STAGE": stage,
+        "MODELPLANE_STAGING_URI": f"{STAGING_URI}/{{run}}/{model}",
+    }
+    return submit(
+        model,
+        stage,
+        TEMPLATES[stage],
+        env,
+        dag_run,
+        params,
+        logical_date,
+        data_interval_start,
+        data_interval_end,
+    )
+
+
+@task_group
+def model_tasks(block, stage, model):
+    """The submit >> wait of one model in one stage (mapped over models)."""
+    start = PythonOperator(
+        task_id="submit",
+        python_callable=submit_model,
+        op_kwargs={"block": block, "stage": stage, "model": model},
+        retries=SUBMIT_RETRIES,
+        map_index_template=MODEL_LABEL,
+    )
+    wait = PythonSensor(
+        task_id="wait",
+        python_callable=finished,
+        op_kwargs={"model": model, "step": stage},
+        mode="reschedule",
+        poke_interval=POLL_SECONDS,
+        timeout=TIMEOUT_SECONDS,
+        map_index_template=MODEL_LABEL,
+    )
+    start >> wait
+`;
+
+/** The mapped form's `with DAG(...)` body: per block and stage a select, the mapped group and a join. */
+const MAPPED_DAG_BODY = `    previous = None
+    for block in BLOCKS:
+        block_group = TaskGroup(block)
+        for stage in STAGES:
+            select = PythonOperator(
+                task_id=f"{stage}_select",
+                task_group=block_group,
+                python_callable=selected_models,
+                op_kwargs={"block": block},
+            )
+            models = (
+                model_tasks.override(group_id=stage, parent_group=block_group)
+                .partial(block=block, stage=stage)
+                .expand(model=select.output)
+            )
+            # The join lets an empty selection through and stops on a failure.
+            done = EmptyOperator(
+                task_id=f"{stage}_done",
+                task_group=block_group,
+                trigger_rule="none_failed",
+            )
+            if previous is not None:
+                previous >> select
+            select >> models >> done
+            previous = done
+${CASCADE_PARAMS}`;
 
 /** The body of a model run's `with DAG(...)`: Spark Submit, then Spark Wait. */
 const MODEL_DAG_BODY = `    spark_submit = PythonOperator(
@@ -457,6 +569,53 @@ const CASCADE_OPERATORS = [
 const CASCADE_DOC =
   'Blocks run in sequence; the models of a block run in parallel. Each block runs three stages in order: download (stage the inputs), run (the model) and export (write the predictions). For every model in every stage a task group holds three tasks: select (skips the group unless the run selected the block and the model), submit (creates the SparkApplication) and wait (until it completed or failed). Trigger with params "blocks" and "models" (default: all) to run a part.';
 
+const MAPPED_OPERATORS = [
+  'from airflow.providers.standard.operators.empty import EmptyOperator',
+  'from airflow.providers.standard.operators.python import PythonOperator',
+  'from airflow.providers.standard.sensors.python import PythonSensor',
+];
+
+const MAPPED_DOC =
+  'Blocks run in sequence; the models of a block run in parallel. Each block runs three stages in order: download (stage the inputs), run (the model) and export (write the predictions). In every stage a select task lists the models the run selected (params "blocks" and "models", default: all), and a task group mapped over that list holds two tasks per model, shown with the model\'s name as map index: submit (creates the SparkApplication) and wait (until it completed or failed). An unselected model has no task instance in the run.';
+
+/** What differs between the two forms of a cascade DAG file. */
+interface CascadeForm {
+  /** The operator imports. */
+  readonly operators: readonly string[];
+  /** The Airflow SDK names imported besides DAG (and Asset). */
+  readonly sdk: readonly string[];
+  /** The docstring's last paragraph. */
+  readonly doc: string;
+  /** The helpers after the runtime ones. */
+  readonly helpers: string;
+  /** The `with DAG(...)` body. */
+  readonly body: string;
+  /** Constants after the blocks. */
+  readonly constants: string;
+}
+
+const MAPPED_LABEL = `${pyComment("The label of a mapped task instance in Airflow's UI: its model's name.")}
+MODEL_LABEL = ${pyStr("{{ task.op_kwargs['model'] }}")}`;
+
+const FORMS: Readonly<Record<CascadeDagForm, CascadeForm>> = {
+  'per-model': {
+    operators: CASCADE_OPERATORS,
+    sdk: ['Param', 'TaskGroup'],
+    doc: CASCADE_DOC,
+    helpers: CASCADE_HELPERS,
+    body: CASCADE_DAG_BODY,
+    constants: '',
+  },
+  mapped: {
+    operators: MAPPED_OPERATORS,
+    sdk: ['Param', 'TaskGroup', 'task_group'],
+    doc: MAPPED_DOC,
+    helpers: MAPPED_HELPERS,
+    body: MAPPED_DAG_BODY,
+    constants: `\n${MAPPED_LABEL}`,
+  },
+};
+
 /** The cascade's own constants: its name, staging URI, the template of each stage and the blocks. */
 function cascadeConstants(spec: CascadeDagSpec): string {
   const blocks: Record<string, string[]> = {};
@@ -483,12 +642,13 @@ export function cascadeDag(spec: CascadeDagSpec): string {
   const sched = scheduleLines(spec);
   const tags = ['modelplane', 'cascade', `team:${spec.team}`, ...spec.tags];
   const title = `Model cascade ${dagId}, generated by modelplane. Do not edit: change the Cascade in the team's repository and synthesize again.`;
-  const imports = dagImports(CASCADE_OPERATORS, sched, ['Param', 'TaskGroup']);
-  return `${preamble(spec, dagId, { title, extra: CASCADE_DOC, imports })}${cascadeConstants(spec)}
+  const form = FORMS[spec.form];
+  const imports = dagImports(form.operators, sched, form.sdk);
+  return `${preamble(spec, dagId, { title, extra: form.doc, imports })}${cascadeConstants(spec)}${form.constants}
 ${RUNTIME_HELPERS}
-${CASCADE_HELPERS}
+${form.helpers}
 
-${dagOpen(spec, sched, tags)}${CASCADE_DAG_BODY}`;
+${dagOpen(spec, sched, tags)}${form.body}`;
 }
 
 const MODEL_OPERATORS = [
