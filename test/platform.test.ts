@@ -232,16 +232,11 @@ describe('Platform validation', () => {
 });
 
 describe('the cdk8s entry point on bad input', () => {
-  test('exits non-zero with the message, and writes nothing', () => {
+  /** Runs `stacks/main.ts` on a platform configuration: its exit status, stderr and what it wrote. */
+  function runApp(platform: Record<string, unknown>): { status: number; stderr: string; written: string[] } {
     const out = tempDir();
     const config = join(tempDir(), 'bad.yaml');
-    writeFileSync(
-      config,
-      YAML.stringify({
-        teams: [{ name: 'risk' }, { name: 'risk' }],
-        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow@db/mlflow' } } },
-      }),
-    );
+    writeFileSync(config, YAML.stringify(platform));
     let status = 0;
     let stderr = '';
     try {
@@ -255,66 +250,38 @@ describe('the cdk8s entry point on bad input', () => {
       status = e.status;
       stderr = e.stderr;
     }
-    expect(status).toBe(1);
-    expect(stderr).toContain('Platform "platform": `teams` = "risk": names the same team twice. Fix: give each team one entry');
+    return { status, stderr, written: listFiles(out) };
+  }
+  /** An external database given as a plain string (no password): refused by MlflowServer, redacted. */
+  const plainUri = { backendStore: { external: { uriSecret: 'postgresql://mlflow@db/mlflow' } } };
+
+  test('exits non-zero with the message, and writes nothing', () => {
+    const r = runApp({ teams: [{ name: 'risk' }, { name: 'risk' }], mlflow: plainUri });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Platform "platform": `teams` = "risk": names the same team twice. Fix: give each team one entry');
     // Every problem at once: the construct's refusal of a plain string where a Secret reference goes, too.
-    expect(stderr).toContain('`backendStore.external.uriSecret` = "<redacted>"');
-    expect(stderr).not.toContain('mlflow@db');
-    expect(listFiles(out)).toEqual([]);
+    expect(r.stderr).toContain('`backendStore.external.uriSecret` = "<redacted>"');
+    expect(r.stderr).not.toContain('mlflow@db');
+    expect(r.written).toEqual([]);
   });
 
   test('a nested error (after the Platform chart exists) also writes nothing', () => {
-    const out = tempDir();
-    const config = join(tempDir(), 'bad.yaml');
-    writeFileSync(
-      config,
-      YAML.stringify({
-        teams: [{ name: 'risk' }],
-        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow@db/mlflow' } } },
-      }),
-    );
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'stacks/main.ts'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-      });
-    } catch (e: any) {
-      stderr = e.stderr;
-    }
-    expect(stderr).toContain('MlflowServer "mlflow": `backendStore.external.uriSecret` = "<redacted>"');
-    expect(stderr).not.toContain('mlflow@db');
-    expect(listFiles(out)).toEqual([]);
+    const r = runApp({ teams: [{ name: 'risk' }], mlflow: plainUri });
+    expect(r.stderr).toContain('MlflowServer "mlflow": `backendStore.external.uriSecret` = "<redacted>"');
+    expect(r.stderr).not.toContain('mlflow@db');
+    expect(r.written).toEqual([]);
   });
 
   test('a credential in the file is refused by the loader, redacted, before any construct', () => {
-    const out = tempDir();
-    const config = join(tempDir(), 'bad.yaml');
-    writeFileSync(
-      config,
-      YAML.stringify({
-        teams: [{ name: 'risk' }],
-        mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } },
-      }),
-    );
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'stacks/main.ts'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CDK8S_OUTDIR: out, MODELPLANE_CONFIG: config },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-      });
-    } catch (e: any) {
-      stderr = e.stderr;
-    }
-    expect(stderr).toMatch(
+    const r = runApp({
+      teams: [{ name: 'risk' }],
+      mlflow: { backendStore: { external: { uriSecret: 'postgresql://mlflow:hunter2@db/mlflow' } } },
+    });
+    expect(r.stderr).toMatch(
       /bad\.yaml:\d+:\d+: `mlflow\.backendStore\.external\.uriSecret` = <redacted> holds a URI with a plain-text password/,
     );
-    expect(stderr).not.toContain('hunter2');
-    expect(listFiles(out)).toEqual([]);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.written).toEqual([]);
   });
 });
 
