@@ -9,3 +9,4 @@ export * from './secrets';
 export * from './gpu';
 export * from './context';
 export * from './network';
+export * from './references';
