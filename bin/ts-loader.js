@@ -24,14 +24,39 @@ function searchPaths() {
   return [root, process.cwd()];
 }
 
-/** The typescript module, or undefined when it cannot be loaded from any of searchPaths(). */
-function loadTypeScript() {
+/**
+ * The typescript package found from searchPaths(): its version (read from its package.json) and a
+ * function that loads the compiler. Loading it costs more than everything else the CLI does at start-up,
+ * so it happens only when a file is not in the transpile cache yet. Undefined when it is not installed.
+ */
+function findTypeScript() {
   for (const from of searchPaths()) {
+    let main;
     try {
-      return require(require.resolve('typescript', { paths: [from] }));
+      main = require.resolve('typescript', { paths: [from] });
     } catch {
-      // try the next place
+      continue; // try the next place
     }
+    const version = typeScriptVersion(main);
+    let ts;
+    const load = () => (ts ??= require(main));
+    return { version: version ?? load().version, load };
+  }
+  return undefined;
+}
+
+/** The version in the package.json above typescript's main file, or undefined when there is none. */
+function typeScriptVersion(main) {
+  for (let dir = path.dirname(main); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    try {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (json.name === 'typescript' && typeof json.version === 'string') return json.version;
+    } catch {
+      // unreadable: ask the module itself
+    }
+    return undefined;
   }
   return undefined;
 }
@@ -39,12 +64,14 @@ function loadTypeScript() {
 let registered = false;
 
 /** The `.ts` extension handler: transpile (cached by content hash), then compile as CommonJS. */
-function tsHandler(ts) {
+function tsHandler(typescript) {
   const cacheRoot = process.env.MODELPLANE_CACHE || path.join(os.homedir(), '.cache', 'modelplane');
-  const cacheDir = path.join(cacheRoot, 'ts', ts.version);
+  const cacheDir = path.join(cacheRoot, 'ts', typescript.version);
   const compilerOptions = {
-    module: ts.ModuleKind.CommonJS,
-    target: ts.ScriptTarget.ES2022,
+    // Names, not the compiler's enum values, so the cache key is known without loading the compiler
+    // (transpileModule converts them).
+    module: 'commonjs',
+    target: 'es2022',
     esModuleInterop: true,
     resolveJsonModule: true,
     inlineSourceMap: true,
@@ -58,7 +85,7 @@ function tsHandler(ts) {
     try {
       output = fs.readFileSync(cached, 'utf8');
     } catch {
-      output = ts.transpileModule(text, { compilerOptions, fileName: filename }).outputText;
+      output = typescript.load().transpileModule(text, { compilerOptions, fileName: filename }).outputText;
       try {
         fs.mkdirSync(path.dirname(cached), { recursive: true });
         const tmp = `${cached}.${process.pid}.tmp`;
@@ -75,9 +102,9 @@ function tsHandler(ts) {
 /** Installs the `.ts` loader; returns false (and installs nothing) when TypeScript is not available. */
 function register() {
   if (registered) return true;
-  const ts = loadTypeScript();
-  if (!ts) return false;
-  require.extensions['.ts'] = tsHandler(ts);
+  const typescript = findTypeScript();
+  if (!typescript) return false;
+  require.extensions['.ts'] = tsHandler(typescript);
   if (fs.existsSync(path.join(root, 'src', 'index.ts')) && process.env.MODELPLANE_USE_BUILD !== '1') {
     // A source checkout: the package's entries are its sources, even beside a build/ that may be stale.
     const entries = { modelplane: path.join(root, 'src', 'index.ts'), 'modelplane/pulumi': path.join(root, 'src', 'pulumi.ts') };

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildAll } from '../src/frontends/cli/main';
+import { buildAll } from '../src/frontends/cli/actions';
 import { formatConfigIssue } from '../src/frontends/config/errors';
 import { OutputContent, OutputObject, readOutput, synthToTemp } from '../src/frontends/config/synth';
 

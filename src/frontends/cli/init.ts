@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFile
 import { basename, dirname, join, resolve } from 'node:path';
 import { PackageInfo, packageInfo } from '../../core/package-info';
 import { suggestName } from '../../core/validate';
-import { UsageError } from '../config/synth';
+import { UsageError } from '../config/usage-error';
 import { APPLY_SCRIPT, DIFF_SCRIPT, GITHUB_WORKFLOW, GITLAB_CI, JENKINSFILE, modelplaneYaml } from './init-templates';
 
 /** Options of {@link scaffold}. */

@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import { AIRFLOW_IGNORE, AIRFLOW_IGNORE_FILE, DAGS_OUTDIR } from '../../constructs/batch/team-dags';
 import { listOutputFiles, OUTPUT_MANIFEST, readOutputManifest, sha256File, writeOutputManifest } from '../../core/output-manifest';
 import type { ConfigIssue } from './errors';
+import { UsageError } from './usage-error';
 
 /** One Kubernetes object read from an output directory. */
 export interface OutputObject {
@@ -116,13 +117,7 @@ function ioStep<T>(where: string, step: () => T): T {
   }
 }
 
-/** A mistake in how the command was called (not in the configuration). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 /** What {@link checkReplaceable} protects besides the directory's content. */
 export interface OutputGuard {
