@@ -3,7 +3,7 @@
  * ({@link GpuPoolSpec}), so model repositories can place workloads on a pool the platform owns
  * without synthesizing the pool itself.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { Validator } from './errors';
 import { prop, words } from './words';
 

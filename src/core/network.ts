@@ -2,7 +2,7 @@
  * NetworkPolicy building blocks every construct shares: peers by namespace name, ports, the DNS
  * egress rule every default-deny namespace needs, and egress to the API server by its addresses.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ApiServerRef, DEFAULT_API_SERVER } from './context';
 import type { Validator } from './errors';
 import { duplicates, isRecord } from './records';

@@ -4,7 +4,7 @@
  * writable emptyDirs where a program needs them, explicit requests and limits, and no service
  * account token unless the workload talks to the API server.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { cpuMillicores } from './validate';
 
 /** A numeric non-root user; used when an image's own USER is root or unknown. */

@@ -5,7 +5,7 @@
  * spark-submit applies itself, so nothing depends on the operator's mutating webhook being on (with the
  * webhook off, webhook-only fields such as `tolerations` or `env` are silently dropped).
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
   SparkApplicationSpec,
   SparkApplicationSpecRestartPolicyType,

@@ -3,7 +3,7 @@
  * container), Service, PodDisruptionBudget, NetworkPolicy and, with a host and class, the Ingress.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { dnsEgress, namespacePeer, policyPort } from '../../core/network';
 import { secretEnv } from '../../core/secrets';

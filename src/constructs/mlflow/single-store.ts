@@ -5,7 +5,7 @@
  * data volume claim, and the NetworkPolicy that lets only their clients in.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { Resolution, Validator } from '../../core/errors';
 import { policyPort } from '../../core/network';

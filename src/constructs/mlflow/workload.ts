@@ -4,7 +4,7 @@
  * the peer for every team namespace, and the one-shot setup Job.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { LabelInfo, LABELS, selectorLabels, standardLabels } from '../../core/labels';
 import {

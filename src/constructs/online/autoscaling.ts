@@ -6,7 +6,7 @@
  * both before anything is created.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ScaledObject, TriggerAuthentication } from '../../../imports/keda.sh';
 import type { ResolvedHpa, ResolvedKeda } from './spec';

@@ -4,7 +4,7 @@
  * and Seldon's predictor pods, and the PodMonitor that scrapes them.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import {
   PodMonitor,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../core/context';
 import { standardLabels } from '../../core/labels';

@@ -15,7 +15,7 @@
  * a team's text is never evaluated by Argo).
  */
 import { ApiObject, ApiObjectProps } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { TeamModels } from '../../team-models';
 import { standardLabels } from '../../../core/labels';

@@ -5,7 +5,7 @@
  * and mirrors traffic between the variants' Services. Nothing but Kubernetes and MLServer.
  */
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../../../imports/monitoring.coreos.com';
 import type { PlatformContext } from '../../../core/context';
