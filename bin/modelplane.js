@@ -9,9 +9,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-// V8's on-disk code cache (Node.js 22.1+; NODE_COMPILE_CACHE sets where, NODE_DISABLE_COMPILE_CACHE=1 turns
-// it off): compiling cdk8s and the generated bindings is the largest part of a command's start-up.
-require('node:module').enableCompileCache?.();
+// V8's on-disk code cache (Node.js 22.1+): compiling cdk8s and the generated bindings is the largest part of
+// a command's start-up. Kept beside the transpile cache in ${MODELPLANE_CACHE:-~/.cache/modelplane}
+// (NODE_COMPILE_CACHE chooses another place, NODE_DISABLE_COMPILE_CACHE=1 turns it off); a cache that
+// cannot be written only costs speed.
+try {
+  const cacheRoot = process.env.MODELPLANE_CACHE || path.join(require('node:os').homedir(), '.cache', 'modelplane');
+  require('node:module').enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cacheRoot, 'node-compile-cache'));
+} catch {
+  // no cache
+}
 
 const root = path.join(__dirname, '..');
 const source = path.join(root, 'src', 'frontends', 'cli', 'main.ts');
