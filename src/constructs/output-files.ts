@@ -10,8 +10,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Chart, Names, YamlOutputType } from 'cdk8s';
+import { App, YamlOutputType } from 'cdk8s';
 import { OUTPUT_MANIFEST, ownedOutputFiles, removeStaleOutput, writeOutputManifest } from '../core/output-manifest';
+import { chartFileNames, synthLinear } from '../core/synth-charts';
 
 /** Writes files into the outdir after cdk8s wrote the charts; returns what it wrote, relative to the outdir. */
 export type OutputWriter = (outdir: string) => readonly string[];
@@ -19,9 +20,10 @@ export type OutputWriter = (outdir: string) => readonly string[];
 const installed = new WeakMap<App, OutputWriter[]>();
 
 /**
- * Makes `app.synth()` record its output (once per App): after cdk8s's own synth, run `writer` (if
- * given), remove stale files of the previous synth and write the output manifest. Nothing of this runs
- * when synth fails.
+ * Makes `app.synth()` synthesize in linear time and record its output (once per App): cdk8s's files
+ * written by {@link synthLinear} (the same files; cdk8s's own synth for layouts it does not handle),
+ * then `writer` (if given) runs, stale files of the previous synth are removed and the output manifest
+ * is written. Nothing of this runs when synth fails. Every modelplane chart installs it on its App.
  */
 export function recordSynthOutput(app: App, writer?: OutputWriter): void {
   let writers = installed.get(app);
@@ -32,7 +34,7 @@ export function recordSynthOutput(app: App, writer?: OutputWriter): void {
     const all = writers;
     app.synth = () => {
       const owned = ownedOutputFiles(app.outdir);
-      synth();
+      if (!synthLinear(app)) synth();
       const written = all.flatMap((w) => [...w(app.outdir)]);
       const charts = chartFiles(app);
       if (!charts) {
@@ -59,10 +61,8 @@ function chartFiles(app: App): string[] | undefined {
   const charts = app.charts;
   let files: string[];
   if (app.yamlOutputType === YamlOutputType.FILE_PER_APP) files = charts.length > 0 ? [`app${ext}`] : [];
-  else if (app.yamlOutputType === YamlOutputType.FILE_PER_CHART) {
-    const indexed = charts.some((c) => c.node.dependencies.some((d) => d instanceof Chart && d !== c));
-    files = charts.map((c, i) => `${indexed ? `${String(i).padStart(4, '0')}-` : ''}${Names.toDnsLabel(c)}${ext}`);
-  } else return undefined;
+  else if (app.yamlOutputType === YamlOutputType.FILE_PER_CHART) files = chartFileNames(app, charts);
+  else return undefined;
   // Construct metadata is written only when asked for (a private setting of the App).
   if ((app as unknown as { recordConstructMetadata?: boolean }).recordConstructMetadata) files.push('construct-metadata.json');
   return files.every((f) => existsSync(join(app.outdir, f))) ? files : undefined;

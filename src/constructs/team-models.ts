@@ -1,10 +1,9 @@
-import { App, ChartProps } from 'cdk8s';
+import { ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { checkTeamNamespace, platformContext, PlatformContext } from '../core/context';
 import { constructLabel, Validator } from '../core/errors';
 import { GpuPoolSpec } from '../core/gpu';
 import { checkName } from '../core/validate';
-import { recordSynthOutput } from './output-files';
 import { isQuotaDemanding, QuotaDemand } from './quota';
 import { TieredChart } from './tiered-chart';
 
@@ -85,8 +84,6 @@ export class TeamModels extends TieredChart {
     if (checkName(v, 'team', team, 40)) checkTeamNamespace(v, 'team', team, platform);
     v.done();
     super(scope, `models-${team}`, 'models', { ...props, namespace: team, disableResourceNameHashes: true });
-    // A model repository's own app (`app.synth()` into its outdir) records what it wrote, like the CLI.
-    if (this.node.root instanceof App) recordSynthOutput(this.node.root);
     this.team = team;
     this.platform = platform;
     Object.defineProperty(this, TEAM_MODELS_BRAND, { value: true });

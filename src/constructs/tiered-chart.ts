@@ -2,7 +2,8 @@
  * Charts that say where they sit in deployment order. The Pulumi bridge and any other deployer read
  * the tier through {@link TieredChart.tierOf}; nothing is bolted onto a plain chart.
  */
-import { Chart, ChartProps } from 'cdk8s';
+import { App, Chart, ChartProps } from 'cdk8s';
+import { recordSynthOutput } from './output-files';
 import { Construct } from 'constructs';
 
 /** Where a chart sits in deployment order: operators, then platform, then teams, then models. */
@@ -38,6 +39,8 @@ export abstract class TieredChart extends Chart {
    */
   protected constructor(scope: Construct, id: string, tier: ChartTier, props: ChartProps = {}) {
     super(scope, id, props);
+    // The App synthesizes in linear time and records what it wrote (a model repository's own app too, like the CLI).
+    if (this.node.root instanceof App) recordSynthOutput(this.node.root);
     this.tier = tier;
     Object.defineProperty(this, TIER, { value: tier });
   }

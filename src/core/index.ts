@@ -10,3 +10,4 @@ export * from './gpu';
 export * from './context';
 export * from './network';
 export * from './references';
+export * from './synth-charts';

@@ -5,6 +5,7 @@
  * resources. Pure, so it is unit-tested without any engine.
  */
 import { App, Chart } from 'cdk8s';
+import { synthesizeCharts } from '../../core/synth-charts';
 import { ChartTier, TieredChart } from '../../constructs/tiered-chart';
 import type { HelmChartRef } from '../../constructs/platform/operators';
 
@@ -35,9 +36,9 @@ export function tierOf(chart: Chart): ChartTier {
 
 /** Builds the plan of an App. Runs every construct's validation (through `toJson`). */
 export function planDeployment(app: App, releases: readonly HelmChartRef[] = []): DeploymentPlan {
-  const charts = app.node.findAll().filter((c): c is Chart => Chart.isChart(c));
-  const groups = charts
-    .map((chart) => ({ name: chart.node.id, tier: tierOf(chart), objs: chart.toJson() as Record<string, unknown>[] }))
+  // Every chart rendered with the app resolved and validated once (chart.toJson() per chart repeats both for the whole app).
+  const groups = synthesizeCharts(app)
+    .map(({ chart, objects }) => ({ name: chart.node.id, tier: tierOf(chart), objs: [...objects] }))
     .filter((g) => g.objs.length > 0)
     .sort((a, b) => TIER_ORDER[a.tier] - TIER_ORDER[b.tier] || a.name.localeCompare(b.name));
   return { releases, groups };
