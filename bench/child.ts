@@ -27,7 +27,9 @@ function main(): void {
   const kinds: Record<string, number> = {};
   let objects = 0;
   let bytes = 0;
-  for (const f of readdirSync(outdir).sort()) {
+  for (const f of readdirSync(outdir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const text = readFileSync(join(outdir, f), 'utf8');
     bytes += Buffer.byteLength(text);
     for (const doc of YAML.parseAllDocuments(text)) {

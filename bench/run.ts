@@ -92,7 +92,7 @@ const median = (xs: number[]) => {
 };
 
 /** One row of the report. */
-interface Row {
+export interface Row {
   readonly case: string;
   readonly unit: string;
   readonly n: number;
@@ -156,6 +156,8 @@ function main(): void {
     }
   }
   printTable(rows, opts.reps);
+  const linearity = linearityOf(rows);
+  printLinearity(linearity);
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -164,6 +166,7 @@ function main(): void {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     reps: opts.reps,
     rows,
+    linearity,
   };
   const dir = join(ROOT, '.bench');
   mkdirSync(dir, { recursive: true });
@@ -205,6 +208,67 @@ function printTable(rows: Row[], reps: number): void {
   for (const r of rows.filter((x) => !x.sameObjects)) {
     process.stdout.write(
       `(!) ${r.case} n=${r.n}: the baseline no longer writes the same objects (kind: [modelplane, baseline]) ${JSON.stringify(r.kindDiff)}; update bench/baseline/\n`,
+    );
+  }
+}
+
+/** How one case's cost grows with its size, per variant: the figures the "linear within 20%" claim rests on. */
+export interface Linearity {
+  readonly case: string;
+  readonly unit: string;
+  readonly variant: Variant;
+  /** Synthesis milliseconds per unit at each size. */
+  readonly msPerUnit: Record<number, number>;
+  /** Largest over smallest of msPerUnit across the sizes (1.00 is perfectly linear). */
+  readonly msPerUnitSpread: number;
+  /** Peak RSS added per unit between consecutive sizes, in KiB (`"100-1000"` -> KiB per unit). */
+  readonly rssKiBPerUnit: Record<string, number>;
+  /** Largest over smallest of rssKiBPerUnit (needs three sizes or more). */
+  readonly rssPerUnitSpread: number | null;
+}
+
+/** The per-unit figures of every case measured at two sizes or more (a pure function of the rows, tested). */
+export function linearityOf(rows: readonly Pick<Row, 'case' | 'unit' | 'n' | 'synthMs' | 'maxRssMiB'>[]): Linearity[] {
+  const out: Linearity[] = [];
+  for (const name of [...new Set(rows.map((r) => r.case))]) {
+    const rs = rows.filter((r) => r.case === name).sort((a, b) => a.n - b.n);
+    if (rs.length < 2) continue;
+    for (const variant of VARIANTS) {
+      const msPerUnit = Object.fromEntries(rs.map((r) => [r.n, r.synthMs[variant] / r.n]));
+      const rssKiBPerUnit: Record<string, number> = {};
+      for (let i = 1; i < rs.length; i++) {
+        const [a, b] = [rs[i - 1], rs[i]];
+        rssKiBPerUnit[`${a.n}-${b.n}`] = ((b.maxRssMiB[variant] - a.maxRssMiB[variant]) * 1024) / (b.n - a.n);
+      }
+      const spread = (xs: number[]) => (xs.length < 2 || Math.min(...xs) <= 0 ? null : Math.max(...xs) / Math.min(...xs));
+      out.push({
+        case: name,
+        unit: rs[0].unit,
+        variant,
+        msPerUnit,
+        msPerUnitSpread: spread(Object.values(msPerUnit)) ?? 1,
+        rssKiBPerUnit,
+        rssPerUnitSpread: spread(Object.values(rssKiBPerUnit)),
+      });
+    }
+  }
+  return out;
+}
+
+function printLinearity(lin: readonly Linearity[]): void {
+  if (lin.length === 0) return;
+  process.stdout.write(`\nper unit (linear when the spread, largest / smallest across sizes, stays near 1.00; the issue's bar is 1.20)\n`);
+  for (const l of lin) {
+    const ms = Object.entries(l.msPerUnit)
+      .map(([n, v]) => `${n}: ${v.toFixed(2)}`)
+      .join(', ');
+    const rss = Object.entries(l.rssKiBPerUnit)
+      .map(([k, v]) => `${k}: ${v.toFixed(0)}`)
+      .join(', ');
+    const rssSpread = l.rssPerUnitSpread === null ? 'n/a' : `${l.rssPerUnitSpread.toFixed(2)}x`;
+    process.stdout.write(
+      `  ${l.case} ${l.variant}: synth ms per ${l.unit.replace(/s$/, '')} ${ms} (spread ${l.msPerUnitSpread.toFixed(2)}x); ` +
+        `peak RSS KiB added per ${l.unit.replace(/s$/, '')} ${rss} (spread ${rssSpread})\n`,
     );
   }
 }

@@ -10,9 +10,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../imports/monitoring.coreos.com';
 
-/** The same objects, written directly with cdk8s-plus-28. */
-export function baselineOnline(app: App, n: number): void {
-  const chart = new Chart(app, 'models-bench', { namespace: 'bench', disableResourceNameHashes: true });
+/** The same objects, written directly with cdk8s-plus-28: `n` models in the chart of team `team`. */
+export function baselineOnline(app: App, n: number, team = 'bench'): void {
+  const chart = new Chart(app, `models-${team}`, { namespace: team, disableResourceNameHashes: true });
   const trackingUri = 'http://mlflow.modelplane-system.svc.cluster.local:5000';
   for (let i = 0; i < n; i++) {
     const name = `model-${i}`;
@@ -99,7 +99,7 @@ export function baselineOnline(app: App, n: number): void {
       metadata: { name, labels },
       spec: {
         selector: { matchLabels: labels },
-        namespaceSelector: { matchNames: ['bench'] },
+        namespaceSelector: { matchNames: [team] },
         endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
       },
     });
