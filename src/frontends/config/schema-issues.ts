@@ -4,7 +4,11 @@
  * scientist or platform engineer can act on ("unknown field `quoat` in a team. Fix: did you mean
  * `quota`?"), never Ajv's own wording.
  */
-import Ajv, { ErrorObject } from 'ajv';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { default as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { renderValue } from '../../core/errors';
 import { isRecord } from '../../core/records';
 import type { ConfigIssue } from './errors';
@@ -29,12 +33,75 @@ export interface SchemaIssueOptions {
 /** Checks data against a compiled schema; returns every error, none when the data is valid. */
 export type SchemaCheck = (data: unknown) => readonly ErrorObject[];
 
-/** Compiles a schema the way every loader checks files: all errors, strict, with the `x-fix` keyword (a field's fix). */
-export function compileSchema(schema: Record<string, unknown>): SchemaCheck {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
+/** How every loader checks files: all errors, strict, with the `x-fix` keyword (a field's fix). */
+const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true };
+
+/**
+ * Compiles a schema the way every loader checks files. Compiling the team file's schema costs more than
+ * the rest of a command's start-up, so the validator Ajv generates is kept as standalone code in
+ * `cacheDir` (`${MODELPLANE_CACHE:-~/.cache/modelplane}/ajv` by default), keyed by the schema, the options and
+ * Ajv's version and place, and later runs load that file instead of Ajv. A cache that cannot be
+ * written only costs speed; `cacheDir: null` turns it off.
+ */
+export function compileSchema(schema: Record<string, unknown>, cacheDir: string | null = defaultCacheDir()): SchemaCheck {
+  const validate = (cacheDir && loadCached(schema, cacheDir)) || compileFresh(schema, cacheDir);
+  return (data) => (validate(data) ? [] : (validate.errors ?? []));
+}
+
+/** `require()`, for what this module loads only when it needs it (Ajv, a cached validator). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lazy = (id: string): unknown => require(id);
+
+function defaultCacheDir(): string {
+  return join(process.env.MODELPLANE_CACHE || join(homedir(), '.cache', 'modelplane'), 'ajv');
+}
+
+/** Where Ajv is installed (the generated code requires its runtime helpers from there). */
+const ajvRoot = () => dirname(require.resolve('ajv/package.json'));
+
+/** The cache file of `schema`: a hash of the schema, the options and Ajv (version and directory). */
+function cacheFile(schema: Record<string, unknown>, cacheDir: string): string {
+  const ajv = lazy('ajv/package.json') as { version: string };
+  const key = createHash('sha256')
+    .update(JSON.stringify([ajv.version, ajvRoot(), AJV_OPTIONS, schema]))
+    .digest('hex');
+  return join(cacheDir, `${key}.js`);
+}
+
+function loadCached(schema: Record<string, unknown>, cacheDir: string): ValidateFunction | undefined {
+  const file = cacheFile(schema, cacheDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return lazy(file) as ValidateFunction;
+  } catch {
+    return undefined; // unreadable or cut short: compile again (and rewrite it)
+  }
+}
+
+function compileFresh(schema: Record<string, unknown>, cacheDir: string | null): ValidateFunction {
+  // Loaded only here: a cached validator needs none of Ajv but its small runtime helpers.
+  const Ajv = (lazy('ajv') as { default: typeof AjvClass }).default;
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: cacheDir !== null } });
   ajv.addKeyword({ keyword: 'x-fix', schemaType: 'string' });
   const validate = ajv.compile(schema);
-  return (data) => (validate(data) ? [] : (validate.errors ?? []));
+  if (cacheDir) {
+    try {
+      const standalone = (lazy('ajv/dist/standalone') as { default: (a: AjvClass, v: ValidateFunction) => string }).default;
+      // The generated module requires Ajv's runtime helpers by package name: point them at this Ajv.
+      const code = standalone(ajv, validate).replace(
+        /require\("ajv\/dist\/runtime\//g,
+        `require(${JSON.stringify(`${ajvRoot()}/dist/runtime/`)} + "`,
+      );
+      const file = cacheFile(schema, cacheDir);
+      mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, file);
+    } catch {
+      // No writable cache: compile again next time.
+    }
+  }
+  return validate;
 }
 
 /** The field path of a JSON pointer (`/teams/0/quota` -> `['teams', 0, 'quota']`). */
