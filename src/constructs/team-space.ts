@@ -9,6 +9,7 @@ import { apiServerEgress, checkApiServer, dnsEgress, isEveryAddress, namespacePe
 import { duplicates, isRecord } from '../core/records';
 import { podSecurityLabels } from '../core/security';
 import { checkName, checkQuantity, compareQuantities } from '../core/validate';
+import { OBJECT_STORE_POD_LABELS, OBJECT_STORE_PORT } from './mlflow/embedded-object-store';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -350,7 +351,7 @@ class TeamRenderer {
         policyTypes: ['Egress'],
         egress: [
           { to: [inPlatform({ ...p.mlflowPodLabels })], ports: [policyPort(p.mlflowPort)] },
-          { to: [inPlatform({ 'app.kubernetes.io/name': 'minio' })], ports: [policyPort(9000)] },
+          { to: [inPlatform({ ...OBJECT_STORE_POD_LABELS })], ports: [policyPort(OBJECT_STORE_PORT)] },
           ...(cidrs.length > 0 ? [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [policyPort(443)] }] : []),
         ],
       }),

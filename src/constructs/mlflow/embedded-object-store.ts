@@ -1,8 +1,14 @@
+/**
+ * The embedded S3-compatible object store: versitygw (Apache-2.0, maintained, images published by its
+ * project) on its POSIX backend over a PersistentVolumeClaim, with its internal IAM on the same volume.
+ * Why versitygw and not SeaweedFS, Garage, Ceph RGW or MinIO: docs/object-store.md. Its buckets, the
+ * per-team users and their bucket policies are created in the cluster by the `modelplane-secret-bootstrap`
+ * Job (secret-bootstrap.ts, object-store-provision.ts), never written into the output.
+ */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { orThrow, Resolution, Validator } from '../../core/errors';
-import { standardLabels } from '../../core/labels';
-import { dnsEgress, policyPort } from '../../core/network';
+import { duplicates } from '../../core/records';
 import { SecretKeyRef, secretEnv } from '../../core/secrets';
 import { TMP_DIR } from '../../core/security';
 import {
@@ -16,35 +22,64 @@ import {
   storeNetworkPolicy,
   storeSpec,
 } from './single-store';
-import { isolatingPolicy, setupJob, teamNamespacesPeer } from './workload';
+import { teamNamespacesPeer } from './workload';
 
-/** The MinIO server image the embedded object store pins. */
-export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z';
-/** The MinIO client image used to create buckets. */
-export const MINIO_CLIENT_IMAGE = 'quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z';
-/** The port MinIO's S3 API listens on. */
-export const MINIO_PORT = 9000;
+/** The versitygw release the embedded object store runs; tools/s3/go.mod builds the same release for the tests. */
+export const OBJECT_STORE_VERSION = 'v1.8.0';
+/**
+ * The versitygw image, as published by the project on ghcr.io (the registry its Helm chart uses). Pin it
+ * by digest in production with `image` (`ghcr.io/versity/versitygw:v1.8.0@sha256:…`, read with
+ * `crane digest ghcr.io/versity/versitygw:v1.8.0`).
+ */
+export const OBJECT_STORE_IMAGE = `ghcr.io/versity/versitygw:${OBJECT_STORE_VERSION}`;
+/** The port of the store's S3 API (and of versitygw's admin API, served on the same port). */
+export const OBJECT_STORE_PORT = 7070;
+/** The object name of the store's Service and StatefulSet, and its `app.kubernetes.io/name` label. */
+export const OBJECT_STORE_NAME = 'object-store';
+/** The selector labels of the store's pods (the teams' egress policy and the bootstrap's use them). */
+export const OBJECT_STORE_POD_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/name': OBJECT_STORE_NAME,
+  'app.kubernetes.io/instance': OBJECT_STORE_NAME,
+};
+/** The buckets in which every team gets its own prefix `<team>/` by default. */
+export const DEFAULT_TEAM_BUCKETS: readonly string[] = ['code', 'envs', 'data'];
 
-/** User-facing properties of the embedded MinIO (volume size by default "50Gi", image {@link MINIO_IMAGE}). */
-export interface EmbeddedMinioProps extends EmbeddedStoreProps {
-  /** Bucket for MLflow artifacts (created by a Job). @default "mlflow" */
+/** @deprecated the embedded store is versitygw now: use {@link OBJECT_STORE_IMAGE}. */
+export const MINIO_IMAGE = OBJECT_STORE_IMAGE;
+/** @deprecated the embedded store is versitygw now: use {@link OBJECT_STORE_PORT}. */
+export const MINIO_PORT = OBJECT_STORE_PORT;
+
+/** User-facing properties of the embedded object store (volume size by default "50Gi", image {@link OBJECT_STORE_IMAGE}). */
+export interface EmbeddedObjectStoreProps extends EmbeddedStoreProps {
+  /** Bucket for MLflow artifacts (created in the cluster by the bootstrap Job). @default "mlflow" */
   readonly bucket?: string;
   /**
-   * Secret with keys `root-user` and `root-password`. modelplane's bootstrap Job creates it with
-   * random values when it does not exist. @default "modelplane-minio"
+   * Buckets in which each team gets the prefix `<team>/`, readable and writable with the team's own
+   * credentials only (Secret `modelplane-s3` in its namespace); created by the bootstrap Job.
+   * @default ["code", "envs", "data"]
+   */
+  readonly teamBuckets?: readonly string[];
+  /**
+   * Secret with keys `root-user` and `root-password`: the store's root (admin) credentials. modelplane's
+   * bootstrap Job creates it with random values when it does not exist. @default "modelplane-object-store"
    */
   readonly credentialsSecretName?: string;
 }
 
-/** Internal props: where to run and which platform pods may connect (team namespaces are always allowed). */
-export interface EmbeddedMinioInternalProps extends EmbeddedMinioProps, StorePlacement {}
+/** @deprecated renamed: use {@link EmbeddedObjectStoreProps} (the same props). */
+export type EmbeddedMinioProps = EmbeddedObjectStoreProps;
 
-/** The embedded MinIO as plain data. */
-export interface ResolvedEmbeddedMinio extends ResolvedStore {
+/** Internal props: where to run and which platform pods may connect (team namespaces are always allowed). */
+export interface EmbeddedObjectStoreInternalProps extends EmbeddedObjectStoreProps, StorePlacement {}
+
+/** The embedded object store as plain data. */
+export interface ResolvedEmbeddedObjectStore extends ResolvedStore {
   /** In-cluster endpoint URL. */
   readonly endpoint: string;
   /** The artifact bucket. */
   readonly bucket: string;
+  /** The buckets holding one prefix per team. */
+  readonly teamBuckets: readonly string[];
   /** Root user Secret key. */
   readonly rootUserSecret: SecretKeyRef;
   /** Root password Secret key. */
@@ -56,153 +91,141 @@ export function isBucketName(value: unknown): boolean {
   return typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) && !value.includes('..');
 }
 
+const BUCKET_FIX = 'use 3-63 lower-case letters, digits, "." and "-"';
+
 const RULES: StoreRules = {
   storageSize: '50Gi',
-  image: MINIO_IMAGE,
+  image: OBJECT_STORE_IMAGE,
   secretField: 'credentialsSecretName',
-  secretName: 'modelplane-minio',
-  known: ['storageSize', 'storageClassName', 'bucket', 'image', 'credentialsSecretName'],
-  credentialsFix: "the embedded MinIO's credentials are generated in the cluster into the Secret `credentialsSecretName`; remove the field",
+  secretName: 'modelplane-object-store',
+  known: ['storageSize', 'storageClassName', 'bucket', 'teamBuckets', 'image', 'credentialsSecretName'],
+  credentialsFix:
+    "the embedded object store's credentials are generated in the cluster (root: Secret `credentialsSecretName`; each team's: Secret `modelplane-s3` in its namespace); remove the field",
   checkOwn: (v, prefix, p) => {
     const bucket = p.bucket ?? 'mlflow';
-    v.check(
-      isBucketName(bucket),
-      `${prefix}bucket`,
-      bucket,
-      'is not a valid bucket name',
-      'use 3-63 lower-case letters, digits, "." and "-"',
-    );
+    v.check(isBucketName(bucket), `${prefix}bucket`, bucket, 'is not a valid bucket name', BUCKET_FIX);
+    const teamBuckets = p.teamBuckets ?? DEFAULT_TEAM_BUCKETS;
+    if (!v.check(Array.isArray(teamBuckets), `${prefix}teamBuckets`, teamBuckets, 'must be a list of bucket names', 'write e.g. ["code", "envs", "data"]'))
+      return;
+    (teamBuckets as unknown[]).forEach((b, i) => v.check(isBucketName(b), `${prefix}teamBuckets[${i}]`, b, 'is not a valid bucket name', BUCKET_FIX));
+    for (const d of duplicates(teamBuckets as string[]))
+      v.fail(`${prefix}teamBuckets`, d, 'names the same bucket twice', 'list each bucket once');
+    if ((teamBuckets as unknown[]).includes(bucket))
+      v.fail(
+        `${prefix}teamBuckets`,
+        bucket,
+        'includes the MLflow artifact bucket `bucket`, which only the MLflow server may use',
+        'give the teams buckets of their own, e.g. ["code", "envs", "data"]',
+      );
   },
 };
 
 /**
- * Validates the user-facing props of an embedded MinIO; `prefix` is the props' path in the caller's
+ * Validates the user-facing props of an embedded object store; `prefix` is the props' path in the caller's
  * props (e.g. `artifactStore.embedded.`), so the owner can report the issues as its own.
  */
-export function validateEmbeddedMinio(v: Validator, prefix: string, props: unknown): void {
+export function validateEmbeddedObjectStore(v: Validator, prefix: string, props: unknown): void {
   checkStoreProps(v, prefix, props, RULES);
 }
 
-/** The resolved object store of props that passed {@link validateEmbeddedMinio}. */
-export function embeddedMinioSpec(props: EmbeddedMinioInternalProps): ResolvedEmbeddedMinio {
-  const store = storeSpec({ ...props, secretName: props.credentialsSecretName }, RULES, 'minio', {
-    name: 'minio',
+/** The resolved object store of props that passed {@link validateEmbeddedObjectStore}. */
+export function embeddedObjectStoreSpec(props: EmbeddedObjectStoreInternalProps): ResolvedEmbeddedObjectStore {
+  const store = storeSpec({ ...props, secretName: props.credentialsSecretName }, RULES, OBJECT_STORE_NAME, {
+    name: OBJECT_STORE_NAME,
     component: 'object-store',
   });
   return {
     ...store,
-    endpoint: `http://${store.name}.${store.namespace}.svc.cluster.local:${MINIO_PORT}`,
+    endpoint: `http://${store.name}.${store.namespace}.svc.cluster.local:${OBJECT_STORE_PORT}`,
     bucket: props.bucket ?? 'mlflow',
+    teamBuckets: [...(props.teamBuckets ?? DEFAULT_TEAM_BUCKETS)],
     rootUserSecret: { name: store.secretName, key: 'root-user' },
     rootPasswordSecret: { name: store.secretName, key: 'root-password' },
   };
 }
 
-/** Checks and defaults the props of an {@link EmbeddedMinio}: the resolved object store, or every problem. */
-export function resolveEmbeddedMinio(id: string, props: EmbeddedMinioInternalProps): Resolution<ResolvedEmbeddedMinio> {
-  return resolveStore('EmbeddedMinio', id, props, RULES, embeddedMinioSpec);
+/** Checks and defaults the props of an {@link EmbeddedObjectStore}: the resolved object store, or every problem. */
+export function resolveEmbeddedObjectStore(
+  id: string,
+  props: EmbeddedObjectStoreInternalProps,
+): Resolution<ResolvedEmbeddedObjectStore> {
+  return resolveStore('EmbeddedObjectStore', id, props, RULES, embeddedObjectStoreSpec);
 }
 
+/** Labels of the bootstrap Job's pods, which provision the store (buckets, team users, bucket policies). */
+export const PROVISIONER_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/instance': 'modelplane-secret-bootstrap' };
+
 /**
- * A single-node MinIO as the S3-compatible artifact store (the embedded default): a StatefulSet
- * with a PersistentVolumeClaim, a Service, a Job that creates the bucket, and a NetworkPolicy.
+ * A single-node versitygw as the S3-compatible artifact store (the embedded default): a StatefulSet
+ * with a PersistentVolumeClaim (objects and the internal IAM), a Service and a NetworkPolicy letting in
+ * only MLflow, the team namespaces and the bootstrap Job that provisions it.
  */
-export class EmbeddedMinio extends EmbeddedStore {
+export class EmbeddedObjectStore extends EmbeddedStore {
   /** In-cluster endpoint URL. */
   public readonly endpoint: string;
   /** The artifact bucket. */
   public readonly bucket: string;
+  /** The buckets holding one prefix per team. */
+  public readonly teamBuckets: readonly string[];
   /** Root user Secret key. */
   public readonly rootUserSecret: SecretKeyRef;
   /** Root password Secret key. */
   public readonly rootPasswordSecret: SecretKeyRef;
 
-  constructor(scope: Construct, id: string, props: EmbeddedMinioInternalProps) {
-    const spec = orThrow(resolveEmbeddedMinio(id, props));
-    super(scope, id, spec, minioWorkload(spec));
+  constructor(scope: Construct, id: string, props: EmbeddedObjectStoreInternalProps) {
+    const spec = orThrow(resolveEmbeddedObjectStore(id, props));
+    super(scope, id, spec, objectStoreWorkload(spec));
     this.endpoint = spec.endpoint;
     this.bucket = spec.bucket;
+    this.teamBuckets = spec.teamBuckets;
     this.rootUserSecret = spec.rootUserSecret;
     this.rootPasswordSecret = spec.rootPasswordSecret;
-    const jobLabels = renderBucketJob(this, spec);
-    storeNetworkPolicy(this, spec, MINIO_PORT, [
+    storeNetworkPolicy(this, spec, OBJECT_STORE_PORT, [
       { podSelector: { matchLabels: { ...spec.clientPodLabels } } },
-      { podSelector: { matchLabels: BUCKET_JOB_SELECTOR } },
+      { podSelector: { matchLabels: { ...PROVISIONER_POD_LABELS } } },
       teamNamespacesPeer(),
     ]);
-    isolatingPolicy(this, 'BucketsNetworkPolicy', { name: BUCKET_JOB, namespace: spec.namespace, labels: jobLabels }, BUCKET_JOB_SELECTOR, {
-      egress: [{ to: [{ podSelector: { matchLabels: spec.podLabels } }], ports: [policyPort(MINIO_PORT)] }, dnsEgress()],
-    });
   }
 }
 
-/** The MinIO server container (MinIO runs as any uid). */
-function minioWorkload(spec: ResolvedEmbeddedMinio) {
-  const health = (path: string): k8s.Probe => ({
-    httpGet: { path, port: k8s.IntOrString.fromString('s3') },
+/** @deprecated renamed: use {@link EmbeddedObjectStore} (the embedded store is versitygw now). */
+export const EmbeddedMinio = EmbeddedObjectStore;
+
+/**
+ * The versitygw container: the POSIX backend in `/data/buckets`, the internal IAM (the team users) in
+ * `/data/iam`, both on the data volume; the root credentials from the Secret.
+ */
+function objectStoreWorkload(spec: ResolvedEmbeddedObjectStore) {
+  const health = {
+    httpGet: { path: HEALTH_PATH, port: k8s.IntOrString.fromString('s3') },
     periodSeconds: 10,
     timeoutSeconds: 5,
     failureThreshold: 6,
-  });
+  };
   return {
-    port: { name: 's3', port: MINIO_PORT },
+    port: { name: 's3', port: OBJECT_STORE_PORT },
     dataPath: '/data',
     scratch: [TMP_DIR],
     container: {
-      name: 'minio',
+      name: 'versitygw',
       image: spec.image,
-      command: ['minio', 'server', '/data', '--address', `:${MINIO_PORT}`, '--console-address', ':9001'],
-      env: [
-        secretEnv('MINIO_ROOT_USER', spec.rootUserSecret),
-        secretEnv('MINIO_ROOT_PASSWORD', spec.rootPasswordSecret),
-        { name: 'HOME', value: '/tmp' },
-        { name: 'MINIO_BROWSER', value: 'off' },
+      command: ['/bin/sh', '-ec'],
+      args: [
+        `mkdir -p /data/buckets /data/iam && exec versitygw --port :${OBJECT_STORE_PORT} --health ${HEALTH_PATH} --iam-dir /data/iam posix /data/buckets`,
       ],
-      startupProbe: { ...health('/minio/health/live'), failureThreshold: 30, periodSeconds: 5 },
-      readinessProbe: health('/minio/health/ready'),
-      livenessProbe: { ...health('/minio/health/live'), periodSeconds: 20 },
-      resources: { cpu: '250m', memory: '1Gi' },
+      env: [
+        secretEnv('ROOT_ACCESS_KEY_ID', spec.rootUserSecret),
+        secretEnv('ROOT_SECRET_ACCESS_KEY', spec.rootPasswordSecret),
+        { name: 'HOME', value: '/tmp' },
+        { name: 'TMPDIR', value: '/tmp' },
+      ],
+      startupProbe: { ...health, failureThreshold: 30, periodSeconds: 5 },
+      readinessProbe: health,
+      livenessProbe: { ...health, periodSeconds: 20 },
+      resources: { cpu: '250m', memory: '512Mi' },
     },
   };
 }
 
-const BUCKET_JOB = 'minio-buckets';
-const BUCKET_JOB_SELECTOR = { 'app.kubernetes.io/instance': BUCKET_JOB };
-
-/** The Job creating the bucket; it reads the credentials from mounted Secret files, never from its environment. */
-function renderBucketJob(scope: Construct, spec: ResolvedEmbeddedMinio): Record<string, string> {
-  const labels = standardLabels({ name: 'minio', instance: BUCKET_JOB, component: 'bucket-setup' });
-  const credsDir = '/etc/modelplane/minio';
-  const file = (ref: SecretKeyRef, path: string) => ({ secret: { name: ref.name, items: [{ key: ref.key, path }] } });
-  setupJob(scope, 'Buckets', {
-    name: BUCKET_JOB,
-    namespace: spec.namespace,
-    labels,
-    backoffLimit: 20,
-    container: {
-      name: 'mc',
-      image: MINIO_CLIENT_IMAGE,
-      command: ['/bin/sh', '-ec'],
-      args: [
-        `user="$(cat ${credsDir}/root-user)"; password="$(cat ${credsDir}/root-password)"; ` +
-          `mc alias set local http://${spec.name}:${MINIO_PORT} "$user" "$password" && mc mb --ignore-existing local/${spec.bucket}`,
-      ],
-      env: [
-        { name: 'HOME', value: '/tmp' },
-        { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' },
-      ],
-      resources: { cpu: '50m', memory: '64Mi' },
-    },
-    readOnly: {
-      volume: {
-        name: 'credentials',
-        projected: {
-          defaultMode: 0o440,
-          sources: [file(spec.rootUserSecret, 'root-user'), file(spec.rootPasswordSecret, 'root-password')],
-        },
-      },
-      mountPath: credsDir,
-    },
-  });
-  return labels;
-}
+/** The health path versitygw answers on (`--health`). */
+export const HEALTH_PATH = '/_/health';
