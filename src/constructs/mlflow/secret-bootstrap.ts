@@ -288,7 +288,8 @@ function renderRbac(scope: Construct, spec: ResolvedSecretBootstrap): void {
 
 /** The bootstrap program: Python standard library only, talks to the API server with the pod's token. */
 export const BOOTSTRAP_SCRIPT = `import base64, json, os, secrets, ssl, string, sys, urllib.error, urllib.request
-SA = "/var/run/secrets/kubernetes.io/serviceaccount"
+# The pod's ServiceAccount token and CA; MODELPLANE_SA_DIR only for running the Job's script outside a pod (test/s3).
+SA = os.environ.get("MODELPLANE_SA_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
 API = "https://%s:%s" % (os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"])
 NS = os.environ["NAMESPACE"]
 TOKEN = open(SA + "/token").read().strip()
