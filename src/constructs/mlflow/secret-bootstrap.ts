@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiServerRef } from '../../core/context';
@@ -238,22 +239,23 @@ export interface BootstrapTeamAccess {
  * `create` to a name) and `get` the team's object-store Secret by name; nothing else. Rendered in the
  * team's chart, after its namespace.
  */
-export function renderBootstrapTeamAccess(scope: Construct, access: BootstrapTeamAccess): void {
+export function renderBootstrapTeamAccess(scope: Construct, access: BootstrapTeamAccess): ApiObject[] {
   const name = BOOTSTRAP_NAME;
   const labels = standardLabels({ name: 'modelplane', instance: BOOTSTRAP_NAME, component: 'secret-bootstrap' });
   const metadata = { name, namespace: access.namespace, labels };
-  new k8s.KubeRole(scope, 'SecretBootstrapRole', {
+  const role = new k8s.KubeRole(scope, 'SecretBootstrapRole', {
     metadata,
     rules: [
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: [access.secretName], verbs: ['get'] },
     ],
   });
-  new k8s.KubeRoleBinding(scope, 'SecretBootstrapBinding', {
+  const binding = new k8s.KubeRoleBinding(scope, 'SecretBootstrapBinding', {
     metadata,
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: access.bootstrapNamespace }],
   });
+  return [role, binding];
 }
 
 function meta(spec: ResolvedSecretBootstrap): ObjectMeta {

@@ -175,9 +175,12 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
   const server = resolvePart(v, 'mlflow', resolveMlflowServer('mlflow', mlflow), CHECKED_BY_PLATFORM.mlflow);
   const secrets = server ? generatedSecrets(server) : [];
   const objectStore = server ? provisioningOf(server, teams) : undefined;
+  if (server?.artifacts.kind === 'embedded') checkNoTeamStores(v, teams);
   if (secrets.length > 0) {
     const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets, apiServer, objectStore });
-    resolvePart(v, 'mlflow', bootstrap, CHECKED_BY_PLATFORM.secretBootstrap);
+    // The teams of the object-store provisioning are the platform's: their names are checked at teams[i].name.
+    const own: Resolution<unknown> = { issues: bootstrap.issues.filter((i) => !i.field.startsWith('objectStore.teams')) };
+    resolvePart(v, 'mlflow', own, CHECKED_BY_PLATFORM.secretBootstrap);
   }
   const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
   const resolvedPools = poolSpecs.filter((p): p is ResolvedGpuNodePool => p !== undefined);
@@ -193,6 +196,19 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
     resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
   });
   return { mlflow, airflowNamespace, secrets, context, ...(objectStore ? { objectStore } : {}) };
+}
+
+/** With the embedded object store, a team's `objectStore` (an external store's settings) has no effect: refused. */
+function checkNoTeamStores(v: Validator, teams: readonly PlatformTeamProps[]): void {
+  teams.forEach((t, i) => {
+    if (t.objectStore === undefined) return;
+    v.fail(
+      `teams[${i}].objectStore`,
+      t.objectStore,
+      "is for an external object store; the embedded store creates the team's credentials itself (Secret modelplane-s3, confined to <team>/ in the team buckets)",
+      'remove it, or set mlflow.artifactStore.s3 to use an external store',
+    );
+  });
 }
 
 /**

@@ -84,7 +84,7 @@ export class Platform extends TieredChart {
     const existing = this.modelCharts.get(team);
     if (existing) return existing;
     const teamChart = this.teamChart(team);
-    const chart = new TeamModels(this.node.scope as App, team, { platform: this.context });
+    const chart = new TeamModels(this.node.scope as App, team, { platform: this.teams.get(team)!.context });
     chart.addDependency(teamChart);
     const quota = this.teams.get(team)!.quota;
     const quotaField = `teams[${[...this.teams.keys()].indexOf(team)}].quota`;
@@ -102,12 +102,15 @@ export class Platform extends TieredChart {
       spaces.set(t.name, new TeamSpace(chart, t.name, t));
       // The embedded object store: the bootstrap Job creates the team's Secret in its namespace.
       const provisioned = spec.objectStore?.teams.find((p) => p.name === t.name);
-      if (provisioned)
-        renderBootstrapTeamAccess(spaces.get(t.name)!, {
+      if (provisioned) {
+        const space = spaces.get(t.name)!;
+        const access = renderBootstrapTeamAccess(space, {
           namespace: provisioned.namespace,
           secretName: provisioned.secretName,
           bootstrapNamespace: spec.namespace,
         });
+        for (const obj of access) obj.addDependency(space.namespaceObject);
+      }
       this.teamCharts.set(t.name, chart);
     }
     return spaces;
