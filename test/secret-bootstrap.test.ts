@@ -71,7 +71,9 @@ describe('SecretBootstrap', () => {
   });
 
   test('the script never overwrites an existing Secret and uses a CSPRNG', () => {
-    expect(BOOTSTRAP_SCRIPT).toMatch(/status, existing = call\("GET", path \+ "\/" \+ spec\["name"\]\)\n\s+if status == 200:\n\s+print\("exists:"/);
+    expect(BOOTSTRAP_SCRIPT).toMatch(
+      /status, existing = call\("GET", path \+ "\/" \+ spec\["name"\]\)\n\s+if status == 200:\n\s+print\("exists:"/,
+    );
     expect(BOOTSTRAP_SCRIPT).toContain('secrets.choice');
     expect(BOOTSTRAP_SCRIPT).not.toMatch(/\brandom\./);
     // A Secret created meanwhile (409) is read, never replaced; nothing else is taken for success.

@@ -122,7 +122,10 @@ describe('Platform: the apiServer setting reaches every team and the bootstrap',
     // The bootstrap also provisions the embedded object store: its pods by label, on its port.
     expect(findObject(platform.toJson(), 'NetworkPolicy', 'modelplane-secret-bootstrap').spec.egress).toEqual([
       ...want,
-      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'object-store', 'app.kubernetes.io/instance': 'object-store' } } }], ports: ports(7070) },
+      {
+        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'object-store', 'app.kubernetes.io/instance': 'object-store' } } }],
+        ports: ports(7070),
+      },
     ]);
   });
 
@@ -251,7 +254,10 @@ describe('default-deny egress has no hole to the world', () => {
         // The drivers and the bootstrap go to the setting's addresses only.
         const want = (props.apiServer?.cidrs ?? DEFAULT_API_SERVER.cidrs).map((cidr) => ({ ipBlock: { cidr } }));
         for (const { policy, rule } of egressRules(objs))
-          if (/allow-spark-apiserver/.test(policy) || (/modelplane-secret-bootstrap/.test(policy) && rule.to.some((t: Obj) => 'ipBlock' in t)))
+          if (
+            /allow-spark-apiserver/.test(policy) ||
+            (/modelplane-secret-bootstrap/.test(policy) && rule.to.some((t: Obj) => 'ipBlock' in t))
+          )
             expect(rule.to).toEqual(want);
         return true;
       }),

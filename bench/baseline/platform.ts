@@ -460,7 +460,9 @@ function teamChart(app: App, team: string, platform: Chart): void {
     role: airflowRole,
   }).addSubjects(worker);
   // The bootstrap Job creates the team's object-store Secret here.
-  const bootRole = new kplus.Role(chart, 'boot-role', { metadata: { name: 'modelplane-secret-bootstrap', namespace: team, labels: LABELS } });
+  const bootRole = new kplus.Role(chart, 'boot-role', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: team, labels: LABELS },
+  });
   bootRole.allow(['create'], kplus.ApiResource.SECRETS);
   const bootSa = kplus.ServiceAccount.fromServiceAccountName(chart, 'boot-sa', 'modelplane-secret-bootstrap', { namespaceName: NS });
   new kplus.RoleBinding(chart, 'boot-binding', {

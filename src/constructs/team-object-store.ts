@@ -85,7 +85,7 @@ export function checkTeamObjectStore(v: Validator, field: string, store: unknown
       key === 'credentialsSecret' || key === 'workloadIdentity',
       `${field}.${key}`,
       key,
-      'is not a setting of a team\'s object store',
+      "is not a setting of a team's object store",
       'use credentialsSecret or workloadIdentity',
     );
   if (s.credentialsSecret !== undefined) checkName(v, `${field}.credentialsSecret`, s.credentialsSecret);
@@ -93,7 +93,16 @@ export function checkTeamObjectStore(v: Validator, field: string, store: unknown
   const wi = s.workloadIdentity;
   const f = `${field}.workloadIdentity`;
   const kinds = Object.keys(WORKLOAD_IDENTITY_ANNOTATIONS).join(', ');
-  if (!v.check(isRecord(wi), f, wi, 'must be an object', `give one of ${kinds}, e.g. { awsRoleArn: "arn:aws:iam::123456789012:role/risk-s3" }`)) return;
+  if (
+    !v.check(
+      isRecord(wi),
+      f,
+      wi,
+      'must be an object',
+      `give one of ${kinds}, e.g. { awsRoleArn: "arn:aws:iam::123456789012:role/risk-s3" }`,
+    )
+  )
+    return;
   const given = Object.keys(wi as Record<string, unknown>);
   for (const key of given) {
     if (!v.check(key in IDENTITY_RULES, `${f}.${key}`, key, 'is not a kind of workload identity', `use one of ${kinds}`)) continue;

@@ -163,7 +163,10 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
     platform: {
       ...platform,
       apiServer: apiServer!,
-      objectStore: { ...platform.objectStore, credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret },
+      objectStore: {
+        ...platform.objectStore,
+        credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
+      },
     },
   }));
 }

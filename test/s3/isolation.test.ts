@@ -62,7 +62,10 @@ interface Outcome {
 /** Runs S3 operations with boto3 as the given credentials. */
 function s3(ops: Array<Record<string, unknown>>): Outcome[] {
   const out = execFileSync(python, [path.join(__dirname, 's3_ops.py'), endpoint], { input: JSON.stringify(ops), encoding: 'utf8' });
-  return out.trim().split('\n').map((l) => JSON.parse(l) as Outcome);
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Outcome);
 }
 
 /** The team's Secret as the cluster holds it, decoded. */
@@ -100,24 +103,27 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
   beforeAll(() => {
     // The namespaces and the bootstrap's RBAC, as synthesized.
     const rbac = objs.filter(
-      (o) =>
-        o.kind === 'Namespace' ||
-        (['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind) && o.metadata.name === BOOTSTRAP_NAME),
+      (o) => o.kind === 'Namespace' || (['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind) && o.metadata.name === BOOTSTRAP_NAME),
     );
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
-      'Namespace//alpha',
-      'Namespace//beta',
-      `Namespace//${ns}`,
-      `Role/${ns}/${BOOTSTRAP_NAME}`,
-      `Role/alpha/${BOOTSTRAP_NAME}`,
-      `Role/beta/${BOOTSTRAP_NAME}`,
-      `RoleBinding/${ns}/${BOOTSTRAP_NAME}`,
-      `RoleBinding/alpha/${BOOTSTRAP_NAME}`,
-      `RoleBinding/beta/${BOOTSTRAP_NAME}`,
-      `ServiceAccount/${ns}/${BOOTSTRAP_NAME}`,
-    ].sort());
+    expect(rbac.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual(
+      [
+        'Namespace//alpha',
+        'Namespace//beta',
+        `Namespace//${ns}`,
+        `Role/${ns}/${BOOTSTRAP_NAME}`,
+        `Role/alpha/${BOOTSTRAP_NAME}`,
+        `Role/beta/${BOOTSTRAP_NAME}`,
+        `RoleBinding/${ns}/${BOOTSTRAP_NAME}`,
+        `RoleBinding/alpha/${BOOTSTRAP_NAME}`,
+        `RoleBinding/beta/${BOOTSTRAP_NAME}`,
+        `ServiceAccount/${ns}/${BOOTSTRAP_NAME}`,
+      ].sort(),
+    );
     const ordered = [...rbac].sort((a, b) => (a.kind === 'Namespace' ? 0 : 1) - (b.kind === 'Namespace' ? 0 : 1));
-    kc(['apply', '--server-side', '--field-manager', 'modelplane-test', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }));
+    kc(
+      ['apply', '--server-side', '--field-manager', 'modelplane-test', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }),
+    );
     // The store's root Secret, holding the credentials the loopback server runs with (test-only values).
     const rootSecret = store.rootUserSecret.name;
     kc(
@@ -180,7 +186,7 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
     expect(can('get', 'secret/modelplane-s3', '-n', 'default')).toBe('no');
   });
 
-  test('team alpha writes and reads its prefix; refused on beta\'s and on the MLflow bucket', () => {
+  test("team alpha writes and reads its prefix; refused on beta's and on the MLflow bucket", () => {
     const a = teamSecret('alpha');
     const b = teamSecret('beta');
     const A = [a.access, a.secret];

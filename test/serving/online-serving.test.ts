@@ -144,7 +144,12 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     writeFileSync(path.join(dir, 'root', store.rootUserSecret.key), s3.key);
     writeFileSync(path.join(dir, 'root', store.rootPasswordSecret.key), s3.secret);
     const r = spawnSync(bin('python'), [path.join(dir, 'objectstore.py'), path.join(dir, 'objectstore.json')], {
-      env: { PATH: basePath, S3_ENDPOINT: s3.endpoint, ROOT_CREDENTIALS_DIR: path.join(dir, 'root'), TEAM_CREDENTIALS_DIR: path.join(dir, 'teams') },
+      env: {
+        PATH: basePath,
+        S3_ENDPOINT: s3.endpoint,
+        ROOT_CREDENTIALS_DIR: path.join(dir, 'root'),
+        TEAM_CREDENTIALS_DIR: path.join(dir, 'teams'),
+      },
       encoding: 'utf8',
       timeout: 120000,
     });

@@ -105,9 +105,19 @@ const RULES: StoreRules = {
     const bucket = p.bucket ?? 'mlflow';
     v.check(isBucketName(bucket), `${prefix}bucket`, bucket, 'is not a valid bucket name', BUCKET_FIX);
     const teamBuckets = p.teamBuckets ?? DEFAULT_TEAM_BUCKETS;
-    if (!v.check(Array.isArray(teamBuckets), `${prefix}teamBuckets`, teamBuckets, 'must be a list of bucket names', 'write e.g. ["code", "envs", "data"]'))
+    if (
+      !v.check(
+        Array.isArray(teamBuckets),
+        `${prefix}teamBuckets`,
+        teamBuckets,
+        'must be a list of bucket names',
+        'write e.g. ["code", "envs", "data"]',
+      )
+    )
       return;
-    (teamBuckets as unknown[]).forEach((b, i) => v.check(isBucketName(b), `${prefix}teamBuckets[${i}]`, b, 'is not a valid bucket name', BUCKET_FIX));
+    (teamBuckets as unknown[]).forEach((b, i) =>
+      v.check(isBucketName(b), `${prefix}teamBuckets[${i}]`, b, 'is not a valid bucket name', BUCKET_FIX),
+    );
     for (const d of duplicates(teamBuckets as string[]))
       v.fail(`${prefix}teamBuckets`, d, 'names the same bucket twice', 'list each bucket once');
     if ((teamBuckets as unknown[]).includes(bucket))
@@ -145,10 +155,7 @@ export function embeddedObjectStoreSpec(props: EmbeddedObjectStoreInternalProps)
 }
 
 /** Checks and defaults the props of an {@link EmbeddedObjectStore}: the resolved object store, or every problem. */
-export function resolveEmbeddedObjectStore(
-  id: string,
-  props: EmbeddedObjectStoreInternalProps,
-): Resolution<ResolvedEmbeddedObjectStore> {
+export function resolveEmbeddedObjectStore(id: string, props: EmbeddedObjectStoreInternalProps): Resolution<ResolvedEmbeddedObjectStore> {
   return resolveStore('EmbeddedObjectStore', id, props, RULES, embeddedObjectStoreSpec);
 }
 

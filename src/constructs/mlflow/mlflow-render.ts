@@ -200,7 +200,8 @@ function storeEgress(s: ResolvedMlflowServer): k8s.NetworkPolicyEgressRule[] {
     egress.push({ to: [{ podSelector: { matchLabels: b.postgres.podLabels } }], ports: [policyPort(POSTGRES_PORT)] });
   else egress.push({ ports: [policyPort(b.port)] });
   const a = s.artifacts;
-  if (a.kind === 'embedded') egress.push({ to: [{ podSelector: { matchLabels: a.store.podLabels } }], ports: [policyPort(OBJECT_STORE_PORT)] });
+  if (a.kind === 'embedded')
+    egress.push({ to: [{ podSelector: { matchLabels: a.store.podLabels } }], ports: [policyPort(OBJECT_STORE_PORT)] });
   else egress.push({ ports: [policyPort(443)] });
   return egress;
 }

@@ -110,7 +110,13 @@ function checkObjectStore(v: Validator, store: ObjectStoreProvisioning, secrets:
     'list the root Secret in `secrets` with keys ["root-user=modelplane", "root-password"]',
   );
   [store.bucket, ...(store.teamBuckets ?? [])].forEach((b, i) =>
-    v.check(isBucketName(b), i === 0 ? 'objectStore.bucket' : `objectStore.teamBuckets[${i - 1}]`, b, 'is not a valid bucket name', 'use 3-63 lower-case letters, digits, "." and "-"'),
+    v.check(
+      isBucketName(b),
+      i === 0 ? 'objectStore.bucket' : `objectStore.teamBuckets[${i - 1}]`,
+      b,
+      'is not a valid bucket name',
+      'use 3-63 lower-case letters, digits, "." and "-"',
+    ),
   );
   (store.teams ?? []).forEach((t, i) => {
     checkName(v, `objectStore.teams[${i}].name`, t.name);
@@ -135,7 +141,12 @@ function checkSecrets(v: Validator, secrets: readonly GeneratedSecret[]): void {
     if (s.namespace !== undefined) checkName(v, `secrets[${i}].namespace`, s.namespace);
     checkKeys(v, `secrets[${i}].keys`, s.keys);
   });
-  for (const d of duplicates(secrets.map((s) => `${s.namespace ?? ''}/${s.name}`).filter((k) => k.startsWith('/')).map((k) => k.slice(1))))
+  for (const d of duplicates(
+    secrets
+      .map((s) => `${s.namespace ?? ''}/${s.name}`)
+      .filter((k) => k.startsWith('/'))
+      .map((k) => k.slice(1)),
+  ))
     v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
 }
 
@@ -202,7 +213,12 @@ export class SecretBootstrap extends Construct implements IObjectProvider {
       container: {
         name: 'bootstrap',
         image: spec.image,
-        command: ['python3', '/opt/bootstrap/bootstrap.py', '/opt/bootstrap/secrets.json', ...(store ? ['/opt/bootstrap/objectstore.json'] : [])],
+        command: [
+          'python3',
+          '/opt/bootstrap/bootstrap.py',
+          '/opt/bootstrap/secrets.json',
+          ...(store ? ['/opt/bootstrap/objectstore.json'] : []),
+        ],
         env: [
           { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
           { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
@@ -213,7 +229,8 @@ export class SecretBootstrap extends Construct implements IObjectProvider {
     });
     // The Job talks to the API server, at its addresses, and to the embedded object store it provisions.
     const egress = [apiServerEgress(spec.apiServer)];
-    if (store) egress.push({ to: [{ podSelector: { matchLabels: { ...OBJECT_STORE_POD_LABELS } } }], ports: [policyPort(OBJECT_STORE_PORT)] });
+    if (store)
+      egress.push({ to: [{ podSelector: { matchLabels: { ...OBJECT_STORE_POD_LABELS } } }], ports: [policyPort(OBJECT_STORE_PORT)] });
     isolatingPolicy(this, 'NetworkPolicy', meta(spec), { 'app.kubernetes.io/instance': spec.name }, { egress });
   }
 

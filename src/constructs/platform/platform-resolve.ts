@@ -215,10 +215,7 @@ function checkNoTeamStores(v: Validator, teams: readonly PlatformTeamProps[]): v
  * The embedded object store's provisioning: every team (its namespace is its name) owns `<team>/` in every
  * team bucket, with its own credentials in the Secret the model workloads read (`modelplane-s3`).
  */
-function provisioningOf(
-  server: ResolvedMlflowServer,
-  teams: readonly PlatformTeamProps[],
-): ObjectStoreProvisioning | undefined {
+function provisioningOf(server: ResolvedMlflowServer, teams: readonly PlatformTeamProps[]): ObjectStoreProvisioning | undefined {
   const a = server.artifacts;
   if (a.kind !== 'embedded') return undefined;
   const named = teams.filter((t) => typeof t.name === 'string' && t.name !== '');
