@@ -228,7 +228,9 @@ function objectStoreWorkload(spec: ResolvedEmbeddedObjectStore) {
       ],
       startupProbe: { ...health, failureThreshold: 30, periodSeconds: 5 },
       readinessProbe: health,
-      livenessProbe: { ...health, periodSeconds: 20 },
+      // versitygw has one health endpoint: liveness asks only that the port accepts connections, so a slow
+      // health answer makes the pod unready before it restarts it.
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('s3') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
       resources: { cpu: '250m', memory: '512Mi' },
     },
   };
