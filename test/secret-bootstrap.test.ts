@@ -1,12 +1,14 @@
 /** SecretBootstrap: generates missing credentials in the cluster with the least RBAC; every validation. */
 import { Testing } from 'cdk8s';
-import { objectStoreProvisioning, PROVISION_SCRIPT } from '../src/constructs/mlflow/object-store-provision';
+import fc from 'fast-check';
+import { objectStoreProvisioning, PROVISION_SCRIPT, teamAccessKey } from '../src/constructs/mlflow/object-store-provision';
 import {
   BOOTSTRAP_IMAGE,
   BOOTSTRAP_SCRIPT,
   renderBootstrapTeamAccess,
   SecretBootstrap,
   SecretBootstrapProps,
+  teamSecrets,
 } from '../src/constructs/mlflow/secret-bootstrap';
 import { isObjectProvider } from '../src/core/references';
 import { expectIssue } from './support/errors';
@@ -203,5 +205,31 @@ describe('SecretBootstrap with the embedded object store', () => {
     ['objectStore.teams', { objectStore: { ...STORE, teams: [STORE.teams[0], STORE.teams[0]] } }, 'fraud'],
   ])('%s (%j)', (field, props, value) => {
     expectIssue(() => synth(props as Partial<SecretBootstrapProps>), { construct: C, field, value });
+  });
+});
+
+describe('objectStoreProvisioning (pure)', () => {
+  const team = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/);
+  test("property: independent of the teams' order; each team owns exactly its own name as prefix; Secrets follow", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(team, { maxLength: 6 }), (names) => {
+        const store = {
+          endpoint: 'http://object-store.mp.svc.cluster.local:7070',
+          rootSecret: 'root',
+          bucket: 'mlflow',
+          teamBuckets: ['code'],
+        };
+        const given = names.map((n) => ({ name: n, namespace: n }));
+        const p = objectStoreProvisioning(store, given, 'modelplane-s3');
+        expect(objectStoreProvisioning(store, [...given].reverse(), 'modelplane-s3')).toEqual(p);
+        expect(p.teams.map((t) => t.name)).toEqual([...names].sort());
+        for (const t of p.teams) expect(t).toEqual({ name: t.name, namespace: t.name, secretName: 'modelplane-s3', prefix: t.name });
+        // No prefix is a prefix of another's path: "<team>/" never starts another team's "<team>/".
+        for (const a of p.teams) for (const b of p.teams) if (a !== b) expect(`${b.prefix}/`.startsWith(`${a.prefix}/`)).toBe(false);
+        expect(teamSecrets(p).map((s) => [s.namespace, s.name, s.keys[0]])).toEqual(
+          p.teams.map((t) => [t.name, 'modelplane-s3', `AWS_ACCESS_KEY_ID=${teamAccessKey(t.name)}`]),
+        );
+      }),
+    );
   });
 });
