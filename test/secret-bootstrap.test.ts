@@ -191,6 +191,8 @@ describe('SecretBootstrap with the embedded object store', () => {
     expect(PROVISION_SCRIPT).toContain('"s3:prefix": ["%s/*" % t["prefix"]]');
     expect(PROVISION_SCRIPT).toContain('BucketAlreadyOwnedByYou');
     expect(PROVISION_SCRIPT).toContain('/update-user');
+    // A team or root Secret without its keys stops the Job with the Secret's name and the fix, not a traceback.
+    expect(BOOTSTRAP_SCRIPT).toContain('lacks AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY: delete it and re-run this Job');
     // Printed lines name buckets and teams, never a key.
     expect(PROVISION_SCRIPT).not.toMatch(/print\([^)]*secret/);
   });

@@ -357,6 +357,13 @@ if len(sys.argv) > 2:
     import objectstore
     store = json.load(open(sys.argv[2]))
     root = values[(NS, store["rootSecret"])]
-    teams = {t["name"]: (values[(t["namespace"], t["secretName"])]["AWS_ACCESS_KEY_ID"], values[(t["namespace"], t["secretName"])]["AWS_SECRET_ACCESS_KEY"]) for t in store["teams"]}
+    if not root.get("root-user") or not root.get("root-password"):
+        sys.exit("Secret %s/%s lacks root-user or root-password: delete it and re-run this Job, which creates it" % (NS, store["rootSecret"]))
+    teams = {}
+    for t in store["teams"]:
+        keys = values[(t["namespace"], t["secretName"])]
+        if not keys.get("AWS_ACCESS_KEY_ID") or not keys.get("AWS_SECRET_ACCESS_KEY"):
+            sys.exit("Secret %s/%s lacks AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY: delete it and re-run this Job, which creates it" % (t["namespace"], t["secretName"]))
+        teams[t["name"]] = (keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"])
     objectstore.provision(store, (root["root-user"], root["root-password"]), teams)
 `;
