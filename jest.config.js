@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/pulumi-real/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/s3/', '/test/pulumi-real/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],

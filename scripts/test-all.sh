@@ -23,7 +23,9 @@ echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/al
 bash scripts/policy/run.sh
 echo "== tier: cluster (one local etcd + kube-apiserver with every CRD: control plane checks; dist/ and every example dry-run, applied, re-applied unchanged, deleted)"
 npm run --silent test:cluster
-echo "== tier: serving (real MLflow + PostgreSQL + moto S3 + MLServer on loopback, started from the synthesized manifests)"
+echo "== tier: S3 (versitygw from the Go module proxy + a local kube-apiserver: the synthesized bootstrap Job gives each team its own credentials, refused on the other team's prefix)"
+bash scripts/s3/run-tier.sh
+echo "== tier: serving (real MLflow + PostgreSQL + versitygw S3 + MLServer on loopback, started from the synthesized manifests)"
 bash scripts/serving/run-tier.sh
 echo "== tier: real Airflow (generated DAGs loaded by DagBag and run with dag.test against a local kube-apiserver)"
 bash test/airflow/run.sh

@@ -25,7 +25,7 @@ export interface ModelplaneConfig extends PlatformProps, PlatformAppSettings {}
 /** How the apps load their configuration: the platform's keys and the app settings. */
 export const APP_LOAD_OPTIONS: PlatformLoadOptions = { appSettings: true };
 
-/** The embedded defaults: in-cluster PostgreSQL and MinIO, one team `demo`, one GPU pool `gpu`. */
+/** The embedded defaults: in-cluster PostgreSQL and object store (versitygw), one team `demo`, one GPU pool `gpu`. */
 export function defaultConfig(): ModelplaneConfig {
   return {
     teams: [{ name: 'demo', quota: { cpu: '32', memory: '128Gi', pods: 300, gpus: 4 } }],

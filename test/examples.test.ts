@@ -175,7 +175,7 @@ describe('small-team (the small team)', () => {
       of(out, 'StatefulSet')
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['minio', 'mlflow-postgres']);
+    ).toEqual(['mlflow-postgres', 'object-store']);
     expect(of(out, 'Namespace').map((n) => n.name)).toEqual(['modelplane-system']);
     for (const k of ['SparkApplication', 'SeldonDeployment', 'InferenceService', 'ScaledObject', 'DaemonSet', 'ResourceQuota'])
       expect(kinds.has(k)).toBe(false);

@@ -13,7 +13,9 @@ import { App, ChartProps } from 'cdk8s';
 import fc from 'fast-check';
 import YAML from 'yaml';
 import type {
-  EmbeddedMinioProps,
+  EmbeddedObjectStoreProps,
+  TeamObjectStoreProps,
+  TeamWorkloadIdentity,
   EmbeddedPostgresProps,
   GpuKarpenterProps,
   MlflowArtifactStore,
@@ -120,9 +122,16 @@ describe('the platform schema', () => {
         keys<EmbeddedPostgresProps>({ storageSize: true, storageClassName: true, image: true, passwordSecretName: true }),
       ],
       [
-        'embeddedMinio',
-        propsOf(defs.embeddedMinio),
-        keys<EmbeddedMinioProps>({ storageSize: true, storageClassName: true, bucket: true, image: true, credentialsSecretName: true }),
+        'embeddedObjectStore',
+        propsOf(defs.embeddedObjectStore),
+        keys<EmbeddedObjectStoreProps>({
+          storageSize: true,
+          storageClassName: true,
+          bucket: true,
+          teamBuckets: true,
+          image: true,
+          credentialsSecretName: true,
+        }),
       ],
       ['secretKeyRef', propsOf(defs.secretKeyRef), keys<SecretKeyRef>({ name: true, key: true })],
       [
@@ -135,7 +144,18 @@ describe('the platform schema', () => {
           editorGroups: true,
           allowBroadEditorGroups: true,
           objectStoreCidrs: true,
+          objectStore: true,
         }),
+      ],
+      [
+        'team.objectStore',
+        propsOf(defs.team.properties.objectStore),
+        keys<TeamObjectStoreProps>({ credentialsSecret: true, workloadIdentity: true }),
+      ],
+      [
+        'team.objectStore.workloadIdentity',
+        propsOf(defs.team.properties.objectStore.properties.workloadIdentity),
+        keys<TeamWorkloadIdentity>({ awsRoleArn: true, gcpServiceAccount: true, azureClientId: true }),
       ],
       ['team.quota', propsOf(defs.team.properties.quota), keys<TeamQuota>({ cpu: true, memory: true, pods: true, gpus: true })],
       [
@@ -247,7 +267,7 @@ describe('unknown keys, at every level', () => {
     const file = write('quoat.yaml', 'teams:\n  - name: risk\n    quoat: { gpus: 2 }\n');
     const built = buildPlatformFile(new App(), file);
     expect(built.issues.map(formatConfigIssue)).toEqual([
-      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.`,
+      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.`,
     ]);
   });
 
@@ -360,7 +380,7 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(PlatformConfigError);
     expect((error as Error).message.split('\n')).toEqual([
       `${bad}:2:3: Platform "platform": \`teams\` = "risk": names the same team twice. Fix: give each team one entry; merge their settings`,
-      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.`,
+      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.`,
     ]);
     expect(existsSync(out)).toBe(false);
     const missing = join(dir, 'no-such.yaml');
@@ -384,7 +404,7 @@ describe('the same configuration through the three front ends', () => {
     expect((error as StackConfigError).problems).toEqual([
       'Pulumi config: `modelplane:platform.examples` = "no" must be boolean. Fix: write true or false.',
       'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, examples.',
-      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups.',
+      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.',
     ]);
   });
 

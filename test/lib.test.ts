@@ -213,14 +213,14 @@ test('platform context defaults and overrides', () => {
   const d = platformContext();
   expect(d.mlflowTrackingUri).toBe('http://mlflow.modelplane-system.svc.cluster.local:5000');
   expect(d.objectStore).toEqual({
-    endpoint: 'http://minio.modelplane-system.svc.cluster.local:9000',
+    endpoint: 'http://object-store.modelplane-system.svc.cluster.local:7070',
     region: 'us-east-1',
     credentialsSecret: 'modelplane-s3',
   });
   expect(d.airflow).toEqual({ namespace: 'airflow', workerServiceAccount: 'airflow-worker', kubernetesConnId: 'kubernetes_default' });
   const o = platformContext({ platformNamespace: 'mp', airflow: { namespace: 'af' }, objectStore: { region: 'eu-west-1' } });
   expect(o.mlflowTrackingUri).toBe('http://mlflow.mp.svc.cluster.local:5000');
-  expect(o.objectStore.endpoint).toBe('http://minio.mp.svc.cluster.local:9000');
+  expect(o.objectStore.endpoint).toBe('http://object-store.mp.svc.cluster.local:7070');
   expect(o.objectStore.region).toBe('eu-west-1');
   expect(o.airflow.workerServiceAccount).toBe('airflow-worker');
 });

@@ -1,6 +1,6 @@
-/** MlflowServer with its embedded stores (EmbeddedPostgres, EmbeddedMinio): output and every validation. */
+/** MlflowServer with its embedded stores (EmbeddedPostgres, EmbeddedObjectStore): output and every validation. */
 import { Testing } from 'cdk8s';
-import { EmbeddedMinio } from '../src/constructs/mlflow/embedded-minio';
+import { EmbeddedMinio, EmbeddedObjectStore } from '../src/constructs/mlflow/embedded-object-store';
 import { EmbeddedPostgres } from '../src/constructs/mlflow/embedded-postgres';
 import { MLFLOW_IMAGE, MLFLOW_PORT, mlflowAllowedHosts, MlflowServer, MlflowServerProps } from '../src/constructs/mlflow/mlflow-server';
 import { findObject } from './support/manifests';
@@ -50,10 +50,10 @@ describe('MlflowServer on embedded stores (defaults)', () => {
       'postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.mp.svc.cluster.local:5432/mlflow',
     );
     expect(main.env.find((e: any) => e.name === 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({
-      name: 'modelplane-minio',
+      name: 'modelplane-object-store',
       key: 'root-password',
     });
-    expect(main.env.find((e: any) => e.name === 'MLFLOW_S3_ENDPOINT_URL').value).toBe('http://minio.mp.svc.cluster.local:9000');
+    expect(main.env.find((e: any) => e.name === 'MLFLOW_S3_ENDPOINT_URL').value).toBe('http://object-store.mp.svc.cluster.local:7070');
   });
 
   test('--allowed-hosts lists the Service DNS names with and without port, and localhost for probes', () => {
@@ -99,7 +99,7 @@ describe('MlflowServer on embedded stores (defaults)', () => {
     expect(server.trackingUri).toBe('http://mlflow.mp.svc.cluster.local:5000');
   });
 
-  test('NetworkPolicies: MLflow in from teams, clients and monitoring; out to DNS, its database and MinIO only', () => {
+  test('NetworkPolicies: MLflow in from teams, clients and monitoring; out to DNS, its database and the object store only', () => {
     const np = findObject(objs, 'NetworkPolicy', 'mlflow');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress[0].from).toEqual(
@@ -109,12 +109,19 @@ describe('MlflowServer on embedded stores (defaults)', () => {
       ]),
     );
     expect(np.spec.ingress[0].ports).toEqual([{ port: 5000, protocol: 'TCP' }]);
-    expect(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [5432], [9000]]);
+    expect(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [5432], [7070]]);
     const pg = findObject(objs, 'NetworkPolicy', 'mlflow-postgres');
     expect(pg.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: server.podLabels } }]);
     expect(pg.spec.egress).toEqual([]);
-    const minio = findObject(objs, 'NetworkPolicy', 'minio');
-    expect(minio.spec.ingress[0].ports).toEqual([{ port: 9000, protocol: 'TCP' }]);
+    const store = findObject(objs, 'NetworkPolicy', 'object-store');
+    expect(store.spec.ingress[0].ports).toEqual([{ port: 7070, protocol: 'TCP' }]);
+    // MLflow, the bootstrap Job that provisions it, and the team namespaces; the store itself calls nothing.
+    expect(store.spec.ingress[0].from).toEqual([
+      { podSelector: { matchLabels: server.podLabels } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'modelplane-secret-bootstrap' } } },
+      { namespaceSelector: { matchExpressions: [{ key: 'modelplane.dev/team', operator: 'Exists' }] } },
+    ]);
+    expect(store.spec.egress).toEqual([]);
   });
 
   test('embedded PostgreSQL: StatefulSet + PVC + Service, password from the Secret', () => {
@@ -129,13 +136,23 @@ describe('MlflowServer on embedded stores (defaults)', () => {
     expect(server.postgres).toBeInstanceOf(EmbeddedPostgres);
   });
 
-  test('embedded MinIO: StatefulSet + PVC, a Job creating the bucket, credentials from the Secret', () => {
-    const sts = findObject(objs, 'StatefulSet', 'minio');
+  test('embedded object store: versitygw StatefulSet + PVC, root credentials from the Secret, no Job of its own', () => {
+    const sts = findObject(objs, 'StatefulSet', 'object-store');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
-    const job = findObject(objs, 'Job', 'minio-buckets');
-    expect(job.spec.template.spec.containers[0].args[0]).toContain('mc mb --ignore-existing local/mlflow');
-    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
-    expect(server.minio).toBeInstanceOf(EmbeddedMinio);
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.image).toBe('ghcr.io/versity/versitygw:v1.8.0');
+    expect(c.args[0]).toContain('versitygw --port :7070 --health /_/health --iam-dir /data/iam posix /data/buckets');
+    expect(c.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef])).toEqual([
+      ['ROOT_ACCESS_KEY_ID', { name: 'modelplane-object-store', key: 'root-user' }],
+      ['ROOT_SECRET_ACCESS_KEY', { name: 'modelplane-object-store', key: 'root-password' }],
+    ]);
+    expect(c.readinessProbe.httpGet.path).toBe('/_/health');
+    // Buckets, team users and policies are the bootstrap Job's (secret-bootstrap.test.ts, test/s3).
+    expect(objs.filter((o) => o.kind === 'Job')).toEqual([]);
+    expect(server.objectStore).toBeInstanceOf(EmbeddedObjectStore);
+    // The deprecated names still work.
+    expect(server.minio).toBe(server.objectStore);
+    expect(EmbeddedMinio).toBe(EmbeddedObjectStore);
   });
 
   test('no Secret values, every pod restricted', () => {
@@ -172,7 +189,7 @@ describe('MlflowServer on external stores with basic auth and ingress', () => {
 
   test('no embedded stores; the URI comes straight from the Secret', () => {
     expect(server.postgres).toBeUndefined();
-    expect(server.minio).toBeUndefined();
+    expect(server.objectStore).toBeUndefined();
     expect(objs.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
     expect(main.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').valueFrom.secretKeyRef).toEqual({
       name: 'mlflow-db',
@@ -247,8 +264,12 @@ describe('MlflowServer validation', () => {
     ['backendStore.external.uriSecret.key', { backendStore: { external: { uriSecret: { name: 'db', key: 'a/b' } } } }, 'a/b'],
     ['artifactStore.embedded.storageSize', { artifactStore: { embedded: { storageSize: 'big' } } }, 'big'],
     ['artifactStore.embedded.bucket', { artifactStore: { embedded: { bucket: 'My_Bucket' } } }, 'My_Bucket'],
-    ['artifactStore.embedded.image', { artifactStore: { embedded: { image: 'minio/minio:latest' } } }, 'minio/minio:latest'],
-    ['artifactStore.embedded.credentialsSecretName', { artifactStore: { embedded: { credentialsSecretName: 'Minio' } } }, 'Minio'],
+    ['artifactStore.embedded.image', { artifactStore: { embedded: { image: 'versity/versitygw:latest' } } }, 'versity/versitygw:latest'],
+    ['artifactStore.embedded.credentialsSecretName', { artifactStore: { embedded: { credentialsSecretName: 'Store' } } }, 'Store'],
+    ['artifactStore.embedded.teamBuckets', { artifactStore: { embedded: { teamBuckets: 'code' } } }, 'code'],
+    ['artifactStore.embedded.teamBuckets[1]', { artifactStore: { embedded: { teamBuckets: ['code', 'Envs'] } } }, 'Envs'],
+    ['artifactStore.embedded.teamBuckets', { artifactStore: { embedded: { teamBuckets: ['code', 'code'] } } }, 'code'],
+    ['artifactStore.embedded.teamBuckets', { artifactStore: { embedded: { teamBuckets: ['mlflow'] } } }, 'mlflow'],
     ['artifactStore.embedded.storageClassName', { artifactStore: { embedded: { storageClassName: '_' } } }, '_'],
     ['artifactStore.s3.bucket', { artifactStore: { s3: { bucket: 'ab' } } }, 'ab'],
     ['artifactStore.s3.prefix', { artifactStore: { s3: { bucket: 'abc', prefix: '/mlflow/' } } }, '/mlflow/'],
@@ -348,13 +369,13 @@ describe('MlflowServer validation', () => {
       field: 'namespace',
       value: 'MP',
     });
-    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp', clientPodLabels: {}, bucket: 'a..b' }), {
-      construct: 'EmbeddedMinio "m"',
+    expectIssue(() => new EmbeddedObjectStore(Testing.chart(), 'm', { namespace: 'mp', clientPodLabels: {}, bucket: 'a..b' }), {
+      construct: 'EmbeddedObjectStore "m"',
       field: 'bucket',
       value: 'a..b',
     });
-    expectIssue(() => new EmbeddedMinio(Testing.chart(), 'm', { namespace: 'mp!', clientPodLabels: {} }), {
-      construct: 'EmbeddedMinio "m"',
+    expectIssue(() => new EmbeddedObjectStore(Testing.chart(), 'm', { namespace: 'mp!', clientPodLabels: {} }), {
+      construct: 'EmbeddedObjectStore "m"',
       field: 'namespace',
       value: 'mp!',
     });

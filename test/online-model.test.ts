@@ -100,7 +100,7 @@ describe('OnlineModel, deployment backend', () => {
       .containers[0];
     const e = env(c);
     expect(e.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'modelplane-s3', key: 'AWS_ACCESS_KEY_ID' } });
-    expect(e.MLFLOW_S3_ENDPOINT_URL).toBe('http://minio.modelplane-system.svc.cluster.local:9000');
+    expect(e.MLFLOW_S3_ENDPOINT_URL).toBe('http://object-store.modelplane-system.svc.cluster.local:7070');
   });
 
   test('GPU on a pool: tolerations, affinity, nvidia.com/gpu limits', () => {

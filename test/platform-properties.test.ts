@@ -1,7 +1,7 @@
 /** Property tests (fast-check) of the platform's pure checks and resolve functions. */
 import fc from 'fast-check';
 import { platformContext } from '../src/core/context';
-import { isBucketName } from '../src/constructs/mlflow/embedded-minio';
+import { isBucketName } from '../src/constructs/mlflow/embedded-object-store';
 import { MLFLOW_PORT, mlflowAllowedHosts, resolveMlflowServer } from '../src/constructs/mlflow/mlflow-server';
 import { resolveChart } from '../src/constructs/platform/operators';
 import { isExactVersion, resolvePlatform } from '../src/constructs/platform/platform';

@@ -7,7 +7,7 @@ import { Testing } from 'cdk8s';
 import { platformContext } from '../src/core/context';
 import { ValidationIssue } from '../src/core/errors';
 import { resolveGpuNodePool, DEFAULT_GPU_TAINT, DEVICE_PLUGIN_IMAGE } from '../src/constructs/gpu-node-pool';
-import { MINIO_IMAGE, resolveEmbeddedMinio } from '../src/constructs/mlflow/embedded-minio';
+import { OBJECT_STORE_IMAGE, resolveEmbeddedObjectStore } from '../src/constructs/mlflow/embedded-object-store';
 import { POSTGRES_IMAGE, resolveEmbeddedPostgres } from '../src/constructs/mlflow/embedded-postgres';
 import {
   artifactsDestination,
@@ -42,7 +42,7 @@ function specOf<T>(r: { spec?: T; issues: readonly ValidationIssue[] }): T {
 const where = (issues: readonly ValidationIssue[]) => issues.map((i) => [i.within ?? '', i.construct, i.field]);
 
 describe('resolveMlflowServer', () => {
-  test('the embedded defaults: two replicas, four workers, in-cluster PostgreSQL and MinIO', () => {
+  test('the embedded defaults: two replicas, four workers, in-cluster PostgreSQL and object store', () => {
     const s = specOf(resolveMlflowServer('mlflow', { namespace: 'mp' }));
     expect(s).toMatchObject({
       name: 'mlflow',
@@ -70,7 +70,12 @@ describe('resolveMlflowServer', () => {
       passwordSecret: { name: 'mlflow-postgres', key: 'password' },
     });
     expect(s.backend.postgres.clientPodLabels).toEqual(s.podLabels);
-    expect(s.artifacts.minio).toMatchObject({ name: 'minio', bucket: 'mlflow', endpoint: 'http://minio.mp.svc.cluster.local:9000' });
+    expect(s.artifacts.store).toMatchObject({
+      name: 'object-store',
+      bucket: 'mlflow',
+      teamBuckets: ['code', 'envs', 'data'],
+      endpoint: 'http://object-store.mp.svc.cluster.local:7070',
+    });
     expect(artifactsDestination(s)).toBe('s3://mlflow/mlflow');
   });
 
@@ -138,12 +143,13 @@ describe('the embedded stores on their own', () => {
     ]);
   });
 
-  test('resolveEmbeddedMinio: defaults and given values', () => {
+  test('resolveEmbeddedObjectStore: defaults and given values', () => {
     const s = specOf(
-      resolveEmbeddedMinio('m', {
+      resolveEmbeddedObjectStore('m', {
         namespace: 'mp',
         clientPodLabels: {},
         bucket: 'art',
+        teamBuckets: ['teams'],
         credentialsSecretName: 'creds',
         storageClassName: 'fast',
       }),
@@ -151,13 +157,14 @@ describe('the embedded stores on their own', () => {
     expect(s).toMatchObject({
       storageSize: '50Gi',
       storageClassName: 'fast',
-      image: MINIO_IMAGE,
+      image: OBJECT_STORE_IMAGE,
       bucket: 'art',
+      teamBuckets: ['teams'],
       rootUserSecret: { name: 'creds', key: 'root-user' },
       rootPasswordSecret: { name: 'creds', key: 'root-password' },
     });
-    expect(where(resolveEmbeddedMinio('m', { namespace: 'mp', clientPodLabels: {}, storageSize: 'big' }).issues)).toEqual([
-      ['', 'EmbeddedMinio "m"', 'storageSize'],
+    expect(where(resolveEmbeddedObjectStore('m', { namespace: 'mp', clientPodLabels: {}, storageSize: 'big' }).issues)).toEqual([
+      ['', 'EmbeddedObjectStore "m"', 'storageSize'],
     ]);
   });
 });
@@ -198,6 +205,7 @@ describe('resolveTeamSpace', () => {
       limits: { cpuRequest: '250m', memoryRequest: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' },
       editorGroups: ['a', 'b'],
       objectStoreCidrs: [],
+      serviceAccountAnnotations: {},
       platform,
     });
   });
@@ -247,7 +255,12 @@ describe('resolvePlatform', () => {
       ['b', s.context],
       ['a', s.context],
     ]);
-    expect(s.generatedSecrets.map((g) => g.name)).toEqual(['mlflow-postgres', 'modelplane-minio']);
+    expect(s.generatedSecrets.map((g) => g.name)).toEqual(['mlflow-postgres', 'modelplane-object-store']);
+    // Each team owns its prefix in the team buckets, with its own Secret (created by the bootstrap Job).
+    expect(s.objectStore?.teams.map((t) => [t.name, t.namespace, t.secretName, t.prefix])).toEqual([
+      ['a', 'a', 'modelplane-s3', 'a'],
+      ['b', 'b', 'modelplane-s3', 'b'],
+    ]);
   });
 
   test('external stores: no generated Secrets; the context points at the S3 endpoint', () => {

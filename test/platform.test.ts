@@ -47,11 +47,12 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
 
   test('MLflow with embedded stores; their credentials are generated in the cluster', () => {
     expect(platform.mlflow.postgres).toBeDefined();
-    expect(platform.mlflow.minio).toBeDefined();
+    expect(platform.mlflow.objectStore).toBeDefined();
     const cm = findObject(objs, 'ConfigMap', 'modelplane-secret-bootstrap');
     expect(JSON.parse(cm.data['secrets.json'])).toEqual([
       { name: 'mlflow-postgres', keys: ['password'] },
-      { name: 'modelplane-minio', keys: ['root-user=modelplane', 'root-password'] },
+      { name: 'modelplane-object-store', keys: ['root-user=modelplane', 'root-password'] },
+      { name: 'modelplane-s3', namespace: 'demo', keys: ['AWS_ACCESS_KEY_ID=modelplane-demo', 'AWS_SECRET_ACCESS_KEY'] },
     ]);
     // Airflow (which runs the teams' DAGs) may call MLflow.
     expect(findObject(objs, 'NetworkPolicy', 'mlflow').spec.ingress[0].from).toContainEqual({
@@ -63,7 +64,7 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
     expect(platform.context).toMatchObject({
       platformNamespace: 'modelplane-system',
       mlflowTrackingUri: 'http://mlflow.modelplane-system.svc.cluster.local:5000',
-      objectStore: { endpoint: 'http://minio.modelplane-system.svc.cluster.local:9000' },
+      objectStore: { endpoint: 'http://object-store.modelplane-system.svc.cluster.local:7070' },
       airflow: { namespace: 'airflow' },
       gpuPools: [
         {
@@ -98,7 +99,8 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
     expect(a.node.id).toBe('models-demo');
     expect(a.namespace).toBe('demo');
     expect(a.node.dependencies).toContain(platform.teamChart('demo'));
-    expect(a.platform).toBe(platform.context);
+    expect(a.platform).toEqual(platform.context);
+    expect(a.platform).toBe(platform.teams.get('demo')!.context);
   });
 
   test('an unknown team is an error naming the defined ones', () => {

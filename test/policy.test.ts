@@ -47,8 +47,7 @@ describe('the default platform', () => {
       expect.arrayContaining([
         'Deployment/modelplane-system/mlflow spec.template.spec',
         'StatefulSet/modelplane-system/mlflow-postgres spec.template.spec',
-        'StatefulSet/modelplane-system/minio spec.template.spec',
-        'Job/modelplane-system/minio-buckets spec.template.spec',
+        'StatefulSet/modelplane-system/object-store spec.template.spec',
         'Job/modelplane-system/modelplane-secret-bootstrap spec.template.spec',
         'DaemonSet/kube-system/nvidia-device-plugin-gpu spec.template.spec',
       ]),

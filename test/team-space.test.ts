@@ -50,7 +50,7 @@ describe('TeamSpace defaults', () => {
     ]);
   });
 
-  test('network policies: default deny, DNS, same namespace, platform in, MLflow and MinIO out, API server for drivers', () => {
+  test('network policies: default deny, DNS, same namespace, platform in, MLflow and the object store out, API server for drivers', () => {
     const nps = objs.filter((o) => o.kind === 'NetworkPolicy');
     expect(nps.map((n) => n.metadata.name)).toEqual([
       'default-deny',
@@ -86,10 +86,10 @@ describe('TeamSpace defaults', () => {
         to: [
           {
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'modelplane-system' } },
-            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'object-store', 'app.kubernetes.io/instance': 'object-store' } },
           },
         ],
-        ports: [{ port: 9000, protocol: 'TCP' }],
+        ports: [{ port: 7070, protocol: 'TCP' }],
       },
     ]);
     expect(findObject(objs, 'NetworkPolicy', 'allow-spark-apiserver').spec.podSelector).toEqual({

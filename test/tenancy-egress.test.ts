@@ -119,7 +119,14 @@ describe('Platform: the apiServer setting reaches every team and the bootstrap',
     const want = [{ to: blocks('10.20.0.10/32', '10.20.0.11/32'), ports: ports(6443) }];
     for (const team of ['risk', 'geo'])
       expect(findObject(platform.teamChart(team).toJson(), 'NetworkPolicy', 'allow-spark-apiserver').spec.egress).toEqual(want);
-    expect(findObject(platform.toJson(), 'NetworkPolicy', 'modelplane-secret-bootstrap').spec.egress).toEqual(want);
+    // The bootstrap also provisions the embedded object store: its pods by label, on its port.
+    expect(findObject(platform.toJson(), 'NetworkPolicy', 'modelplane-secret-bootstrap').spec.egress).toEqual([
+      ...want,
+      {
+        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'object-store', 'app.kubernetes.io/instance': 'object-store' } } }],
+        ports: ports(7070),
+      },
+    ]);
   });
 
   test.each<[string, PlatformProps['apiServer'], string, unknown]>([
@@ -247,7 +254,11 @@ describe('default-deny egress has no hole to the world', () => {
         // The drivers and the bootstrap go to the setting's addresses only.
         const want = (props.apiServer?.cidrs ?? DEFAULT_API_SERVER.cidrs).map((cidr) => ({ ipBlock: { cidr } }));
         for (const { policy, rule } of egressRules(objs))
-          if (/allow-spark-apiserver|modelplane-secret-bootstrap/.test(policy)) expect(rule.to).toEqual(want);
+          if (
+            /allow-spark-apiserver/.test(policy) ||
+            (/modelplane-secret-bootstrap/.test(policy) && rule.to.some((t: Obj) => 'ipBlock' in t))
+          )
+            expect(rule.to).toEqual(want);
         return true;
       }),
       { numRuns: 25 },

@@ -1,6 +1,6 @@
 /**
  * The benchmark's baseline: the objects of the default platform (platform namespace, MLflow with
- * in-cluster PostgreSQL and MinIO, the secret bootstrap Job, one GPU pool's device plugin, and N
+ * in-cluster PostgreSQL and object store (versitygw), the secret bootstrap Job (which also provisions the store), one GPU pool's device plugin, and N
  * team workspaces) written by hand the way a platform team would without modelplane: cdk8s-plus-28
  * high-level constructs for workloads, Services, ConfigMaps, ServiceAccounts and RBAC, and the k8s
  * L1 classes where cdk8s-plus-28 has no construct (ResourceQuota, LimitRange, PodDisruptionBudget)
@@ -200,48 +200,18 @@ function platformChart(app: App, teams: readonly string[]): Chart {
   );
   store(
     chart,
-    'minio',
-    'quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z',
-    1000,
-    9000,
+    'object-store',
+    'ghcr.io/versity/versitygw:v1.8.0',
+    10001,
+    7070,
     {
-      MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'),
-      MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password'),
+      ROOT_ACCESS_KEY_ID: secretEnv(chart, 'modelplane-object-store', 'root-user'),
+      ROOT_SECRET_ACCESS_KEY: secretEnv(chart, 'modelplane-object-store', 'root-password'),
     },
-    ['minio', 'server', '/data', '--address', ':9000'],
+    ['/bin/sh', '-ec', 'mkdir -p /data/buckets /data/iam && exec versitygw --port :7070 --iam-dir /data/iam posix /data/buckets'],
     mlflowLabels,
     50,
   );
-
-  const bucketJob = new kplus.Job(chart, 'buckets', {
-    metadata: { name: 'minio-buckets', namespace: NS, labels: LABELS },
-    backoffLimit: 20,
-    ttlAfterFinished: Duration.days(1),
-    automountServiceAccountToken: false,
-    securityContext: podSec(1000),
-    containers: [
-      {
-        name: 'mc',
-        image: 'quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z',
-        command: ['/bin/sh', '-ec'],
-        args: ['mc alias set local http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/mlflow'],
-        envVariables: {
-          MINIO_ROOT_USER: secretEnv(chart, 'modelplane-minio', 'root-user'),
-          MINIO_ROOT_PASSWORD: secretEnv(chart, 'modelplane-minio', 'root-password'),
-        },
-        securityContext: containerSec(1000),
-        resources: resources(50, 0.0625),
-        volumeMounts: [{ volume: tmp(chart, 'buckets-tmp'), path: '/tmp' }],
-      },
-    ],
-  });
-  withSeccomp(bucketJob);
-  networkPolicy(chart, 'buckets-np', 'minio-buckets', NS, {
-    podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minio-buckets' } },
-    policyTypes: ['Ingress', 'Egress'],
-    ingress: [],
-    egress: [{ ports: [port(9000)] }],
-  });
 
   // MLflow.
   const env: Record<string, kplus.EnvValue> = {
@@ -250,9 +220,9 @@ function platformChart(app: App, teams: readonly string[]): Chart {
     MLFLOW_BACKEND_STORE_URI: kplus.EnvValue.fromValue(
       `postgresql://mlflow:$(DB_PASSWORD)@mlflow-postgres.${NS}.svc.cluster.local:5432/mlflow`,
     ),
-    AWS_ACCESS_KEY_ID: secretEnv(chart, 'modelplane-minio', 'root-user'),
-    AWS_SECRET_ACCESS_KEY: secretEnv(chart, 'modelplane-minio', 'root-password'),
-    MLFLOW_S3_ENDPOINT_URL: kplus.EnvValue.fromValue(`http://minio.${NS}.svc.cluster.local:9000`),
+    AWS_ACCESS_KEY_ID: secretEnv(chart, 'modelplane-object-store', 'root-user'),
+    AWS_SECRET_ACCESS_KEY: secretEnv(chart, 'modelplane-object-store', 'root-password'),
+    MLFLOW_S3_ENDPOINT_URL: kplus.EnvValue.fromValue(`http://object-store.${NS}.svc.cluster.local:7070`),
   };
   const hosts = ['mlflow', `mlflow.${NS}`, `mlflow.${NS}.svc`, `mlflow.${NS}.svc.cluster.local`, 'localhost'].flatMap((h) => [
     h,
@@ -388,7 +358,7 @@ function platformChart(app: App, teams: readonly string[]): Chart {
     podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'modelplane-secret-bootstrap' } },
     policyTypes: ['Ingress', 'Egress'],
     ingress: [],
-    egress: [{ ports: [port(443), port(6443)] }],
+    egress: [{ ports: [port(443), port(6443)] }, { ports: [port(7070)] }],
   });
   void teams;
   return chart;
@@ -444,7 +414,7 @@ function teamChart(app: App, team: string, platform: Chart): void {
     policyTypes: ['Egress'],
     egress: [
       { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mlflow' } } }], ports: [port(5000)] },
-      { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }], ports: [port(9000)] },
+      { to: [{ ...nsSel(NS), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'object-store' } } }], ports: [port(7070)] },
     ],
   });
   networkPolicy(chart, 'api', 'allow-spark-apiserver', team, {
@@ -489,6 +459,16 @@ function teamChart(app: App, team: string, platform: Chart): void {
     metadata: { name: 'modelplane-airflow-runner', namespace: team, labels: LABELS },
     role: airflowRole,
   }).addSubjects(worker);
+  // The bootstrap Job creates the team's object-store Secret here.
+  const bootRole = new kplus.Role(chart, 'boot-role', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: team, labels: LABELS },
+  });
+  bootRole.allow(['create'], kplus.ApiResource.SECRETS);
+  const bootSa = kplus.ServiceAccount.fromServiceAccountName(chart, 'boot-sa', 'modelplane-secret-bootstrap', { namespaceName: NS });
+  new kplus.RoleBinding(chart, 'boot-binding', {
+    metadata: { name: 'modelplane-secret-bootstrap', namespace: team, labels: LABELS },
+    role: bootRole,
+  }).addSubjects(bootSa);
 }
 
 /** The default platform with `teams` team workspaces, written directly with cdk8s-plus-28. */

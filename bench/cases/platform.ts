@@ -1,4 +1,4 @@
-/** The platform on embedded defaults (MLflow, PostgreSQL, MinIO, one GPU pool) with N team workspaces. */
+/** The platform on embedded defaults (MLflow, PostgreSQL, object store, one GPU pool) with N team workspaces. */
 import type { App } from 'cdk8s';
 import type { BenchCase, Builder, Variant } from '../types';
 
@@ -8,7 +8,7 @@ export const teamNames = (n: number) => Array.from({ length: n }, (_, i) => `tea
 const platformCase: BenchCase = {
   name: 'platform',
   description:
-    'full platform on embedded defaults (MLflow + PostgreSQL + MinIO + secret bootstrap + 1 GPU pool) with N team workspaces, no models',
+    'full platform on embedded defaults (MLflow + PostgreSQL + object store + secret bootstrap + 1 GPU pool) with N team workspaces, no models',
   unit: 'teams',
   sizes: [1, 10, 100],
   load(variant: Variant): Builder {

@@ -2,6 +2,7 @@
 export * from './tiered-chart';
 export * from './team-models';
 export * from './team-space';
+export * from './team-object-store';
 export * from './gpu-node-pool';
 export * from './mlflow';
 export * from './online';

@@ -9,6 +9,8 @@ import { apiServerEgress, checkApiServer, dnsEgress, isEveryAddress, namespacePe
 import { duplicates, isRecord } from '../core/records';
 import { podSecurityLabels } from '../core/security';
 import { checkName, checkQuantity, compareQuantities } from '../core/validate';
+import { OBJECT_STORE_POD_LABELS, OBJECT_STORE_PORT } from './mlflow/embedded-object-store';
+import { checkTeamObjectStore, TeamObjectStoreProps, workloadIdentityAnnotations } from './team-object-store';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -64,6 +66,12 @@ export interface TeamSpaceProps {
    * @default [] (only the platform's in-cluster object store)
    */
   readonly objectStoreCidrs?: readonly string[];
+  /**
+   * The team's access to an external object store: the name of the Secret its workloads read, or a cloud
+   * workload identity on its ServiceAccounts (see {@link TeamObjectStoreProps}). Not for the embedded
+   * store, which creates the team's credentials itself. @default - the platform's Secret name, no workload identity
+   */
+  readonly objectStore?: TeamObjectStoreProps;
 }
 
 /** Names of the ServiceAccounts every team namespace gets. */
@@ -86,7 +94,12 @@ export interface ResolvedTeamSpace {
   readonly editorGroups: readonly string[];
   /** CIDRs of an external object store. */
   readonly objectStoreCidrs: readonly string[];
-  /** The platform the team runs on (its `apiServer` checked, and filled when absent). */
+  /** Annotations of the team's ServiceAccounts: its workload identity, if any. */
+  readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  /**
+   * The platform the team runs on, as its models see it: its `apiServer` checked (and filled when absent),
+   * the team's object-store Secret as `objectStore.credentialsSecret`.
+   */
   readonly platform: PlatformContext;
 }
 
@@ -135,6 +148,7 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
       'list the object store\'s own ranges, e.g. "52.216.0.0/15"',
     );
   }
+  if (props.objectStore !== undefined) checkTeamObjectStore(v, 'objectStore', props.objectStore);
   const platform = props.platform;
   const hasPlatform = v.check(isRecord(platform), 'platform', platform, 'is required', 'pass platform.context or platformContext()');
   if (hasPlatform && typeof props.name === 'string') checkTeamNamespace(v, 'name', props.name, platform);
@@ -145,7 +159,15 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
     limits,
     editorGroups: [...groups].sort(),
     objectStoreCidrs: cidrs,
-    platform: { ...platform, apiServer: apiServer! },
+    serviceAccountAnnotations: workloadIdentityAnnotations(props.objectStore?.workloadIdentity),
+    platform: {
+      ...platform,
+      apiServer: apiServer!,
+      objectStore: {
+        ...platform.objectStore,
+        credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
+      },
+    },
   }));
 }
 
@@ -255,12 +277,15 @@ export class TeamSpace extends Construct {
   public readonly quota: Required<TeamQuota>;
   /** The Namespace object; everything namespaced for the team should depend on it. */
   public readonly namespaceObject: ApiObject;
+  /** The platform as the team's models see it (the team's object-store Secret as `objectStore.credentialsSecret`). */
+  public readonly context: PlatformContext;
 
   constructor(scope: Construct, id: string, props: TeamSpaceProps) {
     const spec = orThrow(resolveTeamSpace(id, props));
     super(scope, id);
     this.namespace = spec.namespace;
     this.quota = spec.quota;
+    this.context = spec.platform;
     const r = new TeamRenderer(this, spec);
     this.namespaceObject = r.namespaceObject();
     const inNamespace = [...r.quotaAndLimits(), ...r.networkPolicies(), ...r.serviceAccounts(), ...r.rbac()];
@@ -350,7 +375,7 @@ class TeamRenderer {
         policyTypes: ['Egress'],
         egress: [
           { to: [inPlatform({ ...p.mlflowPodLabels })], ports: [policyPort(p.mlflowPort)] },
-          { to: [inPlatform({ 'app.kubernetes.io/name': 'minio' })], ports: [policyPort(9000)] },
+          { to: [inPlatform({ ...OBJECT_STORE_POD_LABELS })], ports: [policyPort(OBJECT_STORE_PORT)] },
           ...(cidrs.length > 0 ? [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [policyPort(443)] }] : []),
         ],
       }),
@@ -365,8 +390,14 @@ class TeamRenderer {
   }
 
   public serviceAccounts(): ApiObject[] {
+    // A workload identity, if the team has one, on both ServiceAccounts.
+    const a = this.spec.serviceAccountAnnotations;
+    const annotations = Object.keys(a).length > 0 ? { annotations: { ...a } } : {};
     const sa = (id: string, name: string) =>
-      new k8s.KubeServiceAccount(this.scope, id, { metadata: this.meta(name, 'service-account'), automountServiceAccountToken: false });
+      new k8s.KubeServiceAccount(this.scope, id, {
+        metadata: { ...this.meta(name, 'service-account'), ...annotations },
+        automountServiceAccountToken: false,
+      });
     return [sa('WorkloadSa', TEAM_SERVICE_ACCOUNTS.workload), sa('SparkSa', TEAM_SERVICE_ACCOUNTS.spark)];
   }
 

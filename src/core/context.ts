@@ -10,7 +10,7 @@ import { words, Wording } from './words';
 
 /** Where models reach the S3-compatible object store. */
 export interface ObjectStoreRef {
-  /** S3 endpoint URL, e.g. `http://minio.modelplane-system.svc.cluster.local:9000`. @default - AWS S3 */
+  /** S3 endpoint URL, e.g. `http://object-store.modelplane-system.svc.cluster.local:7070`. @default - AWS S3 */
   readonly endpoint?: string;
   /** Region. @default "us-east-1" */
   readonly region?: string;
@@ -143,7 +143,7 @@ export function platformContext(overrides: PlatformContextOverrides = {}): Platf
     mlflowPodLabels: overrides.mlflowPodLabels ?? { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/component': 'tracking-server' },
     mlflowPort: overrides.mlflowPort ?? 5000,
     objectStore: {
-      endpoint: `http://minio.${ns}.svc.cluster.local:9000`,
+      endpoint: `http://object-store.${ns}.svc.cluster.local:7070`,
       region: 'us-east-1',
       credentialsSecret: 'modelplane-s3',
       ...(overrides.objectStore ?? {}),

@@ -1,7 +1,7 @@
 /**
- * The serving tier: real MLflow, PostgreSQL, moto (S3) and MLServer on loopback, configured from the
+ * The serving tier: real MLflow, PostgreSQL, versitygw (S3) and MLServer on loopback, configured from the
  * synthesized manifests. Run it with `npm run test:serving` (scripts/serving/run-tier.sh starts
- * PostgreSQL and moto and exports where they are; the test starts MLflow and MLServer itself).
+ * PostgreSQL and versitygw and exports where they are; the test starts MLflow and MLServer itself).
  */
 const path = require('path');
 

@@ -1,14 +1,15 @@
 /**
  * Issue 4's proof with real software, everything on loopback:
  * 1. a real MLflow server started with the command, args and env of the SYNTHESIZED MlflowServer
- *    Deployment (PostgreSQL backend from Debian, S3 artifacts on moto), after its `db upgrade` init
- *    container; a scikit-learn model logged and registered through it;
+ *    Deployment (PostgreSQL backend from Debian, S3 artifacts on versitygw, the embedded store's server,
+ *    built from the Go module proxy and provisioned by the SYNTHESIZED bootstrap's objectstore.py), after
+ *    its `db upgrade` init container; a scikit-learn model logged and registered through it;
  * 2. MLServer started with the command and env of the SYNTHESIZED `deployment`-backend Deployment,
  *    serving `models:/<name>@champion`, called over REST (v2) and scraped on its metrics port;
  * 3. the SYNTHESIZED ModelTest Job's command run against it: passes on the right reference scores,
  *    fails on wrong ones; and the RetroTest's scoring step scoring a past period into MLflow's store.
  *
- * Needs scripts/serving/run-tier.sh (PG_*, S3_ENDPOINT, MODELPLANE_SERVING_VENV, MODELPLANE_SERVING_WORK).
+ * Needs scripts/serving/run-tier.sh (PG_*, S3_ENDPOINT, S3_ROOT_*, MODELPLANE_SERVING_VENV, MODELPLANE_SERVING_WORK).
  */
 import { spawnSync } from 'child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'fs';
@@ -90,7 +91,8 @@ const modelDeployment = onlineObjs.find((o) => o.kind === 'Deployment' && o.meta
 
 describe('serving tier: synthesized MLflow, MLServer and model tests, for real on loopback', () => {
   const pg = { host: need('PG_HOST'), port: need('PG_PORT'), password: need('PG_PASSWORD') };
-  const s3 = { endpoint: need('S3_ENDPOINT'), key: need('AWS_ACCESS_KEY_ID'), secret: need('AWS_SECRET_ACCESS_KEY') };
+  const s3 = { endpoint: need('S3_ENDPOINT'), key: need('S3_ROOT_ACCESS_KEY_ID'), secret: need('S3_ROOT_SECRET_ACCESS_KEY') };
+  const store = platform.mlflow.objectStore!;
   const root = path.join(work, 'fs');
   let mlflow: ReturnType<typeof startServer> | undefined;
   let mlserver: ReturnType<typeof startServer> | undefined;
@@ -101,16 +103,16 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
   let metricsUrl = '';
   const inClusterMlflow = platform.mlflow.trackingUri.replace(/^http:\/\//, ''); // mlflow.<ns>.svc.cluster.local:5000
 
-  // The Secret values the cluster would hold, for this run only (moto accepts any keys).
+  // The Secret values the cluster would hold, for this run only (the root keys the loopback server runs with).
   const secrets = (): Record<string, string> => ({
     [`${platform.mlflow.postgres!.passwordSecret.name}/${platform.mlflow.postgres!.passwordSecret.key}`]: pg.password,
-    [`${platform.mlflow.minio!.rootUserSecret.name}/${platform.mlflow.minio!.rootUserSecret.key}`]: s3.key,
-    [`${platform.mlflow.minio!.rootPasswordSecret.name}/${platform.mlflow.minio!.rootPasswordSecret.key}`]: s3.secret,
+    [`${store.rootUserSecret.name}/${store.rootUserSecret.key}`]: s3.key,
+    [`${store.rootPasswordSecret.name}/${store.rootPasswordSecret.key}`]: s3.secret,
   });
   // In-cluster addresses -> the loopback servers standing in for them.
   const swaps = (): Record<string, string> => ({
     [`${platform.mlflow.postgres!.serviceName}.modelplane-system.svc.cluster.local:5432`]: `${pg.host}:${pg.port}`,
-    [platform.mlflow.minio!.endpoint]: s3.endpoint,
+    [store.endpoint]: s3.endpoint,
     [inClusterMlflow]: `localhost:${mlflowPort}`,
   });
   // Writable container paths (emptyDirs) -> directories of this run.
@@ -128,6 +130,31 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     expect(mlflowDeployment).toBeDefined();
     expect(modelDeployment).toBeDefined();
     expect(online.spec.backend).toBe('deployment');
+  });
+
+  test('0. the object store provisioned by the synthesized bootstrap script: the MLflow bucket exists', () => {
+    // The bootstrap ConfigMap's objectstore.py and objectstore.json, run as the script's own entry point with the
+    // root credentials in files (the Job passes those it read from the cluster); the Service is the loopback server.
+    const cm = platformObjs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-secret-bootstrap');
+    const dir = path.join(work, 'bootstrap');
+    mkdirSync(path.join(dir, 'root'), { recursive: true });
+    mkdirSync(path.join(dir, 'teams'), { recursive: true });
+    writeFileSync(path.join(dir, 'objectstore.py'), cm.data['objectstore.py']);
+    writeFileSync(path.join(dir, 'objectstore.json'), cm.data['objectstore.json']);
+    writeFileSync(path.join(dir, 'root', store.rootUserSecret.key), s3.key);
+    writeFileSync(path.join(dir, 'root', store.rootPasswordSecret.key), s3.secret);
+    const r = spawnSync(bin('python'), [path.join(dir, 'objectstore.py'), path.join(dir, 'objectstore.json')], {
+      env: {
+        PATH: basePath,
+        S3_ENDPOINT: s3.endpoint,
+        ROOT_CREDENTIALS_DIR: path.join(dir, 'root'),
+        TEAM_CREDENTIALS_DIR: path.join(dir, 'teams'),
+      },
+      encoding: 'utf8',
+      timeout: 120000,
+    });
+    expect({ status: r.status, out: r.status === 0 ? '' : `${r.stdout}${r.stderr}` }).toEqual({ status: 0, out: '' });
+    expect(r.stdout).toContain(`bucket created: ${store.bucket}`);
   });
 
   test('1. MLflow from the synthesized Deployment: db upgrade, server with PostgreSQL and S3 artifacts, model logged and registered', async () => {
@@ -192,7 +219,7 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     expect({ status: t.status, stderr: t.status === 0 ? '' : t.stderr.slice(-4000) }).toEqual({ status: 0, stderr: '' });
     const reg = JSON.parse(readFileSync(path.join(work, 'registered.json'), 'utf8'));
     expect(reg.version).toBe('1');
-    // The artifacts really are in S3 (moto), under the synthesized --artifacts-destination.
+    // The artifacts really are in S3 (versitygw), under the synthesized --artifacts-destination.
     const dest = main.args![main.args!.indexOf('--artifacts-destination') + 1];
     const bucket = dest.replace(/^s3:\/\//, '').split('/')[0];
     const ls = spawnSync(

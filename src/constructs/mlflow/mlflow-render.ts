@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { dnsEgress, namespacePeer, policyPort } from '../../core/network';
 import { secretEnv } from '../../core/secrets';
 import { restrictedContainer, restrictedPodSecurityContext, scratchMounts, scratchVolumes, TMP_DIR } from '../../core/security';
-import { MINIO_PORT } from './embedded-minio';
+import { OBJECT_STORE_PORT } from './embedded-object-store';
 import { POSTGRES_PORT } from './embedded-postgres';
 import { MLFLOW_PORT, ResolvedMlflowServer } from './mlflow-resolve';
 import { isolatingPolicy, ObjectMeta, teamNamespacesPeer } from './workload';
@@ -29,9 +29,9 @@ export function mlflowEnv(s: ResolvedMlflowServer): k8s.EnvVar[] {
   const a = s.artifacts;
   if (a.kind === 'embedded') {
     env.push(
-      secretEnv('AWS_ACCESS_KEY_ID', a.minio.rootUserSecret),
-      secretEnv('AWS_SECRET_ACCESS_KEY', a.minio.rootPasswordSecret),
-      { name: 'MLFLOW_S3_ENDPOINT_URL', value: a.minio.endpoint },
+      secretEnv('AWS_ACCESS_KEY_ID', a.store.rootUserSecret),
+      secretEnv('AWS_SECRET_ACCESS_KEY', a.store.rootPasswordSecret),
+      { name: 'MLFLOW_S3_ENDPOINT_URL', value: a.store.endpoint },
       { name: 'AWS_DEFAULT_REGION', value: 'us-east-1' },
     );
   } else {
@@ -52,7 +52,7 @@ export function mlflowEnv(s: ResolvedMlflowServer): k8s.EnvVar[] {
 /** Where the server writes artifacts: the embedded bucket's `mlflow/`, or the S3 bucket's prefix. */
 export function artifactsDestination(s: ResolvedMlflowServer): string {
   const a = s.artifacts;
-  return a.kind === 'embedded' ? `s3://${a.minio.bucket}/mlflow` : `s3://${a.bucket}/${a.prefix ?? 'mlflow'}`;
+  return a.kind === 'embedded' ? `s3://${a.store.bucket}/mlflow` : `s3://${a.bucket}/${a.prefix ?? 'mlflow'}`;
 }
 
 /** `mlflow server`'s arguments: proxied artifacts, Prometheus metrics, the allowed hosts and CORS origins. */
@@ -200,7 +200,8 @@ function storeEgress(s: ResolvedMlflowServer): k8s.NetworkPolicyEgressRule[] {
     egress.push({ to: [{ podSelector: { matchLabels: b.postgres.podLabels } }], ports: [policyPort(POSTGRES_PORT)] });
   else egress.push({ ports: [policyPort(b.port)] });
   const a = s.artifacts;
-  if (a.kind === 'embedded') egress.push({ to: [{ podSelector: { matchLabels: a.minio.podLabels } }], ports: [policyPort(MINIO_PORT)] });
+  if (a.kind === 'embedded')
+    egress.push({ to: [{ podSelector: { matchLabels: a.store.podLabels } }], ports: [policyPort(OBJECT_STORE_PORT)] });
   else egress.push({ ports: [policyPort(443)] });
   return egress;
 }

@@ -7,7 +7,13 @@ import { isRecord } from '../../core/records';
 import { checkNoPlainCredentials, checkSecretRef, SecretKeyRef } from '../../core/secrets';
 import { ResourceSpec } from '../../core/security';
 import { checkImage, checkName, checkResourceSpec, dnsSubdomainProblem, textProblem } from '../../core/validate';
-import { EmbeddedMinioProps, embeddedMinioSpec, isBucketName, ResolvedEmbeddedMinio, validateEmbeddedMinio } from './embedded-minio';
+import {
+  EmbeddedObjectStoreProps,
+  embeddedObjectStoreSpec,
+  isBucketName,
+  ResolvedEmbeddedObjectStore,
+  validateEmbeddedObjectStore,
+} from './embedded-object-store';
 import { EmbeddedPostgresProps, embeddedPostgresSpec, ResolvedEmbeddedPostgres, validateEmbeddedPostgres } from './embedded-postgres';
 import { workloadLabels } from './workload';
 
@@ -44,8 +50,8 @@ export interface MlflowBackendStore {
 
 /** Where MLflow keeps artifacts. Give exactly one of `embedded` or `s3`. */
 export interface MlflowArtifactStore {
-  /** An in-cluster MinIO StatefulSet (the embedded default). */
-  readonly embedded?: EmbeddedMinioProps;
+  /** An in-cluster versitygw StatefulSet (the embedded default; see docs/object-store.md). */
+  readonly embedded?: EmbeddedObjectStoreProps;
   /** Any S3-compatible store. */
   readonly s3?: MlflowS3Store;
 }
@@ -90,9 +96,9 @@ export type ResolvedBackendStore =
   | { readonly kind: 'embedded'; readonly props: EmbeddedPostgresProps; readonly postgres: ResolvedEmbeddedPostgres }
   | { readonly kind: 'external'; readonly uriSecret: SecretKeyRef; readonly port: number };
 
-/** The artifact store, resolved: the embedded MinIO (with the props it is created from), or S3. */
+/** The artifact store, resolved: the embedded object store (with the props it is created from), or S3. */
 export type ResolvedArtifactStore =
-  | { readonly kind: 'embedded'; readonly props: EmbeddedMinioProps; readonly minio: ResolvedEmbeddedMinio }
+  | { readonly kind: 'embedded'; readonly props: EmbeddedObjectStoreProps; readonly store: ResolvedEmbeddedObjectStore }
   | ({ readonly kind: 's3' } & MlflowS3Store);
 
 /** The MLflow server as plain data: every default filled in, every name and host computed. */
@@ -156,7 +162,7 @@ export function resolveMlflowServer(id: string, props: MlflowServerProps): Resol
   const artifactsOk = onlyOne(v, 'artifactStore', artifacts, ['embedded', 's3']);
   if (backendOk && backend.embedded !== undefined) validateEmbeddedPostgres(v, 'backendStore.embedded.', backend.embedded);
   if (backendOk && backend.external !== undefined) checkExternalBackend(v, backend.external);
-  if (artifactsOk && artifacts.embedded !== undefined) validateEmbeddedMinio(v, 'artifactStore.embedded.', artifacts.embedded);
+  if (artifactsOk && artifacts.embedded !== undefined) validateEmbeddedObjectStore(v, 'artifactStore.embedded.', artifacts.embedded);
   if (artifactsOk && artifacts.s3 !== undefined) checkS3(v, artifacts.s3);
   checkAccess(v, props);
   return v.result(() => serverSpec(props, backend, artifacts));
@@ -347,7 +353,7 @@ function serverSpec(props: MlflowServerProps, backend: MlflowBackendStore, artif
       ? { kind: 'embedded', props: backend.embedded, postgres: embeddedPostgresSpec({ ...backend.embedded, ...store }) }
       : { kind: 'external', uriSecret: backend.external!.uriSecret, port: backend.external!.port ?? 5432 },
     artifacts: artifacts.embedded
-      ? { kind: 'embedded', props: artifacts.embedded, minio: embeddedMinioSpec({ ...artifacts.embedded, ...store }) }
+      ? { kind: 'embedded', props: artifacts.embedded, store: embeddedObjectStoreSpec({ ...artifacts.embedded, ...store }) }
       : { kind: 's3', ...artifacts.s3! },
     ingressHost: props.ingressHost,
     ingressClassName: props.ingressClassName,

@@ -1,5 +1,5 @@
 /**
- * What the embedded single-instance stores (PostgreSQL, MinIO) share: the checks and defaults of
+ * What the embedded single-instance stores (PostgreSQL, the object store) share: the checks and defaults of
  * their common props (volume size and class, image, the Secret their credentials are generated into),
  * a ClusterIP Service for clients and a headless governing Service, the StatefulSet with its retained
  * data volume claim, and the NetworkPolicy that lets only their clients in.
@@ -116,11 +116,11 @@ export interface ResolvedStore extends ObjectMeta {
 
 /** The props every embedded store takes. */
 export interface EmbeddedStoreProps {
-  /** Volume size. @default - "20Gi" for PostgreSQL, "50Gi" for MinIO */
+  /** Volume size. @default - "20Gi" for PostgreSQL, "50Gi" for the object store */
   readonly storageSize?: string;
   /** StorageClass. @default - the cluster default */
   readonly storageClassName?: string;
-  /** Image. @default - the store's pinned image (POSTGRES_IMAGE or MINIO_IMAGE) */
+  /** Image. @default - the store's pinned image (POSTGRES_IMAGE or OBJECT_STORE_IMAGE) */
   readonly image?: string;
 }
 

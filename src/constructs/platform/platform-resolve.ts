@@ -21,6 +21,7 @@ import { duplicates, isRecord } from '../../core/records';
 import { checkName } from '../../core/validate';
 import { GpuNodePoolProps, ResolvedGpuNodePool, resolveGpuNodePool } from '../gpu-node-pool';
 import { MlflowServerProps, ResolvedMlflowServer, resolveMlflowServer } from '../mlflow/mlflow-server';
+import { ObjectStoreProvisioning, objectStoreProvisioning } from '../mlflow/object-store-provision';
 import { GeneratedSecret, resolveSecretBootstrap } from '../mlflow/secret-bootstrap';
 import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
 import {
@@ -47,7 +48,7 @@ export interface PlatformGpuPoolProps extends GpuNodePoolProps {
 export interface PlatformProps extends ChartProps {
   /** Namespace of the platform's own services. @default "modelplane-system" */
   readonly platformNamespace?: string;
-  /** The MLflow server. @default - in-cluster PostgreSQL and MinIO, 2 replicas */
+  /** The MLflow server. @default - in-cluster PostgreSQL and object store (versitygw), 2 replicas */
   readonly mlflow?: Omit<MlflowServerProps, 'namespace'>;
   /** Teams. Each gets a namespace and its own chart `team-<name>`. @default [] */
   readonly teams?: readonly PlatformTeamProps[];
@@ -80,6 +81,11 @@ export interface ResolvedPlatform {
   readonly mlflow: MlflowServerProps;
   /** The embedded stores' Secrets the bootstrap Job generates (none with external stores). */
   readonly generatedSecrets: readonly GeneratedSecret[];
+  /**
+   * The embedded object store's provisioning (buckets, one user and Secret per team, bucket policies), run by
+   * the bootstrap Job. @default - none: the artifact store is external
+   */
+  readonly objectStore?: ObjectStoreProvisioning;
   /** Facts model workloads need. */
   readonly context: PlatformContext;
   /** The team spaces' props, each with the platform's context. */
@@ -122,6 +128,7 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
       gpuPools: pools,
       mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },
       generatedSecrets: parts.secrets,
+      ...(parts.objectStore ? { objectStore: parts.objectStore } : {}),
       context,
       teams: teams.map((t) => ({ ...t, platform: context })),
       operators: resolveOperators(ops, { teamNamespaces: teams.map((t) => t.name).sort(), platform: context }),
@@ -137,6 +144,8 @@ interface ResolvedParts {
   readonly airflowNamespace: string;
   /** The Secrets the bootstrap Job generates. */
   readonly secrets: readonly GeneratedSecret[];
+  /** The embedded object store's provisioning. @default - none */
+  readonly objectStore?: ObjectStoreProvisioning;
   /** The context, when the pools and the server resolved. */
   readonly context?: PlatformContext;
 }
@@ -165,9 +174,13 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
   const mlflow = { ...(props.mlflow ?? {}), namespace: ns, monitoringNamespace: props.monitoringNamespace ?? 'monitoring' };
   const server = resolvePart(v, 'mlflow', resolveMlflowServer('mlflow', mlflow), CHECKED_BY_PLATFORM.mlflow);
   const secrets = server ? generatedSecrets(server) : [];
+  const objectStore = server ? provisioningOf(server, teams) : undefined;
+  if (server?.artifacts.kind === 'embedded') checkNoTeamStores(v, teams);
   if (secrets.length > 0) {
-    const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets, apiServer });
-    resolvePart(v, 'mlflow', bootstrap, CHECKED_BY_PLATFORM.secretBootstrap);
+    const bootstrap = resolveSecretBootstrap('secret-bootstrap', { namespace: ns, secrets, apiServer, objectStore });
+    // The teams of the object-store provisioning are the platform's: their names are checked at teams[i].name.
+    const own: Resolution<unknown> = { issues: bootstrap.issues.filter((i) => !i.field.startsWith('objectStore.teams')) };
+    resolvePart(v, 'mlflow', own, CHECKED_BY_PLATFORM.secretBootstrap);
   }
   const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
   const resolvedPools = poolSpecs.filter((p): p is ResolvedGpuNodePool => p !== undefined);
@@ -182,7 +195,35 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
     const team = resolveTeamSpace(id, { ...t, platform: teamContext });
     resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
   });
-  return { mlflow, airflowNamespace, secrets, context };
+  return { mlflow, airflowNamespace, secrets, context, ...(objectStore ? { objectStore } : {}) };
+}
+
+/** With the embedded object store, a team's `objectStore` (an external store's settings) has no effect: refused. */
+function checkNoTeamStores(v: Validator, teams: readonly PlatformTeamProps[]): void {
+  teams.forEach((t, i) => {
+    if (t.objectStore === undefined) return;
+    v.fail(
+      `teams[${i}].objectStore`,
+      t.objectStore,
+      "is for an external object store; the embedded store creates the team's credentials itself (Secret modelplane-s3, confined to <team>/ in the team buckets)",
+      'remove it, or set mlflow.artifactStore.s3 to use an external store',
+    );
+  });
+}
+
+/**
+ * The embedded object store's provisioning: every team (its namespace is its name) owns `<team>/` in every
+ * team bucket, with its own credentials in the Secret the model workloads read (`modelplane-s3`).
+ */
+function provisioningOf(server: ResolvedMlflowServer, teams: readonly PlatformTeamProps[]): ObjectStoreProvisioning | undefined {
+  const a = server.artifacts;
+  if (a.kind !== 'embedded') return undefined;
+  const named = teams.filter((t) => typeof t.name === 'string' && t.name !== '');
+  return objectStoreProvisioning(
+    { endpoint: a.store.endpoint, rootSecret: a.store.rootUserSecret.name, bucket: a.store.bucket, teamBuckets: a.store.teamBuckets },
+    named.map((t) => ({ name: t.name, namespace: t.name })),
+    platformContext().objectStore.credentialsSecret,
+  );
 }
 
 /** Adds a part's issues (but those the platform reports itself) at `within`; returns the part's spec, if it resolved. */
@@ -272,7 +313,7 @@ function generatedSecrets(server: ResolvedMlflowServer): GeneratedSecret[] {
   const out: GeneratedSecret[] = [];
   if (server.backend.kind === 'embedded') out.push({ name: server.backend.postgres.passwordSecret.name, keys: ['password'] });
   if (server.artifacts.kind === 'embedded')
-    out.push({ name: server.artifacts.minio.rootUserSecret.name, keys: ['root-user=modelplane', 'root-password'] });
+    out.push({ name: server.artifacts.store.rootUserSecret.name, keys: ['root-user=modelplane', 'root-password'] });
   return out;
 }
 
@@ -288,7 +329,7 @@ function platformContextOf(
     ...namespacesOf(own.ns, props, own.apiServer),
     mlflowTrackingUri: server.trackingUri,
     mlflowPodLabels: server.podLabels,
-    objectStore: a.kind === 'embedded' ? { endpoint: a.minio.endpoint } : { endpoint: a.endpoint, region: a.region },
+    objectStore: a.kind === 'embedded' ? { endpoint: a.store.endpoint } : { endpoint: a.endpoint, region: a.region },
     airflow: { namespace: airflowNamespace },
     gpuPools: pools.map((p) => p.pool),
   });

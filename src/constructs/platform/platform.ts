@@ -7,7 +7,7 @@ import { LABELS, standardLabels } from '../../core/labels';
 import { podSecurityLabels } from '../../core/security';
 import { GpuNodePool } from '../gpu-node-pool';
 import { MlflowServer } from '../mlflow/mlflow-server';
-import { SecretBootstrap } from '../mlflow/secret-bootstrap';
+import { renderBootstrapTeamAccess, SecretBootstrap } from '../mlflow/secret-bootstrap';
 import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
@@ -55,6 +55,7 @@ export class Platform extends TieredChart {
         namespace: spec.namespace,
         secrets: spec.generatedSecrets,
         apiServer: spec.context.apiServer,
+        ...(spec.objectStore ? { objectStore: spec.objectStore } : {}),
       });
     this.context = spec.context;
     // Every namespaced object of this chart waits for the namespace.
@@ -83,7 +84,7 @@ export class Platform extends TieredChart {
     const existing = this.modelCharts.get(team);
     if (existing) return existing;
     const teamChart = this.teamChart(team);
-    const chart = new TeamModels(this.node.scope as App, team, { platform: this.context });
+    const chart = new TeamModels(this.node.scope as App, team, { platform: this.teams.get(team)!.context });
     chart.addDependency(teamChart);
     const quota = this.teams.get(team)!.quota;
     const quotaField = `teams[${[...this.teams.keys()].indexOf(team)}].quota`;
@@ -99,6 +100,17 @@ export class Platform extends TieredChart {
       const chart = new TeamChart(app, `team-${t.name}`, { disableResourceNameHashes: true });
       chart.addDependency(this);
       spaces.set(t.name, new TeamSpace(chart, t.name, t));
+      // The embedded object store: the bootstrap Job creates the team's Secret in its namespace.
+      const provisioned = spec.objectStore?.teams.find((p) => p.name === t.name);
+      if (provisioned) {
+        const space = spaces.get(t.name)!;
+        const access = renderBootstrapTeamAccess(space, {
+          namespace: provisioned.namespace,
+          secretName: provisioned.secretName,
+          bootstrapNamespace: spec.namespace,
+        });
+        for (const obj of access) obj.addDependency(space.namespaceObject);
+      }
       this.teamCharts.set(t.name, chart);
     }
     return spaces;

@@ -1,0 +1,17 @@
+/**
+ * The S3 tier: the synthesized bootstrap Job's script against a local kube-apiserver and a real versitygw
+ * (built from the Go module proxy), then each team's credentials against the other's prefix. Run it with
+ * `npm run test:s3` (scripts/s3/run-tier.sh starts the server and the API server and exports where they are).
+ */
+const path = require('path');
+
+module.exports = {
+  rootDir: path.resolve(__dirname, '../..'),
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/s3'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  maxWorkers: 1,
+  testTimeout: 300000,
+};
