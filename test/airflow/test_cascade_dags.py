@@ -40,6 +40,7 @@ BLOCKS = {
 STAGES = ["download", "run", "export"]
 GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
 SLOW_MODEL = "feat-a"
+SLOW_SECONDS = 2.0
 
 
 @pytest.fixture(scope="session")
@@ -204,8 +205,9 @@ def kube():
 class SparkOperatorPlayer:
     """Plays the Spark operator: every new SparkApplication goes RUNNING,
     then COMPLETED, or FAILED if its model and stage are in `fail`. The
-    applications of SLOW_MODEL stay RUNNING for a few seconds, so that their
-    wait task sees an unfinished application and reschedules itself."""
+    applications of SLOW_MODEL stay RUNNING for SLOW_SECONDS (twice the
+    fixture's 1-second poll), so that their wait task sees an unfinished
+    application and reschedules itself (test_run_everything counts that)."""
 
     def __init__(self, namespace, fail=()):
         self.namespace = namespace
@@ -259,7 +261,7 @@ class SparkOperatorPlayer:
                 self.created.append(app)
                 self._set(name, "RUNNING")
                 model = app["metadata"]["labels"]["modelplane.dev/model"]
-                delay = 4.0 if model == SLOW_MODEL else 0.0
+                delay = SLOW_SECONDS if model == SLOW_MODEL else 0.0
                 pending.append((time.monotonic() + delay, app))
             now = time.monotonic()
             for due, app in list(pending):
@@ -333,6 +335,21 @@ def states(run):
     return {ti.task_id: ti.state for ti in run.get_task_instances()}
 
 
+def reschedules(run, task_id):
+    """How often the run's task rescheduled itself (mode reschedule)."""
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    [ti] = [t for t in run.get_task_instances() if t.task_id == task_id]
+    with create_session() as session:
+        return session.scalar(
+            select(func.count(TaskReschedule.id)).where(
+                TaskReschedule.ti_id == ti.id
+            )
+        )
+
+
 @pytest.fixture(scope="session")
 def cluster_ready():
     if not os.environ.get("KUBECONFIG"):
@@ -353,7 +370,10 @@ def test_run_everything(dag, cluster_ready):
     assert_in_stage_order(created, BLOCKS)
     assert len(created) == 15
     # feat-a's waits saw RUNNING first and were rescheduled, then succeeded.
-    assert states(run)["features.run.feat-a.wait"] == "success"
+    for stage in STAGES:
+        wait = f"features.{stage}.{SLOW_MODEL}.wait"
+        assert states(run)[wait] == "success"
+        assert reschedules(run, wait) >= 1, wait
     app = player.created[0]
     name = app["metadata"]["name"]
     model, stage = created[0]
