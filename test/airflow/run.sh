@@ -4,6 +4,8 @@
 # local kube-apiserver (scripts/kube/with-cluster.sh; stopped on exit), or against the running one that
 # MODELPLANE_KUBE_DIR names (scripts/test-all.sh shares one with the cluster tier; this tier's namespaces
 # are deleted again at the end). Everything stays on 127.0.0.1.
+# The full tier runs as two pytest processes side by side (the mapped form's tests and the others);
+# MODELPLANE_AIRFLOW_JOBS=1, or any pytest arguments (bash test/airflow/run.sh -k NAME), run one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
@@ -68,18 +70,42 @@ run_in_cluster() {
     }
   done
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-test.k8s.yaml" >/dev/null || return 1
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-mapped.k8s.yaml" >/dev/null || return 1
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-run-values.k8s.yaml" >/dev/null || return 1
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-demo.k8s.yaml" >/dev/null || return 1
   export AIRFLOW_CONN_KUBERNETES_DEFAULT="{\"conn_type\": \"kubernetes\", \"extra\": {\"kube_config_path\": \"$KUBECONFIG\"}}"
   local rc=0
-  "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@" || rc=$?
+  if [[ $# -gt 0 || "${MODELPLANE_AIRFLOW_JOBS:-2}" == 1 ]]; then
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@" || rc=$?
+  else
+    # The whole tier as two pytest processes side by side, each with its own copy of the metadata DB:
+    # the mapped form's tests (namespace cascade-mapped) and all others. Most of a dag.test run is waiting
+    # (for the 1 s reschedules, the operator stand-in, the API server), so two overlap well even on a busy
+    # 2-core machine. The two -k expressions are complements: every test runs, exactly once.
+    local pids=() names=("not mapped" "mapped") t=$SECONDS
+    for i in 0 1; do
+      cp "$work/airflow.db" "$work/airflow-$i.db"
+      mkdir -p "$work/home-$i"
+      AIRFLOW_HOME="$work/home-$i" AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$work/airflow-$i.db" \
+        "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" -k "${names[$i]}" \
+        >"$work/pytest-$i.log" 2>&1 &
+      pids+=($!)
+    done
+    for i in 0 1; do
+      local one=0
+      wait "${pids[$i]}" || one=$?
+      echo "---- pytest -k '${names[$i]}': exit $one after $((SECONDS - t)) s"
+      grep -v '^\[\] \[\]$' "$work/pytest-$i.log" || true
+      [[ $one -eq 0 ]] || rc=$one
+    done
+  fi
   # A shared control plane outlives this tier: leave it as it was found.
   if [[ -n "$shared" ]]; then "$kubectl" delete namespace --wait=false $namespaces >/dev/null || true; fi
   return "$rc"
 }
-namespaces="cascade-test run-values demo airflow"
+namespaces="cascade-test cascade-mapped run-values demo airflow"
 # Set when scripts/test-all.sh (or the caller) runs one control plane for several tiers: with-cluster.sh joins it.
 shared="${MODELPLANE_KUBE_DIR:-}"
 export -f run_in_cluster
-export fixture venv repo namespaces shared
+export fixture venv repo namespaces shared work
 MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'run_in_cluster "$@"' run_in_cluster "$@"
