@@ -2,6 +2,8 @@
 module.exports = {
   preset: 'ts-jest',
   testEnvironment: 'node',
+  // Under CI=true a skipped test fails the run (test/support/no-skips-in-ci.js).
+  reporters: ['default', '<rootDir>/test/support/no-skips-in-ci.js'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/s3/', '/test/pulumi-real/'],

@@ -5,6 +5,7 @@
 # are used. Server-side apply because several files are close to the 3 MiB request limit and client-side
 # apply would also add a last-applied annotation larger than the 256 KiB annotation limit.
 # Env: MODELPLANE_CRDS_DIR (default <repo>/../shared/crds), MODELPLANE_KUBECTL (default kubectl on PATH).
+# With MODELPLANE_KUBE_DIR set (a state directory of up.sh), leaves the marker crds-registered in it.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -48,3 +49,7 @@ until "$kubectl" wait --for=condition=Established --timeout=10s "${names[@]}" >/
   sleep 1
 done
 echo "register-crds.sh: ${#names[@]} CRDs from $crds_dir established in $((SECONDS - started)) s" >&2
+# A shared control plane (with-cluster.sh) registers them once: later tiers see this marker.
+if [[ -n "${MODELPLANE_KUBE_DIR:-}" && -f "$MODELPLANE_KUBE_DIR/.modelplane-kube" ]]; then
+  printf '%s\n' "$crds_dir" > "$MODELPLANE_KUBE_DIR/crds-registered"
+fi

@@ -1,6 +1,7 @@
 /**
  * Synthesizes the Airflow tier's inputs into the directory given as the first argument: a team's
- * batch models and cascades (the demo stack's, a test cascade with a fast poll interval in both DAG forms, and a team
+ * batch models and cascades (the demo stack's, a test cascade with a fast poll interval in both DAG forms (one team
+ * each), and a team
  * whose model takes a run-time value from the run's conf), the
  * manifests (`*.k8s.yaml`) and the generated DAG files (`dags/`). Run by test/airflow/run.sh.
  */
@@ -24,8 +25,8 @@ const platform = platformContext({
 
 // The test team: three blocks, five models, a 1-second poll so that dag.test runs take seconds.
 const team = new TeamModels(app, 'cascade-test', { platform });
-const model = (name: string, extra: Partial<SparkBatchModelProps> = {}) =>
-  new SparkBatchModel(team, name, {
+const model = (name: string, extra: Partial<SparkBatchModelProps> = {}, owner: TeamModels = team) =>
+  new SparkBatchModel(owner, name, {
     image: 'registry.example.com/ml/models:1.0.0',
     sparkVersion: '3.5.5',
     pythonEnv: { archive: `s3a://ml-envs/${name}/env-1.0.0.tar.gz`, pythonVersion: '3.11' },
@@ -50,8 +51,12 @@ const nightly = {
 };
 new Cascade(team, 'nightly', nightly);
 // The same cascade in the mapped form (what cascades of MAPPED_FROM_MODELS models and more get), with
-// retried submits: a task group per block and stage mapped over the selected models.
-new Cascade(team, 'nightly-mapped', { ...nightly, airflowForm: 'mapped', submitRetries: 1 });
+// retried submits: a task group per block and stage mapped over the selected models. In a team (and so
+// a namespace) of its own with the same five models, so that run.sh can run the two forms' tests side by
+// side: each form's operator stand-in then sees only its own SparkApplications.
+const mappedTeam = new TeamModels(app, 'cascade-mapped', { platform });
+for (const m of ['feat-a', 'feat-b', 'score-a', 'score-b', 'ensemble']) model(m, {}, mappedTeam);
+new Cascade(mappedTeam, 'nightly-mapped', { ...nightly, airflowForm: 'mapped', submitRetries: 1 });
 
 // Run-time values from the run's conf: a model with {{ params.segment }}, scheduled (its own DAG) and in
 // an unscheduled cascade with a 1-second poll.

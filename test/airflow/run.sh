@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The real-Airflow tier: builds (once, cached) the pinned Airflow venv, synthesizes the test and demo
 # cascades, prepares a throwaway AIRFLOW_HOME with a SQLite metadata DB, and runs pytest against a fresh
-# local kube-apiserver (scripts/kube/with-cluster.sh; stopped on exit). Everything stays on 127.0.0.1.
+# local kube-apiserver (scripts/kube/with-cluster.sh; stopped on exit), or against the running one that
+# MODELPLANE_KUBE_DIR names (scripts/test-all.sh shares one with the cluster tier; this tier's namespaces
+# are deleted again at the end). Everything stays on 127.0.0.1.
+# The full tier runs as two pytest processes side by side (the mapped form's tests and the others);
+# MODELPLANE_AIRFLOW_JOBS=1, or any pytest arguments (bash test/airflow/run.sh -k NAME), run one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
@@ -21,7 +25,19 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:1/execution/"
 export AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING
 export MODELPLANE_AIRFLOW_FIXTURE="$fixture"
 mkdir -p "$AIRFLOW_HOME"
-"$venv/bin/airflow" db migrate >"$work/db-migrate.log" 2>&1 || { cat "$work/db-migrate.log"; exit 1; }
+# The metadata DB as `airflow db migrate` leaves it, made once per venv and these settings and copied per
+# run: a freshly migrated DB holds no paths, only the schema, the default pool and the log templates.
+db_key="$({ cat "$venv/.modelplane-stamp"; env | grep '^AIRFLOW__' | grep -v -e SQL_ALCHEMY_CONN -e DAGS_FOLDER | LC_ALL=C sort; } | sha256sum | cut -c1-16)"
+db_template="${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/airflow-db/$db_key/airflow.db"
+if [[ ! -f "$db_template" ]]; then
+  t=$SECONDS
+  "$venv/bin/airflow" db migrate >"$work/db-migrate.log" 2>&1 || { cat "$work/db-migrate.log"; exit 1; }
+  mkdir -p "$(dirname "$db_template")"
+  cp "$work/airflow.db" "$db_template.tmp.$$" && mv "$db_template.tmp.$$" "$db_template"
+  echo "run.sh: airflow db migrate in $((SECONDS - t)) s; kept as $db_template" >&2
+else
+  cp "$db_template" "$work/airflow.db"
+fi
 
 # Inside the cluster: the team namespace and the synthesized objects the DAG reads (the models'
 # template ConfigMaps, RBAC), then pytest with the Kubernetes connection pointing at the cluster.
@@ -41,15 +57,55 @@ run_in_cluster() {
       sleep 0.5
     done
   done
-  for ns in cascade-test run-values demo airflow; do
-    "$kubectl" create namespace "$ns" >/dev/null
+  # On a shared control plane (scripts/test-all.sh runs the cluster tier first on the same one), a
+  # namespace of the same name may still be terminating: wait until it is gone, then create it.
+  for ns in $namespaces; do
+    for _ in $(seq 1 180); do
+      "$kubectl" get namespace "$ns" -o name >/dev/null 2>&1 || break
+      sleep 1
+    done
+    "$kubectl" create namespace "$ns" >/dev/null || {
+      echo "run.sh: namespace $ns exists and did not go away within 180 s (left by another tier?)" >&2
+      return 1
+    }
   done
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-test.k8s.yaml" >/dev/null || return 1
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-cascade-mapped.k8s.yaml" >/dev/null || return 1
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-run-values.k8s.yaml" >/dev/null || return 1
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$fixture/models-demo.k8s.yaml" >/dev/null || return 1
   export AIRFLOW_CONN_KUBERNETES_DEFAULT="{\"conn_type\": \"kubernetes\", \"extra\": {\"kube_config_path\": \"$KUBECONFIG\"}}"
-  "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@"
+  local rc=0
+  if [[ $# -gt 0 || "${MODELPLANE_AIRFLOW_JOBS:-2}" == 1 ]]; then
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" "$@" || rc=$?
+  else
+    # The whole tier as two pytest processes side by side, each with its own copy of the metadata DB:
+    # the mapped form's tests (namespace cascade-mapped) and all others. Most of a dag.test run is waiting
+    # (for the 1 s reschedules, the operator stand-in, the API server), so two overlap well even on a busy
+    # 2-core machine. The two -k expressions are complements: every test runs, exactly once.
+    local pids=() names=("not mapped" "mapped") t=$SECONDS
+    for i in 0 1; do
+      cp "$work/airflow.db" "$work/airflow-$i.db"
+      mkdir -p "$work/home-$i"
+      AIRFLOW_HOME="$work/home-$i" AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$work/airflow-$i.db" \
+        "$venv/bin/python" -m pytest -p no:cacheprovider -q "$repo/test/airflow" -k "${names[$i]}" \
+        >"$work/pytest-$i.log" 2>&1 &
+      pids+=($!)
+    done
+    for i in 0 1; do
+      local one=0
+      wait "${pids[$i]}" || one=$?
+      echo "---- pytest -k '${names[$i]}': exit $one after $((SECONDS - t)) s"
+      grep -v '^\[\] \[\]$' "$work/pytest-$i.log" || true
+      [[ $one -eq 0 ]] || rc=$one
+    done
+  fi
+  # A shared control plane outlives this tier: leave it as it was found.
+  if [[ -n "$shared" ]]; then "$kubectl" delete namespace --wait=false $namespaces >/dev/null || true; fi
+  return "$rc"
 }
+namespaces="cascade-test cascade-mapped run-values demo airflow"
+# Set when scripts/test-all.sh (or the caller) runs one control plane for several tiers: with-cluster.sh joins it.
+shared="${MODELPLANE_KUBE_DIR:-}"
 export -f run_in_cluster
-export fixture venv repo
+export fixture venv repo namespaces shared work
 MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'run_in_cluster "$@"' run_in_cluster "$@"

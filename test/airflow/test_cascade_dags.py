@@ -31,7 +31,10 @@ FIXTURE = os.environ["MODELPLANE_AIRFLOW_FIXTURE"]
 DAGS = os.path.join(FIXTURE, "dags")
 TEAM = "cascade-test"
 DAG_ID = "cascade-test.nightly"
-MAPPED_DAG_ID = "cascade-test.nightly-mapped"
+# The same cascade in the mapped form, in a team of its own (run.sh runs the
+# two forms' tests side by side; each namespace has its own operator stand-in).
+MAPPED_TEAM = "cascade-mapped"
+MAPPED_DAG_ID = "cascade-mapped.nightly-mapped"
 BLOCKS = {
     "features": ["feat-a", "feat-b"],
     "scoring": ["score-a", "score-b"],
@@ -40,6 +43,7 @@ BLOCKS = {
 STAGES = ["download", "run", "export"]
 GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
 SLOW_MODEL = "feat-a"
+SLOW_SECONDS = 2.0
 
 
 @pytest.fixture(scope="session")
@@ -82,25 +86,26 @@ def test_dags_load_from_a_mounted_config_map(tmp_path):
     import yaml
     from airflow.dag_processing.dagbag import DagBag
 
-    with open(os.path.join(FIXTURE, f"models-{TEAM}.k8s.yaml")) as f:
-        docs = [d for d in yaml.safe_load_all(f) if d]
-    [config_map] = [
-        d for d in docs
-        if d["kind"] == "ConfigMap"
-        and d["metadata"]["name"] == f"modelplane-dags-{TEAM}"
-    ]
-    assert config_map["metadata"]["namespace"] == "airflow"
-    volume = tmp_path / "modelplane" / TEAM
-    stamp = volume / "..2026_01_01_00_00_00.000000001"
-    stamp.mkdir(parents=True)
-    for key, text in config_map["data"].items():
-        (stamp / key).write_text(text)
-    (volume / "..data").symlink_to(stamp.name)
-    for key in config_map["data"]:
-        (volume / key).symlink_to(f"..data/{key}")
+    for team in (TEAM, MAPPED_TEAM):
+        with open(os.path.join(FIXTURE, f"models-{team}.k8s.yaml")) as f:
+            docs = [d for d in yaml.safe_load_all(f) if d]
+        [config_map] = [
+            d for d in docs
+            if d["kind"] == "ConfigMap"
+            and d["metadata"]["name"] == f"modelplane-dags-{team}"
+        ]
+        assert config_map["metadata"]["namespace"] == "airflow"
+        volume = tmp_path / "modelplane" / team
+        stamp = volume / "..2026_01_01_00_00_00.000000001"
+        stamp.mkdir(parents=True)
+        for key, text in config_map["data"].items():
+            (stamp / key).write_text(text)
+        (volume / "..data").symlink_to(stamp.name)
+        for key in config_map["data"]:
+            (volume / key).symlink_to(f"..data/{key}")
     bag = DagBag(dag_folder=str(tmp_path), include_examples=False)
     assert bag.import_errors == {}
-    assert sorted(bag.dags) == [DAG_ID, MAPPED_DAG_ID]
+    assert sorted(bag.dags) == sorted([DAG_ID, MAPPED_DAG_ID])
 
 
 def expected_task_ids():
@@ -204,8 +209,9 @@ def kube():
 class SparkOperatorPlayer:
     """Plays the Spark operator: every new SparkApplication goes RUNNING,
     then COMPLETED, or FAILED if its model and stage are in `fail`. The
-    applications of SLOW_MODEL stay RUNNING for a few seconds, so that their
-    wait task sees an unfinished application and reschedules itself."""
+    applications of SLOW_MODEL stay RUNNING for SLOW_SECONDS (twice the
+    fixture's 1-second poll), so that their wait task sees an unfinished
+    application and reschedules itself (test_run_everything counts that)."""
 
     def __init__(self, namespace, fail=()):
         self.namespace = namespace
@@ -259,7 +265,7 @@ class SparkOperatorPlayer:
                 self.created.append(app)
                 self._set(name, "RUNNING")
                 model = app["metadata"]["labels"]["modelplane.dev/model"]
-                delay = 4.0 if model == SLOW_MODEL else 0.0
+                delay = SLOW_SECONDS if model == SLOW_MODEL else 0.0
                 pending.append((time.monotonic() + delay, app))
             now = time.monotonic()
             for due, app in list(pending):
@@ -333,17 +339,33 @@ def states(run):
     return {ti.task_id: ti.state for ti in run.get_task_instances()}
 
 
+def reschedules(run, task_id):
+    """How often the run's task rescheduled itself (mode reschedule)."""
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    [ti] = [t for t in run.get_task_instances() if t.task_id == task_id]
+    with create_session() as session:
+        return session.scalar(
+            select(func.count(TaskReschedule.id)).where(
+                TaskReschedule.ti_id == ti.id
+            )
+        )
+
+
 @pytest.fixture(scope="session")
 def cluster_ready():
     if not os.environ.get("KUBECONFIG"):
         pytest.fail("no KUBECONFIG: run the tier with test/airflow/run.sh")
     client = kube()
     core = client.CoreV1Api()
-    cms = core.list_namespaced_config_map(TEAM).items
-    names = {cm.metadata.name for cm in cms}
-    for models in BLOCKS.values():
-        for model in models:
-            assert f"{model}-spark" in names
+    for team in (TEAM, MAPPED_TEAM):
+        cms = core.list_namespaced_config_map(team).items
+        names = {cm.metadata.name for cm in cms}
+        for models in BLOCKS.values():
+            for model in models:
+                assert f"{model}-spark" in names, (team, model)
     return True
 
 
@@ -353,7 +375,10 @@ def test_run_everything(dag, cluster_ready):
     assert_in_stage_order(created, BLOCKS)
     assert len(created) == 15
     # feat-a's waits saw RUNNING first and were rescheduled, then succeeded.
-    assert states(run)["features.run.feat-a.wait"] == "success"
+    for stage in STAGES:
+        wait = f"features.{stage}.{SLOW_MODEL}.wait"
+        assert states(run)[wait] == "success"
+        assert reschedules(run, wait) >= 1, wait
     app = player.created[0]
     name = app["metadata"]["name"]
     model, stage = created[0]
@@ -607,7 +632,7 @@ def model_states(run):
 
 
 def test_mapped_run_everything(mapped, cluster_ready):
-    run, created, player = execute(mapped, None)
+    run, created, player = execute(mapped, None, team=MAPPED_TEAM)
     assert run.state == "success", states(run)
     assert_in_stage_order(created, BLOCKS)
     assert len(created) == 15
@@ -631,7 +656,9 @@ def test_mapped_run_everything(mapped, cluster_ready):
 def test_mapped_selection_creates_no_instances_for_other_models(
     mapped, cluster_ready
 ):
-    run, created, _ = execute(mapped, {"models": ["score-b", "feat-b"]})
+    run, created, _ = execute(
+        mapped, {"models": ["score-b", "feat-b"]}, team=MAPPED_TEAM
+    )
     assert run.state == "success", states(run)
     assert_in_stage_order(
         created, {"features": ["feat-b"], "scoring": ["score-b"]}
@@ -648,7 +675,9 @@ def test_mapped_selection_creates_no_instances_for_other_models(
 
 
 def test_mapped_block_selection(mapped, cluster_ready):
-    run, created, _ = execute(mapped, {"blocks": ["scoring"]})
+    run, created, _ = execute(
+        mapped, {"blocks": ["scoring"]}, team=MAPPED_TEAM
+    )
     assert run.state == "success", states(run)
     assert_in_stage_order(created, {"scoring": BLOCKS["scoring"]})
     assert set(model_states(run)) == {
@@ -661,7 +690,9 @@ def test_mapped_block_selection(mapped, cluster_ready):
 def test_mapped_failing_model_fails_the_run_and_stops_later_blocks(
     mapped, cluster_ready
 ):
-    run, created, _ = execute(mapped, None, fail={("score-b", "run")})
+    run, created, _ = execute(
+        mapped, None, fail={("score-b", "run")}, team=MAPPED_TEAM
+    )
     assert run.state == "failed"
     assert sorted(created[-2:]) == sorted(
         (m, "run") for m in BLOCKS["scoring"]
@@ -691,19 +722,25 @@ def test_mapped_submit_is_idempotent(mapped, cluster_ready):
     key = hashlib.sha256(f"{MAPPED_DAG_ID}/{run_id}".encode()).hexdigest()
     name = f"feat-b-download-{key[:10]}"
     core = kube().CoreV1Api()
-    template = core.read_namespaced_config_map("feat-b-spark", TEAM)
+    template = core.read_namespaced_config_map(
+        "feat-b-spark", MAPPED_TEAM
+    )
     app = json.loads(template.data["download.json"])
     app["metadata"]["name"] = name
-    app["metadata"]["namespace"] = TEAM
+    app["metadata"]["namespace"] = MAPPED_TEAM
     app["metadata"].setdefault("labels", {}).update(
         {"modelplane.dev/step": "download", "modelplane.dev/run": key[:10]}
     )
     api = kube().CustomObjectsApi()
     uid = api.create_namespaced_custom_object(
-        GROUP, VERSION, TEAM, PLURAL, app
+        GROUP, VERSION, MAPPED_TEAM, PLURAL, app
     )["metadata"]["uid"]
     run, created, _ = execute(
-        mapped, {"models": ["feat-b"]}, logical_date=when, run_after=when
+        mapped,
+        {"models": ["feat-b"]},
+        team=MAPPED_TEAM,
+        logical_date=when,
+        run_after=when,
     )
     assert run.run_id == run_id
     assert run.state == "success", states(run)
@@ -714,7 +751,9 @@ def test_mapped_submit_is_idempotent(mapped, cluster_ready):
     ]
     # The pre-created application was kept, not replaced: same object, and
     # without the run's env that submit would have added.
-    kept = api.get_namespaced_custom_object(GROUP, VERSION, TEAM, PLURAL, name)
+    kept = api.get_namespaced_custom_object(
+        GROUP, VERSION, MAPPED_TEAM, PLURAL, name
+    )
     assert kept["metadata"]["uid"] == uid
     env = kept["spec"]["driver"].get("envVars") or {}
     assert "MODELPLANE_RUN_ID" not in env
