@@ -84,7 +84,16 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
   });
 
   test('operators in installation order, pinned, with computed values', () => {
-    expect(platform.operators.map((o) => o.releaseName)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
+    // The embedded defaults enable Argo Workflows and Envoy Gateway too (for the demo models, left out here).
+    expect(platform.operators.map((o) => o.releaseName)).toEqual([
+      'envoy-gateway',
+      'keda',
+      'spark-operator',
+      'kserve-crd',
+      'kserve',
+      'argo-workflows',
+      'airflow',
+    ]);
     for (const o of platform.operators) expect(o.version).toMatch(/^v?\d+\.\d+\.\d+$/);
     expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({
       spark: { jobNamespaces: ['demo'] },
@@ -286,7 +295,14 @@ describe('the cdk8s entry point on bad input', () => {
 });
 
 test('OPERATOR_DEFAULTS keeps every operator the Platform can enable', () => {
-  const { platform } = build({ operators: { seldonCore: { enabled: true }, prometheus: { enabled: true } } });
+  const { platform } = build({
+    operators: {
+      seldonCore: { enabled: true },
+      prometheus: { enabled: true },
+      argoWorkflows: { enabled: true },
+      envoyGateway: { enabled: true },
+    },
+  });
   expect(platform.operators.map((o) => o.releaseName).sort()).toEqual(
     Object.values(OPERATOR_DEFAULTS)
       .map((o) => o.releaseName)

@@ -6,6 +6,7 @@
  * users run the commands {@link helmInstallCommand} prints.
  */
 import type { PlatformContext } from '../../../core/context';
+import type { ProvidedObject } from '../../../core/references';
 import { deepMerge } from '../../../core/records';
 
 /** A pinned Helm chart and the values to install it with. */
@@ -62,6 +63,23 @@ export interface HelmAddOn {
   readonly enabledByDefault: boolean;
   /** The charts, in installation order (e.g. CRDs first). */
   readonly charts: readonly AddOnChart[];
+  /** The CRDs its charts install (by name, e.g. `sparkapplications.sparkoperator.k8s.io`), which the output's custom objects need. @default [] */
+  readonly crds?: readonly string[];
+  /**
+   * The objects its charts create that the output refers to (e.g. the ServiceAccount Airflow's workers
+   * run as), given the charts as resolved. @default - none
+   */
+  readonly provides?: (charts: readonly HelmChartRef[], ctx: AddOnContext) => readonly Omit<ProvidedObject, 'providedBy'>[];
+}
+
+/** What an enabled add-on makes exist in the cluster: its CRDs and the objects it {@link HelmAddOn.provides}, each naming the release. */
+export function addOnProvidedObjects(addOn: HelmAddOn, charts: readonly HelmChartRef[], ctx: AddOnContext): ProvidedObject[] {
+  if (charts.length === 0) return [];
+  const by = `the Helm release ${charts[charts.length - 1].releaseName} (chart ${charts[charts.length - 1].chart} ${charts[charts.length - 1].version})`;
+  return [
+    ...(addOn.crds ?? []).map((name) => ({ kind: 'CustomResourceDefinition', name, providedBy: by })),
+    ...(addOn.provides?.(charts, ctx) ?? []).map((o) => ({ ...o, providedBy: by })),
+  ];
 }
 
 /** A chart reference: the defaults, the computed values over them, the user's version, namespace and values over both. */
