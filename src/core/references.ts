@@ -475,3 +475,34 @@ export function danglingMessage(r: ObjectReference): string {
     `prerequisites: [${prerequisiteEntry(r.target)}]`
   );
 }
+
+/** A shell word: bare when safe, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[-A-Za-z0-9_./:=<>@%+,]+$/.test(s) && !/[<>]/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that provides a prerequisite, with placeholders (`<KEY>`) where the operator puts the
+ * values — never a value. Secrets and ConfigMaps get one `--from-literal` per key (or a `<key>` placeholder
+ * when no key is known); kinds kubectl cannot create from flags are applied from the operator's own manifest.
+ */
+export function prerequisiteCommand(p: Prerequisite): string {
+  const ns = p.namespace ? ` -n ${shellWord(p.namespace)}` : '';
+  const name = shellWord(p.name);
+  const literals = (keys: readonly string[]) =>
+    (keys.length > 0 ? keys : ['<key>']).map((k) => ` --from-literal=${shellWord(k)}=${shellWord(`<${k.toUpperCase()}>`)}`).join('');
+  switch (p.kind) {
+    case 'Secret':
+      return `kubectl create secret generic ${name}${ns}${literals(p.keys ?? [])}`;
+    case 'ConfigMap':
+      return `kubectl create configmap ${name}${ns}${literals(p.keys ?? [])}`;
+    case 'ServiceAccount':
+      return `kubectl create serviceaccount ${name}${ns}`;
+    case 'Namespace':
+      return `kubectl create namespace ${name}`;
+    case 'PriorityClass':
+      return `kubectl create priorityclass ${name} --value=<VALUE>`;
+    default:
+      return `kubectl apply --server-side -f <your ${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} manifest>`;
+  }
+}

@@ -28,6 +28,7 @@ import {
 } from '../config/synth';
 import type { ModelConfig } from '../config/types';
 import { defaultPackageSpec, scaffold } from './init';
+import { addOperatorCommands } from './operators';
 import { buildPlatformFile } from '../config/platform-file';
 import { packageInfo } from '../../core/package-info';
 
@@ -101,6 +102,7 @@ export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()
   addGraph(program, io);
   addDiff(program, io);
   addInit(program, io);
+  addOperatorCommands(program, { io, build: buildAll, fail: (issues) => fail(issues, io) });
   try {
     program.parse(argv as string[], { from: 'user' });
     return EXIT.ok;

@@ -112,3 +112,40 @@ export function helmInstallCommand(ref: HelmChartRef, valuesFile: string): strin
   const chart = ref.repo ? `--repo ${ref.repo} ${ref.chart}` : ref.chart;
   return `helm upgrade --install ${ref.releaseName} ${chart} --version ${ref.version} --namespace ${ref.namespace} --create-namespace -f ${valuesFile}`;
 }
+
+/** What {@link helmInstallScript} prints for one release: its values file and its command. */
+export interface HelmInstallStep {
+  /** The release. */
+  readonly ref: HelmChartRef;
+  /** Where the script writes its values, e.g. `modelplane-values/airflow.yaml`. */
+  readonly valuesFile: string;
+}
+
+/**
+ * The shell script that installs `refs` in order: `helm repo add` for each chart repository (once, in
+ * order of first use; `oci://` charts need none), then per release its values written to a file
+ * (`render` turns values into YAML) and `helm upgrade --install` at the pinned `--version`, with
+ * `--wait` so that each operator's CRDs and webhooks serve before the next release and the output.
+ */
+export function helmInstallScript(
+  refs: readonly HelmChartRef[],
+  render: (values: Readonly<Record<string, unknown>>) => string,
+  dir = 'modelplane-values',
+): string {
+  const lines: string[] = ['set -euo pipefail', `mkdir -p ${dir}`];
+  const aliases = new Map<string, string>();
+  for (const r of refs) if (r.repo && !aliases.has(r.repo)) aliases.set(r.repo, r.releaseName);
+  for (const [repo, alias] of aliases) lines.push(`helm repo add ${alias} ${repo} --force-update`);
+  if (aliases.size > 0) lines.push('helm repo update');
+  for (const r of refs) {
+    const file = `${dir}/${r.releaseName}.yaml`;
+    const chart = r.repo ? `${aliases.get(r.repo)}/${r.chart}` : r.chart;
+    const body = render(r.values).trimEnd();
+    lines.push('', `# ${r.releaseName}: ${r.chart} ${r.version}${r.note ? ` (${r.note})` : ''}`);
+    lines.push(`cat > ${file} <<'MODELPLANE_VALUES'`, body === '{}' ? '{}' : body, 'MODELPLANE_VALUES');
+    lines.push(
+      `helm upgrade --install ${r.releaseName} ${chart} --version ${r.version} --namespace ${r.namespace} --create-namespace --wait -f ${file}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
