@@ -490,7 +490,9 @@ export function prerequisiteCommand(p: Prerequisite): string {
   const ns = p.namespace ? ` -n ${shellWord(p.namespace)}` : '';
   const name = shellWord(p.name);
   const literals = (keys: readonly string[]) =>
-    (keys.length > 0 ? keys : ['<key>']).map((k) => ` --from-literal=${shellWord(k)}=${shellWord(`<${k.toUpperCase()}>`)}`).join('');
+    keys.length > 0
+      ? keys.map((k) => ` --from-literal=${shellWord(k)}=${shellWord(`<${k.toUpperCase()}>`)}`).join('')
+      : ` --from-literal=${shellWord('<KEY>')}=${shellWord('<VALUE>')}`;
   switch (p.kind) {
     case 'Secret':
       return `kubectl create secret generic ${name}${ns}${literals(p.keys ?? [])}`;
