@@ -7,7 +7,10 @@ import YAML from 'yaml';
 import { Platform, PlatformProps } from '../src/constructs/platform/platform';
 import { TeamModels } from '../src/constructs/team-models';
 import { OPERATOR_DEFAULTS } from '../src/constructs/platform/operators';
-import { buildPlatform, defaultConfig } from '../stacks/build';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildPlatform, buildPlatformFromFile, defaultConfig } from '../stacks/build';
 import { expectIssue } from './support/errors';
 import { findObject, listFiles, REPO_ROOT, tempDir } from './support/manifests';
 
@@ -308,4 +311,35 @@ test('OPERATOR_DEFAULTS keeps every operator the Platform can enable', () => {
       .map((o) => o.releaseName)
       .sort(),
   );
+});
+
+describe('a platform-only output has no demo workloads', () => {
+  const text = (app: App) => JSON.stringify(app.charts.map((c) => c.toJson()));
+
+  test('the embedded defaults without examples (`stacks/main.ts --no-examples`): no models chart, no registry.example.com image', () => {
+    const app = Testing.app();
+    buildPlatform(app, defaultConfig(false));
+    expect(app.charts.map((c) => c.node.id)).toEqual(['platform', 'team-demo']);
+    expect(text(app)).not.toContain('registry.example.com');
+  });
+
+  test('a platform file with the team demo: no demo models unless it says examples: true', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-noex-'));
+    try {
+      const file = path.join(dir, 'platform.yaml');
+      fs.writeFileSync(file, 'teams: [{ name: demo }]\n');
+      const app = Testing.app();
+      buildPlatformFromFile(app, file);
+      expect(app.charts.map((c) => c.node.id)).toEqual(['platform', 'team-demo']);
+      expect(text(app)).not.toContain('registry.example.com');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with examples, the demo models are there', () => {
+    const app = Testing.app();
+    buildPlatform(app, defaultConfig());
+    expect(app.charts.map((c) => c.node.id)).toContain('models-demo');
+  });
 });

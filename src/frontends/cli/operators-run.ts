@@ -36,7 +36,7 @@ export function operatorsScript(platform: Platform): string {
 /** The prerequisites list of a built platform: operators, external prerequisites with their commands, objects created in-cluster. */
 export function prerequisitesText(platform: Platform): string {
   const lines: string[] = [];
-  lines.push('1. Operators (install first: modelplane operators --platform FILE prints the script)');
+  lines.push('1. Operators (install first: `modelplane operators` prints the script)');
   for (const a of platform.addOns)
     lines.push(`   ${a.name}: ${a.charts.map((c) => `${c.releaseName} ${c.chart} ${c.version} in namespace ${c.namespace}`).join('; ')}`);
   lines.push('', '2. External prerequisites (create before applying the output)');
