@@ -25,12 +25,32 @@ export interface ModelplaneConfig extends PlatformProps, PlatformAppSettings {}
 /** How the apps load their configuration: the platform's keys and the app settings. */
 export const APP_LOAD_OPTIONS: PlatformLoadOptions = { appSettings: true };
 
-/** The embedded defaults: in-cluster PostgreSQL and object store (versitygw), one team `demo`, one GPU pool `gpu`. */
-export function defaultConfig(): ModelplaneConfig {
+/**
+ * The embedded defaults: in-cluster PostgreSQL and object store (versitygw), one team `demo`, one GPU pool `gpu`; with the
+ * demo models (`examples`, the default) also the operators they need beyond the default ones: Argo
+ * Workflows (the demo cascade runs on Argo too) and Envoy Gateway (the demo's canary and shadow), and
+ * the demo's RabbitMQ Secret as an external prerequisite.
+ */
+export function defaultConfig(examples = true): ModelplaneConfig {
   return {
     teams: [{ name: 'demo', quota: { cpu: '32', memory: '128Gi', pods: 300, gpus: 4 } }],
     gpuPools: [{ name: 'gpu', maxGpus: 8 }],
-    examples: true,
+    ...(examples
+      ? {
+          operators: { argoWorkflows: { enabled: true }, envoyGateway: { enabled: true } },
+          // The demo's queue worker reads its RabbitMQ URL from a Secret the cluster's operator creates.
+          prerequisites: [
+            {
+              kind: 'Secret',
+              namespace: 'demo',
+              name: 'rabbitmq',
+              keys: ['url'],
+              description: "the demo translator's RabbitMQ URL (amqp://...)",
+            },
+          ],
+        }
+      : {}),
+    examples,
   };
 }
 
@@ -63,14 +83,15 @@ export function buildPlatformFromFile(app: App, file: string): BuiltPlatform {
 
 /**
  * Builds a loaded configuration: the platform, then the demo models when the configuration wants
- * examples (the default) and has the team `demo`. Returns every problem instead of throwing. When the
+ * examples (`examples: true`; the embedded defaults do, a platform file only when it says so) and has the team `demo`. Returns every problem instead of throwing. When the
  * App is synthesized into its outdir, it records what it wrote there ({@link recordSynthOutput}).
  */
 export function buildAppPlatform(app: App, loaded: LoadedPlatform): BuiltPlatformConfig {
   // `app.synth()` then writes the output manifest and removes stale files of its previous run (see src/constructs/output-files.ts).
   recordSynthOutput(app);
   const built = buildLoadedPlatform(app, loaded);
-  if (built.platform && built.issues.length === 0 && (loaded.settings.examples ?? true) && built.platform.teams.has('demo')) {
+  // A platform file has no demo workloads unless it says `examples: true`.
+  if (built.platform && built.issues.length === 0 && (loaded.settings.examples ?? false) && built.platform.teams.has('demo')) {
     addDemoModels(built.platform);
   }
   return built;

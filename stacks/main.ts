@@ -1,6 +1,6 @@
 /**
  * The cdk8s app (`npx cdk8s synth`): the full platform on embedded defaults plus the example
- * models, written to dist/. Set MODELPLANE_CONFIG to a JSON or YAML file with a
+ * models, written to dist/ (`--no-examples`: the platform alone, no demo workloads). Set MODELPLANE_CONFIG to a JSON or YAML file with a
  * `ModelplaneConfig` (a platform file, plus `examples: false` to leave the demo models out)
  * to synthesize another platform; it is checked like `modelplane --platform`, and every problem is
  * printed at FILE:LINE:COL before anything is written.
@@ -12,13 +12,17 @@
  * `cdk8s synth` command, not this app, empties the whole output directory before it runs the app.)
  */
 import { App } from 'cdk8s';
-import { buildPlatform, buildPlatformFromFile } from './build';
+import { buildPlatform, buildPlatformFromFile, defaultConfig } from './build';
 
 /** Builds the platform of the configuration file (or the embedded defaults) and synthesizes it into `outdir`. */
-export function synth(outdir = process.env.CDK8S_OUTDIR ?? 'dist', configFile = process.env.MODELPLANE_CONFIG): App {
+export function synth(
+  outdir = process.env.CDK8S_OUTDIR ?? 'dist',
+  configFile = process.env.MODELPLANE_CONFIG,
+  examples = !process.argv.includes('--no-examples'),
+): App {
   const app = new App({ outdir });
   if (configFile) buildPlatformFromFile(app, configFile);
-  else buildPlatform(app);
+  else buildPlatform(app, defaultConfig(examples));
   app.synth();
   return app;
 }

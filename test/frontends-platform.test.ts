@@ -5,6 +5,7 @@
  * mean" at the key's position; the constructs' problems are located at `within` + `field`; and the
  * three front ends build the same construct tree from the same configuration.
  */
+import type { Prerequisite } from '../src/core/references';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,7 +75,13 @@ describe('the platform schema', () => {
           operators: true,
           monitoringNamespace: true,
           apiServer: true,
+          prerequisites: true,
         }),
+      ],
+      [
+        'prerequisite',
+        propsOf(defs.prerequisite),
+        keys<Prerequisite>({ kind: true, namespace: true, name: true, keys: true, description: true }),
       ],
       ['apiServer', propsOf(defs.apiServer), keys<ApiServerRef>({ cidrs: true, ports: true })],
       [
@@ -197,7 +204,16 @@ describe('the platform schema', () => {
       [
         'operators',
         propsOf(defs.operators),
-        keys<PlatformOperators>({ sparkOperator: true, airflow: true, kserve: true, seldonCore: true, keda: true, prometheus: true }),
+        keys<PlatformOperators>({
+          sparkOperator: true,
+          airflow: true,
+          kserve: true,
+          seldonCore: true,
+          keda: true,
+          prometheus: true,
+          argoWorkflows: true,
+          envoyGateway: true,
+        }),
       ],
       ['operator', propsOf(defs.operator), keys<OperatorOverrides>({ enabled: true, version: true, values: true, namespace: true })],
     ];
@@ -276,7 +292,7 @@ describe('unknown keys, at every level', () => {
     expect(loadPlatformText('p.yaml', text, { appSettings: true })).toMatchObject({ issues: [], settings: { examples: false } });
     expect(loadPlatformText('p.yaml', text, { appSettings: true }).props).toEqual({ teams: [{ name: 'risk' }] });
     expect(loadPlatformText('p.yaml', text).issues.map(formatConfigIssue)).toEqual([
-      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer.',
+      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites.',
     ]);
     expect(loadPlatformText('p.yaml', 'examples: yes please\n', { appSettings: true }).issues.map(formatConfigIssue)).toEqual([
       'p.yaml:1:11: `examples` = "yes please" must be boolean. Fix: write true or false.',
@@ -403,7 +419,7 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(StackConfigError);
     expect((error as StackConfigError).problems).toEqual([
       'Pulumi config: `modelplane:platform.examples` = "no" must be boolean. Fix: write true or false.',
-      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, examples.',
+      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, examples.',
       'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.',
     ]);
   });

@@ -359,6 +359,8 @@ describe('operator add-ons', () => {
       'seldon-system',
       'keda',
       'monitoring',
+      'argo',
+      'envoy-gateway-system',
     ]);
   });
 });

@@ -7,7 +7,10 @@ import YAML from 'yaml';
 import { Platform, PlatformProps } from '../src/constructs/platform/platform';
 import { TeamModels } from '../src/constructs/team-models';
 import { OPERATOR_DEFAULTS } from '../src/constructs/platform/operators';
-import { buildPlatform, defaultConfig } from '../stacks/build';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildPlatform, buildPlatformFromFile, defaultConfig } from '../stacks/build';
 import { expectIssue } from './support/errors';
 import { findObject, listFiles, REPO_ROOT, tempDir } from './support/manifests';
 
@@ -85,7 +88,16 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
   });
 
   test('operators in installation order, pinned, with computed values', () => {
-    expect(platform.operators.map((o) => o.releaseName)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
+    // The embedded defaults enable Argo Workflows and Envoy Gateway too (for the demo models, left out here).
+    expect(platform.operators.map((o) => o.releaseName)).toEqual([
+      'envoy-gateway',
+      'keda',
+      'spark-operator',
+      'kserve-crd',
+      'kserve',
+      'argo-workflows',
+      'airflow',
+    ]);
     for (const o of platform.operators) expect(o.version).toMatch(/^v?\d+\.\d+\.\d+$/);
     expect(platform.operators.find((o) => o.releaseName === 'spark-operator')!.values).toMatchObject({
       spark: { jobNamespaces: ['demo'] },
@@ -288,10 +300,48 @@ describe('the cdk8s entry point on bad input', () => {
 });
 
 test('OPERATOR_DEFAULTS keeps every operator the Platform can enable', () => {
-  const { platform } = build({ operators: { seldonCore: { enabled: true }, prometheus: { enabled: true } } });
+  const { platform } = build({
+    operators: {
+      seldonCore: { enabled: true },
+      prometheus: { enabled: true },
+      argoWorkflows: { enabled: true },
+      envoyGateway: { enabled: true },
+    },
+  });
   expect(platform.operators.map((o) => o.releaseName).sort()).toEqual(
     Object.values(OPERATOR_DEFAULTS)
       .map((o) => o.releaseName)
       .sort(),
   );
+});
+
+describe('a platform-only output has no demo workloads', () => {
+  const text = (app: App) => JSON.stringify(app.charts.map((c) => c.toJson()));
+
+  test('the embedded defaults without examples (`stacks/main.ts --no-examples`): no models chart, no registry.example.com image', () => {
+    const app = Testing.app();
+    buildPlatform(app, defaultConfig(false));
+    expect(app.charts.map((c) => c.node.id)).toEqual(['platform', 'team-demo']);
+    expect(text(app)).not.toContain('registry.example.com');
+  });
+
+  test('a platform file with the team demo: no demo models unless it says examples: true', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-noex-'));
+    try {
+      const file = path.join(dir, 'platform.yaml');
+      fs.writeFileSync(file, 'teams: [{ name: demo }]\n');
+      const app = Testing.app();
+      buildPlatformFromFile(app, file);
+      expect(app.charts.map((c) => c.node.id)).toEqual(['platform', 'team-demo']);
+      expect(text(app)).not.toContain('registry.example.com');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with examples, the demo models are there', () => {
+    const app = Testing.app();
+    buildPlatform(app, defaultConfig());
+    expect(app.charts.map((c) => c.node.id)).toContain('models-demo');
+  });
 });

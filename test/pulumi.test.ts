@@ -107,13 +107,29 @@ describe('the Pulumi program on the default configuration', () => {
       expect(one(CONFIG_GROUP, chart.node.id).inputs.skipAwait).toBe(false);
     }
     expect(result).toMatchObject({ mlflowTrackingUri: 'http://mlflow.modelplane-system.svc.cluster.local:5000' });
-    expect((result as { releases: string[] }).releases).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
+    expect((result as { releases: string[] }).releases).toEqual([
+      'envoy-gateway',
+      'keda',
+      'spark-operator',
+      'kserve-crd',
+      'kserve',
+      'argo-workflows',
+      'airflow',
+    ]);
   });
 
   test('Helm releases: pinned chart, version, repo and values, in order, atomic', async () => {
     await runProgram({});
     const releases = of(RELEASE);
-    expect(releases.map((r) => r.name)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
+    expect(releases.map((r) => r.name)).toEqual([
+      'envoy-gateway',
+      'keda',
+      'spark-operator',
+      'kserve-crd',
+      'kserve',
+      'argo-workflows',
+      'airflow',
+    ]);
     const spark = one(RELEASE, 'spark-operator').inputs;
     expect(spark).toMatchObject({
       name: 'spark-operator',
@@ -190,7 +206,10 @@ describe('the Pulumi program with stack configuration', () => {
 
     // Order: namespace → Secrets → the rest of the platform (which waits for MLflow to be ready).
     const nsGroup = one(CONFIG_GROUP, 'platform-namespaces');
-    expect(nsGroup.inputs.objs.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/modelplane-system']);
+    expect(nsGroup.inputs.objs.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/modelplane-system',
+      'Namespace/airflow',
+    ]);
     expect(nsGroup.deps).toEqual(['airflow']);
     expect(db.deps).toEqual(['platform-namespaces']);
     expect(s3.deps).toEqual(['platform-namespaces']);

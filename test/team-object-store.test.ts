@@ -3,6 +3,7 @@ import { App, Testing } from 'cdk8s';
 import fc from 'fast-check';
 import { Validator } from '../src/core/errors';
 import { platformContext } from '../src/core/context';
+import { isObjectProvider } from '../src/core/references';
 import { Platform } from '../src/constructs/platform/platform';
 import {
   checkTeamObjectStore,
@@ -116,6 +117,33 @@ describe('Platform: per-team object-store settings', () => {
     expect(findObject(p.teamChart('risk').toJson(), 'ServiceAccount', TEAM_SERVICE_ACCOUNTS.workload).metadata.annotations).toEqual({
       'eks.amazonaws.com/role-arn': ARN,
     });
+  });
+
+  test("the team Secrets are prerequisites with an external store, and the bootstrap Job's with the embedded one", () => {
+    const external = new Platform(new App(), 'platform', {
+      mlflow: { artifactStore: { s3: { bucket: 'ml-artifacts', endpoint: 'https://s3.example.com' } } },
+      teams: [{ name: 'risk', objectStore: { credentialsSecret: 'risk-s3' } }, { name: 'geo' }],
+    });
+    const secrets = (list: readonly { kind: string; namespace?: string; name: string }[]) =>
+      list.filter((o) => o.kind === 'Secret' && o.namespace !== 'modelplane-system').map((o) => `${o.namespace}/${o.name}`);
+    expect(secrets(external.prerequisites)).toEqual(['geo/modelplane-s3', 'risk/risk-s3']);
+    // Declared in the platform file: listed once, as declared.
+    const declared = new Platform(new App(), 'platform', {
+      mlflow: { artifactStore: { s3: { bucket: 'ml-artifacts', endpoint: 'https://s3.example.com' } } },
+      teams: [{ name: 'geo' }],
+      prerequisites: [{ kind: 'Secret', namespace: 'geo', name: 'modelplane-s3', description: 'from Vault' }],
+    });
+    expect(declared.prerequisites.filter((p) => p.namespace === 'geo')).toEqual([
+      expect.objectContaining({ name: 'modelplane-s3', description: 'from Vault' }),
+    ]);
+    const app = new App();
+    const embedded = new Platform(app, 'platform', { teams: [{ name: 'risk' }, { name: 'geo' }] });
+    expect(secrets(embedded.prerequisites)).toEqual([]);
+    const provided = app.node
+      .findAll()
+      .flatMap((c) => (isObjectProvider(c) ? c.providedObjects() : []))
+      .filter((o) => o.kind === 'Secret' && o.namespace !== 'modelplane-system');
+    expect(provided.map((o) => `${o.namespace}/${o.name}`).sort()).toEqual(['geo/modelplane-s3', 'risk/modelplane-s3']);
   });
 
   test('embedded store: a team objectStore is refused, naming the fix', () => {

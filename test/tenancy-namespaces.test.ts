@@ -18,7 +18,17 @@ import { run } from '../src/frontends/cli/main';
 import { expectIssue } from './support/errors';
 
 const KUBERNETES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-const CONVENTIONAL = ['modelplane-system', 'airflow', 'monitoring', 'spark-operator', 'kserve', 'keda', 'seldon-system'];
+const CONVENTIONAL = [
+  'modelplane-system',
+  'airflow',
+  'monitoring',
+  'spark-operator',
+  'kserve',
+  'keda',
+  'seldon-system',
+  'argo',
+  'envoy-gateway-system',
+];
 
 /** The CLI in process: exit code and what it printed. */
 function cli(args: string[], cwd: string): { code: number; out: string; err: string } {

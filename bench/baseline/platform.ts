@@ -127,6 +127,8 @@ function platformChart(app: App, teams: readonly string[]): Chart {
   const chart = new Chart(app, 'platform', { disableResourceNameHashes: true });
   new kplus.Namespace(chart, 'ns', { metadata: { name: NS, labels: { ...LABELS, ...pss, 'modelplane.dev/platform': 'true' } } });
   networkPolicy(chart, 'deny', 'default-deny', NS, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  // Airflow's namespace, which the teams' DAG ConfigMaps go into.
+  new kplus.Namespace(chart, 'airflow-ns', { metadata: { name: 'airflow', labels: { ...LABELS, ...pss } } });
 
   // NVIDIA device plugin for one pool.
   const dp = new kplus.DaemonSet(chart, 'device-plugin', {

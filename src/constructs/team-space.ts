@@ -8,6 +8,7 @@ import { LABELS, standardLabels } from '../core/labels';
 import { apiServerEgress, checkApiServer, dnsEgress, isEveryAddress, namespacePeer, policyPort } from '../core/network';
 import { duplicates, isRecord } from '../core/records';
 import { podSecurityLabels } from '../core/security';
+import { operatorInstalled } from '../core/context';
 import { checkName, checkQuantity, compareQuantities } from '../core/validate';
 import { OBJECT_STORE_POD_LABELS, OBJECT_STORE_PORT } from './mlflow/embedded-object-store';
 import { checkTeamObjectStore, TeamObjectStoreProps, workloadIdentityAnnotations } from './team-object-store';
@@ -432,12 +433,15 @@ class TeamRenderer {
       ),
       // The platform's Airflow workers submit SparkApplications here and poll their state: exactly the
       // calls the generated DAGs make (create, get). Reading the templates is granted by name by TeamDags.
-      ...this.grant(
-        'Airflow',
-        'modelplane-airflow-runner',
-        [{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }],
-        [{ kind: 'ServiceAccount', name: airflow.workerServiceAccount, namespace: airflow.namespace }],
-      ),
+      // No grant to a ServiceAccount that does not exist on a platform without Airflow.
+      ...(operatorInstalled(this.spec.platform, 'airflow')
+        ? this.grant(
+            'Airflow',
+            'modelplane-airflow-runner',
+            [{ apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get'] }],
+            [{ kind: 'ServiceAccount', name: airflow.workerServiceAccount, namespace: airflow.namespace }],
+          )
+        : []),
       ...(groups.length > 0
         ? [
             new k8s.KubeRoleBinding(this.scope, 'Editors', {

@@ -69,6 +69,8 @@ export const DEFAULT_OPERATOR_NAMESPACES: readonly string[] = Object.freeze([
   'seldon-system',
   'keda',
   'monitoring',
+  'argo',
+  'envoy-gateway-system',
 ]);
 
 /** The namespaces of Kubernetes itself; any other `kube-*` namespace is reserved too. */
@@ -78,7 +80,16 @@ export const KUBERNETES_NAMESPACES: readonly string[] = Object.freeze(['default'
  * The operators a platform can install, as the keys of a platform file's `operators` (the Platform
  * construct's `PlatformOperators`; test/operators-installed.test.ts keeps the two lists equal).
  */
-export const OPERATOR_KEYS = ['sparkOperator', 'airflow', 'kserve', 'seldonCore', 'keda', 'prometheus'] as const;
+export const OPERATOR_KEYS = [
+  'sparkOperator',
+  'airflow',
+  'kserve',
+  'seldonCore',
+  'keda',
+  'prometheus',
+  'argoWorkflows',
+  'envoyGateway',
+] as const;
 
 /** One of {@link OPERATOR_KEYS}. */
 export type OperatorKey = (typeof OPERATOR_KEYS)[number];
@@ -91,6 +102,8 @@ const OPERATOR_TITLES: Readonly<Record<OperatorKey, string>> = {
   seldonCore: 'Seldon Core',
   keda: 'KEDA',
   prometheus: 'the Prometheus Operator',
+  argoWorkflows: 'Argo Workflows',
+  envoyGateway: 'a Gateway API implementation (Envoy Gateway) and the Gateway modelplane-system/modelplane',
 };
 
 /** Facts about the platform a team's workloads run on. */
@@ -160,6 +173,11 @@ export function platformContext(overrides: PlatformContextOverrides = {}): Platf
     operatorNamespaces: overrides.operatorNamespaces ?? DEFAULT_OPERATOR_NAMESPACES,
     ...(overrides.installedOperators !== undefined ? { installedOperators: overrides.installedOperators } : {}),
   };
+}
+
+/** True when the platform installs `operator`, or when what it installs is not known (a team's chart synthesized alone). */
+export function operatorInstalled(context: PlatformContext, operator: OperatorKey): boolean {
+  return context.installedOperators === undefined || context.installedOperators.includes(operator);
 }
 
 /**

@@ -385,6 +385,15 @@ export function resolveCascade(id: string, props: CascadeProps, context: Cascade
       'airflow',
       'run the cascade on "argo"',
     );
+  if (context.platform && Array.isArray(targets) && targets.includes('argo'))
+    checkOperatorInstalled(
+      v,
+      `targets[${targets.indexOf('argo')}]`,
+      'argo',
+      context.platform,
+      'argoWorkflows',
+      'run the cascade on "airflow"',
+    );
   const runtime = resolveRuntime(v, props, `s3a://modelplane-staging/${team}/${name}`);
   const registrations = [...context.models, ...(context.elsewhere ?? [])];
   const r: BlockResolver = {

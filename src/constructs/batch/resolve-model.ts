@@ -158,6 +158,8 @@ function checkOperators(v: Validator, orchestrator: string, platform: PlatformCo
   checkOperatorInstalled(v, 'orchestrator', orchestrator, platform, 'sparkOperator');
   if (orchestrator === 'airflow')
     checkOperatorInstalled(v, 'orchestrator', orchestrator, platform, 'airflow', 'use orchestrator: spark-operator or argo');
+  if (orchestrator === 'argo')
+    checkOperatorInstalled(v, 'orchestrator', orchestrator, platform, 'argoWorkflows', 'use orchestrator: airflow or spark-operator');
 }
 
 /** At least one run, a known orchestrator, then each run. */

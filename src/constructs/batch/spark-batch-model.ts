@@ -23,6 +23,7 @@ import {
 } from './spark';
 import { BatchJob, CascadeStage, modelTemplatesConfigMap, stageTemplateKey, templateKey } from './stages';
 import { TeamDags } from './team-dags';
+import { operatorInstalled } from '../../core/context';
 
 export { MAX_BATCH_MODEL_NAME } from './resolve-model';
 
@@ -218,8 +219,9 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
       metadata: { name: modelTemplatesConfigMap(spec.name), namespace: spec.team, labels: stepLabels(spec, 'templates') },
       data,
     });
-    const dags = TeamDags.of(chart);
-    dags.grantTemplateRead(modelTemplatesConfigMap(spec.name));
+    // Airflow's workers read the templates (for the model's DAGs and any cascade's); without Airflow, no DAG ConfigMap nor grant.
+    const dags = operatorInstalled(spec.platform, 'airflow') ? TeamDags.of(chart) : undefined;
+    dags?.grantTemplateRead(modelTemplatesConfigMap(spec.name));
     for (const run of spec.runs) {
       if (run.schedule !== undefined || run.assets.length > 0) this.renderSchedule(chart, dags, run);
     }
@@ -236,7 +238,7 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
   }
 
   /** The schedule of one run: an Airflow DAG file, an Argo CronWorkflow or a ScheduledSparkApplication. */
-  private renderSchedule(chart: TeamModels, dags: TeamDags, run: ResolvedSparkRun): void {
+  private renderSchedule(chart: TeamModels, dags: TeamDags | undefined, run: ResolvedSparkRun): void {
     const spec = this.spec;
     const job = run.job;
     const name = `${spec.name}-${job}`;
@@ -256,7 +258,8 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
         tags: [],
         description: `${job === 'train' ? 'Training' : 'Scoring'} of batch model ${spec.name}.`,
       });
-      dags.addFile(dagFileName(modelDagId(spec.team, spec.name, job)), source, constructLabel('SparkBatchModel', spec.id));
+      // An Airflow-orchestrated model is refused on a platform without Airflow, so `dags` is there.
+      dags!.addFile(dagFileName(modelDagId(spec.team, spec.name, job)), source, constructLabel('SparkBatchModel', spec.id));
     } else if (spec.orchestrator === 'argo') {
       const serviceAccountName = ensureArgoRunner(chart);
       argoCronWorkflow(this, `Cron-${job}`, {

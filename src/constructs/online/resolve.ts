@@ -81,6 +81,15 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
   const gpu = resolveGpu(v, props.gpu, context.platform);
   const { replicas, autoscaling } = resolveScaling(v, props, role);
   checkOperators(v, props, { serving, autoscaling }, context.platform);
+  if (backend === 'deployment' && variants.length > 1 && props.deployment?.gateway === undefined)
+    checkOperatorInstalled(
+      v,
+      'variants',
+      variants.map((x) => x.name),
+      context.platform,
+      'envoyGateway',
+      words`set ${prop('deployment.gateway')} to a Gateway of your own (and declare it in the platform file's prerequisites)`,
+    );
   checkScalerFits(v, props, { name, role, variants, autoscaling, serving });
   if (props.image !== undefined) checkImage(v, 'image', props.image);
   const s3CredentialsSecret = props.s3CredentialsSecret ?? context.platform.objectStore.credentialsSecret;
@@ -101,9 +110,19 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
     platform: context.platform,
     s3CredentialsSecret,
     ...monitoring,
+    monitors: emitsMonitors(context.platform),
     image: props.image,
     ...options,
   };
+}
+
+/**
+ * Monitors (Prometheus Operator ServiceMonitor/PodMonitor) are emitted when the platform installs the
+ * Prometheus Operator, or when the platform is not known (a team's chart synthesized alone): on a platform
+ * without it their kinds have no CRD and `kubectl apply` fails, so none are emitted there.
+ */
+export function emitsMonitors(platform: PlatformContext): boolean {
+  return platform.installedOperators === undefined || platform.installedOperators.includes('prometheus');
 }
 
 /** The platform installs the operators the model's objects need: its backend's, and KEDA for a queue scaler. */

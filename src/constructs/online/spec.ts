@@ -124,6 +124,11 @@ export interface ResolvedOnlineModel {
   readonly s3CredentialsSecret: string;
   /** Prometheus scrape interval. */
   readonly scrapeInterval: string;
+  /**
+   * Whether the model emits its ServiceMonitor/PodMonitor: when the platform installs the Prometheus
+   * Operator (or the platform is not known), never on a platform without its CRDs.
+   */
+  readonly monitors: boolean;
   /** Extra labels on monitors (e.g. `release: prometheus`). */
   readonly monitorLabels: Readonly<Record<string, string>>;
   /** Server image override. */

@@ -18,7 +18,7 @@ import {
 import { Resolution, Validator } from '../../core/errors';
 import { checkApiServer } from '../../core/network';
 import { duplicates, isRecord } from '../../core/records';
-import { checkName } from '../../core/validate';
+import { checkName, dnsSubdomainProblem } from '../../core/validate';
 import { GpuNodePoolProps, ResolvedGpuNodePool, resolveGpuNodePool } from '../gpu-node-pool';
 import { MlflowServerProps, ResolvedMlflowServer, resolveMlflowServer } from '../mlflow/mlflow-server';
 import { ObjectStoreProvisioning, objectStoreProvisioning } from '../mlflow/object-store-provision';
@@ -33,7 +33,11 @@ import {
   PlatformOperators,
   resolveOperators,
   ADD_ONS,
+  AddOnName,
+  operatorProvidedObjects,
+  resolvedAddOns,
 } from './operators';
+import { isClusterScoped, ObjectRef, Prerequisite, ProvidedObject, REFERENCED_KINDS, refKey } from '../../core/references';
 
 /** A team of the platform. */
 export type PlatformTeamProps = Omit<TeamSpaceProps, 'platform'>;
@@ -69,6 +73,14 @@ export interface PlatformProps extends ChartProps {
    * @default - `DEFAULT_API_SERVER` (core/context.ts): the private address ranges on 443 and 6443
    */
   readonly apiServer?: Partial<ApiServerRef>;
+  /**
+   * Objects the platform's workloads need that neither the output, the platform's constructs nor its
+   * operators create: the operator provides them before applying the output (`modelplane prerequisites`
+   * prints how). Synthesis fails on any reference to an object that is none of these.
+   * @example [{ kind: 'Secret', namespace: 'risk', name: 'warehouse-credentials', keys: ['password'] }]
+   * @default []
+   */
+  readonly prerequisites?: readonly Prerequisite[];
 }
 
 /** The platform as plain data: the props of every part as the platform creates it, its context and its operators. */
@@ -92,6 +104,19 @@ export interface ResolvedPlatform {
   readonly teams: readonly TeamSpaceProps[];
   /** Operators to install, in installation order. */
   readonly operators: readonly HelmChartRef[];
+  /** The enabled add-ons by name, each with its charts, in installation order. */
+  readonly addOns: readonly { readonly name: AddOnName; readonly charts: readonly HelmChartRef[] }[];
+  /** What the operators make exist in the cluster (their CRDs, the objects they create). */
+  readonly operatorObjects: readonly ProvidedObject[];
+  /**
+   * The declared prerequisites, the Secrets the MLflow settings name, and with an external object store
+   * each team's object-store Secret (see {@link teamStorePrerequisites}).
+   */
+  readonly prerequisites: readonly Prerequisite[];
+  /** Airflow's namespace when the platform installs Airflow (the output creates it). */
+  readonly airflowNamespace?: string;
+  /** Whether the platform writes the GatewayClass and Gateway `modelplane` (Envoy Gateway enabled). */
+  readonly gateway: boolean;
 }
 
 /**
@@ -121,9 +146,21 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
   const ops = props.operators ?? {};
   checkOperators(v, ops);
   const parts = resolveParts(v, { ns, apiServer, pools, teams }, props);
+  const declared = checkPrerequisites(v, props.prerequisites);
   return v.result(() => {
     const context = parts.context!;
+    const ctx = { teamNamespaces: teams.map((t) => t.name).sort(), platform: context };
+    const installed = installedAddOns(ops);
     return {
+      addOns: resolvedAddOns(ops, ctx),
+      operatorObjects: operatorProvidedObjects(ops, ctx),
+      prerequisites: withoutRepeats([
+        ...declared,
+        ...namedSecrets(parts.server!, ns),
+        ...teamStorePrerequisites(teams, context, parts.server!.artifacts.kind === 'embedded', declared),
+      ]),
+      airflowNamespace: installed.includes('airflow') ? parts.airflowNamespace : undefined,
+      gateway: installed.includes('envoyGateway'),
       namespace: ns,
       gpuPools: pools,
       mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },
@@ -148,6 +185,8 @@ interface ResolvedParts {
   readonly objectStore?: ObjectStoreProvisioning;
   /** The context, when the pools and the server resolved. */
   readonly context?: PlatformContext;
+  /** The MLflow server, when it resolved. */
+  readonly server?: ResolvedMlflowServer;
 }
 
 /** What the platform checked itself, which its parts are resolved with. */
@@ -195,7 +234,7 @@ function resolveParts(v: Validator, own: PlatformOwn, props: PlatformProps): Res
     const team = resolveTeamSpace(id, { ...t, platform: teamContext });
     resolvePart(v, `teams[${i}]`, team, CHECKED_BY_PLATFORM.team);
   });
-  return { mlflow, airflowNamespace, secrets, context, ...(objectStore ? { objectStore } : {}) };
+  return { mlflow, airflowNamespace, secrets, context, server, ...(objectStore ? { objectStore } : {}) };
 }
 
 /** With the embedded object store, a team's `objectStore` (an external store's settings) has no effect: refused. */
@@ -333,4 +372,108 @@ function platformContextOf(
     airflow: { namespace: airflowNamespace },
     gpuPools: pools.map((p) => p.pool),
   });
+}
+
+/**
+ * With an external object store, each team's object-store Secret is the cluster operator's to create: the
+ * team's `objectStore.credentialsSecret`, or `modelplane-s3` (keys `AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`), which its Spark drivers and executors and its deployment-backend models read.
+ * With the embedded store the secret-bootstrap Job creates them (an {@link IObjectProvider}), so there are
+ * none. One declared in the platform file replaces the entry.
+ */
+export function teamStorePrerequisites(
+  teams: readonly PlatformTeamProps[],
+  context: PlatformContext,
+  embedded: boolean,
+  declared: readonly ObjectRef[],
+): Prerequisite[] {
+  if (embedded) return [];
+  const have = new Set(declared.map(refKey));
+  return teams
+    .filter((t) => typeof t.name === 'string' && t.name !== '')
+    .map((t) => ({
+      kind: 'Secret',
+      namespace: t.name,
+      name: t.objectStore?.credentialsSecret ?? context.objectStore.credentialsSecret,
+      keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+      description: `object-store credentials of team ${t.name} for the external store (read by its Spark drivers and executors and its deployment-backend models)`,
+    }))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace))
+    .filter((p) => !have.has(refKey(p)));
+}
+
+/** The kinds a prerequisite may have. */
+const PREREQUISITE_KINDS: readonly string[] = REFERENCED_KINDS;
+
+/** Checks the `prerequisites` list: each a known kind, a valid name, a namespace exactly when the kind has one, no entry twice. */
+function checkPrerequisites(v: Validator, given: readonly Prerequisite[] | undefined): Prerequisite[] {
+  const list = listOf(v, 'prerequisites', given, 'write prerequisites: [{ kind: Secret, namespace: risk, name: warehouse-credentials }]');
+  const ok: Prerequisite[] = [];
+  list.forEach((p, i) => {
+    const f = (k: string) => `prerequisites[${i}].${k}`;
+    const known = v.check(
+      PREREQUISITE_KINDS.includes(p.kind),
+      f('kind'),
+      p.kind,
+      'is not a kind the reference check follows',
+      `use one of ${PREREQUISITE_KINDS.join(', ')}`,
+    );
+    const problem = dnsSubdomainProblem(p.name);
+    const named = v.check(
+      problem === undefined,
+      f('name'),
+      p.name,
+      problem ?? '',
+      'write a Kubernetes name such as "warehouse-credentials"',
+    );
+    if (!known) return;
+    const scoped = isClusterScoped(p.kind);
+    const nsOk = scoped
+      ? v.check(p.namespace === undefined, f('namespace'), p.namespace, `is set, but a ${p.kind} has no namespace`, 'remove `namespace`')
+      : v.check(
+          p.namespace !== undefined,
+          f('namespace'),
+          p.namespace,
+          `is missing: a ${p.kind} lives in a namespace`,
+          'write e.g. namespace: risk',
+        ) && checkName(v, f('namespace'), p.namespace);
+    if (p.keys !== undefined)
+      v.check(
+        Array.isArray(p.keys) && p.keys.every((k) => typeof k === 'string' && /^[-._a-zA-Z0-9]+$/.test(k)),
+        f('keys'),
+        p.keys,
+        'must be a list of Secret or ConfigMap keys',
+        'write e.g. keys: [username, password]',
+      );
+    if (named && nsOk) ok.push(scoped ? { ...p, namespace: undefined } : p);
+  });
+  for (const d of duplicates(ok.map(refKey))) v.fail('prerequisites', d, 'declares the same object twice', 'keep one entry per object');
+  return ok;
+}
+
+/** The Secrets the `mlflow` section names by reference (external stores, basic auth): prerequisites by that very setting. */
+export function namedSecrets(server: ResolvedMlflowServer, ns: string): Prerequisite[] {
+  const out: Prerequisite[] = [];
+  const add = (name: string, keys: readonly string[], field: string) =>
+    out.push({ kind: 'Secret', namespace: ns, name, keys, description: `named by \`mlflow.${field}\`` });
+  if (server.backend.kind === 'external')
+    add(server.backend.uriSecret.name, [server.backend.uriSecret.key], 'backendStore.external.uriSecret');
+  const a = server.artifacts;
+  if (a.kind === 's3') {
+    if (a.accessKeyId) add(a.accessKeyId.name, [a.accessKeyId.key], 'artifactStore.s3.accessKeyId');
+    if (a.secretAccessKey) add(a.secretAccessKey.name, [a.secretAccessKey.key], 'artifactStore.s3.secretAccessKey');
+  }
+  if (server.basicAuthSecret) add(server.basicAuthSecret, ['basic_auth.ini', 'flask-secret-key'], 'basicAuthSecret');
+  return out;
+}
+
+/** The first entry for each object, with the keys of all its entries. */
+function withoutRepeats(list: readonly Prerequisite[]): Prerequisite[] {
+  const by = new Map<string, Prerequisite>();
+  for (const p of list) {
+    const k = refKey(p);
+    const had = by.get(k);
+    by.set(k, had ? { ...had, keys: [...new Set([...(had.keys ?? []), ...(p.keys ?? [])])] } : p);
+  }
+  return [...by.values()];
 }

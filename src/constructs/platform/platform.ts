@@ -2,6 +2,8 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { PlatformContext } from '../../core/context';
+import { helmValuesReferences, IObjectProvider, ObjectReference, Prerequisite, ProvidedObject } from '../../core/references';
+import { addReferenceCheck } from '../reference-check';
 import { formatIssue, orThrow } from '../../core/errors';
 import { LABELS, standardLabels } from '../../core/labels';
 import { podSecurityLabels } from '../../core/security';
@@ -12,7 +14,7 @@ import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
 import { TeamChart, TieredChart } from '../tiered-chart';
-import { HelmChartRef } from './operators';
+import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
 
 export * from './platform-resolve';
@@ -25,7 +27,7 @@ export * from './platform-resolve';
  * Create it directly under the App: team charts are created beside it. Invalid props of the platform
  * or of any of its parts create nothing: every problem is reported at once.
  */
-export class Platform extends TieredChart {
+export class Platform extends TieredChart implements IObjectProvider {
   /** Facts model workloads need. */
   public readonly context: PlatformContext;
   /** The MLflow server. */
@@ -36,6 +38,14 @@ export class Platform extends TieredChart {
   public readonly teams: ReadonlyMap<string, TeamSpace>;
   /** Operators to install, in installation order. */
   public readonly operators: readonly HelmChartRef[];
+  /** The enabled add-ons by name (the keys of `operators` in the platform file), each with its charts, in installation order. */
+  public readonly addOns: readonly { readonly name: string; readonly charts: readonly HelmChartRef[] }[];
+  /**
+   * What the operator provides before applying the output: the declared prerequisites, then those the
+   * platform needs until something creates them in-cluster (each team's object-store Secret).
+   */
+  public readonly prerequisites: readonly Prerequisite[];
+  private readonly operatorObjects: readonly ProvidedObject[];
   private readonly teamCharts = new Map<string, Chart>();
   private readonly modelCharts = new Map<string, TeamModels>();
 
@@ -62,8 +72,30 @@ export class Platform extends TieredChart {
     for (const child of this.node.findAll()) {
       if (child instanceof ApiObject && child !== namespace && child.metadata.namespace === spec.namespace) child.addDependency(namespace);
     }
+    if (spec.airflowNamespace) renderOperatorNamespace(this, spec.airflowNamespace);
+    if (spec.gateway) renderGateway(this, spec.namespace, namespace);
     this.teams = this.renderTeams(scope, spec);
     this.operators = spec.operators;
+    this.addOns = spec.addOns;
+    this.prerequisites = spec.prerequisites;
+    this.operatorObjects = spec.operatorObjects;
+    // Every reference of every chart of the App resolves, or synth fails before anything is written.
+    addReferenceCheck(
+      scope,
+      this,
+      () => this.prerequisites,
+      () => this.helmValuesReferences(),
+    );
+  }
+
+  /** The CRDs and objects the platform's operators create (found by the reference check through {@link IObjectProvider}). */
+  public providedObjects(): readonly ProvidedObject[] {
+    return this.operatorObjects;
+  }
+
+  /** The references the operators' computed Helm values hold (e.g. Airflow's DAG ConfigMap mounts). */
+  public helmValuesReferences(): ObjectReference[] {
+    return this.operators.flatMap((r) => helmValuesReferences({ namespace: r.namespace, name: r.releaseName }, r.values));
   }
 
   /** The team chart (namespace, quota, policies, RBAC) of `team`. */
@@ -128,4 +160,49 @@ function renderNamespace(scope: Construct, ns: string): ApiObject {
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
   });
   return namespace;
+}
+
+/**
+ * A namespace the output writes into that an operator's chart lives in (Airflow's: the teams' DAG
+ * ConfigMaps go there), created by the output with restricted Pod Security so `kubectl apply` of the
+ * output needs no step by hand. No default-deny policy: the chart's own pods need their traffic.
+ */
+function renderOperatorNamespace(scope: Construct, ns: string): ApiObject {
+  return new k8s.KubeNamespace(scope, `Namespace-${ns}`, {
+    metadata: {
+      name: ns,
+      labels: { ...standardLabels({ name: 'modelplane', instance: ns, component: 'operator-namespace' }), ...podSecurityLabels() },
+    },
+  });
+}
+
+/**
+ * The GatewayClass `modelplane` (Envoy Gateway's controller) and the Gateway `<ns>/modelplane` that the
+ * HTTPRoutes of deployment-backend models attach to: one HTTP listener, routes only from team namespaces.
+ */
+function renderGateway(scope: Construct, ns: string, namespace: ApiObject): void {
+  const labels = (component: string) => standardLabels({ name: 'modelplane', instance: ns, component });
+  new ApiObject(scope, 'GatewayClass', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GatewayClass',
+    metadata: { name: 'modelplane', labels: labels('gateway-class') },
+    spec: { controllerName: ENVOY_GATEWAY_CONTROLLER },
+  });
+  const gw = new ApiObject(scope, 'Gateway', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'modelplane', namespace: ns, labels: labels('gateway') },
+    spec: {
+      gatewayClassName: 'modelplane',
+      listeners: [
+        {
+          name: 'http',
+          protocol: 'HTTP',
+          port: 80,
+          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: LABELS.team, operator: 'Exists' }] } } },
+        },
+      ],
+    },
+  });
+  gw.addDependency(namespace);
 }

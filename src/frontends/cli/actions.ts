@@ -93,7 +93,8 @@ export function init(dir: string, o: { team?: string; packageSpec?: string; forc
   );
 }
 
-function fail(issues: readonly ConfigIssue[], io: Io): never {
+/** Prints every problem (sorted) and exits 1: nothing was written. */
+export function fail(issues: readonly ConfigIssue[], io: Io): never {
   const sorted = sortIssues(issues);
   for (const i of sorted) io.err(`${formatConfigIssue(i)}\n`);
   io.err(`${sorted.length} problem${sorted.length === 1 ? '' : 's'} found; nothing was written.\n`);

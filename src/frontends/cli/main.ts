@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../config/usage-error';
+import { addOperatorCommands } from './operators';
 import { packageInfo } from '../../core/package-info';
 import type * as Actions from './actions';
 import { DEFAULT_FILE, Exit, EXIT, Io } from './exit';
@@ -76,6 +77,7 @@ export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()
   addGraph(program, io);
   addDiff(program, io);
   addInit(program, io);
+  addOperatorCommands(program, { io, build: (app, o) => actions().buildAll(app, o), fail: (issues) => actions().fail(issues, io) });
   try {
     program.parse(argv as string[], { from: 'user' });
     return EXIT.ok;

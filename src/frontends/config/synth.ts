@@ -75,7 +75,7 @@ export function synthToTemp(outDir: string, build: (app: App) => BuildOutcome): 
     const outcome = build(app);
     if (outcome.issues.length > 0) return { issues: outcome.issues };
     const problem = ioStep(parent, () => synthApp(app));
-    if (problem) return { issues: [synthIssue(problem, outcome.source)] };
+    if (problem) return { issues: synthIssues(problem, outcome.source) };
     ioStep(parent, () => {
       outcome.writeExtra?.(tmp);
       writeOutputManifest(tmp, listOutputFiles(tmp));
@@ -97,6 +97,15 @@ function synthApp(app: App): string | undefined {
     if (typeof (e as NodeJS.ErrnoException)?.syscall === 'string') throw e;
     return String((e as Error)?.message ?? e).replace(/^Validation failed with the following errors:\s*/, '');
   }
+}
+
+/** One issue per error of a failed synth (cdk8s lists them one per line, each as `[construct path] message`). */
+function synthIssues(text: string, source?: string): ConfigIssue[] {
+  const lines = text
+    .split(/\n\s*(?=\[)/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return (lines.length > 0 ? lines : [text]).map((l) => synthIssue(l, source));
 }
 
 function synthIssue(text: string, source = 'synth'): ConfigIssue {

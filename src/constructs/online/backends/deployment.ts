@@ -51,7 +51,7 @@ export interface DeploymentVariantObjects {
   /** The PodDisruptionBudget. */
   readonly pdb: ApiObject;
   /** The ServiceMonitor. */
-  readonly monitor: ApiObject;
+  readonly monitor?: ApiObject;
 }
 
 /** MLServer's container for a variant (also the retro test's serving sidecar). */
@@ -109,7 +109,7 @@ function renderVariant(scope: Construct, m: ResolvedOnlineModel, v: ResolvedVari
     service: renderService(c, m, v),
     scaler: renderScaler(c, m, variantLabels(m, v), target),
     pdb: renderVariantPdb(c, 'Pdb', m, v),
-    monitor: renderServiceMonitor(c, m, v),
+    monitor: m.monitors ? renderServiceMonitor(c, m, v) : undefined,
   };
 }
 

@@ -73,7 +73,7 @@ export interface KServeObjects {
   /** PDBs, one per variant. */
   readonly pdbs: ApiObject[];
   /** The PodMonitor. */
-  readonly monitor: ApiObject;
+  readonly monitor?: ApiObject;
   /** The ScaledObject, for queue scaling. */
   readonly scaler?: ApiObject;
   /** The ServiceAccount listing the S3 Secret, for `s3://` models. */
@@ -236,7 +236,9 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
   const inferenceService = renderInferenceService(scope, m);
   if (serviceAccount) inferenceService.addDependency(serviceAccount);
   const pdbs = m.variants.map((v) => renderVariantPdb(scope, `Pdb-${v.name}`, m, v));
-  const monitor = renderPodMonitor(scope, m, { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH });
+  const monitor = m.monitors
+    ? renderPodMonitor(scope, m, { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH })
+    : undefined;
   let scaler: ApiObject | undefined;
   if (m.autoscaling?.kind === 'keda') {
     const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) };

@@ -69,7 +69,7 @@ export interface SeldonObjects {
   /** The SeldonDeployment. */
   readonly seldonDeployment: ApiObject;
   /** The PodMonitor. */
-  readonly monitor: ApiObject;
+  readonly monitor?: ApiObject;
   /** TriggerAuthentications for queue scaling, one per variant. */
   readonly triggerAuths: ApiObject[];
 }
@@ -179,7 +179,7 @@ export function renderSeldonBackend(scope: Construct, m: ResolvedOnlineModel): S
     },
   });
   triggerAuths.forEach((t) => seldonDeployment.addDependency(t));
-  const monitor = renderPodMonitor(scope, m, { port: 'metrics', path: SELDON_METRICS_PATH });
+  const monitor = m.monitors ? renderPodMonitor(scope, m, { port: 'metrics', path: SELDON_METRICS_PATH }) : undefined;
   return { seldonDeployment, monitor, triggerAuths };
 }
 

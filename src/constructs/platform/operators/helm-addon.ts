@@ -6,6 +6,7 @@
  * users run the commands {@link helmInstallCommand} prints.
  */
 import type { PlatformContext } from '../../../core/context';
+import type { ProvidedObject } from '../../../core/references';
 import { deepMerge } from '../../../core/records';
 
 /** A pinned Helm chart and the values to install it with. */
@@ -62,6 +63,23 @@ export interface HelmAddOn {
   readonly enabledByDefault: boolean;
   /** The charts, in installation order (e.g. CRDs first). */
   readonly charts: readonly AddOnChart[];
+  /** The CRDs its charts install (by name, e.g. `sparkapplications.sparkoperator.k8s.io`), which the output's custom objects need. @default [] */
+  readonly crds?: readonly string[];
+  /**
+   * The objects its charts create that the output refers to (e.g. the ServiceAccount Airflow's workers
+   * run as), given the charts as resolved. @default - none
+   */
+  readonly provides?: (charts: readonly HelmChartRef[], ctx: AddOnContext) => readonly Omit<ProvidedObject, 'providedBy'>[];
+}
+
+/** What an enabled add-on makes exist in the cluster: its CRDs and the objects it {@link HelmAddOn.provides}, each naming the release. */
+export function addOnProvidedObjects(addOn: HelmAddOn, charts: readonly HelmChartRef[], ctx: AddOnContext): ProvidedObject[] {
+  if (charts.length === 0) return [];
+  const by = `the Helm release ${charts[charts.length - 1].releaseName} (chart ${charts[charts.length - 1].chart} ${charts[charts.length - 1].version})`;
+  return [
+    ...(addOn.crds ?? []).map((name) => ({ kind: 'CustomResourceDefinition', name, providedBy: by })),
+    ...(addOn.provides?.(charts, ctx) ?? []).map((o) => ({ ...o, providedBy: by })),
+  ];
 }
 
 /** A chart reference: the defaults, the computed values over them, the user's version, namespace and values over both. */
@@ -93,4 +111,41 @@ export function addOnNamespaces(addOn: HelmAddOn, given: OperatorOverrides = {})
 export function helmInstallCommand(ref: HelmChartRef, valuesFile: string): string {
   const chart = ref.repo ? `--repo ${ref.repo} ${ref.chart}` : ref.chart;
   return `helm upgrade --install ${ref.releaseName} ${chart} --version ${ref.version} --namespace ${ref.namespace} --create-namespace -f ${valuesFile}`;
+}
+
+/** What {@link helmInstallScript} prints for one release: its values file and its command. */
+export interface HelmInstallStep {
+  /** The release. */
+  readonly ref: HelmChartRef;
+  /** Where the script writes its values, e.g. `modelplane-values/airflow.yaml`. */
+  readonly valuesFile: string;
+}
+
+/**
+ * The shell script that installs `refs` in order: `helm repo add` for each chart repository (once, in
+ * order of first use; `oci://` charts need none), then per release its values written to a file
+ * (`render` turns values into YAML) and `helm upgrade --install` at the pinned `--version`, with
+ * `--wait` so that each operator's CRDs and webhooks serve before the next release and the output.
+ */
+export function helmInstallScript(
+  refs: readonly HelmChartRef[],
+  render: (values: Readonly<Record<string, unknown>>) => string,
+  dir = 'modelplane-values',
+): string {
+  const lines: string[] = ['set -euo pipefail', `mkdir -p ${dir}`];
+  const aliases = new Map<string, string>();
+  for (const r of refs) if (r.repo && !aliases.has(r.repo)) aliases.set(r.repo, r.releaseName);
+  for (const [repo, alias] of aliases) lines.push(`helm repo add ${alias} ${repo} --force-update`);
+  if (aliases.size > 0) lines.push('helm repo update');
+  for (const r of refs) {
+    const file = `${dir}/${r.releaseName}.yaml`;
+    const chart = r.repo ? `${aliases.get(r.repo)}/${r.chart}` : r.chart;
+    const body = render(r.values).trimEnd();
+    lines.push('', `# ${r.releaseName}: ${r.chart} ${r.version}${r.note ? ` (${r.note})` : ''}`);
+    lines.push(`cat > ${file} <<'MODELPLANE_VALUES'`, body === '{}' ? '{}' : body, 'MODELPLANE_VALUES');
+    lines.push(
+      `helm upgrade --install ${r.releaseName} ${chart} --version ${r.version} --namespace ${r.namespace} --create-namespace --wait -f ${file}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -5,8 +5,20 @@
  * releases; cdk8s-only users install them with the `helm` commands {@link helmInstallCommand} prints
  * (see the README).
  */
+import type { ProvidedObject } from '../../../core/references';
 import { AIRFLOW_ADD_ON, AIRFLOW_DEFAULTS } from './airflow';
-import { AddOnContext, addOnNamespaces, HelmAddOn, HelmChartRef, OperatorOverrides, resolveAddOn, resolveChart } from './helm-addon';
+import { ARGO_WORKFLOWS_ADD_ON, ARGO_WORKFLOWS_DEFAULTS } from './argo-workflows';
+import { ENVOY_GATEWAY_ADD_ON, ENVOY_GATEWAY_DEFAULTS } from './envoy-gateway';
+import {
+  AddOnContext,
+  addOnNamespaces,
+  addOnProvidedObjects,
+  HelmAddOn,
+  HelmChartRef,
+  OperatorOverrides,
+  resolveAddOn,
+  resolveChart,
+} from './helm-addon';
 import { KEDA_ADD_ON, KEDA_DEFAULTS } from './keda';
 import { KSERVE_ADD_ON, KSERVE_CRD_DEFAULTS, KSERVE_DEFAULTS } from './kserve';
 import { PROMETHEUS_ADD_ON, PROMETHEUS_DEFAULTS } from './prometheus';
@@ -20,6 +32,8 @@ export * from './kserve';
 export * from './seldon-core';
 export * from './keda';
 export * from './prometheus';
+export * from './argo-workflows';
+export * from './envoy-gateway';
 
 /** Which operators to install, and how. Each merges over modelplane's pinned defaults. */
 export interface PlatformOperators {
@@ -33,8 +47,15 @@ export interface PlatformOperators {
   readonly seldonCore?: OperatorOverrides;
   /** KEDA. @default enabled */
   readonly keda?: OperatorOverrides;
-  /** kube-prometheus-stack. @default disabled */
+  /** kube-prometheus-stack. @default disabled (online models then emit no ServiceMonitor/PodMonitor) */
   readonly prometheus?: OperatorOverrides;
+  /** Argo Workflows, for models and cascades with `orchestrator: argo` / `targets: [argo]`. @default disabled */
+  readonly argoWorkflows?: OperatorOverrides;
+  /**
+   * Envoy Gateway (with the Gateway API CRDs) and the Gateway `<platform namespace>/modelplane`, for
+   * deployment-backend models that split traffic (variants, shadow). @default disabled
+   */
+  readonly envoyGateway?: OperatorOverrides;
 }
 
 /** The name of an add-on, as a key of {@link PlatformOperators}. */
@@ -48,10 +69,24 @@ export const ADD_ONS: Readonly<Record<AddOnName, HelmAddOn>> = {
   seldonCore: SELDON_CORE_ADD_ON,
   keda: KEDA_ADD_ON,
   prometheus: PROMETHEUS_ADD_ON,
+  argoWorkflows: ARGO_WORKFLOWS_ADD_ON,
+  envoyGateway: ENVOY_GATEWAY_ADD_ON,
 };
 
-/** The order the platform installs its add-ons in: monitoring and autoscaling first, Airflow (which runs the DAGs) last. */
-export const INSTALL_ORDER: readonly AddOnName[] = ['prometheus', 'keda', 'sparkOperator', 'kserve', 'seldonCore', 'airflow'];
+/**
+ * The order the platform installs its add-ons in: monitoring, the Gateway API and autoscaling first, then
+ * the operators of the workloads, the orchestrators (which submit to the Spark Operator) last.
+ */
+export const INSTALL_ORDER: readonly AddOnName[] = [
+  'prometheus',
+  'envoyGateway',
+  'keda',
+  'sparkOperator',
+  'kserve',
+  'seldonCore',
+  'argoWorkflows',
+  'airflow',
+];
 
 /** Pinned defaults of every chart. Chart versions are the ones modelplane's output is tested against. */
 export const OPERATOR_DEFAULTS = {
@@ -62,6 +97,8 @@ export const OPERATOR_DEFAULTS = {
   seldonCore: SELDON_CORE_DEFAULTS,
   keda: KEDA_DEFAULTS,
   prometheus: PROMETHEUS_DEFAULTS,
+  argoWorkflows: ARGO_WORKFLOWS_DEFAULTS,
+  envoyGateway: ENVOY_GATEWAY_DEFAULTS,
 } as const satisfies Record<string, HelmChartRef>;
 
 /** Names of the charts modelplane knows. */
@@ -94,4 +131,16 @@ export function operatorNamespaces(operators: PlatformOperators): string[] {
 /** The add-ons a platform installs with these settings (each one's `enabled`, else its default), in {@link ADD_ONS} order. */
 export function installedAddOns(operators: PlatformOperators): AddOnName[] {
   return (Object.keys(ADD_ONS) as AddOnName[]).filter((name) => operators[name]?.enabled ?? ADD_ONS[name].enabledByDefault);
+}
+
+/** What the enabled add-ons make exist in the cluster (their CRDs and the objects they create), in installation order. */
+export function operatorProvidedObjects(operators: PlatformOperators, ctx: AddOnContext): ProvidedObject[] {
+  return INSTALL_ORDER.flatMap((name) => addOnProvidedObjects(ADD_ONS[name], resolveAddOn(ADD_ONS[name], operators[name], ctx), ctx));
+}
+
+/** The enabled add-ons by name with their resolved charts, in installation order. */
+export function resolvedAddOns(operators: PlatformOperators, ctx: AddOnContext): { name: AddOnName; charts: HelmChartRef[] }[] {
+  return INSTALL_ORDER.map((name) => ({ name, charts: resolveAddOn(ADD_ONS[name], operators[name], ctx) })).filter(
+    (a) => a.charts.length > 0,
+  );
 }

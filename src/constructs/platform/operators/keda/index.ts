@@ -15,4 +15,5 @@ export const KEDA_DEFAULTS = {
 export const KEDA_ADD_ON: HelmAddOn = {
   enabledByDefault: true,
   charts: [{ defaultProps: KEDA_DEFAULTS, computedValues: () => ({ watchNamespace: '' }) }],
+  crds: ['scaledobjects.keda.sh', 'scaledjobs.keda.sh', 'triggerauthentications.keda.sh', 'clustertriggerauthentications.keda.sh'],
 };

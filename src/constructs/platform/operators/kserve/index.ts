@@ -26,4 +26,5 @@ export const KSERVE_CRD_DEFAULTS = {
 export const KSERVE_ADD_ON: HelmAddOn = {
   enabledByDefault: true,
   charts: [{ defaultProps: KSERVE_CRD_DEFAULTS, overrides: (given) => ({ version: given.version }) }, { defaultProps: KSERVE_DEFAULTS }],
+  crds: ['inferenceservices.serving.kserve.io', 'servingruntimes.serving.kserve.io', 'clusterservingruntimes.serving.kserve.io'],
 };

@@ -14,4 +14,8 @@ export const PROMETHEUS_DEFAULTS = {
 } as const satisfies HelmChartRef;
 
 /** Installed only when asked for (`enabled: true`): many clusters run their own Prometheus. */
-export const PROMETHEUS_ADD_ON: HelmAddOn = { enabledByDefault: false, charts: [{ defaultProps: PROMETHEUS_DEFAULTS }] };
+export const PROMETHEUS_ADD_ON: HelmAddOn = {
+  enabledByDefault: false,
+  charts: [{ defaultProps: PROMETHEUS_DEFAULTS }],
+  crds: ['servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'],
+};

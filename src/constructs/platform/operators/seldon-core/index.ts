@@ -13,4 +13,8 @@ export const SELDON_CORE_DEFAULTS = {
 } as const satisfies HelmChartRef;
 
 /** Installed only when asked for (`enabled: true`). */
-export const SELDON_CORE_ADD_ON: HelmAddOn = { enabledByDefault: false, charts: [{ defaultProps: SELDON_CORE_DEFAULTS }] };
+export const SELDON_CORE_ADD_ON: HelmAddOn = {
+  enabledByDefault: false,
+  charts: [{ defaultProps: SELDON_CORE_DEFAULTS }],
+  crds: ['seldondeployments.machinelearning.seldon.io'],
+};

@@ -16,4 +16,5 @@ export const SPARK_OPERATOR_DEFAULTS = {
 export const SPARK_OPERATOR_ADD_ON: HelmAddOn = {
   enabledByDefault: true,
   charts: [{ defaultProps: SPARK_OPERATOR_DEFAULTS, computedValues: (ctx) => ({ spark: { jobNamespaces: ctx.teamNamespaces } }) }],
+  crds: ['sparkapplications.sparkoperator.k8s.io', 'scheduledsparkapplications.sparkoperator.k8s.io'],
 };
