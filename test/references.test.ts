@@ -346,7 +346,9 @@ describe('the App-level check', () => {
     expect(r.out).toContain(
       "   Secret risk/rabbitmq-prod — the queue's AMQP URL\n     kubectl create secret generic rabbitmq-prod -n risk --from-literal=host='<HOST>'\n",
     );
-    expect(r.out).toContain('   Secret risk/modelplane-s3 — object-store credentials of team risk');
+    // With the embedded store the team's object-store Secret is the bootstrap Job's, not the operator's.
+    expect(r.out).toContain('   Secret risk/modelplane-s3 — by the modelplane-secret-bootstrap Job (namespace modelplane-system)');
+    expect(r.out).not.toContain('kubectl create secret generic modelplane-s3');
     expect(r.out).toContain('   ServiceAccount airflow/airflow-worker — by the Helm release airflow (chart airflow 1.22.0)');
   });
 

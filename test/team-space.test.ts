@@ -210,3 +210,17 @@ describe('TeamSpace validation', () => {
     expect(isIpv4Cidr('10.0.0/8')).toBe(false);
   });
 });
+
+test("with Envoy Gateway installed, the gateway's proxies (its namespace) reach team workloads; without, they do not", () => {
+  const { App } = require('cdk8s') as typeof import('cdk8s');
+  const { Platform } = require('../src/constructs/platform/platform') as typeof import('../src/constructs/platform/platform');
+  const ingressOf = (operators: Record<string, unknown>) => {
+    const p = new Platform(new App(), 'platform', { teams: [{ name: 'risk' }], operators });
+    return findObject(p.teamChart('risk').toJson(), 'NetworkPolicy', 'allow-platform-ingress').spec.ingress[0].from.map(
+      (f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+    );
+  };
+  expect(ingressOf({})).toEqual(['modelplane-system', 'airflow', 'monitoring']);
+  expect(ingressOf({ envoyGateway: { enabled: true } })).toEqual(['modelplane-system', 'airflow', 'monitoring', 'envoy-gateway-system']);
+  expect(ingressOf({ envoyGateway: { enabled: true, namespace: 'edge' } })).toContain('edge');
+});

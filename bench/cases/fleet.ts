@@ -26,7 +26,12 @@ const fleetCase: BenchCase = {
       const { TeamModels } = require('../../src/constructs/team-models') as typeof import('../../src/constructs/team-models');
       return (app: App, n: number) => {
         const teams = teamNames(fleetTeams(n));
-        new Platform(app, 'platform', { teams: teams.map((name) => ({ name })), gpuPools: [{ name: 'gpu', maxGpus: 8 }] });
+        new Platform(app, 'platform', {
+          teams: teams.map((name) => ({ name })),
+          gpuPools: [{ name: 'gpu', maxGpus: 8 }],
+          // The models' ServiceMonitors need the Prometheus Operator's CRD: an existing one, as in most clusters.
+          prerequisites: [{ kind: 'CustomResourceDefinition', name: 'servicemonitors.monitoring.coreos.com' }],
+        });
         teams.forEach((team, t) => {
           const chart = new TeamModels(app, team);
           for (let i = 0; i < perTeam(n, teams.length, t); i++) {

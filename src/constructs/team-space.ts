@@ -366,10 +366,19 @@ class TeamRenderer {
         egress: [{ to: [{ podSelector: {} }] }],
       }),
       policy('AllowPlatformIngress', 'allow-platform-ingress', {
-        // The platform (Airflow workers, model tests, gateways) and Prometheus reach team workloads.
+        // The platform (Airflow workers, model tests), the gateway's proxies and Prometheus reach team workloads.
         podSelector: {},
         policyTypes: ['Ingress'],
-        ingress: [{ from: [p.platformNamespace, p.airflow.namespace, p.monitoringNamespace].map(namespacePeer) }],
+        ingress: [
+          {
+            from: [
+              p.platformNamespace,
+              p.airflow.namespace,
+              p.monitoringNamespace,
+              ...(p.gatewayNamespace ? [p.gatewayNamespace] : []),
+            ].map(namespacePeer),
+          },
+        ],
       }),
       policy('AllowPlatformEgress', 'allow-platform-egress', {
         podSelector: {},

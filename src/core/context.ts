@@ -134,6 +134,11 @@ export interface PlatformContext {
    * @default - not known (a team's chart synthesized without its platform): not checked
    */
   readonly installedOperators?: readonly OperatorKey[];
+  /**
+   * The namespace of the gateway's proxies (Envoy Gateway runs them in its own namespace), which routes a
+   * deployment-backend model's traffic through: team NetworkPolicies admit it. @default - no gateway
+   */
+  readonly gatewayNamespace?: string;
 }
 
 /** Default platform namespace. */
@@ -172,6 +177,7 @@ export function platformContext(overrides: PlatformContextOverrides = {}): Platf
     apiServer: overrides.apiServer ?? DEFAULT_API_SERVER,
     operatorNamespaces: overrides.operatorNamespaces ?? DEFAULT_OPERATOR_NAMESPACES,
     ...(overrides.installedOperators !== undefined ? { installedOperators: overrides.installedOperators } : {}),
+    ...(overrides.gatewayNamespace !== undefined ? { gatewayNamespace: overrides.gatewayNamespace } : {}),
   };
 }
 

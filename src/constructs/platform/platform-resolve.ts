@@ -25,6 +25,7 @@ import { ObjectStoreProvisioning, objectStoreProvisioning } from '../mlflow/obje
 import { GeneratedSecret, resolveSecretBootstrap } from '../mlflow/secret-bootstrap';
 import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
 import {
+  ENVOY_GATEWAY_DEFAULTS,
   HelmChartRef,
   isAddOnName,
   installedAddOns,
@@ -290,6 +291,10 @@ function namespacesOf(ns: string, props: PlatformProps, apiServer: ApiServerRef)
     monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
     operatorNamespaces: operatorNamespaces(ops),
     installedOperators: installedAddOns(ops),
+    // Envoy Gateway's proxies run in its namespace and forward routed traffic to the team's models.
+    ...(installedAddOns(ops).includes('envoyGateway')
+      ? { gatewayNamespace: ops.envoyGateway?.namespace ?? ENVOY_GATEWAY_DEFAULTS.namespace }
+      : {}),
     apiServer,
   };
 }
