@@ -107,6 +107,8 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
     );
     expect(rbac.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual(
       [
+        // The platform also creates Airflow's namespace (with the restricted Pod Security labels).
+        'Namespace//airflow',
         'Namespace//alpha',
         'Namespace//beta',
         `Namespace//${ns}`,
