@@ -11,6 +11,8 @@
  *
  * Needs scripts/serving/run-tier.sh (PG_*, S3_ENDPOINT, S3_ROOT_*, MODELPLANE_SERVING_VENV, MODELPLANE_SERVING_WORK).
  */
+import { randomBytes } from 'node:crypto';
+import { teamAccessKey } from '../../src/constructs/mlflow/object-store-provision';
 import { spawnSync } from 'child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'fs';
 import * as http from 'http';
@@ -68,7 +70,9 @@ async function portIsFree(port: number): Promise<boolean> {
 
 // ---- synthesize what the product ships ----
 const app = new App({ outdir: path.join(work, 'dist') });
-const platform = new Platform(app, 'platform', {});
+// The team is the platform's (its namespace comes from the platform: the reference check refuses models
+// in a namespace nothing creates); the Prometheus Operator installed, so the model has its ServiceMonitor to scrape by.
+const platform = new Platform(app, 'platform', { teams: [{ name: 'demo' }], operators: { prometheus: { enabled: true } } });
 const models = new TeamModels(app, 'demo', { platform: platform.context });
 const MODEL = 'fraud-score';
 const online = new OnlineModel(models, 'fraud', {
@@ -80,7 +84,7 @@ const platformObjs = Testing.synth(platform);
 /** The demo team's chart with the same OnlineModel plus what `extra` adds (tests, retro tests). */
 const modelObjs = (extra: (m: TeamModels, o: OnlineModel) => void) => {
   const a = new App({ outdir: path.join(work, 'dist2') });
-  const p = new Platform(a, 'platform', {});
+  const p = new Platform(a, 'platform', { teams: [{ name: 'demo' }], operators: { prometheus: { enabled: true } } });
   const m = new TeamModels(a, 'demo', { platform: p.context });
   extra(m, new OnlineModel(m, 'fraud', { model: `models:/${MODEL}@champion`, backend: 'deployment', autoscaling: { maxReplicas: 3 } }));
   return Testing.synth(m);
@@ -143,6 +147,12 @@ describe('serving tier: synthesized MLflow, MLServer and model tests, for real o
     writeFileSync(path.join(dir, 'objectstore.json'), cm.data['objectstore.json']);
     writeFileSync(path.join(dir, 'root', store.rootUserSecret.key), s3.key);
     writeFileSync(path.join(dir, 'root', store.rootPasswordSecret.key), s3.secret);
+    // Each team's credentials, as the Job passes those it created in the team's Secret (random there too).
+    for (const t of JSON.parse(cm.data['objectstore.json']).teams as { name: string }[]) {
+      mkdirSync(path.join(dir, 'teams', t.name), { recursive: true });
+      writeFileSync(path.join(dir, 'teams', t.name, 'AWS_ACCESS_KEY_ID'), teamAccessKey(t.name));
+      writeFileSync(path.join(dir, 'teams', t.name, 'AWS_SECRET_ACCESS_KEY'), randomBytes(24).toString('hex'));
+    }
     const r = spawnSync(bin('python'), [path.join(dir, 'objectstore.py'), path.join(dir, 'objectstore.json')], {
       env: {
         PATH: basePath,
