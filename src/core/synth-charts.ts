@@ -27,10 +27,11 @@ export interface SynthesizedChart {
 export function synthesizeCharts(app: App): SynthesizedChart[] {
   const before = app.charts;
   if (before.length === 0) return [];
-  // cdk8s's own entry point for one chart: resolves and validates the whole app (and renders this chart).
-  before[0]!.toJson();
+  // cdk8s's own entry point for one chart: resolves and validates the whole app, and renders this chart.
+  const first = before[0]!;
+  const firstObjects = first.toJson() as Record<string, unknown>[];
   // Resolving adds chart dependencies, which can change the order of the charts.
-  return app.charts.map((chart) => ({ chart, objects: chartObjects(chart) }));
+  return app.charts.map((chart) => ({ chart, objects: chart === first ? firstObjects : chartObjects(chart) }));
 }
 
 /** A chart's objects as `App._synthChart` renders them once the app is resolved. */
