@@ -2,10 +2,11 @@
  * `npm run bench:cli [-- --reps 7]`: the CPU time (user + system) and peak RSS of `modelplane` commands,
  * each a fresh process on the compiled build/ (what the published package runs): `--version`, `--help`,
  * and `validate` and `synth` of examples/bank-cascades. Node.js itself (`node -e 0`) is measured in the
- * same run as the floor. Prints medians; a script, not a timed test. Builds first when build/ is missing.
+ * same run as the floor. Prints medians; a script, not a timed test. Builds first (`npm run build`), so a
+ * build/ left from an earlier `npm pack` never stands in for the sources.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -37,8 +38,7 @@ function main(): void {
   const repsArg = process.argv.indexOf('--reps');
   const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 7;
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive whole number');
-  if (!existsSync(join(ROOT, 'build', 'src', 'frontends', 'cli', 'main.js')))
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const out = mkdtempSync(join(tmpdir(), 'bench-cli-'));
   writeFileSync(join(out, 'probe.js'), PROBE);
   try {
