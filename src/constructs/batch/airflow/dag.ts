@@ -90,7 +90,8 @@ export function dagFileName(dagId: string): string {
   return `${dagId}.py`;
 }
 
-const RUNTIME_HELPERS = `
+/** The helpers every model and cascade DAG shares: run names, the Kubernetes hook, run values, submit and wait. */
+export const RUNTIME_HELPERS = `
 
 def app_name(dag_id, run_id, model, step):
     """Name of the SparkApplication of one step of one model in one run.
@@ -456,7 +457,7 @@ const MODEL_DAG_BODY = `    spark_submit = PythonOperator(
 const ASSET_IMPORT = 'from airflow.sdk import Asset';
 
 /** How a DAG is scheduled: a cron, Assets, both (either starts a run), or none. */
-interface DagSchedule {
+export interface DagSchedule {
   /** Imports the schedule expression needs. */
   readonly imports: readonly string[];
   /** The `schedule=` expression. */
@@ -468,7 +469,8 @@ function header(title: string, description: string, extra: string): string {
   return `"""${body.join('\n')}\n"""\n`;
 }
 
-function scheduleLines(rt: DagRuntime): DagSchedule {
+/** The schedule of a DAG from its cron and Assets. */
+export function scheduleLines(rt: DagRuntime): DagSchedule {
   const cron = rt.schedule;
   const assets = rt.assets;
   if (assets.length === 0) return { imports: [], expr: cron ? pyStr(cron) : 'None' };
@@ -486,7 +488,7 @@ function scheduleLines(rt: DagRuntime): DagSchedule {
 }
 
 /** The import lines of a DAG file: the standard ones, the DAG's operators, its schedule's, then the Airflow SDK names. */
-function dagImports(operators: readonly string[], sched: DagSchedule, sdkNames: readonly string[]): string {
+export function dagImports(operators: readonly string[], sched: DagSchedule, sdkNames: readonly string[]): string {
   const asset = sched.imports.includes(ASSET_IMPORT) ? ['Asset'] : [];
   return [
     'import hashlib',
@@ -525,7 +527,7 @@ function constants(rt: DagRuntime, dagId: string): string {
 }
 
 /** What opens every DAG file: the docstring, the imports and the runtime constants. */
-interface DagPreamble {
+export interface DagPreamble {
   /** The docstring's first paragraph. */
   readonly title: string;
   /** The docstring's last paragraph (what the DAG does). */
@@ -534,7 +536,8 @@ interface DagPreamble {
   readonly imports: string;
 }
 
-function preamble(rt: DagRuntime, dagId: string, p: DagPreamble): string {
+/** The docstring, imports and runtime constants that open a DAG file. */
+export function preamble(rt: DagRuntime, dagId: string, p: DagPreamble): string {
   return `${header(p.title, rt.description, p.extra)}from __future__ import annotations
 
 ${p.imports}
@@ -544,7 +547,7 @@ ${constants(rt, dagId)}
 }
 
 /** The `with DAG(...) as dag:` line block every DAG file shares. */
-function dagOpen(rt: DagRuntime, sched: DagSchedule, tags: readonly string[]): string {
+export function dagOpen(rt: DagRuntime, sched: DagSchedule, tags: readonly string[]): string {
   return `with DAG(
     dag_id=DAG_ID,
     description=${pyStrFitted(rt.description, 4, 16)},
@@ -651,7 +654,8 @@ ${form.helpers}
 ${dagOpen(spec, sched, tags)}${form.body}`;
 }
 
-const MODEL_OPERATORS = [
+/** The operator imports of a model DAG. */
+export const MODEL_OPERATORS = [
   'from airflow.providers.standard.operators.python import PythonOperator',
   'from airflow.providers.standard.sensors.python import PythonSensor',
 ];
