@@ -25,19 +25,8 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:1/execution/"
 export AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING
 export MODELPLANE_AIRFLOW_FIXTURE="$fixture"
 mkdir -p "$AIRFLOW_HOME"
-# The metadata DB as `airflow db migrate` leaves it, made once per venv and these settings and copied per
-# run: a freshly migrated DB holds no paths, only the schema, the default pool and the log templates.
-db_key="$({ cat "$venv/.modelplane-stamp"; env | grep '^AIRFLOW__' | grep -v -e SQL_ALCHEMY_CONN -e DAGS_FOLDER | LC_ALL=C sort; } | sha256sum | cut -c1-16)"
-db_template="${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/airflow-db/$db_key/airflow.db"
-if [[ ! -f "$db_template" ]]; then
-  t=$SECONDS
-  "$venv/bin/airflow" db migrate >"$work/db-migrate.log" 2>&1 || { cat "$work/db-migrate.log"; exit 1; }
-  mkdir -p "$(dirname "$db_template")"
-  cp "$work/airflow.db" "$db_template.tmp.$$" && mv "$db_template.tmp.$$" "$db_template"
-  echo "run.sh: airflow db migrate in $((SECONDS - t)) s; kept as $db_template" >&2
-else
-  cp "$db_template" "$work/airflow.db"
-fi
+# The metadata DB, migrated once per venv and settings (scripts/python/airflow-db.sh).
+bash scripts/python/airflow-db.sh "$venv" "$work/airflow.db"
 
 # Inside the cluster: the team namespace and the synthesized objects the DAG reads (the models'
 # template ConfigMaps, RBAC), then pytest with the Kubernetes connection pointing at the cluster.

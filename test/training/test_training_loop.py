@@ -1,0 +1,539 @@
+"""The continuous-training tier: the translation and bank examples' generated
+training DAGs run with dag.test() by real Airflow, against a real MLflow
+(PostgreSQL backend) and a real kube-apiserver, as test/training/run.sh sets
+them up.
+
+Real: Airflow (scheduling of tasks, Asset events and their extras, XCom,
+reschedules, callbacks, connections), MLflow (experiments, runs, metrics,
+the registry's versions, tags and aliases), the API server (the examples'
+manifests, the promotion's patches under the worker ServiceAccount's RBAC,
+the Deployment controller's new revision) and the `modelplane promote` CLI.
+Played: the Spark Operator (issue 15 makes it real): SparkPlayer runs the
+training code (train_model.py, as a team writes it) with the env of the
+SparkApplication's driver, then sets its state. No kubelet: the new pods stay
+Pending; the rollout is proven by the Deployments' templates and revisions.
+
+The tests run in file order and build on each other (the registry's
+versions 1, 2, 3 of the translation model).
+"""
+from __future__ import annotations
+
+import ast
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+MLFLOW = os.environ["MODELPLANE_MLFLOW_URI"]
+IN_CLUSTER_MLFLOW = os.environ["MODELPLANE_IN_CLUSTER_MLFLOW"]
+DAGS = os.environ["MODELPLANE_TRAINING_DAGS"]
+SYNTH = os.environ["MODELPLANE_TRAINING_SYNTH"]
+SERVING_PYTHON = os.environ["MODELPLANE_SERVING_PYTHON"]
+REPO = os.environ["MODELPLANE_REPO"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+TRANSLATION = "translation.translate-train.train"
+BANK = "retail-risk.churn-train.train"
+INGEST = "modelplane-test.ingest"
+GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
+ANNOTATION = "modelplane.dev/model-version"
+
+
+# ---------------------------------------------------------------------------
+# MLflow, the Kubernetes API, notifications
+# ---------------------------------------------------------------------------
+
+
+def mlflow(method, path, body=None, **query):
+    url = f"{MLFLOW}/api/2.0/mlflow/{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def alias(model, name):
+    found = mlflow("GET", "registered-models/alias", name=model, alias=name)
+    return found["model_version"]["version"] if found else None
+
+
+def version_tags(model, version):
+    found = mlflow("GET", "model-versions/get", name=model, version=version)
+    return {t["key"]: t["value"] for t in found["model_version"].get("tags", [])}
+
+
+def versions(model):
+    found = mlflow("GET", "model-versions/search", filter=f"name='{model}'")
+    return sorted(int(v["version"]) for v in (found or {}).get("model_versions", []))
+
+
+def training_runs(experiment):
+    found = mlflow("GET", "experiments/get-by-name", experiment_name=experiment)
+    if not found:
+        return []
+    body = {
+        "experiment_ids": [found["experiment"]["experiment_id"]],
+        "order_by": ["attributes.start_time ASC"],
+    }
+    return mlflow("POST", "runs/search", body).get("runs", [])
+
+
+def kube():
+    from kubernetes import client, config
+
+    # The admin's view (the DAG's tasks use the worker ServiceAccount's token).
+    config.load_kube_config(os.environ["KUBECONFIG"])
+    return client
+
+
+def deployment(namespace, name):
+    return kube().AppsV1Api().read_namespaced_deployment(name, namespace)
+
+
+def template_version(namespace, name):
+    annotations = deployment(namespace, name).spec.template.metadata.annotations
+    return (annotations or {}).get(ANNOTATION)
+
+
+def revision(namespace, name, at_least=None, timeout=60):
+    """The Deployment's revision, as the deployment controller numbers its
+    ReplicaSets; waits until it reaches at_least."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = int(
+            (deployment(namespace, name).metadata.annotations or {}).get(
+                "deployment.kubernetes.io/revision", "0"
+            )
+        )
+        if at_least is None or value >= at_least or time.monotonic() > deadline:
+            return value
+        time.sleep(0.5)
+
+
+def dag_constant(dag_file, name):
+    """A literal constant of a generated DAG file."""
+    tree = ast.parse(open(os.path.join(DAGS, dag_file)).read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == name:
+            return ast.literal_eval(node.value)
+    raise KeyError(name)
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    """The notifications' receiver: every POST body, by path."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                received.append((self.path, json.loads(self.rfile.read(length))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def since(self, mark):
+        return self.received[mark:]
+
+
+@pytest.fixture(scope="session")
+def receiver():
+    """Every notification connection of the examples' DAGs, as an HTTP
+    connection to the receiver (path /<connection id>)."""
+    server = Receiver()
+    port = server.server_address[1]
+    for dag_file in os.listdir(DAGS):
+        if not dag_file.endswith(".train.py"):
+            continue
+        for target in dag_constant(dag_file, "NOTIFY"):
+            conn = target["connection"]
+            os.environ[f"AIRFLOW_CONN_{conn.upper()}"] = json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": f"http://127.0.0.1:{port}",
+                    "extra": {"endpoint": f"/{conn}"},
+                }
+            )
+    yield server
+    server.shutdown()
+
+
+# ---------------------------------------------------------------------------
+# The Spark Operator's part, and running DAGs
+# ---------------------------------------------------------------------------
+
+
+class SparkPlayer:
+    """Plays the Spark Operator for the training SparkApplications of one
+    namespace: runs the training code with the driver's env (MLflow's
+    in-cluster address swapped for the loopback one), then sets the state
+    the exit code says."""
+
+    def __init__(self, namespace, quality="good", fail=False):
+        self.namespace, self.quality, self.fail = namespace, quality, fail
+        self.apps, self.errors, self.outputs = [], [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.api = kube().CustomObjectsApi()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=120)
+        assert not self.errors, f"the Spark Operator stand-in failed: {self.errors}"
+
+    def _set(self, name, state, message=None):
+        status = {
+            "applicationState": {"state": state},
+            "driverInfo": {"podName": f"{name}-driver"},
+        }
+        if message:
+            status["applicationState"]["errorMessage"] = message
+        self.api.patch_namespaced_custom_object_status(
+            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
+        )
+
+    def _run(self):
+        try:
+            seen = {a["metadata"]["name"] for a in self._list()}
+            while not self._stop.is_set():
+                for app in self._list():
+                    name = app["metadata"]["name"]
+                    if name not in seen:
+                        seen.add(name)
+                        self._play(app)
+                time.sleep(0.2)
+        except Exception as error:  # reported by __exit__
+            self.errors.append(repr(error))
+
+    def _list(self):
+        return self.api.list_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL
+        )["items"]
+
+    def _play(self, app):
+        name = app["metadata"]["name"]
+        self.apps.append(app)
+        self._set(name, "RUNNING")
+        if self.fail:
+            self._set(name, "FAILED", "driver exited 1")
+            return
+        env = dict(os.environ)
+        for key, value in app["spec"]["driver"].get("envVars", {}).items():
+            env[key] = value.replace(IN_CLUSTER_MLFLOW, MLFLOW)
+        env["MODELPLANE_TEST_QUALITY"] = self.quality
+        result = subprocess.run(
+            [SERVING_PYTHON, os.path.join(HERE, "train_model.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.outputs.append(result.stdout + result.stderr)
+        if result.returncode == 0:
+            self._set(name, "COMPLETED")
+        else:
+            self._set(name, "FAILED", f"driver exited {result.returncode}")
+
+
+def fresh(dag_id):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=DAGS, include_examples=False)
+    assert bag.import_errors == {}
+    return bag.dags[dag_id]
+
+
+def ingest(rows):
+    run = fresh(INGEST).test(run_conf={"rows": rows})
+    assert run.state == "success"
+
+
+def train(dag_id, namespace, **player):
+    with SparkPlayer(namespace, **player) as spark:
+        run = fresh(dag_id).test()
+    return run, spark
+
+
+def states(run):
+    return {ti.task_id: ti.state for ti in run.get_task_instances()}
+
+
+def texts(messages):
+    return [body["text"] for _, body in messages]
+
+
+# ---------------------------------------------------------------------------
+# The DAGs as synthesized
+# ---------------------------------------------------------------------------
+
+
+def test_the_examples_training_dags_load_and_are_flake8_clean():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=DAGS, include_examples=False)
+    assert bag.import_errors == {}
+    assert list(bag.dags[TRANSLATION].task_dict) == [
+        "check_data",
+        "start_run",
+        "spark_submit",
+        "spark_wait",
+        "evaluate",
+        "decide",
+        "promote_canary",
+        "soak",
+        "promote",
+    ]
+    assert list(bag.dags[BANK].task_dict) == [
+        "start_run",
+        "spark_submit",
+        "spark_wait",
+        "evaluate",
+        "decide",
+        "await_approval",
+        "promote",
+    ]
+    flake8 = os.path.join(os.path.dirname(sys.executable), "flake8")
+    originals = [
+        os.path.join(SYNTH, "translation", "dags", f"{TRANSLATION}.py"),
+        os.path.join(SYNTH, "bank", "dags", f"{BANK}.py"),
+    ]
+    result = subprocess.run([flake8, *originals], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Translation: retrain on a threshold of new rows, promote through a canary
+# ---------------------------------------------------------------------------
+
+TR_MODEL = "translate-en-da"
+TR_EXPERIMENT = "modelplane/translation/translate-train"
+TR_DAG_FILE = f"{TRANSLATION}.py"
+
+
+def test_below_the_threshold_nothing_trains(receiver, capsys):
+    assert dag_constant(TR_DAG_FILE, "MIN_NEW_DATA") == {"unit": "rows", "count": 100000}
+    ingest(40000)
+    run, spark = train(TRANSLATION, "translation")
+    assert run.state == "success"
+    got = states(run)
+    assert got["check_data"] == "success"
+    assert {got[t] for t in got if t != "check_data"} == {"skipped"}
+    assert spark.apps == []
+    assert training_runs(TR_EXPERIMENT) == []
+    assert "40000 new rows in 1 dataset event(s) with no training before:" " below minNewData 100000" in capsys.readouterr().out
+
+
+def test_enough_new_rows_train_the_first_version_and_promote_it(receiver):
+    mark = len(receiver.received)
+    targets = dag_constant(TR_DAG_FILE, "TARGETS")
+    assert {t["onlineModel"] for t in targets} >= {"translate-api", "translate-worker"}
+    before = {d["name"]: revision("translation", d["name"]) for t in targets for d in t["champion"] + t["canary"]}
+    ingest(70000)  # 40,000 + 70,000 since no training: above 100,000
+    run, spark = train(TRANSLATION, "translation", quality="ok")
+    assert run.state == "success", states(run)
+    assert len(spark.apps) == 1
+    env = spark.apps[0]["spec"]["driver"]["envVars"]
+    assert env["MODELPLANE_REGISTERED_MODEL"] == TR_MODEL
+    assert env["MODELPLANE_CHAMPION_URI"] == ""
+    [mlrun] = training_runs(TR_EXPERIMENT)
+    assert mlrun["info"]["run_id"] == env["MLFLOW_RUN_ID"]
+    assert mlrun["info"]["status"] == "FINISHED"
+    params = {p["key"]: p["value"] for p in mlrun["data"]["params"]}
+    assert params["modelplane.data.new_rows"] == "110000"
+    assert params["modelplane.data.events"] == "2"
+    assert params["modelplane.data.assets"] == "s3://corpora/translation/en-da/parallel"
+    tags = {t["key"]: t["value"] for t in mlrun["data"]["tags"]}
+    assert tags["modelplane.dag_run_id"] == run.run_id
+    assert versions(TR_MODEL) == [1]
+    assert alias(TR_MODEL, "champion") == "1"
+    assert alias(TR_MODEL, "canary") == "1"
+    assert version_tags(TR_MODEL, "1")["modelplane.status"] == "champion"
+    for t in targets:
+        for d in t["champion"] + t["canary"]:
+            assert template_version("translation", d["name"]) == "1", d
+            assert revision("translation", d["name"], before[d["name"]] + 1) == before[d["name"]] + 1, d
+    events = [body["event"] if "event" in body else body["text"] for _, body in receiver.since(mark)]
+    said = texts(receiver.since(mark))
+    assert len(said) == 3, said
+    assert "no champion yet; promoting" in said[0]
+    assert "on the canary" in said[1]
+    assert "is champion (was none)" in said[2]
+    assert events
+
+
+def test_no_new_data_since_the_last_training_skips(receiver, capsys):
+    run, spark = train(TRANSLATION, "translation")
+    assert states(run)["start_run"] == "skipped"
+    assert spark.apps == []
+    out = capsys.readouterr().out
+    assert "0 new rows in 0 dataset event(s) since the last training" in out
+
+
+def test_a_better_candidate_goes_to_the_canary_first_then_to_everyone(receiver):
+    mark = len(receiver.received)
+    targets = dag_constant(TR_DAG_FILE, "TARGETS")
+    canary = [d["name"] for t in targets for d in t["canary"]]
+    main = [d["name"] for t in targets for d in t["champion"]]
+    assert canary, "the translation example has a canary variant on @canary"
+    ingest(120000)
+    run, spark = train(TRANSLATION, "translation", quality="good")
+    assert run.state == "success", states(run)
+    env = spark.apps[0]["spec"]["driver"]["envVars"]
+    assert env["MODELPLANE_CHAMPION_URI"] == f"models:/{TR_MODEL}/1"
+    assert alias(TR_MODEL, "champion") == "2"
+    assert alias(TR_MODEL, "canary") == "2"
+    tags = version_tags(TR_MODEL, "2")
+    assert tags["modelplane.evaluation"] == "promote"
+    assert "on the candidate's test set" in tags["modelplane.evaluation.reason"]
+    assert tags["modelplane.promoted.previous"] == "1"
+    for name in canary + main:
+        assert template_version("translation", name) == "2", name
+    said = texts(receiver.since(mark))
+    assert [("canary" in s, "is champion" in s) for s in said] == [
+        (False, False),
+        (True, False),
+        (False, True),
+    ], said
+    # The canary's Deployment was patched before the main ones: managedFields
+    # record the patch time of the promotion's field manager.
+    def patched_at(name):
+        [entry] = [m for m in deployment("translation", name).metadata.managed_fields if m.manager == "modelplane-promote"]
+        return entry.time
+
+    assert max(patched_at(n) for n in canary) <= min(patched_at(n) for n in main)
+
+
+def test_a_losing_candidate_is_registered_but_changes_nothing(receiver):
+    mark = len(receiver.received)
+    targets = dag_constant(TR_DAG_FILE, "TARGETS")
+    names = [d["name"] for t in targets for d in t["champion"] + t["canary"]]
+    generations = {n: deployment("translation", n).metadata.generation for n in names}
+    ingest(120000)
+    run, _ = train(TRANSLATION, "translation", quality="poor")
+    assert run.state == "success", states(run)
+    got = states(run)
+    assert got["evaluate"] == "success"
+    assert got["decide"] == "success"
+    assert {got["promote_canary"], got["soak"], got["promote"]} == {"skipped"}
+    assert versions(TR_MODEL) == [1, 2, 3]
+    assert alias(TR_MODEL, "champion") == "2"
+    assert alias(TR_MODEL, "canary") == "2"
+    tags = version_tags(TR_MODEL, "3")
+    assert tags["modelplane.evaluation"] == "reject"
+    assert tags["modelplane.status"] == "rejected"
+    assert "not better" in tags["modelplane.evaluation.reason"]
+    assert {n: deployment("translation", n).metadata.generation for n in names} == generations
+    [said] = texts(receiver.since(mark))
+    assert "version 3" in said and "not promoted" in said
+
+
+def test_a_failed_training_fails_the_run_marks_it_in_mlflow_and_says_so(receiver):
+    mark = len(receiver.received)
+    ingest(120000)
+    run, _ = train(TRANSLATION, "translation", fail=True)
+    assert run.state == "failed"
+    assert states(run)["spark_wait"] == "failed"
+    last = training_runs(TR_EXPERIMENT)[-1]
+    assert last["info"]["status"] == "FAILED"
+    said = texts(receiver.since(mark))
+    assert any("spark_wait failed" in s for s in said), said
+    assert alias(TR_MODEL, "champion") == "2"
+
+
+# ---------------------------------------------------------------------------
+# Bank: a gated promotion, approved through `modelplane promote`
+# ---------------------------------------------------------------------------
+
+BANK_MODEL = "retail-churn"
+BANK_DAG_FILE = f"{BANK}.py"
+
+
+def test_a_gated_promotion_waits_for_modelplane_promote(receiver):
+    mark = len(receiver.received)
+    targets = dag_constant(BANK_DAG_FILE, "TARGETS")
+    assert targets, "the bank example serves retail-churn@champion"
+    seen = {}
+
+    def approve():
+        # What the team's CI does after the merge request is merged.
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if versions(BANK_MODEL) and version_tags(BANK_MODEL, "1").get("modelplane.status") == "awaiting-approval":
+                break
+            time.sleep(0.5)
+        seen["alias while waiting"] = alias(BANK_MODEL, "champion")
+        time.sleep(3)  # the gate keeps waiting: a few more pokes
+        seen["alias after waiting"] = alias(BANK_MODEL, "champion")
+        seen["cli"] = subprocess.run(
+            [
+                "node",
+                os.path.join(REPO, "bin", "modelplane.js"),
+                "promote",
+                "churn-train",
+                "1",
+                "-f",
+                os.path.join(REPO, "examples", "bank-cascades", "modelplane.yaml"),
+                "--tracking-uri",
+                MLFLOW,
+                "--by",
+                "alice",
+                "--commit",
+                "0123abc",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "CI_JOB_URL": "https://gitlab.example.com/risk/models/-/jobs/42"},
+        )
+
+    approver = threading.Thread(target=approve, daemon=True)
+    approver.start()
+    run, _ = train(BANK, "retail-risk", quality="good")
+    approver.join(timeout=60)
+    cli = seen["cli"]
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert run.state == "success", states(run)
+    assert seen["alias while waiting"] is None
+    assert seen["alias after waiting"] is None
+    assert alias(BANK_MODEL, "champion") == "1"
+    tags = version_tags(BANK_MODEL, "1")
+    assert tags["modelplane.approval.by"] == "alice"
+    assert tags["modelplane.approval.commit"] == "0123abc"
+    assert tags["modelplane.approval.source"] == "https://gitlab.example.com/risk/models/-/jobs/42"
+    assert tags["modelplane.status"] == "champion"
+    said = [body for _, body in receiver.since(mark)]
+    assert [b["event"] for b in said] == ["evaluated", "awaiting-approval", "promoted"], said
+    assert "modelplane promote churn-train 1" in said[1]["text"]
+    for t in targets:
+        for obj in t["champion"]:
+            if obj["kind"] == "Deployment":
+                assert template_version("retail-risk", obj["name"]) == "1"
+            else:
+                isvc = kube().CustomObjectsApi().get_namespaced_custom_object(
+                    "serving.kserve.io", "v1beta1", "retail-risk", "inferenceservices", obj["name"]
+                )
+                assert isvc["spec"]["predictor"]["annotations"][ANNOTATION] == "1"
