@@ -68,12 +68,14 @@ echo "== tier: examples (every example synthesized with the modelplane CLI; exam
 step "tier examples" env MODELPLANE_EXAMPLES_TEST=1 bash examples/synth-all.sh
 echo "== tier: static policy (kube-score + Checkov over a fresh synth, policy/allowlist.yaml)"
 step "tier policy" bash scripts/policy/run.sh
-echo "== local control plane for the cluster and Airflow tiers (etcd + kube-apiserver + controllers, every CRD)"
-if [[ -z "$only" ]] || grep -qE -- "$only" <<<"tier cluster"$'\n'"tier Airflow"; then step "control plane up" start_cluster; fi
+echo "== local control plane for the cluster, Airflow and training tiers (etcd + kube-apiserver + controllers, every CRD)"
+if [[ -z "$only" ]] || grep -qE -- "$only" <<<"tier cluster"$'\n'"tier Airflow"$'\n'"tier training"; then step "control plane up" start_cluster; fi
 echo "== tier: cluster (control plane checks; dist/ and every example dry-run, applied, re-applied unchanged, deleted)"
 step "tier cluster" npm run --silent test:cluster
 echo "== tier: real Airflow (generated DAGs loaded by DagBag and run with dag.test against the same kube-apiserver)"
 step "tier Airflow" bash test/airflow/run.sh
+echo "== tier: continuous training (the translation and bank examples' training DAGs run by real Airflow against real MLflow on PostgreSQL and the same kube-apiserver: threshold, evaluation, canary, gated promotion through modelplane promote)"
+step "tier training" bash test/training/run.sh
 stop_cluster
 kube_state=""
 unset MODELPLANE_KUBE_DIR

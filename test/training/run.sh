@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The continuous-training tier (issue 18), everything on 127.0.0.1:
-#   - the translation and bank examples synthesized with the modelplane CLI, as a team's pipeline does;
+#   - the translation and bank examples' team files synthesized with the modelplane CLI on the tier's platform
+#     (test/training/platform.yaml), as the platform's and the teams' pipelines do;
 #   - PostgreSQL from Debian and a real MLflow server (the serving venv's, the version the platform runs)
 #     on it, artifacts proxied by MLflow into a directory of this run;
 #   - a local kube-apiserver (+ controller-manager), or the running one MODELPLANE_KUBE_DIR names: the
@@ -10,7 +11,7 @@
 # The training DAGs are the synthesized files with two kinds of change, each checked to apply exactly once:
 # MLflow's in-cluster address swapped for the loopback server (as the serving tier swaps addresses), and
 # the waits shortened (poll interval 1 s, soak 0.05 min) so that a run takes seconds, not half an hour.
-# The Spark Operator does not run here (issue 15): test/training/conftest.py plays it, running the
+# The Spark Operator does not run here (issue 15): test/training/test_training_loop.py plays it, running the
 # training code (test/training/train_model.py) with the driver's env from the SparkApplication.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,10 +40,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- the examples, synthesized as the teams' pipelines do ----
+# ---- the examples' team files on the tier's platform, synthesized with the CLI ----
 synth="$work/synth"
-node bin/modelplane.js synth -f examples/translation-gpu/modelplane.yaml -o "$synth/translation" >/dev/null
-node bin/modelplane.js synth -f examples/bank-cascades/modelplane.yaml -o "$synth/bank" >/dev/null
+node bin/modelplane.js synth --platform test/training/platform.yaml \
+  -f examples/translation-gpu/modelplane.yaml -f examples/bank-cascades/modelplane.yaml -o "$synth" >/dev/null
 
 # ---- PostgreSQL and MLflow ----
 pg_env="$(bash scripts/serving/postgres.sh start "$work/pg")"
@@ -63,21 +64,29 @@ curl -sf "$mlflow_uri/health" >/dev/null || { echo "run.sh: mlflow server not up
 # ---- the DAG folder: the examples' training DAGs, addresses swapped and waits shortened ----
 dags="$work/dags"
 mkdir -p "$dags"
-in_cluster_mlflow="$(node -e 'const {platformContext}=require("./build/src/core/context");process.stdout.write(platformContext().mlflowTrackingUri)' 2>/dev/null ||
-  npx ts-node --transpile-only -e 'import {platformContext} from "./src/core/context"; process.stdout.write(platformContext().mlflowTrackingUri)')"
+# MLflow's address in the synthesized files: the default platform's (the examples are team files).
+in_cluster_mlflow="$(npx ts-node --transpile-only -e 'import { platformContext } from "./src/core/context"; process.stdout.write(platformContext().mlflowTrackingUri)')"
 swap() { # FILE FROM TO: exactly one occurrence, or the tier fails (the generated file changed shape)
   local n
   n="$(grep -cF -- "$2" "$1" || true)"
   [[ "$n" == 1 ]] || { echo "run.sh: expected '$2' once in $1, found $n" >&2; exit 1; }
   FROM="$2" TO="$3" perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/' "$1"
 }
-for f in "$synth/translation/dags/translation.translate-train.train.py" "$synth/bank/dags/retail-risk.churn-train.train.py"; do
+for f in "$synth/dags/translation.translate-train.train.py" "$synth/dags/retail-risk.churn-train.train.py"; do
   out="$dags/$(basename "$f")"
   cp "$f" "$out"
   swap "$out" "MLFLOW_URI = \"$in_cluster_mlflow\"" "MLFLOW_URI = \"$mlflow_uri\""
   swap "$out" "POLL_SECONDS = 30" "POLL_SECONDS = 1"
 done
 swap "$dags/translation.translate-train.train.py" '"soak_minutes": 30' '"soak_minutes": 0.05'
+# The bank's DAG once more, as a model of its own (DAG id, experiment, registered model) whose approval
+# times out after 5 s: what an unanswered gate does.
+timeout_dag="$dags/retail-risk.churn-timeout.train.py"
+cp "$dags/retail-risk.churn-train.train.py" "$timeout_dag"
+swap "$timeout_dag" 'DAG_ID = "retail-risk.churn-train.train"' 'DAG_ID = "retail-risk.churn-timeout.train"'
+swap "$timeout_dag" 'EXPERIMENT = "modelplane/retail-risk/churn-train"' 'EXPERIMENT = "modelplane/retail-risk/churn-timeout"'
+swap "$timeout_dag" 'REGISTERED_MODEL = "retail-churn"' 'REGISTERED_MODEL = "retail-churn-timeout"'
+swap "$timeout_dag" 'APPROVAL_TIMEOUT_SECONDS = 259200' 'APPROVAL_TIMEOUT_SECONDS = 5'
 cp test/training/ingest_dag.py "$dags/modelplane-test.ingest.py"
 
 export AIRFLOW_HOME="$work/airflow-home"
@@ -92,16 +101,20 @@ bash scripts/python/airflow-db.sh "$airflow_venv" "$work/airflow.db"
 export MODELPLANE_TRAINING_SYNTH="$synth" MODELPLANE_TRAINING_DAGS="$dags" MODELPLANE_MLFLOW_URI="$mlflow_uri"
 export MODELPLANE_SERVING_PYTHON="$serving_venv/bin/python" MODELPLANE_REPO="$repo" MODELPLANE_IN_CLUSTER_MLFLOW="$in_cluster_mlflow"
 export airflow_venv work
-# Inside the cluster: namespaces, the examples' manifests, the worker ServiceAccount and its token, then pytest.
+# Inside the cluster: the synthesized output in its numbered order (the platform creates the namespaces,
+# Pod Security "restricted" on each, the teams' RBAC), the prerequisite Secret, the ServiceAccount the
+# Airflow chart would create for its workers and a token of it, then pytest.
+namespaces="modelplane-system airflow translation retail-risk"
 in_cluster() {
-  local kubectl="${MODELPLANE_KUBECTL:-kubectl}" ns
-  for ns in translation retail-risk airflow; do
+  local kubectl="${MODELPLANE_KUBECTL:-kubectl}" ns f
+  # On a shared control plane an earlier tier's namespace of the same name may still be terminating.
+  for ns in $namespaces; do
     for _ in $(seq 1 180); do "$kubectl" get namespace "$ns" -o name >/dev/null 2>&1 || break; sleep 1; done
-    "$kubectl" create namespace "$ns" >/dev/null
-    "$kubectl" label namespace "$ns" pod-security.kubernetes.io/enforce=restricted >/dev/null
   done
-  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$MODELPLANE_TRAINING_SYNTH/translation" >/dev/null
-  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$MODELPLANE_TRAINING_SYNTH/bank" >/dev/null
+  for f in "$MODELPLANE_TRAINING_SYNTH"/*.k8s.yaml; do
+    "$kubectl" apply --server-side --field-manager=modelplane-test -f "$f" >/dev/null
+  done
+  "$kubectl" -n translation create secret generic rabbitmq-amqp --from-literal=host=amqp://placeholder >/dev/null
   "$kubectl" -n airflow create serviceaccount airflow-worker >/dev/null
   local token server
   token="$("$kubectl" -n airflow create token airflow-worker --duration 2h)"
@@ -118,10 +131,13 @@ KUBECONFIG
   export AIRFLOW_CONN_KUBERNETES_DEFAULT="{\"conn_type\": \"kubernetes\", \"extra\": {\"kube_config_path\": \"$work/worker.kubeconfig\"}}"
   local rc=0
   "$airflow_venv/bin/python" -m pytest -p no:cacheprovider -q "$MODELPLANE_REPO/test/training" "$@" || rc=$?
-  if [[ -n "${shared:-}" ]]; then "$kubectl" delete namespace --wait=false translation retail-risk airflow >/dev/null || true; fi
+  # A shared control plane outlives this tier: leave it as it was found.
+  if [[ -n "${shared:-}" ]]; then
+    for f in "$MODELPLANE_TRAINING_SYNTH"/*.k8s.yaml; do "$kubectl" delete --wait=false --ignore-not-found -f "$f" >/dev/null 2>&1 || true; done
+  fi
   return "$rc"
 }
 shared="${MODELPLANE_KUBE_DIR:-}"
 export -f in_cluster
-export shared
+export shared namespaces
 bash scripts/kube/with-cluster.sh bash -c 'in_cluster "$@"' in_cluster "$@"

@@ -7,11 +7,11 @@ Real: Airflow (scheduling of tasks, Asset events and their extras, XCom,
 reschedules, callbacks, connections), MLflow (experiments, runs, metrics,
 the registry's versions, tags and aliases), the API server (the examples'
 manifests, the promotion's patches under the worker ServiceAccount's RBAC,
-the Deployment controller's new revision) and the `modelplane promote` CLI.
+each patch a new generation of the Deployment's spec) and the `modelplane promote` CLI.
 Played: the Spark Operator (issue 15 makes it real): SparkPlayer runs the
 training code (train_model.py, as a team writes it) with the env of the
 SparkApplication's driver, then sets its state. No kubelet: the new pods stay
-Pending; the rollout is proven by the Deployments' templates and revisions.
+Pending; the rollout is proven by the Deployments' templates and generations.
 
 The tests run in file order and build on each other (the registry's
 versions 1, 2, 3 of the translation model).
@@ -41,6 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 TRANSLATION = "translation.translate-train.train"
 BANK = "retail-risk.churn-train.train"
+# The bank's DAG as a model of its own whose approval times out after 5 s (run.sh).
+TIMEOUT = "retail-risk.churn-timeout.train"
 INGEST = "modelplane-test.ingest"
 GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
 ANNOTATION = "modelplane.dev/model-version"
@@ -62,9 +64,11 @@ def mlflow(method, path, body=None, **query):
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
-        if error.code == 404:
+        body = error.read().decode(errors="replace")
+        # Missing: 404 RESOURCE_DOES_NOT_EXIST; an unset alias: 400 "... not found."
+        if error.code == 404 or (error.code == 400 and "not found" in body):
             return None
-        raise
+        raise AssertionError(f"MLflow {method} {path}: {error.code} {body}") from None
 
 
 def alias(model, name):
@@ -110,19 +114,11 @@ def template_version(namespace, name):
     return (annotations or {}).get(ANNOTATION)
 
 
-def revision(namespace, name, at_least=None, timeout=60):
-    """The Deployment's revision, as the deployment controller numbers its
-    ReplicaSets; waits until it reaches at_least."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = int(
-            (deployment(namespace, name).metadata.annotations or {}).get(
-                "deployment.kubernetes.io/revision", "0"
-            )
-        )
-        if at_least is None or value >= at_least or time.monotonic() > deadline:
-            return value
-        time.sleep(0.5)
+def generation(namespace, name):
+    """The Deployment's generation: the API server counts each change of its
+    spec (the deployment controller, which would number the ReplicaSets as
+    revisions, is not among the local control plane's controllers)."""
+    return deployment(namespace, name).metadata.generation
 
 
 def dag_constant(dag_file, name):
@@ -190,8 +186,9 @@ class SparkPlayer:
     in-cluster address swapped for the loopback one), then sets the state
     the exit code says."""
 
-    def __init__(self, namespace, quality="good", fail=False):
+    def __init__(self, namespace, quality="good", fail=False, metric="auc", scale=1):
         self.namespace, self.quality, self.fail = namespace, quality, fail
+        self.metric, self.scale = metric, scale
         self.apps, self.errors, self.outputs = [], [], []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -246,6 +243,8 @@ class SparkPlayer:
         for key, value in app["spec"]["driver"].get("envVars", {}).items():
             env[key] = value.replace(IN_CLUSTER_MLFLOW, MLFLOW)
         env["MODELPLANE_TEST_QUALITY"] = self.quality
+        env["MODELPLANE_TEST_METRIC"] = self.metric
+        env["MODELPLANE_TEST_SCALE"] = str(self.scale)
         result = subprocess.run(
             [SERVING_PYTHON, os.path.join(HERE, "train_model.py")],
             env=env,
@@ -297,6 +296,7 @@ def test_the_examples_training_dags_load_and_are_flake8_clean():
 
     bag = DagBag(dag_folder=DAGS, include_examples=False)
     assert bag.import_errors == {}
+    assert sorted(bag.dags) == sorted([TRANSLATION, BANK, TIMEOUT, INGEST])
     assert list(bag.dags[TRANSLATION].task_dict) == [
         "check_data",
         "start_run",
@@ -319,8 +319,8 @@ def test_the_examples_training_dags_load_and_are_flake8_clean():
     ]
     flake8 = os.path.join(os.path.dirname(sys.executable), "flake8")
     originals = [
-        os.path.join(SYNTH, "translation", "dags", f"{TRANSLATION}.py"),
-        os.path.join(SYNTH, "bank", "dags", f"{BANK}.py"),
+        os.path.join(SYNTH, "dags", f"{TRANSLATION}.py"),
+        os.path.join(SYNTH, "dags", f"{BANK}.py"),
     ]
     result = subprocess.run([flake8, *originals], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -338,7 +338,7 @@ TR_DAG_FILE = f"{TRANSLATION}.py"
 def test_below_the_threshold_nothing_trains(receiver, capsys):
     assert dag_constant(TR_DAG_FILE, "MIN_NEW_DATA") == {"unit": "rows", "count": 100000}
     ingest(40000)
-    run, spark = train(TRANSLATION, "translation")
+    run, spark = train(TRANSLATION, "translation", metric="bleu", scale=100)
     assert run.state == "success"
     got = states(run)
     assert got["check_data"] == "success"
@@ -352,9 +352,9 @@ def test_enough_new_rows_train_the_first_version_and_promote_it(receiver):
     mark = len(receiver.received)
     targets = dag_constant(TR_DAG_FILE, "TARGETS")
     assert {t["onlineModel"] for t in targets} >= {"translate-api", "translate-worker"}
-    before = {d["name"]: revision("translation", d["name"]) for t in targets for d in t["champion"] + t["canary"]}
+    before = {d["name"]: generation("translation", d["name"]) for t in targets for d in t["champion"] + t["canary"]}
     ingest(70000)  # 40,000 + 70,000 since no training: above 100,000
-    run, spark = train(TRANSLATION, "translation", quality="ok")
+    run, spark = train(TRANSLATION, "translation", metric="bleu", scale=100, quality="ok")
     assert run.state == "success", states(run)
     assert len(spark.apps) == 1
     env = spark.apps[0]["spec"]["driver"]["envVars"]
@@ -376,7 +376,7 @@ def test_enough_new_rows_train_the_first_version_and_promote_it(receiver):
     for t in targets:
         for d in t["champion"] + t["canary"]:
             assert template_version("translation", d["name"]) == "1", d
-            assert revision("translation", d["name"], before[d["name"]] + 1) == before[d["name"]] + 1, d
+            assert generation("translation", d["name"]) == before[d["name"]] + 1, d
     events = [body["event"] if "event" in body else body["text"] for _, body in receiver.since(mark)]
     said = texts(receiver.since(mark))
     assert len(said) == 3, said
@@ -387,7 +387,7 @@ def test_enough_new_rows_train_the_first_version_and_promote_it(receiver):
 
 
 def test_no_new_data_since_the_last_training_skips(receiver, capsys):
-    run, spark = train(TRANSLATION, "translation")
+    run, spark = train(TRANSLATION, "translation", metric="bleu", scale=100)
     assert states(run)["start_run"] == "skipped"
     assert spark.apps == []
     out = capsys.readouterr().out
@@ -401,7 +401,7 @@ def test_a_better_candidate_goes_to_the_canary_first_then_to_everyone(receiver):
     main = [d["name"] for t in targets for d in t["champion"]]
     assert canary, "the translation example has a canary variant on @canary"
     ingest(120000)
-    run, spark = train(TRANSLATION, "translation", quality="good")
+    run, spark = train(TRANSLATION, "translation", metric="bleu", scale=100, quality="good")
     assert run.state == "success", states(run)
     env = spark.apps[0]["spec"]["driver"]["envVars"]
     assert env["MODELPLANE_CHAMPION_URI"] == f"models:/{TR_MODEL}/1"
@@ -434,7 +434,7 @@ def test_a_losing_candidate_is_registered_but_changes_nothing(receiver):
     names = [d["name"] for t in targets for d in t["champion"] + t["canary"]]
     generations = {n: deployment("translation", n).metadata.generation for n in names}
     ingest(120000)
-    run, _ = train(TRANSLATION, "translation", quality="poor")
+    run, _ = train(TRANSLATION, "translation", metric="bleu", scale=100, quality="poor")
     assert run.state == "success", states(run)
     got = states(run)
     assert got["evaluate"] == "success"
@@ -455,7 +455,7 @@ def test_a_losing_candidate_is_registered_but_changes_nothing(receiver):
 def test_a_failed_training_fails_the_run_marks_it_in_mlflow_and_says_so(receiver):
     mark = len(receiver.received)
     ingest(120000)
-    run, _ = train(TRANSLATION, "translation", fail=True)
+    run, _ = train(TRANSLATION, "translation", metric="bleu", scale=100, fail=True)
     assert run.state == "failed"
     assert states(run)["spark_wait"] == "failed"
     last = training_runs(TR_EXPERIMENT)[-1]
@@ -480,6 +480,19 @@ def test_a_gated_promotion_waits_for_modelplane_promote(receiver):
     seen = {}
 
     def approve():
+        try:
+            approve_when_waiting()
+        except BaseException as error:
+            seen["error"] = repr(error)
+        finally:
+            # Never leave the run waiting 72 hours: whatever happened above,
+            # the gate opens (the assertions below then fail on "error").
+            if "cli" not in seen or seen["cli"].returncode != 0:
+                seen.setdefault("error", "the CLI did not approve")
+                for key, value in {"modelplane.approval.by": "test-fail-safe"}.items():
+                    mlflow("POST", "model-versions/set-tag", {"name": BANK_MODEL, "version": "1", "key": key, "value": value})
+
+    def approve_when_waiting():
         # What the team's CI does after the merge request is merged.
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -514,6 +527,7 @@ def test_a_gated_promotion_waits_for_modelplane_promote(receiver):
     approver.start()
     run, _ = train(BANK, "retail-risk", quality="good")
     approver.join(timeout=60)
+    assert "error" not in seen, seen
     cli = seen["cli"]
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert run.state == "success", states(run)
@@ -537,3 +551,17 @@ def test_a_gated_promotion_waits_for_modelplane_promote(receiver):
                     "serving.kserve.io", "v1beta1", "retail-risk", "inferenceservices", obj["name"]
                 )
                 assert isvc["spec"]["predictor"]["annotations"][ANNOTATION] == "1"
+
+
+def test_an_unanswered_gate_times_out_and_leaves_the_champion_alone(receiver):
+    mark = len(receiver.received)
+    run, _ = train(TIMEOUT, "retail-risk", quality="good")
+    assert run.state == "failed"
+    got = states(run)
+    assert got["await_approval"] == "failed"
+    assert got["promote"] == "upstream_failed"
+    model = "retail-churn-timeout"
+    assert alias(model, "champion") is None
+    assert version_tags(model, "1")["modelplane.status"] == "approval-timed-out"
+    events = [b["event"] for _, b in receiver.since(mark)]
+    assert events == ["evaluated", "awaiting-approval", "failed"], events

@@ -82,7 +82,11 @@ def mlflow_call(method, path, payload=None, query=None, missing_ok=False):
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         body = error.read().decode(errors="replace")
-        missing = error.code == 404 or "RESOURCE_DOES_NOT_EXIST" in body
+        # A missing object is 404 RESOURCE_DOES_NOT_EXIST; an unset alias is
+        # 400 INVALID_PARAMETER_VALUE "Registered model alias ... not found."
+        missing = "RESOURCE_DOES_NOT_EXIST" in body or (
+            error.code == 400 and "not found" in body
+        )
         if missing_ok and missing:
             return None
         raise RuntimeError(
@@ -379,7 +383,8 @@ def on_failure(context):
     except Exception as error:
         print(f"recording the failure in MLflow failed: {error}")
     text = f"{task} failed in run {context['dag_run'].run_id}"
-    notify("failed", f"{text}: {context.get('exception')}")
+    error = context.get("exception") or "see the task's log"
+    notify("failed", f"{text}: {error}")
 `;
 
 /** The evaluation: the candidate version from this run, judged against the champion. */
@@ -669,11 +674,11 @@ interface TaskLine {
   readonly source: string;
 }
 
-const sensor = (name: string, callable: string, poke: string, timeout: string, failure: boolean): TaskLine => ({
+const sensor = (name: string, callable: string, poke: string, timeout: string, failure: boolean, extra: string[] = []): TaskLine => ({
   name,
   source: `    ${name} = PythonSensor(
         task_id="${name}",
-        python_callable=${callable},
+        python_callable=${callable},${extra.map((e) => `\n        ${e},`).join('')}
         mode="reschedule",
         poke_interval=${poke},
         timeout=${timeout},${failure ? '\n        on_failure_callback=on_failure,' : ''}
@@ -708,7 +713,7 @@ function trainingTasks(spec: TrainingDagSpec): TaskLine[] {
   if (t.minNewData) tasks.push(shortCircuit('check_data', 'enough_new_data', ['inlets=[Asset(uri) for uri in DATA_ASSETS]']));
   tasks.push(python('start_run', 'start_training_run', ['retries=SUBMIT_RETRIES']));
   tasks.push(python('spark_submit', 'submit_training', ['retries=SUBMIT_RETRIES', onFailure]));
-  tasks.push(sensor('spark_wait', 'finished', 'POLL_SECONDS', 'TIMEOUT_SECONDS', true));
+  tasks.push(sensor('spark_wait', 'finished', 'POLL_SECONDS', 'TIMEOUT_SECONDS', true, ['op_kwargs={"model": MODEL, "step": JOB}']));
   if (!t.registeredModel) return tasks;
   tasks.push(python('evaluate', 'evaluate_candidate', [onFailure]));
   if (!p) return tasks;
