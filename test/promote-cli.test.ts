@@ -362,7 +362,7 @@ describe('refusals', () => {
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toBe(
-      `modelplane: registered model "fraud" has no version 9 (MLflow at ${uri}). Fix: pass a version its training registered: the training run's notification names it, and the MLflow UI lists them under Models > fraud\n`,
+      `modelplane: registered model "fraud" has no version 9 (MLflow at ${uri} says: Model Version (name=fraud, version=9) not found). Fix: pass a version its training registered: the training run's notification names it, and the MLflow UI lists them under Models > fraud\n`,
     );
     expect(mlflow.posts).toEqual([]);
   });

@@ -115,10 +115,14 @@ export class MlflowRest {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  /** `GET model-versions/get`; undefined when MLflow says the model or version does not exist. */
-  public async modelVersion(name: string, version: string): Promise<ModelVersion | undefined> {
-    const r = await this.call('GET', 'model-versions/get', { name, version }, (e) => e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
-    if (r === undefined) return undefined;
+  /** `GET model-versions/get`; `{ missing }` with MLflow's message when the model or version does not exist. */
+  public async modelVersion(name: string, version: string): Promise<ModelVersion | { readonly missing: string }> {
+    let missing = '';
+    const r = await this.call('GET', 'model-versions/get', { name, version }, (e) => {
+      missing = e.detail ?? '';
+      return e.errorCode === 'RESOURCE_DOES_NOT_EXIST';
+    });
+    if (r === undefined) return { missing };
     const mv = (r as { model_version?: { name?: string; version?: string; tags?: Array<{ key?: string; value?: string }> } }).model_version;
     const tags: Record<string, string> = {};
     for (const t of mv?.tags ?? []) if (typeof t.key === 'string') tags[t.key] = t.value ?? '';

@@ -89,9 +89,10 @@ interface Run {
 async function promoteVersion(client: MlflowRest, connection: MlflowConnection, r: Run): Promise<void> {
   const { registeredModel, promote: spec } = r.target;
   const mv = await client.modelVersion(registeredModel, r.version);
-  if (!mv) {
+  if ('missing' in mv) {
+    const said = mv.missing.replace(/[.\s]+$/, '');
     throw new UsageError(
-      `registered model "${registeredModel}" has no version ${r.version} (MLflow at ${connection.base}). Fix: pass a version its training registered: the training run's notification names it, and the MLflow UI lists them under Models > ${registeredModel}`,
+      `registered model "${registeredModel}" has no version ${r.version} (MLflow at ${connection.base}${said ? ` says: ${said}` : ''}). Fix: pass a version its training registered: the training run's notification names it, and the MLflow UI lists them under Models > ${registeredModel}`,
     );
   }
   checkEvaluation(registeredModel, r.version, mv.tags, r.o.force ?? false);
