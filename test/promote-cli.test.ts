@@ -114,6 +114,8 @@ class FakeMlflow {
   requireAuthorization?: string;
   /** When set, every request is answered with this status and MLflow's INTERNAL_ERROR. */
   failWith?: number;
+  /** When set, every request is redirected there (302). */
+  redirectTo?: string;
   private server?: Server;
 
   async start(): Promise<string> {
@@ -149,6 +151,11 @@ class FakeMlflow {
     if (this.requireAuthorization && r.authorization !== this.requireAuthorization) {
       res.writeHead(401, { 'content-type': 'text/plain' });
       res.end('You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html');
+      return;
+    }
+    if (this.redirectTo) {
+      res.writeHead(302, { location: this.redirectTo });
+      res.end();
       return;
     }
     if (this.failWith) return send(this.failWith, { error_code: 'INTERNAL_ERROR', message: 'database is locked' });
@@ -495,6 +502,16 @@ describe('authentication and errors', () => {
     expect(failed.err).toBe(
       `modelplane: MLflow answered 500 to GET ${uri}/api/2.0/mlflow/model-versions/get?name=fraud&version=7: INTERNAL_ERROR: database is locked. Fix: look at the tracking server's log, then run the command again\n`,
     );
+  });
+
+  test('a redirect is reported, not followed (the token goes only where the tracking URI points)', async () => {
+    mlflow.redirectTo = 'https://login.example.org/sso';
+    const r = await promote(['churn', '7'], { MLFLOW_TRACKING_TOKEN: 's3cr3t' });
+    expect(r.code).toBe(5);
+    expect(r.err).toBe(
+      `modelplane: MLflow answered 302 to GET ${uri}/api/2.0/mlflow/model-versions/get?name=fraud&version=7: a redirect to https://login.example.org/sso, which promote does not follow. Fix: pass the tracking server's own URL (the one it redirects to, if that is it) as --tracking-uri\n`,
+    );
+    expect(mlflow.received).toHaveLength(1);
   });
 
   test('an unreachable server: exit 5, one line with the URL and the cause', async () => {

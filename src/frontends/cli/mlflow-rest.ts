@@ -171,7 +171,8 @@ export class MlflowRest {
         method,
         headers,
         body: method === 'POST' ? JSON.stringify(params) : undefined,
-        redirect: 'error',
+        // A redirect is reported, not followed: the credentials go only where the tracking URI points.
+        redirect: 'manual',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       text = await res.text();
@@ -179,6 +180,13 @@ export class MlflowRest {
       throw new MlflowError(`cannot reach MLflow: ${method} ${url}: ${networkCause(e)}. Fix: ${REACH_FIX}`);
     }
     if (res.ok) return parseJson(text) ?? {};
+    if (res.status >= 300 && res.status < 400) {
+      const to = res.headers.get('location') ?? 'no location';
+      throw new MlflowError(
+        `MLflow answered ${res.status} to ${method} ${url}: a redirect to ${redactedUri(to)}, which promote does not follow. Fix: pass the tracking server's own URL (the one it redirects to, if that is it) as --tracking-uri`,
+        res.status,
+      );
+    }
     const error = answerError(method, url, res.status, text);
     if (absent(error)) return undefined;
     throw error;
