@@ -11,14 +11,13 @@ import { modelDagId } from '../../constructs/batch/airflow/dag';
 import { PromotionSpec, VERSION_TAGS } from '../../constructs/batch/airflow/training-spec';
 import { SparkBatchModel } from '../../constructs/batch/spark-batch-model';
 import { buildTeamModels, BuiltTeamModels } from '../config/build';
-import type { ConfigIssue } from '../config/errors';
-import { formatConfigIssue } from '../config/errors';
+import { ConfigIssue, formatConfigIssue } from '../config/errors';
 import { LoadedConfig, loadConfigFile } from '../config/load';
 import { synthToTemp } from '../config/synth';
 import { UsageError } from '../config/usage-error';
 import { Env, Exit, EXIT, Io } from './exit';
 import { MlflowConnection, MlflowError, mlflowConnection, MlflowRest } from './mlflow-rest';
-import { Approval, approvalOf, checkEvaluation, promotePlan, PromotePlan } from './promote-plan';
+import { Approval, approvalOf, AWAITING_APPROVAL, checkEvaluation, promotePlan, PromotePlan } from './promote-plan';
 import { trainingOf } from './promote-training';
 
 /** The options of `modelplane promote`. */
@@ -96,7 +95,7 @@ async function promoteVersion(client: MlflowRest, connection: MlflowConnection, 
     );
   }
   checkEvaluation(registeredModel, r.version, mv.tags, r.o.force ?? false);
-  const waits = mv.tags[VERSION_TAGS.status] === 'awaiting-approval';
+  const waits = mv.tags[VERSION_TAGS.status] === AWAITING_APPROVAL;
   const current: Record<string, string | undefined> = {};
   if (!waits) for (const alias of aliasesOf(spec)) current[alias] = await client.aliasVersion(registeredModel, alias);
   const plan = promotePlan({ team: r.target.team, version: r.version, tags: mv.tags, promote: spec, approval: r.approval, current });
@@ -130,7 +129,7 @@ function waitingText(r: Run, dry: boolean): string {
     ? `moves ${spec.canary.alias}, soaks ${spec.canary.soakMinutes} minutes, then moves ${spec.alias}`
     : `moves ${spec.alias}`;
   return (
-    `Version ${r.version} is ${VERSION_TAGS.status} = awaiting-approval: the run of the Airflow DAG ${dag} waiting in await_approval ` +
+    `Version ${r.version} is ${VERSION_TAGS.status} = ${AWAITING_APPROVAL}: the run of the Airflow DAG ${dag} waiting in await_approval ` +
     `${dry ? 'would then promote' : 'now promotes'} it (${steps}) and rolls out the online models. promote moves no alias itself.`
   );
 }
