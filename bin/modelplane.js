@@ -44,4 +44,7 @@ if (fs.existsSync(source) && process.env.MODELPLANE_USE_BUILD !== '1' && require
   );
   process.exit(4);
 }
-process.exitCode = cli.run(process.argv.slice(2));
+// runAsync: `promote` talks to MLflow over the network; every other command runs as with the synchronous run().
+cli.runAsync(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,20 +1,23 @@
 /**
  * The `modelplane` command line: validate, synthesize, graph and diff a team's `modelplane.yaml`,
- * and scaffold a model repository. Output is plain text (no color), errors go to stderr.
+ * scaffold a model repository, and promote a trained model version. Output is plain text (no color),
+ * errors go to stderr.
  *
  * Exit codes: 0 success; 1 the configuration is invalid (every problem is listed); 2 the command
  * was used wrongly (unknown option, missing file argument, unusable output directory, unknown
- * cascade); 3 `diff --exit-code` found changes; 4 an unexpected internal error (a bug: please report it).
+ * cascade or model version); 3 `diff --exit-code` found changes; 4 an unexpected internal error (a bug:
+ * please report it); 5 `promote`: the MLflow tracking server refused the request or could not be reached.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../config/usage-error';
 import { addOperatorCommands } from './operators';
+import { addPromoteCommand } from './promote';
 import { packageInfo } from '../../core/package-info';
 import type * as Actions from './actions';
-import { DEFAULT_FILE, Exit, EXIT, Io } from './exit';
+import { DEFAULT_FILE, Env, Exit, EXIT, Io } from './exit';
 
 export { EXIT };
-export type { Io };
+export type { Env, Io };
 
 /**
  * The command implementations, loaded on first use: `--help`, `--version` and usage errors never load
@@ -65,19 +68,17 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (validate prints nothing)
   1  the configuration is invalid; every problem is listed on stderr as FILE:LINE:COL: \`field\` problem. Fix: ...
-  2  wrong usage: unknown option, unreadable file argument, unknown cascade, an output directory synth may not replace or cannot write
+  2  wrong usage: unknown option, unreadable file argument, unknown cascade, an output directory synth may not replace or cannot write; promote: a model without promotion, an unknown version, a rejected one without --force
   3  diff --exit-code found changes
-  4  unexpected internal error (a bug; please report it with the command you ran)`;
+  4  unexpected internal error (a bug; please report it with the command you ran)
+  5  promote: the MLflow tracking server refused the request or could not be reached`;
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+/**
+ * Runs the CLI with `argv` (without node and script); returns the exit code. Synchronous: every command but
+ * `promote`, which talks to MLflow over the network (an internal error here: use {@link runAsync}).
+ */
 export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()): number {
-  const program = rootCommand(io);
-  addValidate(program, io);
-  addSynth(program, io, cwd);
-  addGraph(program, io);
-  addDiff(program, io);
-  addInit(program, io);
-  addOperatorCommands(program, { io, build: (app, o) => actions().buildAll(app, o), fail: (issues) => actions().fail(issues, io) });
+  const program = cliProgram(io, cwd, process.env, false);
   try {
     program.parse(argv as string[], { from: 'user' });
     return EXIT.ok;
@@ -86,10 +87,37 @@ export function run(argv: readonly string[], io: Io = stdio, cwd = process.cwd()
   }
 }
 
+/** Runs the CLI with `argv` (without node and script), every command; resolves to the exit code. */
+export async function runAsync(argv: readonly string[], io: Io = stdio, cwd = process.cwd(), env: Env = process.env): Promise<number> {
+  const program = cliProgram(io, cwd, env, true);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    return exitCode(e, io);
+  }
+}
+
+/** The `modelplane` command with every subcommand; `awaited`: the caller awaits asynchronous actions. */
+function cliProgram(io: Io, cwd: string, env: Env, awaited: boolean): Command {
+  const program = rootCommand(io);
+  const fail = (issues: Parameters<typeof Actions.fail>[0]) => actions().fail(issues, io);
+  addValidate(program, io);
+  addSynth(program, io, cwd);
+  addGraph(program, io);
+  addDiff(program, io);
+  addInit(program, io);
+  addOperatorCommands(program, { io, build: (app, o) => actions().buildAll(app, o), fail });
+  addPromoteCommand(program, { io, env, fail, awaited }, EXIT_CODES_HELP);
+  return program;
+}
+
 /** The `modelplane` command itself: description, version, help and error output. */
 function rootCommand(io: Io): Command {
   return new Command('modelplane')
-    .description('Describe ML models in modelplane.yaml; validate them, and synthesize Kubernetes manifests and Airflow DAGs.')
+    .description(
+      'Describe ML models in modelplane.yaml; validate them, synthesize Kubernetes manifests and Airflow DAGs, and promote trained model versions.',
+    )
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -103,6 +131,7 @@ Examples:
   $ modelplane synth -f modelplane.yaml -o dist
   $ modelplane graph nightly -f modelplane.yaml
   $ modelplane diff -f modelplane.yaml -o dist
+  $ modelplane promote churn 7 -f modelplane.yaml
 ${EXIT_CODES_HELP}`,
     );
 }
@@ -215,5 +244,7 @@ function packageVersion(): string {
 }
 
 if (require.main === module) {
-  process.exitCode = run(process.argv.slice(2));
+  void runAsync(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
