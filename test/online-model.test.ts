@@ -272,6 +272,9 @@ describe('OnlineModel, kserve backend (default)', () => {
     expect(isvc.spec.canary[0].predictor.name).toBe('canary');
     expect(isvc.spec.canary[0].predictor.maxReplicas).toBeUndefined();
     expect(isvc.spec.canary[0].predictor.autoScaling).toBeUndefined();
+    // KServe's webhook refuses a container name on the standard predictor; the canary's schema requires one.
+    expect(isvc.spec.predictor.model.name).toBeUndefined();
+    expect(isvc.spec.canary[0].predictor.model.name).toBe('kserve-container');
     expect(find(o, 'PodDisruptionBudget')).toHaveLength(2);
   });
 

@@ -146,12 +146,14 @@ function kserveEnv(m: ResolvedOnlineModel, v: ResolvedVariant): PlainEnv[] {
 }
 
 /** The model container of a predictor: MLServer with the mlflow format on v2, probed on its HTTP port. */
-function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant): InferenceServiceSpecPredictorModel {
+function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictorModel {
   const probes = mlserverProbes(servedModelName(m));
   const http = KSERVE_MLSERVER_PORTS.http;
   return {
-    // KServe's own container name; the canary's PredictorSpec schema requires it (the API server rejects a canary without it).
-    name: 'kserve-container',
+    // KServe's own container name: the canary's PredictorSpec schema requires it (the API server rejects a
+    // canary without it), while KServe's validating webhook refuses it on the standard predictor ("the
+    // 'name' field is not allowed in standard predictor"), so only canaries carry it.
+    ...(canary ? { name: 'kserve-container' } : {}),
     modelFormat: { name: 'mlflow', version: m.kserve.modelFormatVersion },
     protocolVersion: 'v2',
     ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
@@ -187,7 +189,7 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
     },
     ...(m.kserve.storageSecret && isS3(v) ? { serviceAccountName: kserveServiceAccountName(m) } : {}),
     ...predictorPodFields(m, v, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString),
-    model: kserveModel(m, v),
+    model: kserveModel(m, v, canary),
   };
 }
 
