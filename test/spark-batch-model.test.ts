@@ -100,7 +100,7 @@ describe('SparkBatchModel defaults', () => {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
       });
-      expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp', 'work-dir', 'spark-local']);
+      expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp', 'work-dir', 'spark-local-dir-1']);
       expect(app.spec[role].tolerations).toBeUndefined();
       expect(app.spec[role].env).toBeUndefined();
     }

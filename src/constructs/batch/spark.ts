@@ -9,6 +9,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
   SparkApplicationSpec,
   SparkApplicationSpecRestartPolicyType,
+  SparkApplicationSpecMode,
   SparkApplicationSpecType,
 } from '../../../imports/sparkoperator.k8s.io';
 import type { PlatformContext } from '../../core/context';
@@ -46,11 +47,16 @@ export const SPARK_TEMPLATE_CONTAINERS = { driver: 'spark-kubernetes-driver', ex
 /** Spark's working directory in the apache/spark images; `--archives` are unpacked here. */
 export const SPARK_WORK_DIR = '/opt/spark/work-dir';
 
-/** Writable directories for a read-only root filesystem: /tmp, the work dir (archives), Spark's local dirs. */
+/**
+ * Writable directories for a read-only root filesystem: /tmp, the work dir (archives), Spark's local dir.
+ * The local dir's volume is named `spark-local-dir-1`: Spark takes a pod template's volumes named
+ * `spark-local-dir-*` as its local dirs instead of adding an emptyDir of its own at `spark.local.dir`
+ * (which, at the same path as ours, the API server refused: "volumeMounts[4].mountPath: must be unique").
+ */
 export const SPARK_SCRATCH: readonly ScratchDir[] = [
   { name: 'tmp', mountPath: '/tmp', sizeLimit: '2Gi' },
   { name: 'work-dir', mountPath: SPARK_WORK_DIR, sizeLimit: '20Gi' },
-  { name: 'spark-local', mountPath: '/var/data/spark-local', sizeLimit: '20Gi' },
+  { name: 'spark-local-dir-1', mountPath: '/var/data/spark-local', sizeLimit: '20Gi' },
 ];
 
 const SPARK_MEMORY = /^\d+[kmgt]$/;
@@ -295,7 +301,6 @@ function sparkConfOf(input: SparkSpecInput): Record<string, string> {
     'spark.pyspark.python': './environment/bin/python',
     'spark.kubernetes.driver.podTemplateContainerName': SPARK_TEMPLATE_CONTAINERS.driver,
     'spark.kubernetes.executor.podTemplateContainerName': SPARK_TEMPLATE_CONTAINERS.executor,
-    'spark.local.dir': '/var/data/spark-local',
     ...input.sparkConf,
   });
 }
@@ -366,6 +371,9 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
   const dyn = input.dynamicAllocation;
   return {
     type: SparkApplicationSpecType.PYTHON,
+    // The operator's mutating webhook would default it; without the webhook spark-submit refuses an
+    // application without a deploy mode.
+    mode: SparkApplicationSpecMode.CLUSTER,
     sparkVersion: input.sparkVersion,
     image: input.image,
     imagePullPolicy: IMAGE_PULL_POLICY,
