@@ -98,7 +98,7 @@ function buildModels(s: BuildState): void {
  */
 function checkTraining(s: BuildState): void {
   s.loaded.config!.models.forEach((m, i) => {
-    const built = s.models.get(m.name);
+    const built = s.loaded.badModels.has(i) || !isRecord(m) ? undefined : s.models.get(m.name);
     if (!(built instanceof SparkBatchModel)) return;
     const found = built.trainingIssues();
     if (found.length === 0) return;

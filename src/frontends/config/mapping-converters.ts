@@ -100,9 +100,10 @@ export const VARIANTS: ComposedRow<OnlineModelConfig> = {
   },
   inverse: (m, p) => {
     if (p[0] !== 'variants' || m.variants !== undefined) return p;
-    // An entry with neither (a message about another entry naming this kind's fields) reads variant 1 as the canary.
-    const written = ['model', ...(m.canary || !m.shadow ? ['canary'] : []), ...(m.shadow ? ['shadow'] : [])];
+    const written = ['model', ...(m.canary ? ['canary'] : []), ...(m.shadow ? ['shadow'] : [])];
     if (typeof p[1] !== 'number') return [written[1] ?? 'model'];
+    // An entry with neither (another entry's message naming this kind's fields) reads variant 1 as the canary.
+    if (!m.canary && !m.shadow && p[1] === 1) written.push('canary');
     const which = written[p[1]] ?? 'model';
     return which === 'model' ? ['model'] : [which, ...(p[2] === 'traffic' || p[2] === 'model' ? [p[2]] : [])];
   },
