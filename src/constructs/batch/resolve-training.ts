@@ -296,8 +296,8 @@ function targetOf(v: Validator, t: TrainingSettings, s: ServingModel): RolloutTa
     if (isRolloutRefusal(x.rollout)) {
       v.fail(
         'train.promote',
-        t.promote,
-        `rolls the team's online models serving ${x.modelUri}; online model "${s.name}" serves it on its variant "${x.variant}", but ${x.rollout.problem}`,
+        x.modelUri,
+        `is an alias the promotion moves, rolling the team's online models that serve it; online model "${s.name}" serves it on its variant "${x.variant}", but ${x.rollout.problem}`,
         x.rollout.fix,
       );
       continue;
