@@ -40,7 +40,10 @@ const train: SparkRunProps = {
 };
 
 /** The issues of resolving the model with `over` merged into its train run (and the props). */
-function issuesOf(over: Partial<Record<keyof SparkRunProps, unknown>>, props: Partial<SparkBatchModelProps> = {}): readonly ValidationIssue[] {
+function issuesOf(
+  over: Partial<Record<keyof SparkRunProps, unknown>>,
+  props: Partial<SparkBatchModelProps> = {},
+): readonly ValidationIssue[] {
   return resolveSparkBatchModel('translate-train', { ...base, ...props, train: { ...train, ...over } as SparkRunProps }, context).issues;
 }
 
@@ -68,7 +71,14 @@ describe('resolveSparkBatchModel: continuous training', () => {
     const spec = orThrow(
       resolveSparkBatchModel(
         'churn',
-        { ...base, train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'retail-churn', promote: { metric: 'auc', approval: {}, canary: {} } } },
+        {
+          ...base,
+          train: {
+            mainApplicationFile: 'local:///app/train.py',
+            registeredModel: 'retail-churn',
+            promote: { metric: 'auc', approval: {}, canary: {} },
+          },
+        },
         context,
       ),
     );
@@ -76,7 +86,14 @@ describe('resolveSparkBatchModel: continuous training', () => {
       mlflowTrackingUri: platform.mlflowTrackingUri,
       registeredModel: 'retail-churn',
       experiment: 'modelplane/translation/churn',
-      promote: { metric: 'auc', mode: 'max', minDelta: 0, alias: 'champion', approvalTimeoutHours: 72, canary: { alias: 'canary', soakMinutes: 30 } },
+      promote: {
+        metric: 'auc',
+        mode: 'max',
+        minDelta: 0,
+        alias: 'champion',
+        approvalTimeoutHours: 72,
+        canary: { alias: 'canary', soakMinutes: 30 },
+      },
       notify: [],
     });
   });
@@ -89,7 +106,12 @@ describe('resolveSparkBatchModel: continuous training', () => {
   const cases: Array<[string, Partial<Record<keyof SparkRunProps, unknown>>, string, RegExp, Partial<SparkBatchModelProps>?]> = [
     ['a registered model name with a space', { registeredModel: 'translate en-da' }, 'train.registeredModel', /registered model name/],
     ['a registered model name of 257 characters', { registeredModel: 'm'.repeat(257) }, 'train.registeredModel', /at most 256/],
-    ['promote without a registered model', { registeredModel: undefined, minNewData: undefined, notify: undefined }, 'train.promote', /train\.registeredModel/],
+    [
+      'promote without a registered model',
+      { registeredModel: undefined, minNewData: undefined, notify: undefined },
+      'train.promote',
+      /train\.registeredModel/,
+    ],
     ['minNewData with both units', { minNewData: { rows: 1, files: 2 } }, 'train.minNewData', /exactly one of rows and files/],
     ['minNewData with neither unit', { minNewData: {} }, 'train.minNewData', /exactly one/],
     ['minNewData of zero rows', { minNewData: { rows: 0 } }, 'train.minNewData.rows', /positive whole number/],
@@ -103,9 +125,24 @@ describe('resolveSparkBatchModel: continuous training', () => {
     ['an alias MLflow reserves for versions', { promote: { metric: 'bleu', alias: 'v3' } }, 'train.promote.alias', /reserved by MLflow/],
     ['the alias latest', { promote: { metric: 'bleu', alias: 'latest' } }, 'train.promote.alias', /reserved/],
     ['an alias with a dot', { promote: { metric: 'bleu', alias: 'prod.1' } }, 'train.promote.alias', /registry alias/],
-    ['a zero approval timeout', { promote: { metric: 'bleu', approval: { timeoutHours: 0 } } }, 'train.promote.approval.timeoutHours', /positive/],
-    ['a canary on the champion alias', { promote: { metric: 'bleu', canary: { alias: 'champion' } } }, 'train.promote.canary.alias', /champion alias/],
-    ['a soak of 0.5 minutes', { promote: { metric: 'bleu', canary: { soakMinutes: 0.5 } } }, 'train.promote.canary.soakMinutes', /whole number/],
+    [
+      'a zero approval timeout',
+      { promote: { metric: 'bleu', approval: { timeoutHours: 0 } } },
+      'train.promote.approval.timeoutHours',
+      /positive/,
+    ],
+    [
+      'a canary on the champion alias',
+      { promote: { metric: 'bleu', canary: { alias: 'champion' } } },
+      'train.promote.canary.alias',
+      /champion alias/,
+    ],
+    [
+      'a soak of 0.5 minutes',
+      { promote: { metric: 'bleu', canary: { soakMinutes: 0.5 } } },
+      'train.promote.canary.soakMinutes',
+      /whole number/,
+    ],
     ['notify with both kinds', { notify: [{ slack: 'a', webhook: 'b' }] }, 'train.notify[0]', /exactly one of slack and webhook/],
     ['notify with a bad connection id', { notify: [{ webhook: 'risk events' }] }, 'train.notify[0].webhook', /connection id/],
     ['the same connection twice', { notify: [{ slack: 'a' }, { slack: 'a' }] }, 'train.notify', /twice/],
@@ -127,7 +164,11 @@ describe('resolveSparkBatchModel: continuous training', () => {
   });
 
   test('the scoring run takes none of it', () => {
-    const r = resolveSparkBatchModel('churn', { ...base, score: { mainApplicationFile: 'local:///app/score.py', registeredModel: 'churn' } }, context);
+    const r = resolveSparkBatchModel(
+      'churn',
+      { ...base, score: { mainApplicationFile: 'local:///app/score.py', registeredModel: 'churn' } },
+      context,
+    );
     expect(issueAt(r.issues, 'score.registeredModel').fix).toMatch(/train\.registeredModel/);
   });
 });
@@ -161,18 +202,30 @@ describe('resolveRolloutTargets', () => {
   });
 
   test('a canary step with no canary variant is refused, naming the models and the fix', () => {
-    const servings: ServingModel[] = [{ name: 'api', variants: [{ variant: 'main', modelUri: 'models:/m@champion', rollout: deployment('api') }] }];
+    const servings: ServingModel[] = [
+      { name: 'api', variants: [{ variant: 'main', modelUri: 'models:/m@champion', rollout: deployment('api') }] },
+    ];
     const [issue] = resolveRolloutTargets('SparkBatchModel', 'm', settings, servings).issues;
     expect(issue.field).toBe('train.promote.canary');
     expect(issue.problem).toMatch(/models:\/m@canary.*"api"/);
     expect(issue.fix).toMatch(/models:\/m@canary/);
   });
 
-  test('a variant its backend cannot roll is refused with the backend\'s fix', () => {
+  test("a variant its backend cannot roll is refused with the backend's fix", () => {
     const servings: ServingModel[] = [
-      { name: 'api', variants: [{ variant: 'main', modelUri: 'models:/m@champion', rollout: { problem: 'it is served by Seldon Core', fix: 'use deployment' } }] },
+      {
+        name: 'api',
+        variants: [
+          { variant: 'main', modelUri: 'models:/m@champion', rollout: { problem: 'it is served by Seldon Core', fix: 'use deployment' } },
+        ],
+      },
     ];
-    const [issue] = resolveRolloutTargets('SparkBatchModel', 'm', { ...settings, promote: { ...settings.promote!, canary: undefined } }, servings).issues;
+    const [issue] = resolveRolloutTargets(
+      'SparkBatchModel',
+      'm',
+      { ...settings, promote: { ...settings.promote!, canary: undefined } },
+      servings,
+    ).issues;
     expect(issue).toMatchObject({ field: 'train.promote', fix: 'use deployment' });
     expect(issue.problem).toMatch(/"api".*variant "main".*Seldon/);
   });
@@ -180,7 +233,10 @@ describe('resolveRolloutTargets', () => {
   test('deterministic: the same targets whatever the order of the serving models', () => {
     const serving = fc.record({
       name: fc.stringMatching(/^[a-z]{1,6}$/),
-      uris: fc.array(fc.constantFrom('models:/m@champion', 'models:/m@canary', 'models:/m/1', 'models:/x@champion'), { minLength: 1, maxLength: 3 }),
+      uris: fc.array(fc.constantFrom('models:/m@champion', 'models:/m@canary', 'models:/m/1', 'models:/x@champion'), {
+        minLength: 1,
+        maxLength: 3,
+      }),
     });
     const uniqueServings = fc.uniqueArray(serving, { selector: (s) => s.name, maxLength: 6 });
     fc.assert(
@@ -215,7 +271,7 @@ function translationTeam(order: 'trained first' | 'online first', online: Record
     },
     'translate-worker': { backend: 'deployment', model: 'models:/translate-en-da@champion' },
     'translate-batch': { backend: 'kserve', model: 'models:/translate-en-da@champion' },
-    'legacy': { backend: 'deployment', model: 'models:/translate-en-da/3' },
+    legacy: { backend: 'deployment', model: 'models:/translate-en-da/3' },
     ...online,
   };
   const trained = () => new SparkBatchModel(team, 'translate-train', { ...base, train });
@@ -231,7 +287,13 @@ function translationTeam(order: 'trained first' | 'online first', online: Record
   return { app, team, model };
 }
 
-type Manifest = { kind: string; metadata: { name: string; namespace?: string }; rules?: unknown; data?: Record<string, string>; spec?: unknown };
+type Manifest = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: unknown;
+  data?: Record<string, string>;
+  spec?: unknown;
+};
 
 describe('SparkBatchModel with continuous training', () => {
   test.each(['trained first', 'online first'] as const)('%s: the same targets, DAG and Role', (order) => {
@@ -245,10 +307,17 @@ describe('SparkBatchModel with continuous training', () => {
     const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'modelplane-airflow-rollout')!;
     expect(role.metadata.namespace).toBe('translation');
     expect(role.rules).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'], resourceNames: ['translate-api', 'translate-api-canary', 'translate-worker'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        verbs: ['get', 'patch'],
+        resourceNames: ['translate-api', 'translate-api-canary', 'translate-worker'],
+      },
       { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'patch'], resourceNames: ['translate-batch'] },
     ]);
-    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'modelplane-airflow-rollout') as unknown as { subjects: unknown };
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'modelplane-airflow-rollout') as unknown as {
+      subjects: unknown;
+    };
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
     // Every patch names an object of the chart.
     for (const t of model.training!.promote!.targets)
@@ -266,7 +335,10 @@ describe('SparkBatchModel with continuous training', () => {
   test('no rollout Role without targets, yet a DAG triggered by hand', () => {
     const app = Testing.app();
     const team = new TeamModels(app, 'risk');
-    new SparkBatchModel(team, 'churn', { ...base, train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'retail-churn', promote: { metric: 'auc' } } });
+    new SparkBatchModel(team, 'churn', {
+      ...base,
+      train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'retail-churn', promote: { metric: 'auc' } },
+    });
     new OnlineModel(team, 'other', { backend: 'deployment', model: 'models:/other@champion' });
     const objects = team.toJson() as Manifest[];
     expect(objects.filter((o) => o.metadata.name === 'modelplane-airflow-rollout')).toEqual([]);
@@ -289,7 +361,9 @@ describe('SparkBatchModel with continuous training', () => {
     expect(issue).toMatchObject({ construct: 'SparkBatchModel "translate-train"', field: 'train.promote' });
     expect(issue.problem).toMatch(/"translate-kserve".*variant "next".*KServe canary/);
     expect(issue.fix).toMatch(/backend: "deployment"/);
-    expect(() => app.synth()).toThrow(/SparkBatchModel "translate-train": `train.promote`.*Fix: serve the online model with backend: "deployment"/);
+    expect(() => app.synth()).toThrow(
+      /SparkBatchModel "translate-train": `train.promote`.*Fix: serve the online model with backend: "deployment"/,
+    );
     expectIssue(() => model.training, { construct: 'SparkBatchModel "translate-train"', field: 'train.promote' });
   });
 
@@ -304,7 +378,9 @@ describe('SparkBatchModel with continuous training', () => {
       },
     });
     const problems = model.trainingIssues().map((i) => `${i.field}: ${i.problem} Fix: ${i.fix}`);
-    expect(problems).toEqual([expect.stringMatching(/^train\.promote: .*"translate-api".*variant "canary".*KServe canary.*backend: "deployment"/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^train\.promote: .*"translate-api".*variant "canary".*KServe canary.*backend: "deployment"/),
+    ]);
   });
 });
 
@@ -347,7 +423,9 @@ models:
   });
 
   test('minNewData without onData: the problem and fix in YAML terms', () => {
-    const text = head.replace('      onData: [s3://corpora/translation/en-da/parallel]\n', '') + '      registers: translate-en-da\n      minNewData: { rows: 100000 }\n';
+    const text =
+      head.replace('      onData: [s3://corpora/translation/en-da/parallel]\n', '') +
+      '      registers: translate-en-da\n      minNewData: { rows: 100000 }\n';
     const { code, err } = cli('no-ondata.yaml', text);
     expect(code).toBe(1);
     expect(err).toMatch(/`models\[0\]\.train\.minNewData`/);
@@ -362,7 +440,7 @@ models:
     expect(err).toMatch(/Fix: add train: \{ registers: churn \}/);
   });
 
-  test('a canary step without a canary variant: the fix is the online model\'s canary', () => {
+  test("a canary step without a canary variant: the fix is the online model's canary", () => {
     const text = `${head}      registers: translate-en-da
       promote: { metric: bleu, canary: {} }
   - name: translate-api
@@ -372,6 +450,8 @@ models:
     const { code, err } = cli('no-canary.yaml', text);
     expect(code).toBe(1);
     expect(err).toMatch(/`models\[0\]\.train\.promote\.canary`/);
-    expect(err).toMatch(/Fix: give an online model serving models:\/translate-en-da@champion a canary variant: canary: \{ model: "models:\/translate-en-da@canary", traffic: 10 \}/);
+    expect(err).toMatch(
+      /Fix: give an online model serving models:\/translate-en-da@champion a canary variant: canary: \{ model: "models:\/translate-en-da@canary", traffic: 10 \}/,
+    );
   });
 });

@@ -65,7 +65,12 @@ describe("bank-cascades (the bank's cascades)", () => {
       Object.keys(dagMap.body.data as Any)
         .filter((f) => f.endsWith('.py'))
         .sort(),
-    ).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.churn-train.train.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
+    ).toEqual([
+      'retail-risk.cards-ensemble.py',
+      'retail-risk.churn-train.train.py',
+      'retail-risk.nightly.py',
+      'retail-risk.weekly-retrain.py',
+    ]);
     expect(dagMap.namespace).toBe('airflow');
   });
 

@@ -9,14 +9,7 @@ import { Resolution, Validator } from '../../core/errors';
 import { duplicates, isRecord } from '../../core/records';
 import { prop, propOf, words } from '../../core/words';
 import { isRolloutRefusal, ServedVariant } from '../model-serving';
-import type {
-  ContinuousTrainingSpec,
-  MinNewData,
-  NotifySpec,
-  PromotionSpec,
-  RolloutPatch,
-  RolloutTarget,
-} from './airflow/training-spec';
+import type { ContinuousTrainingSpec, MinNewData, NotifySpec, PromotionSpec, RolloutPatch, RolloutTarget } from './airflow/training-spec';
 import { trainingExperiment } from './airflow/training-spec';
 import { isWholeIn } from './checks';
 import type { MinNewDataProps, NotifyProps, PromoteProps, SparkRunProps } from './spark-batch-model';
@@ -118,7 +111,15 @@ function resolveMinNewData(v: Validator, run: SparkRunProps): MinNewData | undef
 
 /** An alias of the registry: letters, digits, `_` and `-`; never `v<digits>` nor `latest`, which MLflow reserves. */
 function checkAlias(v: Validator, field: string, alias: unknown, example: string): boolean {
-  if (!v.check(typeof alias === 'string' && ALIAS.test(alias), field, alias, 'is not a registry alias (letters, digits, "_" and "-")', `write e.g. "${example}"`))
+  if (
+    !v.check(
+      typeof alias === 'string' && ALIAS.test(alias),
+      field,
+      alias,
+      'is not a registry alias (letters, digits, "_" and "-")',
+      `write e.g. "${example}"`,
+    )
+  )
     return false;
   return v.check(
     !/^v\d+$/i.test(alias as string) && (alias as string).toLowerCase() !== 'latest',
@@ -139,7 +140,13 @@ function checkRule(v: Validator, p: PromoteProps, mode: unknown, minDelta: unkno
     p.metric === undefined ? 'is required' : 'is not an MLflow metric key (letters, digits, "_", "-", ".", "/" and spaces)',
     words`name the metric the training code logs, e.g. ${prop(`${f}.metric`, 'auc')}`,
   );
-  v.check(mode === 'max' || mode === 'min', `${f}.mode`, mode, 'is not a comparison mode', 'use "max" (higher is better) or "min" (lower is better)');
+  v.check(
+    mode === 'max' || mode === 'min',
+    `${f}.mode`,
+    mode,
+    'is not a comparison mode',
+    'use "max" (higher is better) or "min" (lower is better)',
+  );
   v.check(
     typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0,
     `${f}.minDelta`,
@@ -150,7 +157,11 @@ function checkRule(v: Validator, p: PromoteProps, mode: unknown, minDelta: unkno
 }
 
 /** The approval gate's timeout and the canary step's alias and soak, with their defaults. */
-function resolveSteps(v: Validator, p: PromoteProps, alias: string): Pick<PromotionSettings, 'approvalTimeoutHours' | 'canary'> | undefined {
+function resolveSteps(
+  v: Validator,
+  p: PromoteProps,
+  alias: string,
+): Pick<PromotionSettings, 'approvalTimeoutHours' | 'canary'> | undefined {
   const f = 'train.promote';
   const timeout = p.approval === undefined ? undefined : (p.approval?.timeoutHours ?? 72);
   const okTimeout =
@@ -167,8 +178,21 @@ function resolveSteps(v: Validator, p: PromoteProps, alias: string): Pick<Promot
   const soakMinutes = p.canary?.soakMinutes ?? 30;
   let ok = checkAlias(v, `${f}.canary.alias`, canaryAlias, 'canary');
   ok =
-    v.check(canaryAlias !== alias, `${f}.canary.alias`, canaryAlias, words`is the champion alias (${prop(`${f}.alias`)}) too`, 'give the canary an alias of its own, e.g. "canary"') && ok;
-  ok = v.check(isWholeIn(soakMinutes, 1), `${f}.canary.soakMinutes`, soakMinutes, 'must be a positive whole number of minutes', 'write e.g. 30') && ok;
+    v.check(
+      canaryAlias !== alias,
+      `${f}.canary.alias`,
+      canaryAlias,
+      words`is the champion alias (${prop(`${f}.alias`)}) too`,
+      'give the canary an alias of its own, e.g. "canary"',
+    ) && ok;
+  ok =
+    v.check(
+      isWholeIn(soakMinutes, 1),
+      `${f}.canary.soakMinutes`,
+      soakMinutes,
+      'must be a positive whole number of minutes',
+      'write e.g. 30',
+    ) && ok;
   return ok && okTimeout ? { approvalTimeoutHours: timeout, canary: { alias: canaryAlias, soakMinutes } } : undefined;
 }
 
@@ -199,7 +223,15 @@ function resolvePromote(v: Validator, p: PromoteProps | undefined): PromotionSet
 /** One notify entry: exactly one of slack and webhook, an Airflow connection id (never a URL). */
 function notifyOf(v: Validator, field: string, n: NotifyProps): NotifySpec | undefined {
   const kinds = isRecord(n) ? (['slack', 'webhook'] as const).filter((k) => n[k] !== undefined) : [];
-  if (!v.check(kinds.length === 1, field, n, 'must give exactly one of slack and webhook', words`write ${prop(field, { slack: 'ml-alerts' })}`))
+  if (
+    !v.check(
+      kinds.length === 1,
+      field,
+      n,
+      'must give exactly one of slack and webhook',
+      words`write ${prop(field, { slack: 'ml-alerts' })}`,
+    )
+  )
     return undefined;
   const kind = kinds[0];
   const connection = n[kind];
@@ -214,7 +246,15 @@ function notifyOf(v: Validator, field: string, n: NotifyProps): NotifySpec | und
     );
     return undefined;
   }
-  if (!v.check(typeof connection === 'string' && CONNECTION.test(connection), at, connection, 'is not an Airflow connection id (letters, digits, "_", "." and "-")', 'write e.g. "ml-alerts"'))
+  if (
+    !v.check(
+      typeof connection === 'string' && CONNECTION.test(connection),
+      at,
+      connection,
+      'is not an Airflow connection id (letters, digits, "_", "." and "-")',
+      'write e.g. "ml-alerts"',
+    )
+  )
     return undefined;
   return { kind, connection: connection as string };
 }
@@ -222,7 +262,15 @@ function notifyOf(v: Validator, field: string, n: NotifyProps): NotifySpec | und
 /** Where outcomes are sent, in the order given; the same connection twice is refused (it would be told twice). */
 function resolveNotify(v: Validator, notify: readonly NotifyProps[] | undefined): NotifySpec[] {
   if (notify === undefined) return [];
-  if (!v.check(Array.isArray(notify), 'train.notify', notify, 'must be a list', words`write ${prop('train.notify', [{ slack: 'ml-alerts' }])}`))
+  if (
+    !v.check(
+      Array.isArray(notify),
+      'train.notify',
+      notify,
+      'must be a list',
+      words`write ${prop('train.notify', [{ slack: 'ml-alerts' }])}`,
+    )
+  )
     return [];
   const out = notify.flatMap((n, i) => notifyOf(v, `train.notify[${i}]`, n) ?? []);
   for (const d of duplicates(out.map((n) => `${n.kind}: ${n.connection}`)))
@@ -314,7 +362,12 @@ function targetOf(v: Validator, t: TrainingSettings, s: ServingModel): RolloutTa
  * by name. A variant its backend cannot roll is refused, and so is a canary step no target has a canary
  * variant for. Pure: the serving models come as data. `t` is the model's resolved training.
  */
-export function resolveRolloutTargets(kind: string, id: string, t: TrainingSettings, servings: readonly ServingModel[]): Resolution<RolloutTarget[]> {
+export function resolveRolloutTargets(
+  kind: string,
+  id: string,
+  t: TrainingSettings,
+  servings: readonly ServingModel[],
+): Resolution<RolloutTarget[]> {
   const v = new Validator(kind, id);
   if (!t.promote) return v.result(() => []);
   const sorted = [...servings].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -344,7 +344,9 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
 
   /** The team's serving constructs as the targets are resolved from them. */
   private servingModels(): ServingModel[] {
-    return this.chart.models.flatMap((m) => (isModelServing(m.construct) ? [{ name: m.name, variants: m.construct.servedVariants() }] : []));
+    return this.chart.models.flatMap((m) =>
+      isModelServing(m.construct) ? [{ name: m.name, variants: m.construct.servedVariants() }] : [],
+    );
   }
 
   /**

@@ -183,7 +183,9 @@ export class TeamDags extends Construct {
     new k8s.KubeRoleBinding(this, 'RolloutBinding', {
       metadata: { name, namespace: this.team, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name: chart.platform.airflow.workerServiceAccount, namespace: chart.platform.airflow.namespace }],
+      subjects: [
+        { kind: 'ServiceAccount', name: chart.platform.airflow.workerServiceAccount, namespace: chart.platform.airflow.namespace },
+      ],
     });
   }
 

@@ -214,7 +214,8 @@ export const SELDON_BACKEND: ServingBackend = {
   render: renderSeldonBackend,
   endpoint: (m, v) => ({ url: `http://${serviceHost(m, `${m.name}-${v.name}`)}:${SELDON_SERVICE_PORT}`, modelName: SELDON_GRAPH_NODE }),
   rollout: () => ({
-    problem: 'it is served by Seldon Core, whose pods a promotion cannot roll (promotion rollout supports the deployment and kserve backends)',
+    problem:
+      'it is served by Seldon Core, whose pods a promotion cannot roll (promotion rollout supports the deployment and kserve backends)',
     fix: words`serve it with ${propOf('OnlineModel', 'backend', 'deployment')}, or serve a fixed version (models:/NAME/VERSION) there`,
   }),
 };
