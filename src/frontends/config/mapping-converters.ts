@@ -102,11 +102,14 @@ export const VARIANTS: ComposedRow<OnlineModelConfig> = {
     if (p[0] !== 'variants' || m.variants !== undefined) return p;
     const written = ['model', ...(m.canary ? ['canary'] : []), ...(m.shadow ? ['shadow'] : [])];
     if (typeof p[1] !== 'number') return [written[1] ?? 'model'];
-    // An entry with neither (another entry's message naming this kind's fields) reads variant 1 as the canary.
-    if (!m.canary && !m.shadow && p[1] === 1) written.push('canary');
     const which = written[p[1]] ?? 'model';
     return which === 'model' ? ['model'] : [which, ...(p[2] === 'traffic' || p[2] === 'model' ? [p[2]] : [])];
   },
+  // A message suggesting a second variant (e.g. a canary for a promotion) names it as the file writes one: `canary`.
+  field: (m, p) =>
+    p[0] === 'variants' && p[1] === 1 && m.variants === undefined && !m.canary && !m.shadow
+      ? ['canary', ...p.slice(2)]
+      : VARIANTS.inverse(m, p),
 };
 
 /** `replicas`: a number is the fixed replica count; `{ min, max }` is the autoscaling range. */
