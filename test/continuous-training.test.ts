@@ -384,6 +384,51 @@ describe('SparkBatchModel with continuous training', () => {
   });
 });
 
+describe('targets in a built team (property)', () => {
+  const servingArb = fc.record({
+    backend: fc.constantFrom('deployment' as const, 'kserve' as const),
+    main: fc.constantFrom('models:/translate-en-da@champion', 'models:/translate-en-da/3'),
+    canary: fc.option(fc.constantFrom('models:/translate-en-da@canary', 'models:/translate-en-da/4'), { nil: undefined }),
+  });
+  const teamArb = fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), servingArb), { selector: (x) => x[0], maxLength: 5 });
+
+  test('every patch names an object of the chart, and the Role grants exactly the patches', () => {
+    fc.assert(
+      fc.property(teamArb, fc.boolean(), (servers, trainedFirst) => {
+        const team = new TeamModels(Testing.app(), 'translation');
+        // A KServe canary cannot be rolled (refused, tested above): those draw a deployment instead.
+        const props = (x: { backend: 'deployment' | 'kserve'; main: string; canary?: string }): OnlineModelProps =>
+          x.canary === undefined
+            ? { backend: x.backend, model: x.main }
+            : {
+                backend: 'deployment',
+                variants: [
+                  { name: 'main', model: x.main, traffic: 90 },
+                  { name: 'canary', model: x.canary, traffic: 10 },
+                ],
+              };
+        const noCanary: SparkRunProps = { ...train, promote: { metric: 'bleu' } };
+        const trained = () => new SparkBatchModel(team, 'translate-train', { ...base, train: noCanary });
+        const model = trainedFirst ? trained() : undefined;
+        for (const [name, x] of servers) new OnlineModel(team, `srv-${name}`, props(x));
+        const m = model ?? trained();
+        const targets = m.training!.promote!.targets;
+        const objects = team.toJson() as Manifest[];
+        const patches = targets.flatMap((t) => [...t.champion, ...t.canary]);
+        for (const p of patches) expect(objects.some((o) => o.kind === p.kind && o.metadata.name === p.name)).toBe(true);
+        const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'modelplane-airflow-rollout') as
+          { rules: Array<{ resourceNames: string[] }> } | undefined;
+        const granted = (role?.rules ?? []).flatMap((r) => r.resourceNames).sort();
+        expect(granted).toEqual(patches.map((p) => p.name).sort());
+        // Exactly the servers with a variant on the champion alias, sorted by name.
+        const expected = servers.filter(([, x]) => x.main.endsWith('@champion')).map(([n]) => `srv-${n}`);
+        expect(targets.map((t) => t.onlineModel)).toEqual(expected.sort());
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('modelplane.yaml', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelplane-ct-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
