@@ -461,7 +461,15 @@ models:
     python: "3.10"
     schedule: "@daily"
     orchestrator: airflow
-    train: { main: s3a://code/sink/train.py, args: ["--fast"], schedule: "0 2 * * 0", onData: [s3://lake/sink/daily] }
+    train:
+      main: s3a://code/sink/train.py
+      args: ["--fast"]
+      schedule: "0 2 * * 0"
+      onData: [s3://lake/sink/daily]
+      registers: full
+      minNewData: { files: 3 }
+      promote: { metric: auc, mode: min, minDelta: 0.1, alias: prod, approval: { timeoutHours: 24 }, canary: { alias: staging, soakMinutes: 15 } }
+      notify: [{ slack: sink-alerts }, { webhook: sink-events }]
     spark:
       version: "3.5.3"
       conf: { spark.sql.shuffle.partitions: 64, spark.sql.adaptive.enabled: true }
@@ -518,6 +526,11 @@ models:
     replicas: 2
     tests: [{ variant: b, referenceUri: "mlflow-artifacts:/reference/ab.csv" }]
     deployment: { hostnames: [ab.models.example.com], gateway: { name: public, namespace: gateways, sectionName: https } }
+  - name: promoted
+    type: online
+    server: deployment
+    model: models:/full@prod
+    canary: { model: models:/full@staging, traffic: 10 }
   - name: seldon-online
     type: online
     server: seldon
@@ -566,6 +579,7 @@ retroTests:
       'cron-batch',
       'full-online',
       'ab-online',
+      'promoted',
       'seldon-online',
       'queue',
     ]);

@@ -28,8 +28,11 @@ type Any = Record<string, any>;
 describe("bank-cascades (the bank's cascades)", () => {
   const out = synth({ file: [join(EX, 'bank-cascades', 'modelplane.yaml')] });
 
+  // The cascades' models score; churn-train only trains (continuous training with a gated promotion).
+  const scoring = (o: OutputObject) => o.name.endsWith('-spark') && o.name !== 'churn-train-spark';
+
   test('about 100 batch models, each with its SparkApplication templates', () => {
-    const templates = of(out, 'ConfigMap').filter((o) => o.name.endsWith('-spark'));
+    const templates = of(out, 'ConfigMap').filter(scoring);
     expect(templates).toHaveLength(100);
     for (const t of templates) {
       const score = JSON.parse((t.body.data as Any)['score.json']);
@@ -46,13 +49,14 @@ describe("bank-cascades (the bank's cascades)", () => {
     expect(at.every((i) => i > 0)).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
     const names = of(out, 'ConfigMap')
-      .filter((o) => o.name.endsWith('-spark'))
+      .filter(scoring)
       .map((o) => o.name.replace(/-spark$/, ''));
     for (const n of names) expect(nightly).toContain(`"${n}"`);
     expect(nightly).toMatch(/"blocks": Param\(/);
     expect(nightly).toMatch(/"models": Param\(/);
     expect([...out.files.keys()].filter((f) => f.startsWith('dags/') && f.endsWith('.py')).sort()).toEqual([
       'dags/retail-risk.cards-ensemble.py',
+      'dags/retail-risk.churn-train.train.py',
       'dags/retail-risk.nightly.py',
       'dags/retail-risk.weekly-retrain.py',
     ]);
@@ -61,8 +65,24 @@ describe("bank-cascades (the bank's cascades)", () => {
       Object.keys(dagMap.body.data as Any)
         .filter((f) => f.endsWith('.py'))
         .sort(),
-    ).toEqual(['retail-risk.cards-ensemble.py', 'retail-risk.nightly.py', 'retail-risk.weekly-retrain.py']);
+    ).toEqual([
+      'retail-risk.cards-ensemble.py',
+      'retail-risk.churn-train.train.py',
+      'retail-risk.nightly.py',
+      'retail-risk.weekly-retrain.py',
+    ]);
     expect(dagMap.namespace).toBe('airflow');
+  });
+
+  test('gated promotion: churn-train promotes to churn-api (KServe), which Airflow may get and patch, nothing else', () => {
+    expect(of(out, 'InferenceService').map((o) => o.name)).toEqual(['churn-api']);
+    const role = of(out, 'Role').find((o) => o.name === 'modelplane-airflow-rollout')!;
+    expect(role.namespace).toBe('retail-risk');
+    expect((role.body as Any).rules).toEqual([
+      { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'patch'], resourceNames: ['churn-api'] },
+    ]);
+    const binding = of(out, 'RoleBinding').find((o) => o.name === 'modelplane-airflow-rollout')!;
+    expect((binding.body as Any).subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
   });
 
   test('synthesis is deterministic', () => {
@@ -77,7 +97,7 @@ describe("translation-gpu (the translation team's GPU queue worker)", () => {
   const deployments = of(out, 'Deployment');
 
   test("GPU workloads tolerate purpose=ml:NoSchedule and require the pool's nodes", () => {
-    expect(deployments.map((d) => d.name).sort()).toEqual(['translate-api', 'translate-worker']);
+    expect(deployments.map((d) => d.name).sort()).toEqual(['translate-api', 'translate-api-canary', 'translate-worker']);
     for (const d of deployments) {
       const spec = (d.body as Any).spec.template.spec;
       expect(spec.tolerations).toContainEqual({ key: 'purpose', operator: 'Equal', value: 'ml', effect: 'NoSchedule' });
@@ -109,13 +129,22 @@ describe("translation-gpu (the translation team's GPU queue worker)", () => {
       type: 'rabbitmq',
       metadata: { mode: 'QueueLength', queueName: 'translation-jobs', value: '20' },
     });
-    expect(of(out, 'HorizontalPodAutoscaler').map((h) => h.name)).toEqual(['translate-api']);
+    // The API's canary (the version a promotion tries first) scales on its own, like the API.
+    expect(of(out, 'HorizontalPodAutoscaler').map((h) => h.name)).toEqual(['translate-api', 'translate-api-canary']);
   });
 
-  test('continuous training: a DAG retrains on new data (an Airflow Asset) or weekly, on the GPU pool', () => {
+  test('continuous training: a DAG retrains on new data (an Airflow Asset), on the GPU pool, and may roll both servers', () => {
     const dag = out.files.get('dags/translation.translate-train.train.py')!;
     expect(dag).toContain('Asset("s3://corpora/translation/en-da/parallel")');
-    expect(dag).toContain('0 4 * * 0');
+    const role = of(out, 'Role').find((o) => o.name === 'modelplane-airflow-rollout')!;
+    expect((role.body as Any).rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        verbs: ['get', 'patch'],
+        resourceNames: ['translate-api', 'translate-api-canary', 'translate-worker'],
+      },
+    ]);
     const train = JSON.parse((of(out, 'ConfigMap').find((c) => c.name === 'translate-train-spark')!.body.data as Any)['train.json']);
     expect(train.spec.executor.template.spec.tolerations).toContainEqual({
       key: 'purpose',

@@ -1,6 +1,7 @@
 /** Every construct, by feature. */
 export * from './tiered-chart';
 export * from './team-models';
+export * from './model-serving';
 export * from './team-space';
 export * from './team-object-store';
 export * from './gpu-node-pool';

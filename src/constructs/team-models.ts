@@ -70,6 +70,7 @@ export class TeamModels extends TieredChart {
   public readonly platform: PlatformContext;
   private readonly names = new Map<string, NameOwner>();
   private readonly registered = new Map<string, TeamModel>();
+  private readonly listeners: Array<(model: TeamModel) => void> = [];
 
   /**
    * @param scope the App
@@ -117,6 +118,17 @@ export class TeamModels extends TieredChart {
   public registerModel(model: TeamModel): void {
     this.claimName(model.name, model);
     this.registered.set(model.name, model);
+    for (const listener of [...this.listeners]) listener(model);
+  }
+
+  /**
+   * Calls `listener` with every model of the team: at once for those registered so far (in order), then
+   * for each one registered later, when it registers (a trained model learns so of the online models
+   * that serve it, whichever is created first).
+   */
+  public onModel(listener: (model: TeamModel) => void): void {
+    this.listeners.push(listener);
+    for (const m of [...this.registered.values()]) listener(m);
   }
 
   /** The model named `name`, or undefined. */

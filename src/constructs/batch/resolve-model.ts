@@ -30,6 +30,7 @@ import {
   SparkGpuPlacement,
   SparkModelSettings,
 } from './spark';
+import { checkNoScoreTraining, resolveTraining, TrainingSettings } from './resolve-training';
 import { BATCH_JOBS, BatchJob } from './stages';
 import type {
   BatchInput,
@@ -99,6 +100,11 @@ export interface ResolvedSparkBatchModel extends SparkModelSettings {
   readonly cascadeReady: boolean;
   /** Plain env of the driver and executors (every run adds its own `MODELPLANE_*` variables). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The training run's continuous training, without the promotion's rollout targets (the team's online
+   * models give them, see resolve-training.ts). @default - none: the props set no continuous training
+   */
+  readonly training?: TrainingSettings;
 }
 
 const ORCHESTRATORS: readonly BatchOrchestrator[] = ['airflow', 'argo', 'spark-operator'];
@@ -176,6 +182,7 @@ function checkRuns(v: Validator, props: SparkBatchModelProps, orchestrator: stri
     const run = props[job];
     if (run !== undefined) checkRun(v, job, run, orchestrator);
   }
+  checkNoScoreTraining(v, props.score);
 }
 
 /** Driver and executor resources with their defaults, checked (cores, memory, overhead, instances). */
@@ -432,6 +439,7 @@ export function resolveSparkBatchModel(
   const lifecycle = resolveLifecycle(v, props);
   const gpu = resolveGpu(v, props.gpu, context.platform);
   checkCascadeIo(v, props.cascade);
+  const training = resolveTraining(v, props.train, { team: context.team, model: name, orchestrator, platform: context.platform });
   const io = props.cascade;
   return v.result(() => ({
     id,
@@ -453,5 +461,6 @@ export function resolveSparkBatchModel(
     ...lifecycle,
     gpu,
     platform: context.platform,
+    ...(training ? { training } : {}),
   }));
 }

@@ -2,16 +2,20 @@ import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ScheduledSparkApplication, SparkApplicationSpec } from '../../../imports/sparkoperator.k8s.io';
-import { constructLabel, orThrow } from '../../core/errors';
+import { constructLabel, formatIssue, orThrow, ValidationIssue } from '../../core/errors';
 import { standardLabels } from '../../core/labels';
 import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
-import { TeamModels } from '../team-models';
-import { dagFileName, modelDag, modelDagId } from './airflow/dag';
+import { IModelServing, isModelServing, isRolloutRefusal } from '../model-serving';
+import { TeamModel, TeamModels } from '../team-models';
+import { dagFileName, ModelDagSpec, modelDag, modelDagId } from './airflow/dag';
+import { trainingDag } from './airflow/training';
+import type { ContinuousTrainingSpec, RolloutPatch } from './airflow/training-spec';
 import { argoCronWorkflow, ensureArgoRunner } from './argo/compile';
 import { ICascadeRunnable, markCascadeRunnable } from './contracts';
 import { batchQuotaDemand } from './quota-demand';
 import { ResolvedSparkBatchModel, ResolvedSparkRun, resolveSparkBatchModel } from './resolve-model';
+import { aliasUris, resolveRolloutTargets, ServingModel, trainingSpec } from './resolve-training';
 import {
   SPARK_API,
   SPARK_API_VERSION,
@@ -46,6 +50,92 @@ export interface SparkRunProps {
    * with `schedule`, either one starts a run). @default []
    */
   readonly assets?: readonly string[];
+  /**
+   * Continuous training (training run, Airflow only): the MLflow registered model the training registers
+   * one version of per run (`[A-Za-z0-9._-]+`, at most 256 characters); the training code reads it from
+   * `MODELPLANE_REGISTERED_MODEL`. Needed by `minNewData`, `promote` and `notify`. A training run with it
+   * gets its DAG `<team>.<model>.train` even without `schedule` or `assets` (then run by hand).
+   * @default - no continuous training: the run is a plain training run
+   */
+  readonly registeredModel?: string;
+  /**
+   * Continuous training: train only when the dataset Assets (`assets`) reported at least this much new
+   * data since the last training, counted from their events' extra (`{"rows": 1200}` or `{"files": 3}`).
+   * Exactly one of `rows` and `files`, a positive whole number. Needs `assets` and `registeredModel`.
+   * @default - every trigger trains
+   */
+  readonly minNewData?: MinNewDataProps;
+  /**
+   * Continuous training: compare the trained version with the champion and move the registry alias
+   * (rolling the team's online models that serve it) when it is better. Needs `registeredModel`.
+   * @default - the trained version is registered only
+   */
+  readonly promote?: PromoteProps;
+  /**
+   * Continuous training: where each outcome (trained, promoted, rejected, awaiting approval) is sent:
+   * Airflow connection ids (HTTP connections holding the URL), never a URL or a secret.
+   * Needs `registeredModel`. @default []
+   */
+  readonly notify?: readonly NotifyProps[];
+}
+
+/** How much new data starts a training ({@link SparkRunProps.minNewData}): exactly one of the two. */
+export interface MinNewDataProps {
+  /** At least this many new rows (the Asset events' `rows` extra). @default - counted in files */
+  readonly rows?: number;
+  /** At least this many new files (the Asset events' `files` extra). @default - counted in rows */
+  readonly files?: number;
+}
+
+/** The promotion rule of a trained model ({@link SparkRunProps.promote}). */
+export interface PromoteProps {
+  /** The MLflow metric compared, as the training code logs it (`auc`; letters, digits, `_ . - /` and spaces). */
+  readonly metric: string;
+  /** `max`: higher is better; `min`: lower is better. @default "max" */
+  readonly mode?: 'max' | 'min';
+  /** How much better than the champion the candidate must be (a finite number, at least 0). @default 0 */
+  readonly minDelta?: number;
+  /**
+   * The registry alias the online models serve (`models:/<registeredModel>@<alias>`): letters, digits,
+   * `_` and `-`, never `v<digits>` nor `latest` (MLflow reserves them). @default "champion"
+   */
+  readonly alias?: string;
+  /**
+   * An approval gate: the promotion waits for `modelplane promote MODEL VERSION` (from CI or a person).
+   * @default - no gate: a better version is promoted at once
+   */
+  readonly approval?: ApprovalProps;
+  /**
+   * A canary step: the canary alias moves first (the online models' canary variants serve it), then the
+   * champion alias after the soak. Needs an online model of the team with a canary variant on
+   * `models:/<registeredModel>@<canary alias>`. @default - no canary step
+   */
+  readonly canary?: PromoteCanaryProps;
+}
+
+/** The approval gate of a promotion ({@link PromoteProps.approval}). */
+export interface ApprovalProps {
+  /** How long the promotion waits for the approval before it gives up, in hours (positive). @default 72 */
+  readonly timeoutHours?: number;
+}
+
+/** The canary step of a promotion ({@link PromoteProps.canary}). */
+export interface PromoteCanaryProps {
+  /** The canary alias (as {@link PromoteProps.alias}; not the champion alias). @default "canary" */
+  readonly alias?: string;
+  /** How long the canary serves before the champion alias moves, in whole minutes (positive). @default 30 */
+  readonly soakMinutes?: number;
+}
+
+/**
+ * Where an outcome is sent ({@link SparkRunProps.notify}): exactly one of the two, an Airflow connection
+ * id (letters, digits, `_ . -`) of an HTTP connection that holds the URL.
+ */
+export interface NotifyProps {
+  /** A Slack incoming webhook's connection. @default - not Slack */
+  readonly slack?: string;
+  /** A webhook receiving modelplane's JSON event. @default - not a webhook */
+  readonly webhook?: string;
 }
 
 /** One cascade stage of the model other than `run` (download or export). */
@@ -198,6 +288,7 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
   public readonly templates: Readonly<Record<string, Record<string, unknown>>>;
   /** The ConfigMap holding the templates. */
   public readonly templatesConfigMap: ApiObject;
+  private readonly chart: TeamModels;
 
   constructor(scope: Construct, id: string, props: SparkBatchModelProps) {
     const chart = TeamModels.find(scope, 'SparkBatchModel', id);
@@ -222,9 +313,62 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
     // Airflow's workers read the templates (for the model's DAGs and any cascade's); without Airflow, no DAG ConfigMap nor grant.
     const dags = operatorInstalled(spec.platform, 'airflow') ? TeamDags.of(chart) : undefined;
     dags?.grantTemplateRead(modelTemplatesConfigMap(spec.name));
+    this.chart = chart;
+    // A training run with continuous training gets its DAG even when only started by hand.
     for (const run of spec.runs) {
-      if (run.schedule !== undefined || run.assets.length > 0) this.renderSchedule(chart, dags, run);
+      const training = run.job === 'train' && spec.training !== undefined;
+      if (run.schedule !== undefined || run.assets.length > 0 || training) this.renderSchedule(chart, dags, run);
     }
+    if (spec.training) this.wireTraining(chart, dags!);
+  }
+
+  /**
+   * The continuous training of the training run (the contract of airflow/training-spec.ts), complete with
+   * the promotion's rollout targets: the team's online models serving the registered model's alias, read
+   * when this is read (so at synth time every model of the team counts, whatever the order they were
+   * created in). Throws a ModelplaneValidationError when a target cannot be rolled (see
+   * {@link trainingIssues}). `modelplane promote` reads the registered model and aliases here.
+   * @default - undefined: the training run sets no continuous training
+   */
+  public get training(): ContinuousTrainingSpec | undefined {
+    const settings = this.spec.training;
+    if (!settings) return undefined;
+    return trainingSpec(settings, orThrow(resolveRolloutTargets('SparkBatchModel', this.spec.id, settings, this.servingModels())));
+  }
+
+  /** The problems of the promotion's rollout targets among the team's models as they are now (none without continuous training). */
+  public trainingIssues(): readonly ValidationIssue[] {
+    const settings = this.spec.training;
+    return settings ? resolveRolloutTargets('SparkBatchModel', this.spec.id, settings, this.servingModels()).issues : [];
+  }
+
+  /** The team's serving constructs as the targets are resolved from them. */
+  private servingModels(): ServingModel[] {
+    return this.chart.models.flatMap((m) =>
+      isModelServing(m.construct) ? [{ name: m.name, variants: m.construct.servedVariants() }] : [],
+    );
+  }
+
+  /**
+   * The synth-time check of the targets, and Airflow's grant to roll them: created when the first online
+   * model of the team serving the alias (with a patch) registers, whether before or after this model.
+   */
+  private wireTraining(chart: TeamModels, dags: TeamDags): void {
+    this.node.addValidation({ validate: () => this.trainingIssues().map(formatIssue) });
+    const uris = Object.values(aliasUris(this.spec.training!));
+    let granted = false;
+    chart.onModel((m: TeamModel) => {
+      if (granted || !isModelServing(m.construct)) return;
+      const serving: IModelServing = m.construct;
+      if (!serving.servedVariants().some((x) => uris.includes(x.modelUri) && !isRolloutRefusal(x.rollout))) return;
+      granted = true;
+      dags.grantRollout(() => this.rolloutPatches());
+    });
+  }
+
+  /** Every object the promotion patches (champion and canary). */
+  private rolloutPatches(): RolloutPatch[] {
+    return (this.training?.promote?.targets ?? []).flatMap((t) => [...t.champion, ...t.canary]);
   }
 
   /** What one run of the model requests at its most (the driver and its executors at their most), for the team's quota. */
@@ -245,7 +389,7 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
     const labels = stepLabels(spec, job);
     const template = this.templates[templateKey(job)];
     if (spec.orchestrator === 'airflow') {
-      const source = modelDag({
+      const dag: ModelDagSpec = {
         team: spec.team,
         model: spec.name,
         job,
@@ -257,7 +401,10 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
         assets: [...run.assets],
         tags: [],
         description: `${job === 'train' ? 'Training' : 'Scoring'} of batch model ${spec.name}.`,
-      });
+      };
+      // With continuous training, the training DAG; rendered at synth time, as its targets are the team's online models.
+      const training = job === 'train' && spec.training !== undefined;
+      const source = training ? () => trainingDag({ ...dag, training: this.training! }) : modelDag(dag);
       // An Airflow-orchestrated model is refused on a platform without Airflow, so `dags` is there.
       dags!.addFile(dagFileName(modelDagId(spec.team, spec.name, job)), source, constructLabel('SparkBatchModel', spec.id));
     } else if (spec.orchestrator === 'argo') {

@@ -4,6 +4,7 @@ import { App, ApiObject, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../core/context';
+import type { RolloutPatch } from './airflow/training-spec';
 import { standardLabels } from '../../core/labels';
 import { recordSynthOutput } from '../output-files';
 import { TeamModels } from '../team-models';
@@ -81,8 +82,9 @@ export class TeamDags extends Construct {
   public readonly team: string;
   /** The ConfigMap (in Airflow's namespace). */
   public readonly configMap: ApiObject;
-  private readonly files = new Map<string, { source: string; owner: string }>();
+  private readonly files = new Map<string, { source: DagSource; owner: string }>();
   private readonly templateConfigMaps = new Set<string>();
+  private readonly rolloutSources: Array<() => readonly RolloutPatch[]> = [];
 
   private constructor(chart: TeamModels, id: string) {
     super(chart, id);
@@ -124,8 +126,23 @@ export class TeamDags extends Construct {
     this.templateConfigMaps.add(configMap);
   }
 
-  /** Adds a DAG file. File names are unique per team (they are DAG ids plus `.py`). */
-  public addFile(fileName: string, source: string, owner: string): void {
+  /**
+   * Lets Airflow's worker roll the objects a trained model's promotion patches: `get` and `patch` on
+   * exactly those Deployments and InferenceServices of the team namespace (the Role
+   * `modelplane-airflow-rollout`, created on the first grant). `patches` is read at synth time, when the
+   * team's online models all exist; a source that throws has problems its owner reports, and adds nothing.
+   */
+  public grantRollout(patches: () => readonly RolloutPatch[]): void {
+    if (this.rolloutSources.length === 0) this.renderRolloutRole();
+    this.rolloutSources.push(patches);
+  }
+
+  /**
+   * Adds a DAG file. File names are unique per team (they are DAG ids plus `.py`). The source may be a
+   * function, called when the ConfigMap and the files are written (synth time): for DAGs that read what
+   * constructs created later give.
+   */
+  public addFile(fileName: string, source: DagSource, owner: string): void {
     const prev = this.files.get(fileName);
     if (prev && prev.owner !== owner) {
       throw new Error(
@@ -138,17 +155,67 @@ export class TeamDags extends Construct {
   /** File name to source, sorted by name, plus the `.airflowignore` that hides kubelet's `..data` dirs. */
   public data(): Record<string, string> {
     const out: Record<string, string> = { [AIRFLOW_IGNORE_FILE]: AIRFLOW_IGNORE };
-    for (const name of [...this.files.keys()].sort()) out[name] = this.files.get(name)!.source;
+    for (const name of [...this.files.keys()].sort()) out[name] = sourceText(this.files.get(name)!.source);
     return out;
   }
 
+  /** The rollout Role's rules: per kind, the names every grant's patches give, sorted. */
+  private rolloutRules(): k8s.PolicyRule[] {
+    const names = { Deployment: new Set<string>(), InferenceService: new Set<string>() };
+    for (const source of this.rolloutSources) for (const p of orNothing(source, [])) names[p.kind].add(p.name);
+    const rules: k8s.PolicyRule[] = [];
+    const rule = (apiGroup: string, resource: string, of: Set<string>) =>
+      of.size > 0 && rules.push({ apiGroups: [apiGroup], resources: [resource], verbs: ['get', 'patch'], resourceNames: [...of].sort() });
+    rule('apps', 'deployments', names.Deployment);
+    rule('serving.kserve.io', 'inferenceservices', names.InferenceService);
+    return rules;
+  }
+
+  /** The Role and RoleBinding of {@link grantRollout}. */
+  private renderRolloutRole(): void {
+    const chart = TeamModels.find(this, 'TeamDags');
+    const labels = standardLabels({ name: 'airflow-dags', instance: this.team, component: 'rollout', team: this.team });
+    const name = 'modelplane-airflow-rollout';
+    new k8s.KubeRole(this, 'Rollout', {
+      metadata: { name, namespace: this.team, labels },
+      rules: Lazy.any({ produce: () => this.rolloutRules() }) as unknown as k8s.PolicyRule[],
+    });
+    new k8s.KubeRoleBinding(this, 'RolloutBinding', {
+      metadata: { name, namespace: this.team, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [
+        { kind: 'ServiceAccount', name: chart.platform.airflow.workerServiceAccount, namespace: chart.platform.airflow.namespace },
+      ],
+    });
+  }
+
   private sizeProblems(): string[] {
-    const bytes = Object.entries(this.data()).reduce((n, [k, val]) => n + Buffer.byteLength(k) + Buffer.byteLength(val), 0);
+    // A DAG source that throws has problems its owner's validation reports; it counts for nothing here.
+    const files: Record<string, string> = { [AIRFLOW_IGNORE_FILE]: AIRFLOW_IGNORE };
+    for (const [name, f] of this.files) files[name] = orNothing(() => sourceText(f.source), '');
+    const bytes = Object.entries(files).reduce((n, [k, val]) => n + Buffer.byteLength(k) + Buffer.byteLength(val), 0);
     return bytes > MAX_DAG_CONFIGMAP_BYTES
       ? [
           `TeamDags "${this.team}": the team's generated DAG files total ${bytes} bytes, more than the ${MAX_DAG_CONFIGMAP_BYTES} bytes one ConfigMap can carry. Fix: split the team's cascades across teams, or deliver DAGs with git-sync (dags.gitSync in the Airflow chart values) from dist/dags/.`,
         ]
       : [];
+  }
+}
+
+/** A DAG file's source: its text, or a function giving it at synth time. */
+export type DagSource = string | (() => string);
+
+/** The text of a source. */
+function sourceText(source: DagSource): string {
+  return typeof source === 'string' ? source : source();
+}
+
+/** What `f` returns, or `otherwise` when it throws. */
+function orNothing<T>(f: () => T, otherwise: T): T {
+  try {
+    return f();
+  } catch {
+    return otherwise;
   }
 }
 

@@ -6,6 +6,8 @@
 import type { Construct } from 'constructs';
 import type { OperatorKey, PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
+import type { RolloutPatch } from '../batch/airflow/training-spec';
+import type { RolloutRefusal } from '../model-serving';
 import type { OnlineModelProps } from './props';
 import type { OnlineBackend, OnlineEndpoint, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant } from './spec';
 
@@ -46,4 +48,9 @@ export interface ServingBackend {
   render(scope: Construct, m: ResolvedOnlineModel): void;
   /** Where a client inside the cluster reaches `variant` over REST (v2 protocol), or why it cannot. */
   endpoint(m: ResolvedOnlineModel, variant: ResolvedVariant): OnlineEndpoint | EndpointRefusal;
+  /**
+   * The object a promotion patches (its pod template annotation) so that `variant`'s pods restart and
+   * resolve a moved registry alias, or why the backend cannot roll that variant on its own.
+   */
+  rollout(m: ResolvedOnlineModel, variant: ResolvedVariant): RolloutPatch | RolloutRefusal;
 }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { constructLabel } from '../../core/errors';
+import type { IModelServing, ServedVariant } from '../model-serving';
 import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { SERVING_BACKENDS } from './backends';
 import type { OnlineModelProps } from './props';
@@ -29,7 +30,7 @@ export type { OnlineBackend, OnlineEndpoint } from './spec';
  * @example
  * new OnlineModel(models, 'fraud', { model: 'models:/fraud@champion', backend: 'deployment' });
  */
-export class OnlineModel extends Construct implements IServedModel, QuotaDemanding {
+export class OnlineModel extends Construct implements IServedModel, IModelServing, QuotaDemanding {
   /** The service name. */
   public readonly name: string;
   /** The team (and namespace) serving the model. */
@@ -44,12 +45,13 @@ export class OnlineModel extends Construct implements IServedModel, QuotaDemandi
   constructor(scope: Construct, id: string, props: OnlineModelProps) {
     const { chart, spec } = resolveInTeam(scope, 'OnlineModel', id, props, resolveOnlineModel);
     super(scope, id);
-    chart.registerModel({ name: spec.name, kind: 'OnlineModel', id, construct: this });
-    for (const x of spec.variants) if (!x.primary) chart.claimName(x.objectName, { kind: 'OnlineModel', id });
     this.name = spec.name;
     this.team = spec.team;
     this.backend = spec.backend;
     this.spec = spec;
+    // Registered once its spec is set: the chart tells the team's trained models of it (servedVariants).
+    chart.registerModel({ name: spec.name, kind: 'OnlineModel', id, construct: this });
+    for (const x of spec.variants) if (!x.primary) chart.claimName(x.objectName, { kind: 'OnlineModel', id });
     SERVING_BACKENDS[spec.backend].render(this, spec);
     this.url = this.endpoint().url;
   }
@@ -57,6 +59,12 @@ export class OnlineModel extends Construct implements IServedModel, QuotaDemandi
   /** What the model requests at its most (every variant at its maximum replicas), for the team's quota. */
   public quotaDemand(): QuotaDemand {
     return onlineQuotaDemand(this.spec);
+  }
+
+  /** {@inheritDoc IModelServing.servedVariants} */
+  public servedVariants(): readonly ServedVariant[] {
+    const backend = SERVING_BACKENDS[this.spec.backend];
+    return this.spec.variants.map((v) => ({ variant: v.name, modelUri: v.model, rollout: backend.rollout(this.spec, v) }));
   }
 
   /** The model versions behind the service; the first is the primary. */

@@ -5,6 +5,7 @@
  */
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
+import { SparkBatchModel } from '../../constructs/batch/spark-batch-model';
 import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
 import { teamQuotaIssues } from '../../constructs/quota';
@@ -18,7 +19,7 @@ import type { LoadedConfig } from './load';
 import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
 import { ExclusiveFields, exclusiveFieldsGiven } from './mapping';
 import { FieldPath, parsePath } from './source';
-import type { GpuPoolConfig, ModelConfig } from './types';
+import type { BatchModelConfig, GpuPoolConfig, ModelConfig } from './types';
 import { EntryWords, issueWords } from './wording';
 
 /** Options of {@link buildTeamModels}. */
@@ -71,6 +72,7 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
 
   const state: BuildState = { loaded, chart, issues, models, cascades, failedModels: new Set() };
   buildModels(state);
+  checkTraining(state);
   if (options.platform && state.failedModels.size === 0) checkQuota(state, options.platform);
   buildCascades(state);
   buildRetroTests(state);
@@ -87,6 +89,27 @@ function buildModels(s: BuildState): void {
     const built = attempt(s, ['models', i], m, MODEL_MAPPINGS[m.type] as EntryMapping<ModelConfig>);
     if (built) s.models.set(m.name, built);
     else s.failedModels.add(m.name);
+  });
+}
+
+/**
+ * The promotions of the team's trained models against the online models that serve them (known once every
+ * model is built): each problem located in the batch model's entry, as its own problems are.
+ */
+function checkTraining(s: BuildState): void {
+  s.loaded.config!.models.forEach((m, i) => {
+    const built = s.loaded.badModels.has(i) || !isRecord(m) ? undefined : s.models.get(m.name);
+    if (!(built instanceof SparkBatchModel)) return;
+    const found = built.trainingIssues();
+    if (found.length === 0) return;
+    const mapping = MODEL_MAPPINGS.batch;
+    const entry = m as BatchModelConfig;
+    s.issues.push(
+      ...constructIssues(s.loaded, ['models', i], new ModelplaneValidationError(found), (f) => mapping.toFilePathFor(entry, f), {
+        table: mapping.table,
+        entry,
+      }),
+    );
   });
 }
 

@@ -105,6 +105,11 @@ export const VARIANTS: ComposedRow<OnlineModelConfig> = {
     const which = written[p[1]] ?? 'model';
     return which === 'model' ? ['model'] : [which, ...(p[2] === 'traffic' || p[2] === 'model' ? [p[2]] : [])];
   },
+  // A message suggesting a second variant (e.g. a canary for a promotion) names it as the file writes one: `canary`.
+  field: (m, p) =>
+    p[0] === 'variants' && p[1] === 1 && m.variants === undefined && !m.canary && !m.shadow
+      ? ['canary', ...p.slice(2)]
+      : VARIANTS.inverse(m, p),
 };
 
 /** `replicas`: a number is the fixed replica count; `{ min, max }` is the autoscaling range. */

@@ -57,6 +57,10 @@ export const BATCH_MODEL_FIELDS: FieldTable<BatchModelConfig> = {
     { yaml: 'train.args', prop: 'train.arguments' },
     { yaml: 'train.schedule', prop: 'train.schedule' },
     { yaml: 'train.onData', prop: 'train.assets', note: 'Airflow Assets: continuous training' },
+    { yaml: 'train.registers', prop: 'train.registeredModel', note: 'continuous training: the MLflow registered model' },
+    { yaml: 'train.minNewData', prop: 'train.minNewData', note: 'continuous training: `{ rows: N }` or `{ files: N }`' },
+    { yaml: 'train.promote', prop: 'train.promote', note: 'continuous training: the promotion rule and rollout' },
+    { yaml: 'train.notify', prop: 'train.notify', note: 'continuous training: Airflow connection ids' },
     {
       kind: 'group',
       prop: 'cascade',

@@ -104,6 +104,11 @@ export interface ComposedRow<E> {
   forward(entry: E): ReadonlyArray<readonly [DottedPath, unknown]>;
   /** Where in the entry a problem with `prop` (one of its props, or a path below one) is written. */
   inverse(entry: E, prop: FieldPath): FieldPath;
+  /**
+   * The field a message names for `prop` (see {@link yamlFieldOf}), when it is not where a problem with it
+   * is written (a prop the entry does not give yet). @default - {@link ComposedRow.inverse}
+   */
+  field?(entry: E, prop: FieldPath): FieldPath;
   /** The value the file writes for a value of `prop`, for messages that suggest one. @default - the value as it is */
   back?(prop: DottedPath, value: unknown): unknown;
   /**
@@ -292,7 +297,7 @@ export function yamlFieldOf<E>(table: FieldTable<E>, entry: E, prop: DottedPath)
   if (!match) return undefined;
   const rest = path.slice(match.depth);
   const row = match.row;
-  if (row.kind === 'composed') return row.inverse(entry, path);
+  if (row.kind === 'composed') return (row.field ?? row.inverse)(entry, path);
   if (row.kind === 'group') return rest.length === 0 && row.at !== '' ? segments(row.at) : undefined;
   if (row.kind === 'other') return undefined;
   return [...segments(row.yaml), ...rest];

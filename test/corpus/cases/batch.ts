@@ -258,4 +258,52 @@ export const cases: TsCase[] = [
     field: 'assets',
     build: cascade({ targets: ['argo'], assets: ['s3://lake/orders'] }),
   },
+  // Continuous training (the train run's registeredModel, minNewData, promote, notify)
+  {
+    name: 'a new-data threshold without dataset Assets',
+    construct: 'SparkBatchModel "churn"',
+    field: 'train.minNewData',
+    value: { rows: 1000 },
+    says: /train\.assets/,
+    build: model({ train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'churn', minNewData: { rows: 1000 } } }),
+  },
+  {
+    name: 'a Slack webhook URL as the notify target',
+    construct: 'SparkBatchModel "churn"',
+    field: 'train.notify[0].slack',
+    says: /Airflow connection/,
+    build: model({
+      train: {
+        mainApplicationFile: 'local:///app/train.py',
+        registeredModel: 'churn',
+        notify: [{ slack: 'https://hooks.slack.com/services/T/B/X' }],
+      },
+    }),
+  },
+  {
+    name: 'continuous training on the Spark Operator',
+    construct: 'SparkBatchModel "churn"',
+    field: 'train.registeredModel',
+    value: 'churn',
+    says: /orchestrator: "airflow"/,
+    build: model({
+      orchestrator: 'spark-operator',
+      train: { mainApplicationFile: 'local:///app/train.py', schedule: '0 2 * * 0', registeredModel: 'churn' },
+    }),
+  },
+  {
+    name: 'a promotion to an alias MLflow reserves',
+    construct: 'SparkBatchModel "churn"',
+    field: 'train.promote.alias',
+    value: 'v2',
+    build: model({
+      train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'churn', promote: { metric: 'auc', alias: 'v2' } },
+    }),
+  },
+  {
+    name: 'continuous training on the scoring run',
+    construct: 'SparkBatchModel "churn"',
+    field: 'score.promote',
+    build: model({ score: { mainApplicationFile: 'local:///app/score.py', promote: { metric: 'auc' } } }),
+  },
 ];

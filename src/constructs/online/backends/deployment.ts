@@ -199,4 +199,6 @@ export const DEPLOYMENT_BACKEND: ServingBackend = {
   resolveOptions: resolveDeploymentOptions,
   render: renderDeploymentBackend,
   endpoint: (m, v) => ({ url: `http://${serviceHost(m, v.objectName)}:${MLSERVER_PORTS.http}`, modelName: servedModelName(m) }),
+  // Every variant is a Deployment of its own: its pod template restarts just its pods.
+  rollout: (_m, v) => ({ kind: 'Deployment', name: v.objectName }),
 };

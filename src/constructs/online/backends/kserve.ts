@@ -37,7 +37,7 @@ import {
   InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit,
 } from '../../../../imports/serving.kserve.io';
 import type { Validator } from '../../../core/errors';
-import { prop, words } from '../../../core/words';
+import { prop, propOf, words } from '../../../core/words';
 import { IMAGE_PULL_POLICY } from '../../../core/security';
 import { checkName } from '../../../core/validate';
 import { hpaMetrics, renderKeda } from '../autoscaling';
@@ -310,4 +310,12 @@ export const KSERVE_BACKEND: ServingBackend = {
     v.primary
       ? { url: `http://${serviceHost(m, kservePredictorDeployment(m))}`, modelName: servedModelName(m) }
       : { refused: `KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).` },
+  // The main predictor's annotations restart its pods; a canary predictor is no object of its own.
+  rollout: (m, v) =>
+    v.primary
+      ? { kind: 'InferenceService', name: m.name }
+      : {
+          problem: `it is a KServe canary predictor, which no patch of its own restarts: a promotion through a canary rolls the canary variant's own Deployment`,
+          fix: words`serve the online model with ${propOf('OnlineModel', 'backend', 'deployment')}`,
+        },
 };

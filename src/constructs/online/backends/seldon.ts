@@ -31,7 +31,7 @@ import {
   SeldonDeploymentSpecPredictorsComponentSpecsSpecVolumesEmptyDirSizeLimit,
 } from '../../../../imports/machinelearning.seldon.io';
 import type { Validator } from '../../../core/errors';
-import { prop, words } from '../../../core/words';
+import { prop, propOf, words } from '../../../core/words';
 import { hpaMetrics, rabbitTrigger, renderTriggerAuth } from '../autoscaling';
 import type { ServingBackend } from '../backend';
 import { checkSecretName } from '../checks';
@@ -213,4 +213,9 @@ export const SELDON_BACKEND: ServingBackend = {
   resolveOptions: resolveSeldonOptions,
   render: renderSeldonBackend,
   endpoint: (m, v) => ({ url: `http://${serviceHost(m, `${m.name}-${v.name}`)}:${SELDON_SERVICE_PORT}`, modelName: SELDON_GRAPH_NODE }),
+  rollout: () => ({
+    problem:
+      'it is served by Seldon Core, whose pods a promotion cannot roll (promotion rollout supports the deployment and kserve backends)',
+    fix: words`serve it with ${propOf('OnlineModel', 'backend', 'deployment')}, or serve a fixed version (models:/NAME/VERSION) there`,
+  }),
 };

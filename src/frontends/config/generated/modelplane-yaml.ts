@@ -280,6 +280,79 @@ export interface TrainConfig {
    * Items: A URI such as s3a://bucket/path, s3://bucket/path or hive://db.table.
    */
   onData?: string[];
+  /**
+   * Continuous training: the MLflow registered model the training registers one version of per run (the training code reads it from MODELPLANE_REGISTERED_MODEL). Needed by minNewData, promote and notify. With it the training run gets its Airflow DAG even without schedule or onData (then started by hand).
+   */
+  registers?: string;
+  /**
+   * Continuous training: train only when the onData datasets reported at least this much new data since the last training (their Asset events' extra, e.g. {"rows": 12000}). Exactly one of rows and files.
+   */
+  minNewData?: {
+    /**
+     * At least this many new rows.
+     */
+    rows?: number;
+    /**
+     * At least this many new files.
+     */
+    files?: number;
+  };
+  /**
+   * Continuous training: compare the trained version with the champion on a metric and move the registry alias (rolling the team's online models that serve it) when it is better. Needs registers.
+   */
+  promote?: {
+    /**
+     * The MLflow metric compared, as the training code logs it (e.g. auc).
+     */
+    metric: string;
+    /**
+     * max: higher is better; min: lower is better. Default max.
+     */
+    mode?: 'max' | 'min';
+    /**
+     * How much better than the champion the candidate must be. Default 0.
+     */
+    minDelta?: number;
+    /**
+     * The registry alias the online models serve (models:/<registers>@<alias>); never v<digits> nor latest, which MLflow reserves. Default champion.
+     */
+    alias?: string;
+    /**
+     * An approval gate: the promotion waits for `modelplane promote MODEL VERSION`. {} waits the default 72 hours.
+     */
+    approval?: {
+      /**
+       * How long the promotion waits for the approval, in hours. Default 72.
+       */
+      timeoutHours?: number;
+    };
+    /**
+     * A canary step: the canary alias moves first (an online model's canary: { model: models:/<registers>@canary } serves it), then the champion alias after the soak.
+     */
+    canary?: {
+      /**
+       * The canary alias (not the champion alias). Default canary.
+       */
+      alias?: string;
+      /**
+       * How long the canary serves before the champion alias moves, in minutes. Default 30.
+       */
+      soakMinutes?: number;
+    };
+  };
+  /**
+   * Continuous training: where each outcome is sent: Airflow connection ids (HTTP connections holding the URL), never a URL or a secret.
+   */
+  notify?: {
+    /**
+     * A Slack incoming webhook's Airflow connection id.
+     */
+    slack?: string;
+    /**
+     * The Airflow connection id of a webhook receiving modelplane's JSON event.
+     */
+    webhook?: string;
+  }[];
 }
 /**
  * GPUs for the model, on a pool of the platform.
