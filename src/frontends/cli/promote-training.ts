@@ -6,11 +6,9 @@ import type { ContinuousTrainingSpec } from '../../constructs/batch/airflow/trai
 import type { SparkBatchModel } from '../../constructs/batch/spark-batch-model';
 
 /**
- * The continuous training of a built batch model, or undefined when its `train` run registers nothing.
- *
- * TODO(issue 18, merge of ct-config): return SparkBatchModel's resolved ContinuousTrainingSpec. Until the
- * construct resolves it, no model has one (promote refuses every model); the tests replace this module.
+ * The continuous training of a built batch model (with its rollout targets among the team's online
+ * models), or undefined when its `train` run registers nothing. The file was validated before.
  */
-export function trainingOf(_model: SparkBatchModel): ContinuousTrainingSpec | undefined {
-  return undefined;
+export function trainingOf(model: SparkBatchModel): ContinuousTrainingSpec | undefined {
+  return model.training;
 }
