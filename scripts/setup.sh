@@ -183,3 +183,15 @@ postgres() {
 }
 step "PostgreSQL (Debian)" postgres
 step "serving venv" bash scripts/python/serving-venv.sh
+# The operators tier: KEDA's operator from the Go module proxy (cached by version), and RabbitMQ from Debian for
+# its queue trigger (scripts/operators/rabbitmq.sh runs a node on loopback per run; no service is started). The
+# package's install starts Erlang's port mapper on every interface: stopped again here.
+rabbitmq() {
+  if [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then return 0; fi
+  if [[ "$(id -u)" != 0 ]]; then echo "setup.sh: RabbitMQ is missing; run as root or: sudo apt-get install -y rabbitmq-server" >&2; return 1; fi
+  apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null || return 1
+  epmd -kill >/dev/null 2>&1 || true
+}
+step "RabbitMQ (Debian)" rabbitmq
+step "KEDA operator" bash scripts/operators/install.sh keda
