@@ -214,6 +214,7 @@ export MODELPLANE_KUBE_DIR='$state'
 export MODELPLANE_KUBE_BIN='$bin'
 export MODELPLANE_KUBECTL='$bin/kubectl'
 export KUBECACHEDIR='$state/kubectl-cache'
+export MODELPLANE_KUBE_CONTROLLER_LIST='$([[ "$with_kcm" != "0" ]] && echo "$controllers")'
 EOF
 ok=yes
 trap - EXIT INT TERM
