@@ -81,18 +81,37 @@ export function readObjects(set: string, dir: string): DistObject[] {
   return out;
 }
 
+/** A team's quota in a platform file (`teams[].quota`). */
+interface TeamQuota {
+  cpu: string;
+  memory: string;
+  pods: number;
+  gpus: number;
+}
+
 /**
  * How each example is synthesized (the same commands as examples/synth-all.sh). `team` names a team
- * file's team when the example has no platform file of its own: its output needs the team namespace.
+ * file's team when the example has no platform file of its own: its output needs the team namespace,
+ * with a quota its models fit in (the totals the CLI's quota check names for the team file, from
+ * `modelplane synth --platform P -f <team file>`; the default quota holds no GPU, so the ResourceQuota
+ * would refuse every GPU Pod).
  */
-const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: string; gpuPools?: unknown[] } }> = {
+const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: string; gpuPools?: unknown[]; quota?: TeamQuota } }> = {
   'bank-cascades': {
     args: ['-f', 'examples/bank-cascades/modelplane.yaml'],
-    team: { name: 'retail-risk', file: 'examples/bank-cascades/modelplane.yaml' },
+    team: {
+      name: 'retail-risk',
+      file: 'examples/bank-cascades/modelplane.yaml',
+      quota: { cpu: '671', memory: '1.83Ti', pods: 341, gpus: 0 },
+    },
   },
   'translation-gpu': {
     args: ['-f', 'examples/translation-gpu/modelplane.yaml'],
-    team: { name: 'translation', file: 'examples/translation-gpu/modelplane.yaml' },
+    team: {
+      name: 'translation',
+      file: 'examples/translation-gpu/modelplane.yaml',
+      quota: { cpu: '66', memory: '280Gi', pods: 200, gpus: 30 },
+    },
   },
   'small-team': { args: ['--platform', 'examples/small-team/platform.yaml'] },
   'team-workspaces': {
@@ -168,7 +187,8 @@ export function synthesizeAll(root: string): OutputSet[] {
     let prerequisites: DistObject[] = [];
     if (ex.team) {
       const platformFile = path.join(root, `${name}.platform.json`);
-      fs.writeFileSync(platformFile, JSON.stringify({ teams: [{ name: ex.team.name }], gpuPools: teamGpuPools(ex.team) }));
+      const team = { name: ex.team.name, ...(ex.team.quota ? { quota: ex.team.quota } : {}) };
+      fs.writeFileSync(platformFile, JSON.stringify({ teams: [team], gpuPools: teamGpuPools(ex.team) }));
       const preDir = path.join(root, 'prerequisites', name);
       fs.mkdirSync(path.dirname(preDir), { recursive: true });
       cli(['synth', '--platform', platformFile, '-o', preDir, '-q']);
