@@ -6,7 +6,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/no-skips-in-ci.js'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/s3/', '/test/pulumi-real/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/airflow/', '/test/serving/', '/test/s3/', '/test/pulumi-real/', '/test/pods/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],

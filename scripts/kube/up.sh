@@ -11,9 +11,11 @@
 #   (so servers never outlive a killed test run).
 #   MODELPLANE_KUBE_CONTROLLERS=0 starts no kube-controller-manager.
 #   MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also runs the workload controllers (deployment, replicaset,
-#   statefulset, job, cronjob, daemonset) and the resourcequota controller (the ResourceQuota admission
-#   plugin refuses every pod of a namespace whose quota has no computed usage yet), so that the Pods of
-#   the workloads are created and admitted; with no scheduler and no kubelet they stay Pending.
+#   statefulset, job, cronjob, daemonset), so that the Pods of the workloads are created and admitted (with
+#   no scheduler and no kubelet they stay Pending), and what they need besides: the resourcequota controller
+#   (the ResourceQuota admission plugin refuses every pod of a namespace whose quota has no computed usage
+#   yet) and the persistentvolumeclaim-protection controller (it lifts the kubernetes.io/pvc-protection
+#   finalizer of a StatefulSet's claims once no Pod uses them; without it their namespace never goes away).
 #   MODELPLANE_ETCD_BIN=/path/to/etcd uses another etcd binary than the one install.sh built.
 # On any failure, everything started so far is stopped and the state directory removed (logs are printed first).
 set -euo pipefail
@@ -29,6 +31,7 @@ controllers=namespace-controller,serviceaccount-controller,garbage-collector-con
 if [[ "${MODELPLANE_KUBE_WORKLOAD_CONTROLLERS:-0}" == "1" ]]; then
   controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
   controllers+=,cronjob-controller,daemonset-controller,resourcequota-controller
+  controllers+=,persistentvolumeclaim-protection-controller
 fi
 started_at=$SECONDS
 
