@@ -79,6 +79,9 @@ step "tier training" bash test/training/run.sh
 stop_cluster
 kube_state=""
 unset MODELPLANE_KUBE_DIR
+# The pods tier needs the workload controllers: its own control plane (MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1), not the shared one.
+echo "== tier: pods (dist/ and every example applied to a control plane running the workload controllers: every Deployment, StatefulSet, Job, CronJob and DaemonSet gets its Pods created and admitted)"
+step "tier pods" npm run --silent test:pods
 # The S3 tier applies the platform namespace and two teams as synthesized: its own API server, not the shared one.
 echo "== tier: S3 (versitygw from the Go module proxy + a local kube-apiserver: the synthesized bootstrap Job gives each team its own credentials, refused on the other team's prefix)"
 step "tier S3" bash scripts/s3/run-tier.sh

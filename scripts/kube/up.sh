@@ -10,6 +10,12 @@
 #   If MODELPLANE_KUBE_OWNER_PID is set, a watchdog stops the control plane as soon as that process is gone
 #   (so servers never outlive a killed test run).
 #   MODELPLANE_KUBE_CONTROLLERS=0 starts no kube-controller-manager.
+#   MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also runs the workload controllers (deployment, replicaset,
+#   statefulset, job, cronjob, daemonset), so that the Pods of the workloads are created and admitted (with
+#   no scheduler and no kubelet they stay Pending), and what they need besides: the resourcequota controller
+#   (the ResourceQuota admission plugin refuses every pod of a namespace whose quota has no computed usage
+#   yet) and the persistentvolumeclaim-protection controller (it lifts the kubernetes.io/pvc-protection
+#   finalizer of a StatefulSet's claims once no Pod uses them; without it their namespace never goes away).
 #   MODELPLANE_ETCD_BIN=/path/to/etcd uses another etcd binary than the one install.sh built.
 # On any failure, everything started so far is stopped and the state directory removed (logs are printed first).
 set -euo pipefail
@@ -21,6 +27,12 @@ state="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-kube.XXXXXX")"
 touch "$state/.modelplane-kube"
 kubeconfig="${1:-$state/kubeconfig}"
 with_kcm="${MODELPLANE_KUBE_CONTROLLERS:-1}"
+controllers=namespace-controller,serviceaccount-controller,garbage-collector-controller
+if [[ "${MODELPLANE_KUBE_WORKLOAD_CONTROLLERS:-0}" == "1" ]]; then
+  controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
+  controllers+=,cronjob-controller,daemonset-controller,resourcequota-controller
+  controllers+=,persistentvolumeclaim-protection-controller
+fi
 started_at=$SECONDS
 
 ok=""
@@ -168,6 +180,7 @@ done
 echo "up.sh: kube-apiserver ready on https://127.0.0.1:$api_port after $((SECONDS - started_at)) s" >&2
 
 # --- kube-controller-manager (namespace finalization, default service accounts, garbage collection) ------------
+# With MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also the workload and quota controllers (see the usage above).
 if [[ "$with_kcm" != "0" ]]; then
   write_kubeconfig "$state/controller-manager.kubeconfig" controller-manager
   start kube-controller-manager "$bin/kube-controller-manager" \
@@ -175,7 +188,7 @@ if [[ "$with_kcm" != "0" ]]; then
     --authentication-kubeconfig="$state/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$state/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port=0 \
-    --controllers=namespace-controller,serviceaccount-controller,garbage-collector-controller \
+    --controllers="$controllers" \
     --use-service-account-credentials=true --leader-elect=false \
     --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" \
     --profiling=false
@@ -204,6 +217,7 @@ export MODELPLANE_KUBE_DIR='$state'
 export MODELPLANE_KUBE_BIN='$bin'
 export MODELPLANE_KUBECTL='$bin/kubectl'
 export KUBECACHEDIR='$state/kubectl-cache'
+export MODELPLANE_KUBE_CONTROLLER_LIST='$([[ "$with_kcm" != "0" ]] && echo "$controllers")'
 EOF
 ok=yes
 trap - EXIT INT TERM

@@ -20,24 +20,26 @@ import {
   exampleNames,
   getStored,
   KubeObject,
+  layoutSet,
   objectKey,
+  OPERATOR_NAMESPACES,
   ourManagedFields,
   OutputSet,
+  prepareKinds,
+  ScopeOf,
   settle,
   synthesizeAll,
   tempRoot,
 } from './dist';
-import { GATEWAY_API_GROUP, registerGatewayApiCrds } from './gateway-api';
 import { kubectl, kubectlOk, requireCluster, waitFor } from './kube';
-import { OPERATOR_DEFAULTS } from '../../src/constructs/platform/operators';
 
 const SET_NAMES = ['dist', ...coveredExamples().map((e) => `examples/${e}`)];
 const PSS = 'pod-security.kubernetes.io';
 
 let root: string;
 let sets: Map<string, OutputSet>;
-/** Namespaced kinds, from the server's discovery (`kubectl api-resources`). */
-let namespacedKinds: Map<string, boolean>;
+/** Whether an object's kind is namespaced, from the server's discovery (`kubectl api-resources`). */
+let isNamespaced: ScopeOf;
 const totals = { objects: 0, prerequisites: 0, embedded: 0, sets: 0 };
 const perSet: string[] = [];
 
@@ -45,18 +47,6 @@ function format(problems: readonly ApplyProblem[]): string[] {
   return problems.map((p) => `${p.kind.toUpperCase()} ${p.object}: ${p.message}`);
 }
 
-function kindKey(o: KubeObject): string {
-  return `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
-}
-
-function isNamespaced(d: DistObject): boolean {
-  const n = namespacedKinds.get(kindKey(d.obj));
-  if (n === undefined) throw new Error(`${describeObject(d)}: the API server serves no kind ${d.obj.kind} in ${d.obj.apiVersion}`);
-  return n;
-}
-
-/** Namespaces the operators' Helm releases create (outside dist/): objects of ours may live in them (e.g. Airflow's DAG ConfigMaps). */
-const OPERATOR_NAMESPACES = new Set<string>(Object.values(OPERATOR_DEFAULTS).map((o) => o.namespace));
 /** Namespaces every cluster has (the GPU device plugin DaemonSet defaults to kube-system). */
 const SYSTEM_NAMESPACES = new Set(['kube-system']);
 
@@ -68,21 +58,7 @@ beforeAll(async () => {
   requireCluster();
   root = tempRoot();
   sets = new Map(synthesizeAll(root).map((s) => [s.name, s]));
-  // Gateway API CRDs are not in ../shared/crds: register the kinds the output uses from the Go module.
-  const gatewayKinds = new Set<string>();
-  for (const s of sets.values()) {
-    for (const d of [...s.prerequisites, ...s.objects]) {
-      if (d.obj.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`)) gatewayKinds.add(d.obj.kind);
-    }
-  }
-  await registerGatewayApiCrds([...gatewayKinds].sort());
-  namespacedKinds = new Map();
-  for (const line of kubectlOk(['api-resources', '--no-headers']).stdout.split('\n')) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 4) continue;
-    const [apiVersion, namespaced, kind] = cols.slice(-3);
-    namespacedKinds.set(`${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`, namespaced === 'true');
-  }
+  isNamespaced = await prepareKinds(sets.values());
 }, 600000);
 
 afterAll(() => {
@@ -149,14 +125,8 @@ describe.each(SET_NAMES)('%s', (name) => {
 
   beforeAll(() => {
     set = sets.get(name)!;
-    all = [...set.prerequisites, ...set.objects];
     // Namespaces and other cluster-scoped objects first; namespaced objects need their namespace.
-    first = all.filter((d) => !isNamespaced(d));
-    rest = all.filter((d) => isNamespaced(d));
-    const created = new Set(all.filter((d) => d.obj.kind === 'Namespace').map((d) => d.obj.metadata.name));
-    operatorNamespaces = [...new Set(rest.map((d) => d.obj.metadata.namespace ?? ''))]
-      .filter((ns) => ns !== '' && !created.has(ns) && OPERATOR_NAMESPACES.has(ns))
-      .sort();
+    ({ all, first, rest, operatorNamespaces } = layoutSet(set, isNamespaced));
   });
 
   afterAll(async () => {

@@ -11,8 +11,10 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { run } from '../../src/frontends/cli/main';
+import { OPERATOR_DEFAULTS } from '../../src/constructs/platform/operators';
 import { buildPlatform, defaultConfig } from '../../stacks/build';
-import { kubectl, repoRoot } from './kube';
+import { GATEWAY_API_GROUP, registerGatewayApiCrds } from './gateway-api';
+import { kubectl, kubectlOk, repoRoot } from './kube';
 
 /** A Kubernetes object of a synthesized output, with the file it came from. */
 export interface DistObject {
@@ -79,18 +81,37 @@ export function readObjects(set: string, dir: string): DistObject[] {
   return out;
 }
 
+/** A team's quota in a platform file (`teams[].quota`). */
+interface TeamQuota {
+  cpu: string;
+  memory: string;
+  pods: number;
+  gpus: number;
+}
+
 /**
  * How each example is synthesized (the same commands as examples/synth-all.sh). `team` names a team
- * file's team when the example has no platform file of its own: its output needs the team namespace.
+ * file's team when the example has no platform file of its own: its output needs the team namespace,
+ * with a quota its models fit in (the totals the CLI's quota check names for the team file, from
+ * `modelplane synth --platform P -f <team file>`; the default quota holds no GPU, so the ResourceQuota
+ * would refuse every GPU Pod).
  */
-const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: string; gpuPools?: unknown[] } }> = {
+const EXAMPLES: Record<string, { args?: string[]; team?: { name: string; file: string; gpuPools?: unknown[]; quota?: TeamQuota } }> = {
   'bank-cascades': {
     args: ['-f', 'examples/bank-cascades/modelplane.yaml'],
-    team: { name: 'retail-risk', file: 'examples/bank-cascades/modelplane.yaml' },
+    team: {
+      name: 'retail-risk',
+      file: 'examples/bank-cascades/modelplane.yaml',
+      quota: { cpu: '671', memory: '1.83Ti', pods: 341, gpus: 0 },
+    },
   },
   'translation-gpu': {
     args: ['-f', 'examples/translation-gpu/modelplane.yaml'],
-    team: { name: 'translation', file: 'examples/translation-gpu/modelplane.yaml' },
+    team: {
+      name: 'translation',
+      file: 'examples/translation-gpu/modelplane.yaml',
+      quota: { cpu: '66', memory: '280Gi', pods: 200, gpus: 30 },
+    },
   },
   'small-team': { args: ['--platform', 'examples/small-team/platform.yaml'] },
   'team-workspaces': {
@@ -166,7 +187,8 @@ export function synthesizeAll(root: string): OutputSet[] {
     let prerequisites: DistObject[] = [];
     if (ex.team) {
       const platformFile = path.join(root, `${name}.platform.json`);
-      fs.writeFileSync(platformFile, JSON.stringify({ teams: [{ name: ex.team.name }], gpuPools: teamGpuPools(ex.team) }));
+      const team = { name: ex.team.name, ...(ex.team.quota ? { quota: ex.team.quota } : {}) };
+      fs.writeFileSync(platformFile, JSON.stringify({ teams: [team], gpuPools: teamGpuPools(ex.team) }));
       const preDir = path.join(root, 'prerequisites', name);
       fs.mkdirSync(path.dirname(preDir), { recursive: true });
       cli(['synth', '--platform', platformFile, '-o', preDir, '-q']);
@@ -334,4 +356,65 @@ export function embeddedObjects(objects: readonly DistObject[]): DistObject[] {
     }
   }
   return out;
+}
+
+/** Says whether an object's kind is namespaced; throws when the server serves no such kind. */
+export type ScopeOf = (d: DistObject) => boolean;
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`;
+}
+
+/**
+ * Gets the cluster ready for `sets`: registers the Gateway API CRDs of the kinds they use (not in
+ * ../shared/crds: taken from the Go module) and reads from the server's discovery (`kubectl
+ * api-resources`) which kinds are namespaced. Returns the lookup.
+ */
+export async function prepareKinds(sets: Iterable<OutputSet>): Promise<ScopeOf> {
+  const gatewayKinds = new Set<string>();
+  for (const s of sets) {
+    for (const d of [...s.prerequisites, ...s.objects]) {
+      if (d.obj.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`)) gatewayKinds.add(d.obj.kind);
+    }
+  }
+  await registerGatewayApiCrds([...gatewayKinds].sort());
+  const namespaced = new Map<string, boolean>();
+  for (const line of kubectlOk(['api-resources', '--no-headers']).stdout.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4) continue;
+    const [apiVersion, isNamespaced, kind] = cols.slice(-3);
+    namespaced.set(kindKey(apiVersion, kind), isNamespaced === 'true');
+  }
+  return (d) => {
+    const n = namespaced.get(kindKey(d.obj.apiVersion, d.obj.kind));
+    if (n === undefined) throw new Error(`${describeObject(d)}: the API server serves no kind ${d.obj.kind} in ${d.obj.apiVersion}`);
+    return n;
+  };
+}
+
+/** Namespaces the operators' Helm releases create (outside dist/): objects of ours may live in them (e.g. Airflow's DAG ConfigMaps). */
+export const OPERATOR_NAMESPACES = new Set<string>(Object.values(OPERATOR_DEFAULTS).map((o) => o.namespace));
+
+/** An output set in apply order. */
+export interface SetLayout {
+  /** The prerequisites, then the set's objects. */
+  readonly all: DistObject[];
+  /** Namespaces and other cluster-scoped objects: applied first (namespaced objects need their namespace). */
+  readonly first: DistObject[];
+  /** The namespaced objects, in file order. */
+  readonly rest: DistObject[];
+  /** Operator namespaces the set's objects live in but does not create (the Helm releases do). */
+  readonly operatorNamespaces: string[];
+}
+
+/** Splits a set into what is applied first and the rest, and finds the operator namespaces it needs. */
+export function layoutSet(set: OutputSet, isNamespaced: ScopeOf): SetLayout {
+  const all = [...set.prerequisites, ...set.objects];
+  const first = all.filter((d) => !isNamespaced(d));
+  const rest = all.filter((d) => isNamespaced(d));
+  const created = new Set(all.filter((d) => d.obj.kind === 'Namespace').map((d) => d.obj.metadata.name));
+  const operatorNamespaces = [...new Set(rest.map((d) => d.obj.metadata.namespace ?? ''))]
+    .filter((ns) => ns !== '' && !created.has(ns) && OPERATOR_NAMESPACES.has(ns))
+    .sort();
+  return { all, first, rest, operatorNamespaces };
 }
