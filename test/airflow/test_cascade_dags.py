@@ -22,10 +22,10 @@ import copy
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
+from spark_standin import GROUP, PLURAL, VERSION, SparkOperatorStandIn, kube
 
 FIXTURE = os.environ["MODELPLANE_AIRFLOW_FIXTURE"]
 DAGS = os.path.join(FIXTURE, "dags")
@@ -41,7 +41,6 @@ BLOCKS = {
     "ensemble": ["ensemble"],
 }
 STAGES = ["download", "run", "export"]
-GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
 SLOW_MODEL = "feat-a"
 SLOW_SECONDS = 2.0
 
@@ -199,14 +198,7 @@ def test_model_dag_has_spark_submit_and_wait(dagbag):
 # ---------------------------------------------------------------------------
 
 
-def kube():
-    from kubernetes import client, config
-
-    config.load_kube_config(os.environ["KUBECONFIG"])
-    return client
-
-
-class SparkOperatorPlayer:
+class SparkOperatorPlayer(SparkOperatorStandIn):
     """Plays the Spark operator: every new SparkApplication goes RUNNING,
     then COMPLETED, or FAILED if its model and stage are in `fail`. The
     applications of SLOW_MODEL stay RUNNING for SLOW_SECONDS (twice the
@@ -214,56 +206,21 @@ class SparkOperatorPlayer:
     application and reschedules itself (test_run_everything counts that)."""
 
     def __init__(self, namespace, fail=()):
-        self.namespace = namespace
+        super().__init__(namespace)
         self.fail = set(fail)
         self.created = []
-        self.errors = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.api = kube().CustomObjectsApi()
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=10)
-        assert not self.errors, f"the operator stand-in failed: {self.errors}"
-
-    def _set(self, name, state, message=None):
-        # driverInfo is required by the CRD's status schema.
-        status = {
-            "applicationState": {"state": state},
-            "driverInfo": {"podName": f"{name}-driver"},
-        }
-        if message:
-            status["applicationState"]["errorMessage"] = message
-        self.api.patch_namespaced_custom_object_status(
-            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
-        )
-
-    def _run(self):
-        try:
-            self._play()
-        except Exception as error:  # reported by __exit__
-            self.errors.append(repr(error))
-
-    def _play(self):
+    def play(self):
         seen = set()
         pending = []
-        while not self._stop.is_set():
-            items = self.api.list_namespaced_custom_object(
-                GROUP, VERSION, self.namespace, PLURAL
-            )["items"]
-            items.sort(key=lambda a: int(a["metadata"]["resourceVersion"]))
-            for app in items:
+        while not self.stopped():
+            for app in self.applications():
                 name = app["metadata"]["name"]
                 if name in seen:
                     continue
                 seen.add(name)
                 self.created.append(app)
-                self._set(name, "RUNNING")
+                self.set_state(name, "RUNNING")
                 model = app["metadata"]["labels"]["modelplane.dev/model"]
                 delay = SLOW_SECONDS if model == SLOW_MODEL else 0.0
                 pending.append((time.monotonic() + delay, app))
@@ -279,9 +236,9 @@ class SparkOperatorPlayer:
                 )
                 name = app["metadata"]["name"]
                 if key in self.fail:
-                    self._set(name, "FAILED", "driver exited 1")
+                    self.set_state(name, "FAILED", "driver exited 1")
                 else:
-                    self._set(name, "COMPLETED")
+                    self.set_state(name, "COMPLETED")
             time.sleep(0.2)
 
     def runs(self, run_key):

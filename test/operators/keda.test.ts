@@ -15,12 +15,11 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import * as amqp from 'amqplib';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk, repoRoot, requireCluster } from '../cluster/kube';
-import { startServer, stopServer, waitFor } from '../serving/k8s-env';
+import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
 
 const need = (k: string): string => {
   const v = process.env[k];
@@ -51,17 +50,6 @@ function synthExample(): Obj[] {
   if (r.status !== 0) throw new Error(`modelplane synth failed: ${r.stderr}`);
   const text = fs.readFileSync(path.join(out, 'models-translation.k8s.yaml'), 'utf8');
   return parseAllDocuments(text).map((d) => d.toJSON() as Obj);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function getJson(args: string[]): any {

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import { appendFileSync, closeSync, openSync } from 'fs';
+import * as net from 'net';
 
 /** A container as it appears in synthesized YAML. */
 export interface SynthContainer {
@@ -96,4 +97,16 @@ export async function waitFor(url: string, seconds: number, child?: ChildProcess
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`${url} did not answer 200 within ${seconds}s (last: ${last})`);
+}
+
+/** A TCP port free on 127.0.0.1 right now (the server started next binds it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -24,7 +24,7 @@ import { OnlineModel } from '../../src/constructs/online/online-model';
 import { Platform } from '../../src/constructs/platform/platform';
 import { RetroTest } from '../../src/constructs/online/retro-test';
 import { TeamModels } from '../../src/constructs/team-models';
-import { resolveArgv, resolveEnv, startServer, stopServer, swap, SynthContainer, waitFor } from './k8s-env';
+import { freePort, resolveArgv, resolveEnv, startServer, stopServer, swap, SynthContainer, waitFor } from './k8s-env';
 
 const need = (k: string) => {
   const v = process.env[k];
@@ -36,17 +36,6 @@ const work = need('MODELPLANE_SERVING_WORK');
 const pidFile = path.join(work, 'pids');
 const bin = (p: string) => path.join(venv, 'bin', p);
 const basePath = `${path.join(venv, 'bin')}:/usr/local/bin:/usr/bin:/bin`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET with an explicit Host header (fetch does not let a caller set Host). */
 function statusWithHost(port: number, urlPath: string, host: string): Promise<number> {

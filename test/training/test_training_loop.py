@@ -30,6 +30,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
+# The admin's view of the API server (the DAG's tasks use the worker ServiceAccount's token).
+from spark_standin import SparkOperatorStandIn, kube
 
 MLFLOW = os.environ["MODELPLANE_MLFLOW_URI"]
 IN_CLUSTER_MLFLOW = os.environ["MODELPLANE_IN_CLUSTER_MLFLOW"]
@@ -44,7 +46,6 @@ BANK = "retail-risk.churn-train.train"
 # The bank's DAG as a model of its own whose approval times out after 5 s (run.sh).
 TIMEOUT = "retail-risk.churn-timeout.train"
 INGEST = "modelplane-test.ingest"
-GROUP, VERSION, PLURAL = "sparkoperator.k8s.io", "v1beta2", "sparkapplications"
 ANNOTATION = "modelplane.dev/model-version"
 
 
@@ -95,14 +96,6 @@ def training_runs(experiment):
         "order_by": ["attributes.start_time ASC"],
     }
     return mlflow("POST", "runs/search", body).get("runs", [])
-
-
-def kube():
-    from kubernetes import client, config
-
-    # The admin's view (the DAG's tasks use the worker ServiceAccount's token).
-    config.load_kube_config(os.environ["KUBECONFIG"])
-    return client
 
 
 def deployment(namespace, name):
@@ -180,64 +173,34 @@ def receiver():
 # ---------------------------------------------------------------------------
 
 
-class SparkPlayer:
+class SparkPlayer(SparkOperatorStandIn):
     """Plays the Spark Operator for the training SparkApplications of one
     namespace: runs the training code with the driver's env (MLflow's
     in-cluster address swapped for the loopback one), then sets the state
     the exit code says."""
 
     def __init__(self, namespace, quality="good", fail=False, metric="auc", scale=1):
-        self.namespace, self.quality, self.fail = namespace, quality, fail
+        super().__init__(namespace, join_seconds=120)
+        self.quality, self.fail = quality, fail
         self.metric, self.scale = metric, scale
-        self.apps, self.errors, self.outputs = [], [], []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.api = kube().CustomObjectsApi()
+        self.apps, self.outputs = [], []
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=120)
-        assert not self.errors, f"the Spark Operator stand-in failed: {self.errors}"
-
-    def _set(self, name, state, message=None):
-        status = {
-            "applicationState": {"state": state},
-            "driverInfo": {"podName": f"{name}-driver"},
-        }
-        if message:
-            status["applicationState"]["errorMessage"] = message
-        self.api.patch_namespaced_custom_object_status(
-            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
-        )
-
-    def _run(self):
-        try:
-            seen = {a["metadata"]["name"] for a in self._list()}
-            while not self._stop.is_set():
-                for app in self._list():
-                    name = app["metadata"]["name"]
-                    if name not in seen:
-                        seen.add(name)
-                        self._play(app)
-                time.sleep(0.2)
-        except Exception as error:  # reported by __exit__
-            self.errors.append(repr(error))
-
-    def _list(self):
-        return self.api.list_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL
-        )["items"]
+    def play(self):
+        seen = {a["metadata"]["name"] for a in self.applications()}
+        while not self.stopped():
+            for app in self.applications():
+                name = app["metadata"]["name"]
+                if name not in seen:
+                    seen.add(name)
+                    self._play(app)
+            time.sleep(0.2)
 
     def _play(self, app):
         name = app["metadata"]["name"]
         self.apps.append(app)
-        self._set(name, "RUNNING")
+        self.set_state(name, "RUNNING")
         if self.fail:
-            self._set(name, "FAILED", "driver exited 1")
+            self.set_state(name, "FAILED", "driver exited 1")
             return
         env = dict(os.environ)
         for key, value in app["spec"]["driver"].get("envVars", {}).items():
@@ -254,9 +217,9 @@ class SparkPlayer:
         )
         self.outputs.append(result.stdout + result.stderr)
         if result.returncode == 0:
-            self._set(name, "COMPLETED")
+            self.set_state(name, "COMPLETED")
         else:
-            self._set(name, "FAILED", f"driver exited {result.returncode}")
+            self.set_state(name, "FAILED", f"driver exited {result.returncode}")
 
 
 def fresh(dag_id):
