@@ -7,8 +7,8 @@
  * requests, not MLflow: the proof against a real MLflow server (and the training DAG waiting in
  * await_approval) lives in the training tier.
  *
- * The model's continuous training comes through the seam `trainingOf` (./promote-training.ts), replaced here
- * by hand-built specs until SparkBatchModel resolves `train.registers`/`train.promote` itself.
+ * The model's continuous training is what the team file says (`train.registers`, `train.promote`), resolved by
+ * the constructs as `modelplane synth` resolves it, rollout targets included.
  */
 import { spawn } from 'node:child_process';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -17,10 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  ContinuousTrainingSpec,
   MODEL_VERSION_ANNOTATION,
   PromotionSpec,
-  trainingExperiment,
   VERSION_TAGS,
 } from '../src/constructs/batch/airflow/training-spec';
 import { UsageError } from '../src/frontends/config/usage-error';
@@ -38,11 +36,6 @@ import {
   rolloutCommands,
 } from '../src/frontends/cli/promote-plan';
 
-const mockSpecs = new Map<string, ContinuousTrainingSpec>();
-jest.mock('../src/frontends/cli/promote-training', () => ({
-  trainingOf: (m: { modelName: string }) => mockSpecs.get(m.modelName),
-}));
-
 const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'modelplane.js');
 
@@ -56,7 +49,11 @@ models:
   - name: churn
     type: batch
     main: s3a://code/risk/churn/score.py
-    train: { main: s3a://code/risk/churn/train.py, schedule: "0 2 * * 0" }
+    train:
+      main: s3a://code/risk/churn/train.py
+      schedule: "0 2 * * 0"
+      registers: fraud
+      promote: { metric: auc, minDelta: 0.01, approval: { timeoutHours: 24 }, canary: { soakMinutes: 30 } }
     output: hive://risk.churn_scores
   - name: ltv
     type: batch
@@ -65,8 +62,13 @@ models:
   - name: fraud-api
     type: online
     model: models:/fraud@champion
+    canary: { model: "models:/fraud@canary", traffic: 10 }
     server: deployment
     replicas: { min: 2, max: 4 }
+  - name: fraud-kserve
+    type: online
+    model: models:/fraud@champion
+    server: kserve
 `;
 
 const PROMOTE: PromotionSpec = {
@@ -85,16 +87,6 @@ const PROMOTE: PromotionSpec = {
     { onlineModel: 'fraud-kserve', champion: [{ kind: 'InferenceService', name: 'fraud-kserve' }], canary: [] },
   ],
 };
-
-function training(promote: PromotionSpec | null = PROMOTE): ContinuousTrainingSpec {
-  return {
-    mlflowTrackingUri: 'http://mlflow.modelplane.svc:5000',
-    registeredModel: 'fraud',
-    experiment: trainingExperiment('risk', 'churn'),
-    ...(promote ? { promote } : {}),
-    notify: [],
-  };
-}
 
 /** One request the fake MLflow received. */
 interface Received {
@@ -218,8 +210,6 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelplane-promote-'));
   file = join(dir, 'modelplane.yaml');
   writeFileSync(file, TEAM_FILE);
-  mockSpecs.clear();
-  mockSpecs.set('churn', training());
   mlflow = new FakeMlflow();
   uri = await mlflow.start();
   // Version 5: the champion (and canary). 6: rejected by the evaluation. 7: a training run waits for it.
@@ -337,7 +327,9 @@ describe('a version no training run waits for: promoted by hand', () => {
   });
 
   test('a rollback without canary and without a champion yet, and no rollout target', async () => {
-    mockSpecs.set('churn', training({ ...PROMOTE, canary: undefined, targets: [] }));
+    // No canary step, and no online model serving the registered model.
+    const noCanary = TEAM_FILE.replace(', canary: { soakMinutes: 30 } }', ' }');
+    writeFileSync(file, noCanary.slice(0, noCanary.indexOf('  - name: fraud-api')));
     mlflow.aliases.clear();
     const r = await promote(['churn', '5']);
     expect(r.code).toBe(0);
@@ -419,12 +411,18 @@ describe('refusals', () => {
     const online = await promote(['fraud-api', '7']);
     expect(online.code).toBe(2);
     expect(online.err).toBe(
-      `modelplane: ${file}:18:11: \`models[2].type\` = "online": promote takes a batch model with continuous training; "fraud-api" is not one. Fix: name the batch model whose training registers the version (its \`train.registers\`).\n`,
+      `modelplane: ${file}:22:11: \`models[2].type\` = "online": promote takes a batch model with continuous training; "fraud-api" is not one. Fix: name the batch model whose training registers the version (its \`train.registers\`).\n`,
     );
     const plain = await promote(['ltv', '7']);
     expect(plain.code).toBe(2);
     expect(plain.err).toMatch(/`models\[1\]\.train\.registers` is not set: batch model "ltv" has no continuous training/);
-    mockSpecs.set('ltv', training(null));
+    writeFileSync(
+      file,
+      TEAM_FILE.replace(
+        '    main: s3a://code/risk/ltv/score.py\n',
+        '    main: s3a://code/risk/ltv/score.py\n    train: { main: s3a://code/risk/ltv/train.py, registers: ltv }\n',
+      ),
+    );
     const registersOnly = await promote(['ltv', '7']);
     expect(registersOnly.err).toMatch(/`models\[1\]\.train\.promote` is not set: /);
     const missing = await promote(['nope', '7']);
