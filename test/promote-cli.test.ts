@@ -16,11 +16,7 @@ import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  MODEL_VERSION_ANNOTATION,
-  PromotionSpec,
-  VERSION_TAGS,
-} from '../src/constructs/batch/airflow/training-spec';
+import { MODEL_VERSION_ANNOTATION, PromotionSpec, VERSION_TAGS } from '../src/constructs/batch/airflow/training-spec';
 import { UsageError } from '../src/frontends/config/usage-error';
 import { run, runAsync } from '../src/frontends/cli/main';
 import { mlflowConnection } from '../src/frontends/cli/mlflow-rest';
