@@ -5,7 +5,8 @@
 # and does nothing when those binaries and their stamp are already there. Prints the bin directory on stdout
 # (last line); progress and the elapsed time go to stderr.
 #
-#   install.sh keda     KEDA's operator and metrics adapter (github.com/kedacore/keda/v2 cmd/operator, cmd/adapter)
+#   install.sh keda             KEDA's operator and metrics adapter (github.com/kedacore/keda/v2 cmd/operator, cmd/adapter)
+#   install.sh spark-operator   the Spark Operator (github.com/kubeflow/spark-operator/v2 cmd/operator)
 #
 # The version is the wrapper's require line, so moving to another release is a change there (see the wrapper's
 # go.mod). Go's module and build caches (GOMODCACHE, GOCACHE) are used as usual; MODELPLANE_GO_BUILD_P limits the
@@ -20,8 +21,13 @@ case "$name" in
     packages=("$module/cmd/operator" "$module/cmd/adapter")
     binaries=(operator adapter)
     ;;
+  spark-operator)
+    module="github.com/kubeflow/spark-operator/v2"
+    packages=("$module/cmd/operator")
+    binaries=(operator)
+    ;;
   *)
-    echo "operators/install.sh: usage: install.sh keda" >&2
+    echo "operators/install.sh: usage: install.sh keda|spark-operator" >&2
     exit 2
     ;;
 esac
