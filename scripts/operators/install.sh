@@ -7,6 +7,7 @@
 #
 #   install.sh keda             KEDA's operator and metrics adapter (github.com/kedacore/keda/v2 cmd/operator, cmd/adapter)
 #   install.sh spark-operator   the Spark Operator (github.com/kubeflow/spark-operator/v2 cmd/operator)
+#   install.sh kserve           KServe's controller manager with its webhooks (github.com/kserve/kserve cmd/manager)
 #
 # The version is the wrapper's require line, so moving to another release is a change there (see the wrapper's
 # go.mod). Go's module and build caches (GOMODCACHE, GOCACHE) are used as usual; MODELPLANE_GO_BUILD_P limits the
@@ -26,8 +27,13 @@ case "$name" in
     packages=("$module/cmd/operator")
     binaries=(operator)
     ;;
+  kserve)
+    module="github.com/kserve/kserve"
+    packages=("$module/cmd/manager")
+    binaries=(manager)
+    ;;
   *)
-    echo "operators/install.sh: usage: install.sh keda|spark-operator" >&2
+    echo "operators/install.sh: usage: install.sh keda|spark-operator|kserve" >&2
     exit 2
     ;;
 esac
