@@ -37,7 +37,8 @@ describe("bank-cascades (the bank's cascades)", () => {
     for (const t of templates) {
       const score = JSON.parse((t.body.data as Any)['score.json']);
       expect(score.kind).toBe('SparkApplication');
-      expect(score.spec.deps.archives[0]).toMatch(/^s3a:\/\/envs\/retail-risk\/.*\.tar\.gz#environment$/);
+      const init = score.spec.driver.template.spec.initContainers[0];
+      expect(init.env[0].value).toMatch(/^s3a:\/\/envs\/retail-risk\/.*\.tar\.gz$/);
     }
   });
 

@@ -164,7 +164,7 @@ describe('the ci/ scripts', () => {
     const fresh = sh(repo, ['ci/modelplane-diff.sh', '0000000000000000000000000000000000000000']);
     expect(fresh.code).toBe(3);
     expect(fresh.out).toMatch(
-      /^ci\/modelplane-diff\.sh: no base revision .*\n[\s\S]*\+ dags\/risk\.nightly\.py\n11 added, 0 changed, 0 removed\n$/,
+      /^ci\/modelplane-diff\.sh: no base revision .*\n[\s\S]*\+ dags\/risk\.nightly\.py\n12 added, 0 changed, 0 removed\n$/,
     );
     const unknown = sh(repo, ['ci/modelplane-diff.sh', 'no-such-branch']);
     expect(unknown.code).toBe(2);

@@ -53,10 +53,64 @@ describe('SparkBatchModel defaults', () => {
     expect(app.spec.sparkVersion).toBe('3.5.5');
     expect(app.spec.mainApplicationFile).toBe('local:///app/score.py');
     expect(app.spec.arguments).toEqual(['--date', '{{ ds }}']);
-    expect(app.spec.deps.archives).toEqual(['s3a://ml-envs/churn/env-1.2.0.tar.gz#environment']);
-    expect(app.spec.sparkConf['spark.pyspark.python']).toBe('./environment/bin/python');
+    expect(app.spec.sparkConf['spark.pyspark.python']).toBe('/var/modelplane/environment/bin/python');
     expect(JSON.stringify(app)).not.toMatch(/DRIVER_PYTHON|pyspark\.driver\.python/);
     expect(app.spec.driver.envVars.MODELPLANE_PYTHON_VERSION).toBe('3.11');
+  });
+
+  test('an s3a:// environment is fetched in the pods, never by spark-submit (the operator has no S3AFileSystem)', () => {
+    const app = template(objs, 'score.json');
+    // spark-submit resolves --archives where it runs (the operator's pod): no s3a:// archive may reach it.
+    expect(app.spec.deps).toBeUndefined();
+    for (const role of ['driver', 'executor']) {
+      const spec = app.spec[role].template.spec;
+      expect(spec.initContainers).toHaveLength(1);
+      const init = spec.initContainers[0];
+      expect(init).toMatchObject({
+        name: 'modelplane-environment',
+        image: app.spec.image,
+        imagePullPolicy: 'Always',
+        command: ['python3', '/etc/modelplane/spark-environment/fetch_environment.py'],
+        securityContext: { runAsNonRoot: true, runAsUser: 185, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      });
+      const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(env).toEqual({
+        MODELPLANE_ENVIRONMENT_ARCHIVE: 's3a://ml-envs/churn/env-1.2.0.tar.gz',
+        MODELPLANE_ENVIRONMENT_DIR: '/var/modelplane/environment',
+        AWS_ENDPOINT_URL_S3: platform.objectStore.endpoint,
+        AWS_REGION: platform.objectStore.region ?? 'us-east-1',
+        AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 'modelplane-s3', key: 'AWS_ACCESS_KEY_ID' } },
+        AWS_SECRET_ACCESS_KEY: { secretKeyRef: { name: 'modelplane-s3', key: 'AWS_SECRET_ACCESS_KEY' } },
+      });
+      // The Spark container reads the unpacked environment, read-only.
+      expect(spec.containers[0].volumeMounts).toContainEqual({
+        name: 'modelplane-environment',
+        mountPath: '/var/modelplane/environment',
+        readOnly: true,
+      });
+      expect(spec.volumes).toContainEqual({
+        name: 'modelplane-environment-fetch',
+        configMap: { name: 'modelplane-spark-environment', items: [{ key: 'fetch_environment.py', path: 'fetch_environment.py' }] },
+      });
+    }
+    // The program, once per team namespace.
+    const programs = objs.filter((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-spark-environment');
+    expect(programs).toHaveLength(1);
+    expect(programs[0].metadata.namespace).toBe('risk');
+    expect(programs[0].data['fetch_environment.py']).toContain('def sigv4_headers(');
+  });
+
+  test.each([
+    ['local:///opt/envs/churn.tar.gz', 'local:///opt/envs/churn.tar.gz#environment'],
+    ['https://artifacts.example.com/envs/churn.tgz', 'https://artifacts.example.com/envs/churn.tgz#environment'],
+  ])('a %s environment stays a Spark archive (spark-submit passes the scheme through) and needs no program', (archive, expected) => {
+    const { objs: o } = synth({ pythonEnv: { ...base.pythonEnv!, archive } });
+    const app = template(o, 'score.json');
+    expect(app.spec.deps.archives).toEqual([expected]);
+    expect(app.spec.sparkConf['spark.pyspark.python']).toBe('./environment/bin/python');
+    for (const role of ['driver', 'executor']) expect(app.spec[role].template.spec.initContainers).toBeUndefined();
+    expect(o.some((x: any) => x.metadata?.name === 'modelplane-spark-environment')).toBe(false);
   });
 
   test('restart policy with retries, a TTL the waiter outlives, resources', () => {
@@ -100,7 +154,13 @@ describe('SparkBatchModel defaults', () => {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
       });
-      expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp', 'work-dir', 'spark-local-dir-1']);
+      expect(spec.volumes.map((v: any) => v.name)).toEqual([
+        'tmp',
+        'work-dir',
+        'spark-local-dir-1',
+        'modelplane-environment',
+        'modelplane-environment-fetch',
+      ]);
       expect(app.spec[role].tolerations).toBeUndefined();
       expect(app.spec[role].env).toBeUndefined();
     }
@@ -214,7 +274,10 @@ describe('SparkBatchModel options', () => {
     });
     const s = findObject(objs, 'ScheduledSparkApplication', 'churn-score');
     expect(s.spec).toMatchObject({ schedule: '@daily', concurrencyPolicy: 'Forbid', timeZone: 'UTC' });
-    expect(s.spec.template.deps.archives).toEqual(['s3a://ml-envs/churn/env-1.2.0.tar.gz#environment']);
+    expect(s.spec.template.driver.template.spec.initContainers[0].env[0]).toEqual({
+      name: 'MODELPLANE_ENVIRONMENT_ARCHIVE',
+      value: 's3a://ml-envs/churn/env-1.2.0.tar.gz',
+    });
   });
 
   test('must live in a TeamModels chart', () => {

@@ -23,6 +23,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 import { Platform } from '../../src/constructs/platform/platform';
 import { BOOTSTRAP_NAME } from '../../src/constructs/mlflow/secret-bootstrap';
+import { SparkBatchModel } from '../../src/constructs/batch/spark-batch-model';
+import { TeamModels } from '../../src/constructs/team-models';
+import { platformContext } from '../../src/core/context';
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -227,6 +230,73 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
       { ok: true, body: 'print("beta")' },
       { ok: false, code: 'SignatureDoesNotMatch' },
     ]);
+  });
+
+  test("a batch model's pods fetch alpha's packed environment with alpha's keys (the team ConfigMap's program), never beta's", () => {
+    // Team alpha's model as synthesized: the init container of its Spark pods and the program it runs.
+    const chart = new TeamModels(Testing.app(), 'alpha', { platform: platformContext({}) });
+    new SparkBatchModel(chart, 'churn', {
+      image: 'registry.example.com/alpha/churn:1.0.0',
+      sparkVersion: '3.5.5',
+      pythonEnv: { archive: 's3a://envs/alpha/churn/env-1.0.0.tar.gz', pythonVersion: '3.11' },
+      score: { mainApplicationFile: 'local:///app/score.py' },
+    });
+    const objs = Testing.synth(chart) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>;
+    const program = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-spark-environment')!.data!;
+    const templates = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'churn-spark')!.data!;
+    const init = JSON.parse(templates['score.json']).spec.executor.template.spec.initContainers[0] as {
+      command: string[];
+      env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }>;
+    };
+    const dir = path.join(work, 'environment');
+    mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    mkdirSync(path.join(dir, 'packed', 'bin'), { recursive: true });
+    writeFileSync(path.join(dir, 'etc', 'fetch_environment.py'), program['fetch_environment.py']);
+    writeFileSync(path.join(dir, 'packed', 'bin', 'python'), '#!/bin/sh\necho "packed python for $*"\n', { mode: 0o755 });
+    execFileSync('tar', ['-C', path.join(dir, 'packed'), '-czf', path.join(dir, 'env.tar.gz'), '.']);
+    const a = teamSecret('alpha');
+    const b = teamSecret('beta');
+    expect(
+      s3([
+        {
+          as: [a.access, a.secret],
+          op: 'put',
+          bucket: 'envs',
+          key: 'alpha/churn/env-1.0.0.tar.gz',
+          bodyFile: path.join(dir, 'env.tar.gz'),
+        },
+        { as: [b.access, b.secret], op: 'put', bucket: 'envs', key: 'beta/churn/env-1.0.0.tar.gz', bodyFile: path.join(dir, 'env.tar.gz') },
+      ]),
+    ).toEqual([{ ok: true }, { ok: true }]);
+    // The init container's env as the kubelet gives it: alpha's Secret, the store's Service on loopback.
+    const run = (archive?: string) => {
+      const target = path.join(dir, `unpacked-${archive ? 'other' : 'own'}`);
+      mkdirSync(target, { recursive: true });
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+      for (const e of init.env) {
+        env[e.name] = e.valueFrom ? (e.valueFrom.secretKeyRef.key === 'AWS_ACCESS_KEY_ID' ? a.access : a.secret) : e.value!;
+      }
+      Object.assign(
+        env,
+        { AWS_ENDPOINT_URL_S3: endpoint, MODELPLANE_ENVIRONMENT_DIR: target },
+        archive ? { MODELPLANE_ENVIRONMENT_ARCHIVE: archive } : {},
+      );
+      const r = spawnSync('python3', [path.join(dir, 'etc', 'fetch_environment.py')], { env, encoding: 'utf8' });
+      return { ...r, target };
+    };
+    expect(init.command).toEqual(['python3', '/etc/modelplane/spark-environment/fetch_environment.py']);
+    const own = run();
+    expect(own.stderr).toBe('');
+    expect(own.status).toBe(0);
+    expect(own.stdout).toMatch(/s3a:\/\/envs\/alpha\/churn\/env-1\.0\.0\.tar\.gz \(\d+ bytes\) unpacked into/);
+    expect(execFileSync(path.join(own.target, 'bin', 'python'), ['score.py'], { encoding: 'utf8' })).toBe('packed python for score.py\n');
+    // A restarted init container of the same pod finds it unpacked.
+    expect(run().stdout).toContain('already unpacked');
+    const other = run('s3a://envs/beta/churn/env-1.0.0.tar.gz');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(
+      /^modelplane: environment: GET http:\/\/127\.0\.0\.1:\d+\/envs\/beta\/churn\/env-1\.0\.0\.tar\.gz answered 403: AccessDenied/,
+    );
   });
 
   test('the root credentials (the MLflow server and the Job) reach every bucket', () => {

@@ -1,7 +1,7 @@
 """Runs S3 operations with boto3 (the AWS SDK) and prints each outcome as one JSON line.
 
 Usage: python s3_ops.py ENDPOINT < ops.json, where ops.json is a list of
-{"as": [access, secret], "op": "put"|"get"|"list", "bucket": ..., "key"/"prefix": ..., "body": ...}.
+{"as": [access, secret], "op": "put"|"get"|"list", "bucket": ..., "key"/"prefix": ..., "body": ... or "bodyFile": PATH}.
 Each outcome is {"ok": true, "body"/"keys": ...} or {"ok": false, "code": <S3 error code>}.
 """
 import json, sys
@@ -16,7 +16,8 @@ for op in json.load(sys.stdin):
                       aws_secret_access_key=op["as"][1], config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
     try:
         if op["op"] == "put":
-            s3.put_object(Bucket=op["bucket"], Key=op["key"], Body=op["body"].encode())
+            body = open(op["bodyFile"], "rb").read() if "bodyFile" in op else op["body"].encode()
+            s3.put_object(Bucket=op["bucket"], Key=op["key"], Body=body)
             out = {"ok": True}
         elif op["op"] == "get":
             out = {"ok": True, "body": s3.get_object(Bucket=op["bucket"], Key=op["key"])["Body"].read().decode()}

@@ -27,6 +27,8 @@ import {
 } from './spark';
 import { BatchJob, CascadeStage, modelTemplatesConfigMap, stageTemplateKey, templateKey } from './stages';
 import { TeamDags } from './team-dags';
+import { environmentDelivery } from './spark-environment';
+import { SparkEnvironmentProgram } from './spark-environment-program';
 import { operatorInstalled } from '../../core/context';
 
 export { MAX_BATCH_MODEL_NAME } from './resolve-model';
@@ -186,7 +188,14 @@ export interface SparkBatchModelProps {
   readonly image: string;
   /** Exact Spark version of the image, e.g. "3.5.5". */
   readonly sparkVersion: string;
-  /** The packed Python environment (conda-pack or venv-pack archive in S3) and its pinned Python version. */
+  /**
+   * The packed Python environment (conda-pack or venv-pack archive, `bin/python` at its top level) and its
+   * pinned Python version. An `s3a://` archive is fetched by an init container of the driver's and executors'
+   * pods (the image's `python3`, the team's object-store credentials) into `/var/modelplane/environment`,
+   * because spark-submit in the Spark Operator cannot open s3a:// (no S3AFileSystem in its image); a
+   * `local://` or `https://` archive is passed to Spark as `--archives` (unpacked as `./environment`).
+   * @see docs/object-store.md "Packed Python environments"
+   */
   readonly pythonEnv: { readonly archive: string; readonly pythonVersion: string };
   /** Training run. @default - none */
   readonly train?: SparkRunProps;
@@ -230,7 +239,7 @@ function stepLabels(spec: ResolvedSparkBatchModel, step: string): Record<string,
  * application's own labels name the run).
  */
 export function sparkBatchTemplates(spec: ResolvedSparkBatchModel): Record<string, Record<string, unknown>> {
-  const podTemplates = sparkPodTemplates({ labels: stepLabels(spec, 'spark'), gpu: spec.gpu, platform: spec.platform });
+  const podTemplates = sparkPodTemplates({ ...spec, labels: stepLabels(spec, 'spark') });
   const ioEnv = spec.io?.env ?? {};
   const specs: Record<string, SparkApplicationSpec> = {};
   const steps = [...spec.runs.map((r) => ({ step: r.job, ...r })), ...(spec.io?.stages ?? []).map((s) => ({ step: s.stage, ...s }))];
@@ -310,6 +319,8 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
       metadata: { name: modelTemplatesConfigMap(spec.name), namespace: spec.team, labels: stepLabels(spec, 'templates') },
       data,
     });
+    // The pods fetch an s3a:// environment archive with the team's fetch program (spark-environment.ts).
+    if (environmentDelivery(spec.environmentArchive) === 'init-container') SparkEnvironmentProgram.of(chart);
     // Airflow's workers read the templates (for the model's DAGs and any cascade's); without Airflow, no DAG ConfigMap nor grant.
     const dags = operatorInstalled(spec.platform, 'airflow') ? TeamDags.of(chart) : undefined;
     dags?.grantTemplateRead(modelTemplatesConfigMap(spec.name));

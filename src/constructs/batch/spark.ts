@@ -26,6 +26,13 @@ import {
   scratchVolumes,
   ScratchDir,
 } from '../../core/security';
+import {
+  environmentDelivery,
+  environmentInitContainer,
+  environmentMount,
+  environmentPython,
+  environmentVolumes,
+} from './spark-environment';
 
 /** The UID the apache/spark images run as. */
 export const SPARK_UID = 185;
@@ -238,8 +245,11 @@ export interface SparkPodTemplates {
   readonly executor: Record<string, unknown>;
 }
 
+/** What the pod templates are built from. */
+type PodTemplateInput = Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform' | 'environmentArchive' | 'image'>;
+
 /** Builds the driver and executor pod templates (the same for every run of a model). */
-export function sparkPodTemplates(input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): SparkPodTemplates {
+export function sparkPodTemplates(input: PodTemplateInput): SparkPodTemplates {
   return { driver: stripKindApi(podTemplate('driver', input)), executor: stripKindApi(podTemplate('executor', input)) };
 }
 
@@ -251,20 +261,37 @@ export function envCredentialsProvider(sparkVersion: string): string {
     : 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider';
 }
 
-/** The pod template of the driver or the executors: restricted security, scratch dirs, S3 keys from the Secret, GPU placement. */
-function podTemplate(role: PodRole, input: Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform'>): Record<string, unknown> {
-  const secret = input.platform.objectStore.credentialsSecret;
+/**
+ * The pod template of the driver or the executors: restricted security, scratch dirs, S3 keys from the
+ * Secret, GPU placement, and for an s3a:// environment archive the init container that fetches it
+ * (see spark-environment.ts).
+ */
+function podTemplate(role: PodRole, input: PodTemplateInput): Record<string, unknown> {
+  const store = input.platform.objectStore;
+  const secret = store.credentialsSecret;
+  const fetched = environmentDelivery(input.environmentArchive) === 'init-container';
   const container: k8s.Container = {
     name: SPARK_TEMPLATE_CONTAINERS[role],
     securityContext: restrictedContainerSecurityContext(SPARK_UID),
-    volumeMounts: scratchMounts(SPARK_SCRATCH),
+    volumeMounts: [...scratchMounts(SPARK_SCRATCH), ...(fetched ? [environmentMount()] : [])],
     env: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } })),
   };
+  const init = fetched
+    ? environmentInitContainer({
+        archive: input.environmentArchive,
+        image: input.image,
+        credentialsSecret: secret,
+        endpoint: store.endpoint,
+        region: store.region,
+        uid: SPARK_UID,
+      })
+    : undefined;
   let spec: k8s.PodSpec = {
     // Only the driver talks to the API server (it creates its executors).
     automountServiceAccountToken: role === 'driver',
     securityContext: restrictedPodSecurityContext(SPARK_UID),
-    volumes: scratchVolumes(SPARK_SCRATCH),
+    volumes: [...scratchVolumes(SPARK_SCRATCH), ...(fetched ? environmentVolumes() : [])],
+    ...(init ? { initContainers: [init] } : {}),
     containers: [container],
   };
   if (hasGpu(input.gpu, role)) spec = placeOnPool(spec, input.gpu.pool, input.gpu.count);
@@ -298,7 +325,7 @@ function sparkConfOf(input: SparkSpecInput): Record<string, string> {
   return sortedRecord({
     // The packed environment's interpreter, for the driver and the executors. The driver-python
     // setting is deliberately never set: in cluster mode it would break the driver.
-    'spark.pyspark.python': './environment/bin/python',
+    'spark.pyspark.python': environmentPython(environmentDelivery(input.environmentArchive)),
     'spark.kubernetes.driver.podTemplateContainerName': SPARK_TEMPLATE_CONTAINERS.driver,
     'spark.kubernetes.executor.podTemplateContainerName': SPARK_TEMPLATE_CONTAINERS.executor,
     ...input.sparkConf,
@@ -379,7 +406,10 @@ export function sparkApplicationSpec(input: SparkSpecInput): SparkApplicationSpe
     imagePullPolicy: IMAGE_PULL_POLICY,
     mainApplicationFile: input.mainApplicationFile,
     arguments: [...input.arguments],
-    deps: { archives: [`${input.environmentArchive}#environment`] },
+    // An s3a:// archive is fetched by the pods' init container instead (spark-environment.ts).
+    ...(environmentDelivery(input.environmentArchive) === 'spark-archives'
+      ? { deps: { archives: [`${input.environmentArchive}#environment`] } }
+      : {}),
     sparkConf: sparkConfOf(input),
     hadoopConf: hadoopConfOf(input),
     restartPolicy: restartPolicyOf(input),
