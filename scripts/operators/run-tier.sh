@@ -3,13 +3,16 @@
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
 # only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
 #   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
-# KServe, the Spark Operator and Argo are not in the tier yet (see the README's tier table).
+#   - The Spark Operator's controller with real spark-submit (pyspark from PyPI, scripts/python/spark-venv.sh; the JDK
+#     here): test/operators/spark.test.ts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
 repo="$(pwd)"
 
 keda_bin="$(bash scripts/operators/install.sh keda | tail -1)"
+spark_operator_bin="$(bash scripts/operators/install.sh spark-operator | tail -1)"
+spark_venv="$(bash scripts/python/spark-venv.sh | tail -1)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-operators.XXXXXX")"
 cleanup() {
   local rc=$?
@@ -40,6 +43,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=keda-operator" \
   -keyout "$work/keda-certs/tls.key" -out "$work/keda-certs/tls.crt" >/dev/null 2>&1
 cp "$work/keda-certs/tls.crt" "$work/keda-certs/ca.crt"
 export MODELPLANE_KEDA_BIN="$keda_bin" MODELPLANE_OPERATORS_WORK="$work" MODELPLANE_KEDA_CERTS="$work/keda-certs"
+# spark-submit is the pyspark package's (its bin/spark-submit under SPARK_HOME), as in the operator's image.
+export MODELPLANE_SPARK_OPERATOR_BIN="$spark_operator_bin/operator"
+SPARK_HOME="$("$spark_venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+export SPARK_HOME
 echo "operators tier: KEDA from $keda_bin, RabbitMQ $RABBITMQ_NODE on 127.0.0.1:$RABBITMQ_PORT" >&2
 
 in_cluster() {
@@ -47,12 +54,16 @@ in_cluster() {
   # KEDA's CRDs from the same release's module (its operator watches the eventing ones too, which
   # ../shared/crds does not carry): the Go module cache's copy, read in place.
   "$kubectl" apply --server-side --field-manager=modelplane-test -f "$keda_crds" >/dev/null
-  for crd in "$keda_crds"/*.yaml; do
+  # The Spark Operator's CRDs from the same release's module (its controller also watches SparkConnect, which
+  # ../shared/crds does not carry).
+  "$kubectl" apply --server-side --field-manager=modelplane-test -f "$spark_crds" >/dev/null
+  for crd in "$keda_crds"/*.yaml "$spark_crds"/*.yaml; do
     "$kubectl" wait --for=condition=Established --timeout=120s -f "$crd" >/dev/null
   done
   npx jest -c test/operators/jest.config.js "$@"
 }
 keda_crds="$(cd tools/operators/keda && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)/config/crd/bases"
+spark_crds="$(cd tools/operators/spark-operator && go list -m -f '{{.Dir}}' github.com/kubeflow/spark-operator/v2)/config/crd/bases"
 export -f in_cluster
-export repo keda_crds
+export repo keda_crds spark_crds
 MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'in_cluster "$@"' in_cluster "$@"
