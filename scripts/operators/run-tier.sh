@@ -10,6 +10,9 @@ source scripts/node/env.sh
 repo="$(pwd)"
 
 keda_bin="$(bash scripts/operators/install.sh keda | tail -1)"
+# --- Argo Workflows (test/operators/argo.test.ts): the CLI (argo lint --offline) and the workflow-controller -----
+argo_bin="$(bash scripts/operators/install.sh argo-workflows | tail -1)"
+# --- end Argo Workflows ---------------------------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-operators.XXXXXX")"
 cleanup() {
   local rc=$?
@@ -41,6 +44,29 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=keda-operator" \
 cp "$work/keda-certs/tls.crt" "$work/keda-certs/ca.crt"
 export MODELPLANE_KEDA_BIN="$keda_bin" MODELPLANE_OPERATORS_WORK="$work" MODELPLANE_KEDA_CERTS="$work/keda-certs"
 echo "operators tier: KEDA from $keda_bin, RabbitMQ $RABBITMQ_NODE on 127.0.0.1:$RABBITMQ_PORT" >&2
+# --- Argo Workflows -------------------------------------------------------------------------------------------
+export MODELPLANE_ARGO_BIN="$argo_bin"
+echo "operators tier: Argo Workflows from $argo_bin" >&2
+# The Argo Workflows CRDs: the four of ../shared/crds/argo-workflows/full (the release our output is checked
+# against), read in place, and from the built release's module (the Go module cache's copy, read in place) the
+# ones ../shared/crds does not carry but the controller watches (workflowtaskresults, workflowtasksets,
+# workflowartifactgctasks, workfloweventbindings).
+argo_crds_shared="${MODELPLANE_CRDS_DIR:-$repo/../shared/crds}/argo-workflows/full"
+argo_crds_module="$(cd tools/operators/argo-workflows && go list -m -f '{{.Dir}}' github.com/argoproj/argo-workflows/v4)/manifests/base/crds/full"
+argo_crds=()
+for f in "$argo_crds_shared"/*.yaml; do argo_crds+=("$f"); done
+for f in "$argo_crds_module"/argoproj.io_*.yaml; do
+  [[ -f "$argo_crds_shared/$(basename "$f")" ]] || argo_crds+=("$f")
+done
+if [[ ${#argo_crds[@]} -ne 8 ]]; then
+  echo "operators tier: expected 8 Argo Workflows CRD files, found ${#argo_crds[@]}: ${argo_crds[*]}" >&2
+  exit 1
+fi
+argo_crd_files="${argo_crds[*]}"
+# The team namespaces' ResourceQuotas admit no Pod until their usage is computed: run the resourcequota
+# controller (with the workload controllers, scripts/kube/up.sh) so that Argo's Pods meet the whole admission chain.
+export MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1
+# --- end Argo Workflows ---------------------------------------------------------------------------------------
 
 in_cluster() {
   local kubectl="${MODELPLANE_KUBECTL:-kubectl}" crd
@@ -50,9 +76,14 @@ in_cluster() {
   for crd in "$keda_crds"/*.yaml; do
     "$kubectl" wait --for=condition=Established --timeout=120s -f "$crd" >/dev/null
   done
+  # Argo Workflows' CRDs (see above); server-side: the full schemas are too large for a last-applied annotation.
+  local argo_args=()
+  for crd in $argo_crd_files; do argo_args+=(-f "$crd"); done
+  "$kubectl" apply --server-side --field-manager=modelplane-test "${argo_args[@]}" >/dev/null
+  "$kubectl" wait --for=condition=Established --timeout=120s "${argo_args[@]}" >/dev/null
   npx jest -c test/operators/jest.config.js "$@"
 }
 keda_crds="$(cd tools/operators/keda && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)/config/crd/bases"
 export -f in_cluster
-export repo keda_crds
+export repo keda_crds argo_crd_files
 MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'in_cluster "$@"' in_cluster "$@"
