@@ -3,7 +3,9 @@
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
 # only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
 #   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
-# KServe, the Spark Operator and Argo are not in the tier yet (see the README's tier table).
+#   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
+#     about 50 s of the tier): test/operators/argo.test.ts.
+# KServe and the Spark Operator are not in the tier yet (see the README's tier table).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
