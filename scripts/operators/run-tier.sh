@@ -5,6 +5,8 @@
 #   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
 #   - The Spark Operator's controller with real spark-submit (pyspark from PyPI, scripts/python/spark-venv.sh; the JDK
 #     here): test/operators/spark.test.ts.
+#   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
+#     about 50 s of the tier): test/operators/argo.test.ts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
@@ -13,6 +15,9 @@ repo="$(pwd)"
 keda_bin="$(bash scripts/operators/install.sh keda | tail -1)"
 spark_operator_bin="$(bash scripts/operators/install.sh spark-operator | tail -1)"
 spark_venv="$(bash scripts/python/spark-venv.sh | tail -1)"
+# --- Argo Workflows (test/operators/argo.test.ts): the CLI (argo lint --offline) and the workflow-controller -----
+argo_bin="$(bash scripts/operators/install.sh argo-workflows | tail -1)"
+# --- end Argo Workflows ---------------------------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-operators.XXXXXX")"
 cleanup() {
   local rc=$?
@@ -48,6 +53,29 @@ export MODELPLANE_SPARK_OPERATOR_BIN="$spark_operator_bin/operator"
 SPARK_HOME="$("$spark_venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
 export SPARK_HOME
 echo "operators tier: KEDA from $keda_bin, RabbitMQ $RABBITMQ_NODE on 127.0.0.1:$RABBITMQ_PORT" >&2
+# --- Argo Workflows -------------------------------------------------------------------------------------------
+export MODELPLANE_ARGO_BIN="$argo_bin"
+echo "operators tier: Argo Workflows from $argo_bin" >&2
+# The Argo Workflows CRDs: the four of ../shared/crds/argo-workflows/full (the release our output is checked
+# against), read in place, and from the built release's module (the Go module cache's copy, read in place) the
+# ones ../shared/crds does not carry but the controller watches (workflowtaskresults, workflowtasksets,
+# workflowartifactgctasks, workfloweventbindings).
+argo_crds_shared="${MODELPLANE_CRDS_DIR:-$repo/../shared/crds}/argo-workflows/full"
+argo_crds_module="$(cd tools/operators/argo-workflows && go list -m -f '{{.Dir}}' github.com/argoproj/argo-workflows/v4)/manifests/base/crds/full"
+argo_crds=()
+for f in "$argo_crds_shared"/*.yaml; do argo_crds+=("$f"); done
+for f in "$argo_crds_module"/argoproj.io_*.yaml; do
+  [[ -f "$argo_crds_shared/$(basename "$f")" ]] || argo_crds+=("$f")
+done
+if [[ ${#argo_crds[@]} -ne 8 ]]; then
+  echo "operators tier: expected 8 Argo Workflows CRD files, found ${#argo_crds[@]}: ${argo_crds[*]}" >&2
+  exit 1
+fi
+argo_crd_files="${argo_crds[*]}"
+# The team namespaces' ResourceQuotas admit no Pod until their usage is computed: run the resourcequota
+# controller (with the workload controllers, scripts/kube/up.sh) so that Argo's Pods meet the whole admission chain.
+export MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1
+# --- end Argo Workflows ---------------------------------------------------------------------------------------
 
 in_cluster() {
   local kubectl="${MODELPLANE_KUBECTL:-kubectl}" crd
@@ -60,10 +88,15 @@ in_cluster() {
   for crd in "$keda_crds"/*.yaml "$spark_crds"/*.yaml; do
     "$kubectl" wait --for=condition=Established --timeout=120s -f "$crd" >/dev/null
   done
+  # Argo Workflows' CRDs (see above); server-side: the full schemas are too large for a last-applied annotation.
+  local argo_args=()
+  for crd in $argo_crd_files; do argo_args+=(-f "$crd"); done
+  "$kubectl" apply --server-side --field-manager=modelplane-test "${argo_args[@]}" >/dev/null
+  "$kubectl" wait --for=condition=Established --timeout=120s "${argo_args[@]}" >/dev/null
   npx jest -c test/operators/jest.config.js "$@"
 }
 keda_crds="$(cd tools/operators/keda && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)/config/crd/bases"
 spark_crds="$(cd tools/operators/spark-operator && go list -m -f '{{.Dir}}' github.com/kubeflow/spark-operator/v2)/config/crd/bases"
 export -f in_cluster
-export repo keda_crds spark_crds
+export repo keda_crds spark_crds argo_crd_files
 MODELPLANE_KUBE_SKIP_CRDS=1 bash scripts/kube/with-cluster.sh bash -c 'in_cluster "$@"' in_cluster "$@"
