@@ -239,6 +239,10 @@ describe('Cascade to Argo', () => {
     });
   });
 
+  test('every workflow pod runs non-root with the RuntimeDefault seccomp profile, whatever the controller defaults to', () => {
+    expect(wt.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
   test('parameters default to every block and model; CronWorkflow runs the template on its schedules list', () => {
     expect(wt.spec.arguments.parameters.map((p: any) => [p.name, p.value])).toEqual([
       ['blocks', 'first,second,third'],

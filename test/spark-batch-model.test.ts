@@ -246,6 +246,7 @@ describe('SparkBatchModel options', () => {
   test('Argo schedule: a CronWorkflow with create and get resource templates and Spark conditions', () => {
     const { objs } = synth({ orchestrator: 'argo', score: { ...base.score!, schedule: '30 1 * * *' } });
     const cron = findObject(objs, 'CronWorkflow', 'churn-score');
+    expect(cron.spec.workflowSpec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(cron.spec.schedules).toEqual(['30 1 * * *']);
     expect(cron.spec.schedule).toBeUndefined();
     const tpls = cron.spec.workflowSpec.templates;

@@ -151,6 +151,14 @@ function checkSize(kind: string, name: string, obj: unknown): void {
   }
 }
 
+/**
+ * The pod security context of every pod of our workflows (spec.securityContext). Argo's own default for its
+ * executor containers is locked down only while the controller's `executor.securityContext` is unset; this
+ * keeps the pods within Pod Security "restricted" whatever the controller is configured with. No UID: the
+ * argoexec image runs as its own non-root user.
+ */
+export const WORKFLOW_POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } as const;
+
 /** Name, namespace and labels of an Argo object. */
 export interface ArgoMetadata {
   /** Object name. */
@@ -197,6 +205,7 @@ export function argoCronWorkflow(scope: Construct, id: string, o: ModelCronOptio
   const body = cronWorkflow(o, o.schedule, {
     entrypoint: 'main',
     serviceAccountName: o.serviceAccountName,
+    securityContext: WORKFLOW_POD_SECURITY,
     templates: [submitWaitDag('main', 'spark-submit'), submitTemplate('spark-submit', o.manifest, o.model, o.step), waitTemplate()],
   });
   checkObject('CronWorkflow', o.name, body);
@@ -270,6 +279,7 @@ function cascadeWorkflowTemplate(input: ArgoCascadeInput): ApiObjectProps {
     spec: {
       entrypoint: 'cascade',
       serviceAccountName: input.serviceAccountName,
+      securityContext: WORKFLOW_POD_SECURITY,
       arguments: {
         parameters: [
           {
