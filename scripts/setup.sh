@@ -195,3 +195,16 @@ rabbitmq() {
 }
 step "RabbitMQ (Debian)" rabbitmq
 step "KEDA operator" bash scripts/operators/install.sh keda
+# The rest of the operators tier, each from the Go module proxy through its wrapper module (tools/operators/),
+# cached by version; spark-submit from PyPI (pyspark, the Spark the operator's image submits with) runs on a JDK.
+java_runtime() {
+  if command -v java >/dev/null 2>&1; then return 0; fi
+  if [[ "$(id -u)" != 0 ]]; then echo "setup.sh: no java on PATH (spark-submit needs a JDK 17+); run as root or: sudo apt-get install -y openjdk-17-jre-headless" >&2; return 1; fi
+  apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
+}
+step "Java runtime (spark-submit)" java_runtime
+step "Spark Operator" bash scripts/operators/install.sh spark-operator
+step "spark venv (spark-submit)" bash scripts/python/spark-venv.sh
+step "Argo Workflows (CLI, controller)" bash scripts/operators/install.sh argo-workflows
+step "KServe controller manager" bash scripts/operators/install.sh kserve

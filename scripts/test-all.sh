@@ -85,7 +85,7 @@ step "tier pods" npm run --silent test:pods
 # The S3 tier applies the platform namespace and two teams as synthesized: its own API server, not the shared one.
 echo "== tier: S3 (versitygw from the Go module proxy + a local kube-apiserver: the synthesized bootstrap Job gives each team its own credentials, refused on the other team's prefix)"
 step "tier S3" bash scripts/s3/run-tier.sh
-echo "== tier: operators (KEDA built from the Go module proxy on the translation example, with a real RabbitMQ: Ready, the HPA, scale to zero and back)"
+echo "== tier: operators (the real operators built from the Go module proxy on our output: KEDA with a real RabbitMQ, the Spark Operator with real spark-submit, Argo lint and controller, KServe with its webhooks)"
 step "tier operators" bash scripts/operators/run-tier.sh
 echo "== tier: serving (real MLflow + PostgreSQL + versitygw S3 + MLServer on loopback, started from the synthesized manifests)"
 step "tier serving" bash scripts/serving/run-tier.sh
