@@ -10,6 +10,13 @@ source scripts/node/env.sh
 repo="$(pwd)"
 
 keda_bin="$(bash scripts/operators/install.sh keda | tail -1)"
+# ---- KServe (test/operators/kserve.test.ts): the manager binary, and its module in the Go module cache (the
+# InferenceGraph, TrainedModel and ClusterStorageContainer CRDs its manager reads, read in place; ../shared/crds has
+# the other three).
+kserve_bin="$(bash scripts/operators/install.sh kserve | tail -1)"
+kserve_module="$(cd tools/operators/kserve && go list -m -f '{{.Dir}}' github.com/kserve/kserve)"
+export MODELPLANE_KSERVE_BIN="$kserve_bin" MODELPLANE_KSERVE_MODULE="$kserve_module"
+# ---- end KServe
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-operators.XXXXXX")"
 cleanup() {
   local rc=$?
