@@ -14,9 +14,9 @@
  * stable one and each canary), compared with the synthesized InferenceService's own values (replicas and HPA bounds,
  * resources, probes, security contexts, tolerations and node affinity, env, volumes, labels, rollout strategy, HPA
  * metrics; no HPA for KEDA-scaled predictors, whose ScaledObject must target the Deployment KServe made); what it made
- * is what our constructs intend (the stable predictor keeps `replicas.min`; our URLs and PDBs name its Services and
- * pods); and each Deployment's pod template, as a Pod through KServe's pod mutator (which adds the storage
- * initializer), is admitted by Pod Security "restricted" in its namespace (server-side dry-run create; no kubelet
+ * is what our constructs intend (the stable predictor keeps `replicas.min`; a canary gets traffic through the entry
+ * Service; our URLs and PDBs name its Services and pods); and each Deployment's pod template, as a Pod through
+ * KServe's pod mutator (which adds the storage initializer), is admitted by Pod Security "restricted" in its namespace (server-side dry-run create; no kubelet
  * runs here). Where KServe does not do what our constructs intend, the entry in kserve-known-issues.ts names the
  * object, KServe's behaviour and the fix; an entry that stops matching fails the test.
  *
@@ -599,7 +599,7 @@ describe('KServe acts on every InferenceService we synthesize', () => {
     expect(problems).toEqual([]);
   });
 
-  test('what KServe made is what our constructs intend: the stable floor is `replicas.min`, our references name its objects', () => {
+  test('what KServe made is what our constructs intend: the stable floor is `replicas.min`, canaries get their traffic, our references name its objects', () => {
     const problems: Problem[] = [];
     for (const d of isvcs.filter((x) => !denied.has(x))) {
       const ns = d.obj.metadata.namespace!;
@@ -613,6 +613,18 @@ describe('KServe acts on every InferenceService we synthesize', () => {
           problems.push({
             object,
             text: `stable predictor ${stable.name}: HPA minReplicas is ${hpa.spec.minReplicas}, replicas.min is ${stable.spec.minReplicas} (canaries: ${canaries.map((c) => `${c.name} at ${tryGet(['-n', ns, 'get', 'hpa', c.name])?.spec?.minReplicas} replicas for ${c.canary!.trafficPercent}%`).join(', ')})`,
+          });
+      }
+      // A canary with trafficPercent > 0 gets traffic: the entry point KServe routes the model's address to (its
+      // Ingress backend: the stable predictor's Service) selects the canary's pods too.
+      const entry = tryGet(['-n', ns, 'get', 'service', stable.name]);
+      for (const c of canaries.filter((x) => x.canary!.trafficPercent > 0)) {
+        const labels = tryGet(['-n', ns, 'get', 'deployment', c.name])?.spec?.template?.metadata?.labels ?? {};
+        const sel = entry?.spec?.selector ?? {};
+        if (entry && !Object.entries(sel).every(([k, v]) => labels[k] === v))
+          problems.push({
+            object,
+            text: `canary ${c.name} (trafficPercent ${c.canary!.trafficPercent}): the entry Service ${stable.name} selects ${JSON.stringify(sel)}, not the canary's pods; only its own Service ${c.name} reaches them`,
           });
       }
       // Every in-cluster URL of our output that points at a predictor of this InferenceService names a Service KServe made.
