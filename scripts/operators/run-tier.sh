@@ -3,7 +3,10 @@
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
 # only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
 #   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
-# KServe, the Spark Operator and Argo are not in the tier yet (see the README's tier table).
+#   - KServe's controller manager with its webhooks registered by URL (throwaway CA; its ConfigMap, ClusterServingRuntime
+#     and ClusterStorageContainer written by the test) on every InferenceService of dist/ and the examples:
+#     test/operators/kserve.test.ts (about 30 s of the tier; known issues in test/operators/kserve-known-issues.ts).
+# The Spark Operator and Argo are not in the tier yet; Seldon Core v1's operator cannot be built here (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
