@@ -7,6 +7,11 @@
 #     here): test/operators/spark.test.ts.
 #   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
 #     about 50 s of the tier): test/operators/argo.test.ts.
+#   - KServe's controller manager with its webhooks registered by URL (throwaway CA; its ConfigMap, ClusterServingRuntime
+#     and ClusterStorageContainer written by the test) on every InferenceService of dist/ and the examples:
+#     test/operators/kserve.test.ts (about 30 s of the tier; known issues in test/operators/kserve-known-issues.ts).
+# Seldon Core v1's operator cannot be built here (the module proxy serves no version): SeldonDeployments stay
+# schema-checked (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/node/env.sh
@@ -18,6 +23,13 @@ spark_venv="$(bash scripts/python/spark-venv.sh | tail -1)"
 # --- Argo Workflows (test/operators/argo.test.ts): the CLI (argo lint --offline) and the workflow-controller -----
 argo_bin="$(bash scripts/operators/install.sh argo-workflows | tail -1)"
 # --- end Argo Workflows ---------------------------------------------------------------------------------------
+# ---- KServe (test/operators/kserve.test.ts): the manager binary, and its module in the Go module cache (the
+# InferenceGraph, TrainedModel and ClusterStorageContainer CRDs its manager reads, read in place; ../shared/crds has
+# the other three).
+kserve_bin="$(bash scripts/operators/install.sh kserve | tail -1)"
+kserve_module="$(cd tools/operators/kserve && go list -m -f '{{.Dir}}' github.com/kserve/kserve)"
+export MODELPLANE_KSERVE_BIN="$kserve_bin" MODELPLANE_KSERVE_MODULE="$kserve_module"
+# ---- end KServe
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelplane-operators.XXXXXX")"
 cleanup() {
   local rc=$?
