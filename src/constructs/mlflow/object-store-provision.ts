@@ -6,6 +6,7 @@
  * server and the Job. The S3 tier (test/s3) runs this same script, read from the synthesized ConfigMap,
  * against a real versitygw.
  */
+import { SIGV4_PYTHON } from '../../core/sigv4-python';
 
 /** One team as the provisioning sees it: where its Secret is and the prefix it owns in each team bucket. */
 export interface ProvisionedTeam {
@@ -72,8 +73,9 @@ alone, as 'python3 objectstore.py CONFIG', it reads them from files:
   $TEAM_CREDENTIALS_DIR/<team>/AWS_ACCESS_KEY_ID and .../AWS_SECRET_ACCESS_KEY (the keys of the team's
   Secret); $S3_ENDPOINT overrides the config's endpoint.
 """
-import datetime, hashlib, hmac, json, os, sys, time, urllib.error, urllib.parse, urllib.request
+import hashlib, json, os, sys, time, urllib.error, urllib.parse, urllib.request
 from xml.sax.saxutils import escape
+${SIGV4_PYTHON}
 
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
 
@@ -84,27 +86,8 @@ def _quote(s):
 
 def request(endpoint, region, access, secret, method, path, query="", body=b""):
     """One SigV4-signed request; returns (status, body text)."""
-    u = urllib.parse.urlsplit(endpoint)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    day = amz_date[:8]
-    payload = hashlib.sha256(body).hexdigest()
-    pairs = [p.partition("=") for p in query.split("&") if p]
-    canonical_query = "&".join("%s=%s" % (_quote(k), _quote(v)) for k, _, v in sorted(pairs))
-    headers = {"host": u.netloc, "x-amz-content-sha256": payload, "x-amz-date": amz_date}
-    signed = ";".join(sorted(headers))
-    canonical = "\n".join([
-        method, urllib.parse.quote(path, safe="/-_.~"), canonical_query,
-        "".join("%s:%s\n" % (k, headers[k]) for k in sorted(headers)), signed, payload,
-    ])
-    scope = "%s/%s/s3/aws4_request" % (day, region)
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret).encode()
-    for part in (day, region, "s3", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (access, scope, signed, signature)
     url = endpoint.rstrip("/") + urllib.parse.quote(path, safe="/-_.~") + ("?" + query if query else "")
+    headers = sigv4_headers(method, url, region, access, secret, None, hashlib.sha256(body).hexdigest())
     req = urllib.request.Request(url, data=body if method in ("PUT", "POST", "PATCH") else None, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
