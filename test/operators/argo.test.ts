@@ -32,12 +32,7 @@ import { buildPlatform, buildPlatformFromFile, defaultConfig } from '../../stack
 import type { HelmChartRef } from '../../src/constructs/platform/operators/helm-addon';
 import { kubectl, kubectlOk, repoRoot, requireCluster } from '../cluster/kube';
 import { startServer, stopServer } from '../serving/k8s-env';
-
-const need = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run this tier through scripts/operators/run-tier.sh (npm run test:operators)`);
-  return v;
-};
+import { eventually as poll, getJson, need, tail } from './support';
 const work = path.join(need('MODELPLANE_OPERATORS_WORK'), 'argo');
 const argoBin = need('MODELPLANE_ARGO_BIN');
 const controllerLog = path.join(work, 'workflow-controller.log');
@@ -122,23 +117,9 @@ function argoLint(files: string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
 }
 
-function tail(file: string, lines = 30): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(none)';
-}
-
-function getJson(args: string[]): any {
-  return JSON.parse(kubectlOk([...args, '-o', 'json']).stdout);
-}
-
 /** Polls `probe` until it returns a value, or fails with `what`, the last value seen and the controller's log tail. */
-async function eventually<T>(what: string, seconds: number, probe: () => T | undefined, last: () => string): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`${what} within ${seconds} s; last seen: ${last()}\nArgo's workflow-controller log (tail):\n${tail(controllerLog)}`);
+function eventually<T>(what: string, seconds: number, probe: () => T | undefined, last: () => string): Promise<T> {
+  return poll(what, seconds, probe, last, { name: "Argo's workflow-controller", file: controllerLog });
 }
 
 /** The argo-workflows chart of a built platform, as the Pulumi program installs it. */

@@ -25,12 +25,7 @@ import * as path from 'path';
 import { DistObject, embeddedObjects, KubeObject, OutputSet, synthesizeAll, tempRoot } from '../cluster/dist';
 import { kubectl, kubectlOk, requireCluster, waitFor as waitUntil } from '../cluster/kube';
 import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
-
-const need = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run this tier through scripts/operators/run-tier.sh (npm run test:operators)`);
-  return v;
-};
+import { getJson as json, need, tail } from './support';
 const work = need('MODELPLANE_OPERATORS_WORK');
 const operatorBin = need('MODELPLANE_SPARK_OPERATOR_BIN');
 const sparkHome = need('SPARK_HOME');
@@ -51,14 +46,6 @@ let root: string;
 let sets: OutputSet[];
 let operator: ReturnType<typeof startServer> | undefined;
 const report: string[] = [];
-
-function json(args: string[]): any {
-  return JSON.parse(kubectlOk([...args, '-o', 'json']).stdout);
-}
-
-function tail(file: string, lines = 30): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(none)';
-}
 
 /** Every SparkApplication a set's objects make the orchestrators create, with where it comes from. */
 function applicationsOf(set: OutputSet): Candidate[] {
