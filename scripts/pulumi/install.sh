@@ -33,7 +33,7 @@ required() { awk -v m="$2" '$1 == "require" { $1 = ""; $0 = $0 } $1 == m && $2 ~
 cli_version="$(required "$tools" github.com/pulumi/pulumi/pkg/v3)"
 [[ -n "$cli_version" ]] || die "cannot read the pkg/v3 version from $tools/go.mod"
 sdk_version="$(required "$tools" github.com/pulumi/pulumi/sdk/v3)"
-npm_version="$(node -p 'require(process.argv[1]).dependencies["@pulumi/pulumi"]' "$repo/package.json")"
+npm_version="$(node -p 'const p = require(process.argv[1]); (p.devDependencies || {})["@pulumi/pulumi"] || (p.dependencies || {})["@pulumi/pulumi"]' "$repo/package.json")"
 if [[ "$cli_version" != "v$npm_version" || "$sdk_version" != "v$npm_version" ]]; then
   die "package.json pins @pulumi/pulumi $npm_version but tools/pulumi/go.mod requires pkg/v3 $cli_version and" \
     "sdk/v3 $sdk_version: keep the three equal"
