@@ -72,7 +72,7 @@ describe('SparkBatchModel defaults', () => {
         imagePullPolicy: 'Always',
         command: ['python3', '/etc/modelplane/spark-environment/fetch_environment.py'],
         securityContext: { runAsNonRoot: true, runAsUser: 185, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
       });
       const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
       expect(env).toEqual({

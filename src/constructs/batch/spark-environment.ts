@@ -85,10 +85,11 @@ export function environmentInitContainer(input: EnvironmentFetchInput): k8s.Cont
     command: ['python3', `${SCRIPT_DIR}/${SPARK_ENVIRONMENT_SCRIPT_KEY}`],
     env,
     securityContext: restrictedContainerSecurityContext(input.uid),
-    // Streaming download and unpacking: little CPU and memory; the pod's requests are the Spark container's.
+    // Streaming download and unpacking: little CPU and memory (requested as limited, so the pod's memory stays
+    // guaranteed); the pod's effective requests are the Spark container's, which are larger.
     resources: {
-      requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
-      limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('512Mi') },
+      requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
+      limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
     },
     volumeMounts: [
       { name: ENV_VOLUME, mountPath: SPARK_ENVIRONMENT_DIR },
