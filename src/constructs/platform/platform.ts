@@ -178,7 +178,7 @@ function renderOperatorNamespace(scope: Construct, ns: string): ApiObject {
 
 /**
  * The GatewayClass `modelplane` (Envoy Gateway's controller) and the Gateway `<ns>/modelplane` that the
- * HTTPRoutes of deployment-backend models attach to: one HTTP listener, routes only from team namespaces.
+ * HTTPRoutes of deployment- and kserve-backend models attach to: one HTTP listener, routes only from team namespaces.
  */
 function renderGateway(scope: Construct, ns: string, namespace: ApiObject): void {
   const labels = (component: string) => standardLabels({ name: 'modelplane', instance: ns, component });

@@ -53,7 +53,7 @@ export interface PlatformOperators {
   readonly argoWorkflows?: OperatorOverrides;
   /**
    * Envoy Gateway (with the Gateway API CRDs) and the Gateway `<platform namespace>/modelplane`, for
-   * deployment-backend models that split traffic (variants, shadow). @default disabled
+   * deployment- and kserve-backend models that split traffic (variants, canary, shadow). @default disabled
    */
   readonly envoyGateway?: OperatorOverrides;
 }
