@@ -13,13 +13,5 @@ export interface KServeKnownIssue {
   readonly reason: string;
 }
 
-const STORAGE_INITIALIZER_PSS =
-  'in Standard mode KServe\'s pod mutator adds the storage initializer of the ClusterStorageContainer `default` that the kserve-resources chart installs, and that container has no securityContext: Pod Security "restricted" refuses every Pod of an `s3://` model in our restricted team namespaces. Fix (platform, src/constructs/platform/operators/kserve/index.ts): turn the chart\'s off (`kserve.storagecontainer.enabled: false`) and create our own ClusterStorageContainer `default` whose container sets the restricted securityContext (allowPrivilegeEscalation false, capabilities drop ALL, runAsNonRoot, seccompProfile RuntimeDefault)';
-
-export const KSERVE_KNOWN_ISSUES: readonly KServeKnownIssue[] = [
-  {
-    object: 'kserve-lab/s3-api',
-    message: 'violates PodSecurity "restricted:v1.28": allowPrivilegeEscalation != false (container "storage-initializer"',
-    reason: STORAGE_INITIALIZER_PSS,
-  },
-];
+/** None today: the five the tier found (canary floor, stable name, canary traffic, storage initializer, runtimes) are fixed. */
+export const KSERVE_KNOWN_ISSUES: readonly KServeKnownIssue[] = [];

@@ -5,8 +5,8 @@
  * an A/B pair, an `s3://` model with its storage Secret, a queue worker scaled by KEDA; synthesized by the CLI. The
  * manager runs as a process against the local kube-apiserver, configured as the platform's Helm values configure it
  * (Standard mode: raw Deployments, no Knative, no Istio), its webhooks registered by URL with a throwaway CA,
- * failurePolicy Fail; the ClusterServingRuntime and ClusterStorageContainer that KServe's charts would install are
- * ours (kserve-env.ts).
+ * failurePolicy Fail; the ClusterServingRuntime that KServe's kserve-runtime-configs chart installs is the test's
+ * stand-in (kserve-env.ts), the ClusterStorageContainer is the synthesized platform's own.
  *
  * Proven, for each InferenceService: it is admitted by KServe's defaulting and validating webhooks (a denial fails
  * with the webhook's message; a control shows the validator does deny the known bug, `model.name` on the standard
@@ -38,14 +38,7 @@ import { crdsDir, kubectl, kubectlOk, repoRoot, requireCluster } from '../cluste
 import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
 import { kserveS3SecretAnnotations } from '../../src/constructs/online';
 import { KSERVE_KNOWN_ISSUES, KServeKnownIssue } from './kserve-known-issues';
-import {
-  defaultStorageContainer,
-  inferenceServiceConfig,
-  KSERVE_NAMESPACE,
-  kserveMlserverRuntime,
-  makeWebhookCerts,
-  webhookConfigurations,
-} from './kserve-env';
+import { inferenceServiceConfig, KSERVE_NAMESPACE, kserveMlserverRuntime, makeWebhookCerts, webhookConfigurations } from './kserve-env';
 
 const need = (k: string): string => {
   const v = process.env[k];
@@ -287,6 +280,8 @@ describe('KServe acts on every InferenceService we synthesize', () => {
   };
   /** What KServe does differently from what we wrote, by design of KServe (printed at the end). */
   const notes = new Set<string>();
+  /** The platform's ClusterStorageContainer `default`, applied in beforeAll. */
+  let storageContainer: DistObject | undefined;
 
   beforeAll(async () => {
     requireCluster();
@@ -360,9 +355,18 @@ describe('KServe acts on every InferenceService we synthesize', () => {
       () => `last: ${apply([kserveMlserverRuntime()])}`,
     );
 
+    // KServe's storage initializer: the platform's own ClusterStorageContainer `default` (the kserve-resources chart's is
+    // off in the add-on's values), as the synthesized platforms write it; each set's platform writes the same one.
     {
-      const err = apply([defaultStorageContainer()]);
-      if (err) throw new Error(`the ClusterStorageContainer default: ${err}`);
+      const cscs = sets.flatMap((s) => [...s.prerequisites, ...s.objects].filter((d) => d.obj.kind === 'ClusterStorageContainer'));
+      const distinct = [...new Set(cscs.map((d) => JSON.stringify(d.obj)))];
+      if (cscs.length === 0 || distinct.length !== 1)
+        throw new Error(
+          `the synthesized platforms write ${distinct.length} different ClusterStorageContainers (${cscs.map(describe_).join(', ') || 'none'}), not one`,
+        );
+      storageContainer = cscs[0];
+      const err = apply([storageContainer.obj]);
+      if (err) throw new Error(`${describe_(storageContainer)}: ${err}`);
     }
     // For each set with InferenceServices: their namespaces (as our output writes them) and every built-in object in
     // those namespaces (ServiceAccounts, Secrets, ConfigMaps, LimitRanges, NetworkPolicies, ...), not the
@@ -767,11 +771,15 @@ describe('KServe acts on every InferenceService we synthesize', () => {
           const fromSecret = (init?.env ?? [])
             .filter((e: Any) => e.valueFrom?.secretKeyRef)
             .map((e: Any) => `${e.name}=${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+          // ... the platform's container: its image and restricted securityContext, which Pod Security admitted above.
+          const ours = (storageContainer!.obj.spec as Any).container;
           const want = {
             args: [m.storageUri, '/mnt/models'],
             fromSecret: [`AWS_ACCESS_KEY_ID=${S3_SECRET}/AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY=${S3_SECRET}/AWS_SECRET_ACCESS_KEY`],
+            image: ours.image,
+            securityContext: ours.securityContext,
           };
-          const got = { args: init?.args, fromSecret: fromSecret.sort() };
+          const got = { args: init?.args, fromSecret: fromSecret.sort(), image: init?.image, securityContext: init?.securityContext };
           if (JSON.stringify(got) !== JSON.stringify(want))
             problems.push({
               object: `${ns}/${d.obj.metadata.name}`,

@@ -14,7 +14,7 @@ import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
 import { TeamChart, TieredChart } from '../tiered-chart';
-import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef } from './operators';
+import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef, kserveStorageContainer } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
 
 export * from './platform-resolve';
@@ -74,6 +74,8 @@ export class Platform extends TieredChart implements IObjectProvider {
     }
     if (spec.airflowNamespace) renderOperatorNamespace(this, spec.airflowNamespace);
     if (spec.gateway) renderGateway(this, spec.namespace, namespace);
+    // KServe's storage initializer, restricted, in place of the kserve-resources chart's (turned off in its values).
+    if (spec.kserveVersion) new ApiObject(this, 'KServeStorageContainer', kserveStorageContainer(spec.kserveVersion));
     this.teams = this.renderTeams(scope, spec);
     this.operators = spec.operators;
     this.addOns = spec.addOns;
