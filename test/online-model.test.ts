@@ -258,7 +258,7 @@ describe('OnlineModel, kserve backend (default)', () => {
     expect(one(o, 'ServiceAccount').secrets).toEqual([{ name: 'kserve-s3' }]);
   });
 
-  test('canary: spec.canary[] with trafficPercent, canary on fixed replicas', () => {
+  test('canary: spec.canary[] with trafficPercent, canary on fixed replicas, only canaries named', () => {
     const o = synth({
       variants: [
         { name: 'stable', model: 'models:/fraud/3', traffic: 80 },
@@ -266,16 +266,65 @@ describe('OnlineModel, kserve backend (default)', () => {
       ],
     });
     const isvc = one(o, 'InferenceService');
-    expect(isvc.spec.predictor.name).toBe('stable');
+    // The stable predictor carries no name: KServe names its Deployment and Service `fraud-predictor`, as without canaries.
+    expect(isvc.spec.predictor.name).toBeUndefined();
     expect(isvc.spec.canary).toHaveLength(1);
     expect(isvc.spec.canary[0].trafficPercent).toBe(20);
     expect(isvc.spec.canary[0].predictor.name).toBe('canary');
     expect(isvc.spec.canary[0].predictor.maxReplicas).toBeUndefined();
     expect(isvc.spec.canary[0].predictor.autoScaling).toBeUndefined();
+    // The default range 2..4: the canary runs ceil(2 x 20 / 100) = 1, the stable floor is written 2 + 1 (KServe subtracts the 1).
+    expect(isvc.spec.canary[0].predictor.minReplicas).toBe(1);
+    expect(isvc.spec.predictor.minReplicas).toBe(3);
+    expect(isvc.spec.predictor.maxReplicas).toBe(4);
     // KServe's webhook refuses a container name on the standard predictor; the canary's schema requires one.
     expect(isvc.spec.predictor.model.name).toBeUndefined();
     expect(isvc.spec.canary[0].predictor.model.name).toBe('kserve-container');
     expect(find(o, 'PodDisruptionBudget')).toHaveLength(2);
+  });
+
+  test("canary: an HTTPRoute splits the traffic over KServe's predictor Services (port 80), on the platform's Gateway", () => {
+    const o = synth({
+      variants: [
+        { name: 'stable', model: 'models:/fraud/3', traffic: 80 },
+        { name: 'canary', model: 'models:/fraud/4', traffic: 20 },
+      ],
+    });
+    const route = one(o, 'HTTPRoute');
+    expect(route.metadata).toMatchObject({ name: 'fraud', namespace: 'risk' });
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'modelplane', namespace: 'modelplane-system' },
+    ]);
+    expect(route.spec.hostnames).toBeUndefined();
+    expect(route.spec.rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [
+          { group: '', kind: 'Service', name: 'fraud-predictor', port: 80, weight: 80 },
+          { group: '', kind: 'Service', name: 'fraud-canary-predictor', port: 80, weight: 20 },
+        ],
+      },
+    ]);
+    // One variant: no route, KServe's own Service is the model's address.
+    expect(find(synth({ model: 'models:/fraud/3' }), 'HTTPRoute')).toHaveLength(0);
+  });
+
+  test('A/B with fixed replicas: the B variant gets its share of the replicas, A keeps them all (autoscalerClass none)', () => {
+    const o = synth({
+      variants: [
+        { name: 'a', model: 'models:/fraud/3', traffic: 50 },
+        { name: 'b', model: 'models:/fraud/4', traffic: 50 },
+      ],
+      replicas: 3,
+    });
+    const isvc = one(o, 'InferenceService');
+    expect(isvc.metadata.annotations['serving.kserve.io/autoscalerClass']).toBe('none');
+    expect(isvc.spec.canary[0].predictor.minReplicas).toBe(2);
+    expect(isvc.spec.predictor.minReplicas).toBe(5);
+    expect(one(o, 'HTTPRoute').spec.rules[0].backendRefs.map((b: any) => [b.name, b.weight])).toEqual([
+      ['fraud-predictor', 50],
+      ['fraud-b-predictor', 50],
+    ]);
   });
 
   test('queue scaling: autoscalerClass external + our ScaledObject on <name>-predictor', () => {

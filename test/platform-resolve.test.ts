@@ -21,6 +21,7 @@ import { BOOTSTRAP_IMAGE, resolveSecretBootstrap } from '../src/constructs/mlflo
 import {
   ADD_ONS,
   addOnNamespaces,
+  addOnProvidedObjects,
   INSTALL_ORDER,
   KSERVE_ADD_ON,
   OPERATOR_DEFAULTS,
@@ -335,16 +336,31 @@ describe('operator add-ons', () => {
     expect(resolveAddOn(SELDON_CORE_ADD_ON, { enabled: true }, ctx).map((r) => r.releaseName)).toEqual(['seldon-core']);
     expect(resolveAddOn(KSERVE_ADD_ON, { enabled: false }, ctx)).toEqual([]);
   });
-  test('the KServe CRD chart takes only the version of KServe overrides', () => {
-    const [crd, kserve] = resolveAddOn(KSERVE_ADD_ON, { version: 'v0.20.1', namespace: 'ks', values: { a: 1 } }, ctx);
+  test('the KServe CRD chart takes only the version of KServe overrides, the runtimes chart its version and namespace', () => {
+    const [crd, kserve, runtimes] = resolveAddOn(KSERVE_ADD_ON, { version: 'v0.20.1', namespace: 'ks', values: { a: 1 } }, ctx);
     expect(crd).toMatchObject({ releaseName: 'kserve-crd', version: 'v0.20.1', namespace: 'kserve', values: {} });
     expect(kserve).toMatchObject({ releaseName: 'kserve', version: 'v0.20.1', namespace: 'ks', values: { a: 1 } });
+    expect(runtimes).toEqual({
+      releaseName: 'kserve-runtime-configs',
+      chart: 'oci://ghcr.io/kserve/charts/kserve-runtime-configs',
+      repo: '',
+      version: 'v0.20.1',
+      namespace: 'ks',
+      values: { kserve: { servingruntime: { enabled: true } } },
+      note: expect.any(String),
+    });
     // For reserving team names, every chart of the add-on counts in the namespace it is given.
-    expect(addOnNamespaces(KSERVE_ADD_ON, { namespace: 'ks' })).toEqual(['ks', 'ks']);
+    expect(addOnNamespaces(KSERVE_ADD_ON, { namespace: 'ks' })).toEqual(['ks', 'ks', 'ks']);
+  });
+  test("KServe's CRDs (ClusterStorageContainer's too, for the platform's storage initializer) are named after the kserve release", () => {
+    const provided = addOnProvidedObjects(KSERVE_ADD_ON, resolveAddOn(KSERVE_ADD_ON, {}, ctx), ctx);
+    expect(provided.map((o) => o.name)).toContain('clusterstoragecontainers.serving.kserve.io');
+    for (const o of provided)
+      expect(o.providedBy).toBe('the Helm release kserve (chart oci://ghcr.io/kserve/charts/kserve-resources v0.20.0)');
   });
   test('computed values come from the platform: Spark job namespaces, KEDA everywhere, Airflow DAG volumes', () => {
     const refs = resolveOperators({}, ctx);
-    expect(refs.map((r) => r.releaseName)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'airflow']);
+    expect(refs.map((r) => r.releaseName)).toEqual(['keda', 'spark-operator', 'kserve-crd', 'kserve', 'kserve-runtime-configs', 'airflow']);
     const values = (name: string) => refs.find((r) => r.releaseName === name)!.values as Record<string, any>;
     expect(values('spark-operator').spark.jobNamespaces).toEqual(['a', 'b']);
     expect(values('keda')).toEqual({ watchNamespace: '' });
@@ -354,6 +370,7 @@ describe('operator add-ons', () => {
     expect(operatorNamespaces({ airflow: { namespace: 'orchestration' } })).toEqual([
       'spark-operator',
       'orchestration',
+      'kserve',
       'kserve',
       'kserve',
       'seldon-system',

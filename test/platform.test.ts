@@ -95,6 +95,7 @@ describe('the default platform (embedded stores, team demo, GPU pool gpu)', () =
       'spark-operator',
       'kserve-crd',
       'kserve',
+      'kserve-runtime-configs',
       'argo-workflows',
       'airflow',
     ]);
@@ -156,9 +157,39 @@ describe('Platform options', () => {
     expect(rb.subjects[0].namespace).toBe('orchestration');
   });
 
-  test('the KServe CRD chart follows the KServe version', () => {
+  test('the KServe CRD and runtimes charts, and the storage initializer, follow the KServe version', () => {
     const { platform } = build({ operators: { kserve: { version: 'v0.20.1' } } });
-    expect(platform.operators.filter((o) => o.releaseName.startsWith('kserve')).map((o) => o.version)).toEqual(['v0.20.1', 'v0.20.1']);
+    expect(platform.operators.filter((o) => o.releaseName.startsWith('kserve')).map((o) => o.version)).toEqual([
+      'v0.20.1',
+      'v0.20.1',
+      'v0.20.1',
+    ]);
+    const csc = platform.toJson().find((o: any) => o.kind === 'ClusterStorageContainer');
+    expect(csc.spec.container.image).toBe('docker.io/kserve/storage-initializer:v0.20.1');
+  });
+
+  test("KServe's storage initializer: the platform's own ClusterStorageContainer `default`, restricted; the chart's off", () => {
+    const { platform } = build({});
+    const csc = platform.toJson().filter((o: any) => o.kind === 'ClusterStorageContainer');
+    expect(csc).toHaveLength(1);
+    expect(csc[0].metadata).toEqual({ name: 'default' });
+    expect(csc[0].spec.container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(csc[0].spec.supportedUriFormats).toEqual([{ prefix: 's3://' }]);
+    expect(csc[0].spec.container.resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
+    // The chart's shared resources one by one (its `storagecontainer.enabled: false` would be read as "unset").
+    expect(platform.operators.find((o) => o.releaseName === 'kserve')!.values).toMatchObject({
+      kserve: { createSharedResources: false, inferenceServiceConfig: { enabled: true }, certManager: { enabled: true } },
+    });
+    // Without KServe, no ClusterStorageContainer (its CRD would not exist).
+    const without = build({ operators: { kserve: { enabled: false } } }).platform;
+    expect(without.toJson().filter((o: any) => o.kind === 'ClusterStorageContainer')).toEqual([]);
   });
 
   test('external stores: no bootstrap Job; the context points at the S3 endpoint', () => {
@@ -175,7 +206,11 @@ describe('Platform options', () => {
   test('another platform namespace', () => {
     const { platform } = build({ platformNamespace: 'ml-platform', teams: [{ name: 'a' }] });
     expect(platform.context.mlflowTrackingUri).toBe('http://mlflow.ml-platform.svc.cluster.local:5000');
-    for (const o of platform.toJson().filter((x: any) => x.kind !== 'Namespace' && x.kind !== 'DaemonSet' && x.kind !== 'NodePool'))
+    for (const o of platform
+      .toJson()
+      .filter(
+        (x: any) => x.kind !== 'Namespace' && x.kind !== 'DaemonSet' && x.kind !== 'NodePool' && x.kind !== 'ClusterStorageContainer',
+      ))
       expect(o.metadata.namespace).toBe('ml-platform');
   });
 

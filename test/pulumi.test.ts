@@ -113,6 +113,7 @@ describe('the Pulumi program on the default configuration', () => {
       'spark-operator',
       'kserve-crd',
       'kserve',
+      'kserve-runtime-configs',
       'argo-workflows',
       'airflow',
     ]);
@@ -127,6 +128,7 @@ describe('the Pulumi program on the default configuration', () => {
       'spark-operator',
       'kserve-crd',
       'kserve',
+      'kserve-runtime-configs',
       'argo-workflows',
       'airflow',
     ]);

@@ -120,7 +120,8 @@ describe('what a model requests at its most', () => {
       gpu: { pool: 'gpu', count: 2 },
       autoscaling: { minReplicas: 3, maxReplicas: 8 },
     }).quotaDemand();
-    expect(k).toMatchObject({ pods: 11, cpuMillis: 11_000n, gpus: 22 });
+    // The stable predictor at 8, the 10 % canary at its share of the minimum 3: ceil(3 x 10 / 100) = 1 (kserveReplicaPlan).
+    expect(k).toMatchObject({ pods: 9, cpuMillis: 9_000n, gpus: 18 });
     const fixed = new OnlineModel(c, 'fixed', {
       model: 's3://mlflow/mlflow/1/abc/artifacts/model',
       replicas: 3,

@@ -1,7 +1,7 @@
 /**
  * The benchmark's baseline: the objects of the default platform (platform namespace, MLflow with
  * in-cluster PostgreSQL and object store (versitygw), the secret bootstrap Job (which also provisions the store), one GPU pool's device plugin, and N
- * team workspaces) written by hand the way a platform team would without modelplane: cdk8s-plus-28
+ * team workspaces, and KServe's ClusterStorageContainer) written by hand the way a platform team would without modelplane: cdk8s-plus-28
  * high-level constructs for workloads, Services, ConfigMaps, ServiceAccounts and RBAC, and the k8s
  * L1 classes where cdk8s-plus-28 has no construct (ResourceQuota, LimitRange, PodDisruptionBudget)
  * or cannot express the object (NetworkPolicies whose peers combine a namespace and a pod selector,
@@ -361,6 +361,30 @@ function platformChart(app: App, teams: readonly string[]): Chart {
     policyTypes: ['Ingress', 'Egress'],
     ingress: [],
     egress: [{ ports: [port(443), port(6443)] }, { ports: [port(7070)] }],
+  });
+  // KServe's storage initializer, restricted (the kserve-resources chart's is turned off), as a plain object: no binding.
+  new ApiObject(chart, 'kserve-storage', {
+    apiVersion: 'serving.kserve.io/v1alpha1',
+    kind: 'ClusterStorageContainer',
+    metadata: { name: 'default' },
+    spec: {
+      container: {
+        name: 'storage-initializer',
+        image: 'docker.io/kserve/storage-initializer:v0.20.0',
+        imagePullPolicy: 'Always',
+        resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+      },
+      supportedUriFormats: [{ prefix: 's3://' }],
+      workloadType: 'initContainer',
+    },
   });
   void teams;
   return chart;

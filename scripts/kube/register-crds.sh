@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Registers every CustomResourceDefinition from ../shared/crds (beside the repository) in the cluster of
-# $KUBECONFIG with server-side apply, then waits until each one is Established.
+# Registers every CustomResourceDefinition from ../shared/crds (beside the repository), and those module-crds.sh
+# takes from the operators' Go modules, in the cluster of $KUBECONFIG with server-side apply, then waits until each
+# one is Established.
 # Argo Workflows ships "full" and "minimal" variants of the same CRDs; the full ones (with complete schemas)
 # are used. Server-side apply because several files are close to the 3 MiB request limit and client-side
 # apply would also add a last-applied annotation larger than the 256 KiB annotation limit.
@@ -19,6 +20,9 @@ if [[ ! -d "$crds_dir" ]]; then
 fi
 mapfile -t files < <(find "$crds_dir" -type f \( -name '*.yaml' -o -name '*.yml' \) \
   -not -path '*/argo-workflows/minimal/*' | LC_ALL=C sort)
+# And the CRDs the output needs that ../shared/crds lacks, from the operators' Go modules (module-crds.sh).
+mapfile -t module_files < <(bash "$repo_root/scripts/kube/module-crds.sh")
+files+=("${module_files[@]}")
 if [[ ${#files[@]} -eq 0 ]]; then
   echo "register-crds.sh: no CRD files under $crds_dir" >&2
   exit 1
@@ -48,7 +52,7 @@ until "$kubectl" wait --for=condition=Established --timeout=10s "${names[@]}" >/
   fi
   sleep 1
 done
-echo "register-crds.sh: ${#names[@]} CRDs from $crds_dir established in $((SECONDS - started)) s" >&2
+echo "register-crds.sh: ${#names[@]} CRDs from $crds_dir and the Go module cache established in $((SECONDS - started)) s" >&2
 # A shared control plane (with-cluster.sh) registers them once: later tiers see this marker.
 if [[ -n "${MODELPLANE_KUBE_DIR:-}" && -f "$MODELPLANE_KUBE_DIR/.modelplane-kube" ]]; then
   printf '%s\n' "$crds_dir" > "$MODELPLANE_KUBE_DIR/crds-registered"

@@ -136,7 +136,7 @@ export interface PlatformContext {
   readonly installedOperators?: readonly OperatorKey[];
   /**
    * The namespace of the gateway's proxies (Envoy Gateway runs them in its own namespace), which routes a
-   * deployment-backend model's traffic through: team NetworkPolicies admit it. @default - no gateway
+   * deployment- or kserve-backend model's traffic through: team NetworkPolicies admit it. @default - no gateway
    */
   readonly gatewayNamespace?: string;
 }

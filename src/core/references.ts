@@ -90,6 +90,7 @@ const CLUSTER_SCOPED = new Set([
   'NodePool',
   'ClusterTriggerAuthentication',
   'ClusterServingRuntime',
+  'ClusterStorageContainer',
 ]);
 
 /** True for a kind without a namespace. */

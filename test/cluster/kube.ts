@@ -74,7 +74,7 @@ export interface CrdFile {
   name: string;
 }
 
-/** Every CRD file that scripts/kube/register-crds.sh registers (Argo's minimal variants are skipped). */
+/** Every CRD file that scripts/kube/register-crds.sh registers (Argo's minimal variants are skipped; module-crds.sh's added). */
 export function crdFiles(): CrdFile[] {
   const out: CrdFile[] = [];
   const walk = (dir: string): void => {
@@ -94,6 +94,13 @@ export function crdFiles(): CrdFile[] {
     }
   };
   walk(crdsDir);
+  // The CRDs the output needs that ../shared/crds lacks, from the operators' Go modules (as register-crds.sh does).
+  const r = spawnSync('bash', [path.join(repoRoot, 'scripts/kube/module-crds.sh')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/kube/module-crds.sh exited ${r.status}:\n${r.stderr}`);
+  for (const file of r.stdout.split('\n').filter((l) => l !== '')) {
+    const obj = parseAllDocuments(fs.readFileSync(file, 'utf8'))[0].toJS() as { metadata: { name: string } };
+    out.push({ file, name: obj.metadata.name });
+  }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -4,7 +4,8 @@
  * `inferenceservice-config` ConfigMap as the platform's Helm values configure it (Standard mode: raw Deployments,
  * no Knative, no Istio VirtualServices; the chart's other defaults), the webhook registrations by URL for the rules
  * and paths KServe v0.20.0 serves, and the one ClusterServingRuntime our InferenceServices select (MLServer for the
- * `mlflow` model format on the v2 protocol; see kserveMlserverRuntime).
+ * `mlflow` model format on the v2 protocol; see kserveMlserverRuntime). The ClusterStorageContainer is not ours to
+ * write here: the test applies the platform's, from the synthesized output.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -212,10 +213,11 @@ export function webhookConfigurations(port: number, caPem: string): object[] {
 
 /**
  * The ClusterServingRuntime our InferenceServices rely on: they name no runtime, so KServe picks one that
- * auto-selects `mlflow` (versions 1 and 2) on protocol v2. KServe v0.20.0 ships its runtimes in a separate chart
- * (kserve-runtime-configs), which the platform's KServe add-on does not install; this is our equivalent of its
- * `kserve-mlserver` (same name, MLServer image and tag of that chart's defaults, the ports and resources it sets,
- * a restricted security context).
+ * auto-selects `mlflow` (versions 1 and 2) on protocol v2. KServe v0.20.0 ships its runtimes in a separate chart,
+ * kserve-runtime-configs, which the platform's KServe add-on installs after kserve-resources
+ * (src/constructs/platform/operators/kserve); this tier installs no Helm chart, so this stands in for that chart's
+ * `kserve-mlserver` (same name, the MLServer image and tag of the chart's values, the env, ports and resources it
+ * sets, its security context).
  */
 export function kserveMlserverRuntime(): object {
   return {
@@ -238,29 +240,6 @@ export function kserveMlserverRuntime(): object {
           securityContext: { allowPrivilegeEscalation: false, privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
         },
       ],
-    },
-  };
-}
-
-/**
- * The ClusterStorageContainer KServe resolves `storageUri`s with: the kserve-resources chart installs one named
- * `default` (its shared resources are on by default), KServe's storage initializer as an init container. Ours, for
- * the URI schemes our output writes (`s3://`), with the release's image.
- */
-export function defaultStorageContainer(): object {
-  return {
-    apiVersion: 'serving.kserve.io/v1alpha1',
-    kind: 'ClusterStorageContainer',
-    metadata: { name: 'default' },
-    spec: {
-      container: {
-        name: 'storage-initializer',
-        image: 'kserve/storage-initializer:v0.20.0',
-        imagePullPolicy: 'IfNotPresent',
-        resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      },
-      supportedUriFormats: [{ prefix: 's3://' }, { prefix: 'gs://' }],
-      workloadType: 'initContainer',
     },
   };
 }

@@ -5,8 +5,8 @@
  * an A/B pair, an `s3://` model with its storage Secret, a queue worker scaled by KEDA; synthesized by the CLI. The
  * manager runs as a process against the local kube-apiserver, configured as the platform's Helm values configure it
  * (Standard mode: raw Deployments, no Knative, no Istio), its webhooks registered by URL with a throwaway CA,
- * failurePolicy Fail; the ClusterServingRuntime and ClusterStorageContainer that KServe's charts would install are
- * ours (kserve-env.ts).
+ * failurePolicy Fail; the ClusterServingRuntime that KServe's kserve-runtime-configs chart installs is the test's
+ * stand-in (kserve-env.ts), the ClusterStorageContainer is the synthesized platform's own.
  *
  * Proven, for each InferenceService: it is admitted by KServe's defaulting and validating webhooks (a denial fails
  * with the webhook's message; a control shows the validator does deny the known bug, `model.name` on the standard
@@ -14,8 +14,9 @@
  * stable one and each canary), compared with the synthesized InferenceService's own values (replicas and HPA bounds,
  * resources, probes, security contexts, tolerations and node affinity, env, volumes, labels, rollout strategy, HPA
  * metrics; no HPA for KEDA-scaled predictors, whose ScaledObject must target the Deployment KServe made); what it made
- * is what our constructs intend (the stable predictor keeps `replicas.min`; a canary gets traffic through the entry
- * Service; our URLs and PDBs name its Services and pods); and each Deployment's pod template, as a Pod through
+ * is what our constructs intend (the stable predictor's HPA floor is `replicas.min` and each canary runs its traffic
+ * share of it; our HTTPRoute splits the traffic over the predictor Services KServe made, each reaching its own
+ * predictor's pods, since KServe's Standard mode routes none to a canary; our URLs and PDBs name its Services and pods); and each Deployment's pod template, as a Pod through
  * KServe's pod mutator (which adds the storage initializer), is admitted by Pod Security "restricted" in its namespace (server-side dry-run create; no kubelet
  * runs here). Where KServe does not do what our constructs intend, the entry in kserve-known-issues.ts names the
  * object, KServe's behaviour and the fix; an entry that stops matching fails the test.
@@ -37,14 +38,7 @@ import { crdsDir, kubectl, kubectlOk, repoRoot, requireCluster } from '../cluste
 import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
 import { kserveS3SecretAnnotations } from '../../src/constructs/online';
 import { KSERVE_KNOWN_ISSUES, KServeKnownIssue } from './kserve-known-issues';
-import {
-  defaultStorageContainer,
-  inferenceServiceConfig,
-  KSERVE_NAMESPACE,
-  kserveMlserverRuntime,
-  makeWebhookCerts,
-  webhookConfigurations,
-} from './kserve-env';
+import { inferenceServiceConfig, KSERVE_NAMESPACE, kserveMlserverRuntime, makeWebhookCerts, webhookConfigurations } from './kserve-env';
 
 const need = (k: string): string => {
   const v = process.env[k];
@@ -99,6 +93,20 @@ models:
 `;
 
 type Any = any;
+
+/**
+ * The model's minimum (`replicas.min`, or fixed `replicas`) of each InferenceService with canaries, from its source:
+ * the lab's team file, and examples/model-repo/src/models.ts (fraud-api: `autoscaling.minReplicas: 2`).
+ */
+function intendedMinimum(object: string): number | undefined {
+  const examples: Record<string, number> = { 'fraud/fraud-api': 2 };
+  if (object in examples) return examples[object];
+  const [ns, name] = object.split('/');
+  if (ns !== LAB_TEAM) return undefined;
+  const m = ((parseAllDocuments(LAB_FILE)[0].toJS() as Any).models as Any[]).find((x) => x.name === name);
+  const r = m?.replicas;
+  return typeof r === 'number' ? r : r?.min;
+}
 
 function cli(args: string[]): void {
   const r = spawnSync('node', [path.join(repoRoot, 'bin/modelplane.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
@@ -272,6 +280,8 @@ describe('KServe acts on every InferenceService we synthesize', () => {
   };
   /** What KServe does differently from what we wrote, by design of KServe (printed at the end). */
   const notes = new Set<string>();
+  /** The platform's ClusterStorageContainer `default`, applied in beforeAll. */
+  let storageContainer: DistObject | undefined;
 
   beforeAll(async () => {
     requireCluster();
@@ -345,9 +355,18 @@ describe('KServe acts on every InferenceService we synthesize', () => {
       () => `last: ${apply([kserveMlserverRuntime()])}`,
     );
 
+    // KServe's storage initializer: the platform's own ClusterStorageContainer `default` (the kserve-resources chart's is
+    // off in the add-on's values), as the synthesized platforms write it; each set's platform writes the same one.
     {
-      const err = apply([defaultStorageContainer()]);
-      if (err) throw new Error(`the ClusterStorageContainer default: ${err}`);
+      const cscs = sets.flatMap((s) => [...s.prerequisites, ...s.objects].filter((d) => d.obj.kind === 'ClusterStorageContainer'));
+      const distinct = [...new Set(cscs.map((d) => JSON.stringify(d.obj)))];
+      if (cscs.length === 0 || distinct.length !== 1)
+        throw new Error(
+          `the synthesized platforms write ${distinct.length} different ClusterStorageContainers (${cscs.map(describe_).join(', ') || 'none'}), not one`,
+        );
+      storageContainer = cscs[0];
+      const err = apply([storageContainer.obj]);
+      if (err) throw new Error(`${describe_(storageContainer)}: ${err}`);
     }
     // For each set with InferenceServices: their namespaces (as our output writes them) and every built-in object in
     // those namespaces (ServiceAccounts, Secrets, ConfigMaps, LimitRanges, NetworkPolicies, ...), not the
@@ -606,26 +625,81 @@ describe('KServe acts on every InferenceService we synthesize', () => {
       const object = `${ns}/${d.obj.metadata.name}`;
       const [stable, ...canaries] = predictorsOf(d);
       const cls = (d.obj.metadata as Any).annotations?.['serving.kserve.io/autoscalerClass'] ?? 'hpa';
-      // The stable predictor runs at least the minimum we wrote, canaries or not.
+      // The stable predictor's HPA floor is the model's minimum (replicas.min as the model's source gives it, not a field
+      // of the InferenceService: with canaries we write more, which KServe takes as the total), and each canary runs its
+      // traffic share of that minimum: max(1, ceil(min x trafficPercent / 100)).
       if (cls === 'hpa' && canaries.length > 0) {
+        const min = intendedMinimum(object);
         const hpa = tryGet(['-n', ns, 'get', 'hpa', stable.name]);
-        if (hpa && hpa.spec.minReplicas !== stable.spec.minReplicas)
+        if (min === undefined)
+          problems.push({ object, text: `has canaries, but this test does not know its replicas.min: add it to intendedMinimum()` });
+        else if (hpa && hpa.spec.minReplicas !== min)
           problems.push({
             object,
-            text: `stable predictor ${stable.name}: HPA minReplicas is ${hpa.spec.minReplicas}, replicas.min is ${stable.spec.minReplicas} (canaries: ${canaries.map((c) => `${c.name} at ${tryGet(['-n', ns, 'get', 'hpa', c.name])?.spec?.minReplicas} replicas for ${c.canary!.trafficPercent}%`).join(', ')})`,
+            text: `stable predictor ${stable.name}: HPA minReplicas is ${hpa.spec.minReplicas}, replicas.min is ${min} (canaries: ${canaries.map((c) => `${c.name} at ${tryGet(['-n', ns, 'get', 'hpa', c.name])?.spec?.minReplicas} replicas for ${c.canary!.trafficPercent}%`).join(', ')})`,
           });
+        for (const c of canaries) {
+          const want = Math.max(1, Math.ceil(((min ?? 0) * c.canary!.trafficPercent) / 100));
+          const got = tryGet(['-n', ns, 'get', 'hpa', c.name])?.spec?.minReplicas;
+          if (min !== undefined && got !== want)
+            problems.push({
+              object,
+              text: `canary ${c.name} (trafficPercent ${c.canary!.trafficPercent}): HPA minReplicas is ${got}, its share of replicas.min ${min} is ${want}`,
+            });
+        }
       }
-      // A canary with trafficPercent > 0 gets traffic: the entry point KServe routes the model's address to (its
-      // Ingress backend: the stable predictor's Service) selects the canary's pods too.
-      const entry = tryGet(['-n', ns, 'get', 'service', stable.name]);
-      for (const c of canaries.filter((x) => x.canary!.trafficPercent > 0)) {
-        const labels = tryGet(['-n', ns, 'get', 'deployment', c.name])?.spec?.template?.metadata?.labels ?? {};
-        const sel = entry?.spec?.selector ?? {};
-        if (entry && !Object.entries(sel).every(([k, v]) => labels[k] === v))
+      // The split: KServe routes the model's address to the stable predictor only, so our output routes it, an HTTPRoute
+      // named after the model whose weighted backendRefs are the predictors' Services KServe made, each at its port that
+      // reaches its own predictor's pods (and no other predictor's), with the traffic we wrote.
+      if (canaries.length > 0) {
+        const set = sets.find((s) => s.objects.includes(d))!;
+        const route = set.objects.find(
+          (x) => x.obj.kind === 'HTTPRoute' && x.obj.metadata.namespace === ns && x.obj.metadata.name === d.obj.metadata.name,
+        );
+        const refs = (((route?.obj.spec as Any)?.rules ?? [])[0]?.backendRefs ?? []) as Any[];
+        const canaryTraffic = canaries.reduce((n, c) => n + c.canary!.trafficPercent, 0);
+        const want = [
+          { name: stable.name, weight: 100 - canaryTraffic },
+          ...canaries.map((c) => ({ name: c.name, weight: c.canary!.trafficPercent })),
+        ];
+        const got = refs.map((r) => ({ name: r.name, weight: r.weight }));
+        if (!route)
           problems.push({
             object,
-            text: `canary ${c.name} (trafficPercent ${c.canary!.trafficPercent}): the entry Service ${stable.name} selects ${JSON.stringify(sel)}, not the canary's pods; only its own Service ${c.name} reaches them`,
+            text: `has canaries, but our output has no HTTPRoute ${ns}/${d.obj.metadata.name} splitting its traffic`,
           });
+        else if (JSON.stringify(got) !== JSON.stringify(want))
+          problems.push({
+            object,
+            text: `HTTPRoute ${ns}/${d.obj.metadata.name} sends ${JSON.stringify(got)}, not ${JSON.stringify(want)}`,
+          });
+        const labelsOf = (p: Predictor) => tryGet(['-n', ns, 'get', 'deployment', p.name])?.spec?.template?.metadata?.labels ?? {};
+        for (const r of refs) {
+          const svc = tryGet(['-n', ns, 'get', 'service', r.name]);
+          const target = [stable, ...canaries].find((p) => p.name === r.name);
+          if (!svc || !target) {
+            problems.push({
+              object,
+              text: `HTTPRoute ${ns}/${d.obj.metadata.name}: backendRef ${r.name} names no Service KServe made for a predictor`,
+            });
+            continue;
+          }
+          const port = (svc.spec.ports as Any[]).find((x) => x.port === r.port);
+          const http = target.spec.model.readinessProbe.httpGet.port;
+          if (!port || port.targetPort !== http)
+            problems.push({
+              object,
+              text: `HTTPRoute ${ns}/${d.obj.metadata.name}: backendRef ${r.name}:${r.port} reaches no port ${http} of its pods (Service ports ${JSON.stringify(svc.spec.ports)})`,
+            });
+          const sel = Object.entries(svc.spec.selector ?? {});
+          const selects = (p: Predictor) => sel.every(([k, v]) => labelsOf(p)[k] === v);
+          const others = [stable, ...canaries].filter((p) => p !== target && selects(p));
+          if (!selects(target) || others.length > 0)
+            problems.push({
+              object,
+              text: `HTTPRoute ${ns}/${d.obj.metadata.name}: Service ${r.name} selects ${JSON.stringify(svc.spec.selector)}: ${selects(target) ? `also ${others.map((p) => p.name).join(', ')}` : `not the pods of ${target.name}`}`,
+            });
+        }
       }
       // Every in-cluster URL of our output that points at a predictor of this InferenceService names a Service KServe made.
       const set = sets.find((s) => s.objects.includes(d))!;
@@ -697,11 +771,15 @@ describe('KServe acts on every InferenceService we synthesize', () => {
           const fromSecret = (init?.env ?? [])
             .filter((e: Any) => e.valueFrom?.secretKeyRef)
             .map((e: Any) => `${e.name}=${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+          // ... the platform's container: its image and restricted securityContext, which Pod Security admitted above.
+          const ours = (storageContainer!.obj.spec as Any).container;
           const want = {
             args: [m.storageUri, '/mnt/models'],
             fromSecret: [`AWS_ACCESS_KEY_ID=${S3_SECRET}/AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY=${S3_SECRET}/AWS_SECRET_ACCESS_KEY`],
+            image: ours.image,
+            securityContext: ours.securityContext,
           };
-          const got = { args: init?.args, fromSecret: fromSecret.sort() };
+          const got = { args: init?.args, fromSecret: fromSecret.sort(), image: init?.image, securityContext: init?.securityContext };
           if (JSON.stringify(got) !== JSON.stringify(want))
             problems.push({
               object: `${ns}/${d.obj.metadata.name}`,

@@ -43,7 +43,8 @@ export function defineModels(app: App): TeamModels {
     ],
   });
 
-  // The online scorer: the registered champion, with the next version as a 10% canary.
+  // The online scorer: the registered champion, with the next version as a 10% canary (KServe runs both
+  // predictors; an HTTPRoute on the platform's Gateway splits the traffic, so the platform enables Envoy Gateway).
   new OnlineModel(fraud, 'fraud-api', {
     backend: 'kserve',
     variants: [

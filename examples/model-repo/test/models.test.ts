@@ -27,6 +27,13 @@ test('the online model is a KServe InferenceService with a 10% canary', () => {
   const isvc = synth().filter((o) => o.kind === 'InferenceService');
   assert.ok(isvc.length >= 1, 'an InferenceService');
   assert.ok(JSON.stringify(isvc).includes('models:/fraud/4'), 'the canary version is served');
+  // KServe sizes the canary; the 90/10 split is a Gateway API HTTPRoute over its predictor Services (the platform's Envoy Gateway).
+  const route = synth().find((o) => o.kind === 'HTTPRoute') as unknown as { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
+  assert.ok(route, 'an HTTPRoute');
+  assert.deepEqual(
+    route.spec.rules[0].backendRefs.map((b) => [b.name, b.weight]),
+    [['fraud-api-predictor', 90], ['fraud-api-canary-predictor', 10]],
+  );
 });
 
 test('batch models store their SparkApplication templates, and the cascade is one DAG', () => {

@@ -81,15 +81,7 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
   const gpu = resolveGpu(v, props.gpu, context.platform);
   const { replicas, autoscaling } = resolveScaling(v, props, role);
   checkOperators(v, props, { serving, autoscaling }, context.platform);
-  if (backend === 'deployment' && variants.length > 1 && props.deployment?.gateway === undefined)
-    checkOperatorInstalled(
-      v,
-      'variants',
-      variants.map((x) => x.name),
-      context.platform,
-      'envoyGateway',
-      words`set ${prop('deployment.gateway')} to a Gateway of your own (and declare it in the platform file's prerequisites)`,
-    );
+  checkRouteGateway(v, props, variants, context.platform);
   checkScalerFits(v, props, { name, role, variants, autoscaling, serving });
   if (props.image !== undefined) checkImage(v, 'image', props.image);
   const s3CredentialsSecret = props.s3CredentialsSecret ?? context.platform.objectStore.credentialsSecret;
@@ -114,6 +106,34 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
     image: props.image,
     ...options,
   };
+}
+
+/**
+ * Several variants of a `deployment` or `kserve` model are split by an HTTPRoute on the platform's Gateway, which
+ * Envoy Gateway provides (a `deployment` model may name a Gateway of its own instead).
+ */
+function checkRouteGateway(v: Validator, props: OnlineModelProps, variants: readonly ResolvedVariant[], platform: PlatformContext): void {
+  if (variants.length <= 1) return;
+  const backend = props.backend ?? 'kserve';
+  const names = variants.map((x) => x.name);
+  if (backend === 'deployment' && props.deployment?.gateway === undefined)
+    checkOperatorInstalled(
+      v,
+      'variants',
+      names,
+      platform,
+      'envoyGateway',
+      words`set ${prop('deployment.gateway')} to a Gateway of your own (and declare it in the platform file's prerequisites)`,
+    );
+  if (backend === 'kserve')
+    checkOperatorInstalled(
+      v,
+      'variants',
+      names,
+      platform,
+      'envoyGateway',
+      words`serve one variant, or use ${prop('backend', 'deployment')} with ${prop('deployment.gateway')} set to a Gateway of your own (and declared in the platform file's prerequisites)`,
+    );
 }
 
 /**

@@ -4,9 +4,10 @@
  * hold on every backend and are checked at synth time, as Seldon's webhook checks them at apply
  * time: live traffic sums to 100, at most one shadow, a shadow is never the only variant.
  *
- * Each backend expresses the split natively: Seldon predictors' `traffic`/`shadow`, KServe's
- * `spec.canary[]` (Standard mode, KServe ≥ 0.20), and for plain Deployments a Gateway API HTTPRoute
- * with weighted backendRefs and a RequestMirror filter. No Gateway API CRD binding is generated in
+ * Seldon expresses the split natively (its predictors' `traffic`/`shadow`). The `deployment` backend and
+ * KServe route it through a Gateway API HTTPRoute with weighted backendRefs (and, on `deployment`, a
+ * RequestMirror filter) over the variants' Services: KServe v0.20.0's `spec.canary[]` in Standard mode
+ * only sizes and labels the canaries and routes nothing to them. No Gateway API CRD binding is generated in
  * imports/, so the HTTPRoute is written as a plain ApiObject (gateway.networking.k8s.io/v1).
  */
 import { ApiObject } from 'cdk8s';
@@ -167,20 +168,30 @@ function liveSplit(v: Validator, field: string, variants: readonly OnlineVariant
   return whole ? split : undefined;
 }
 
+/** The Services an HTTPRoute sends each variant's traffic to. */
+export interface RouteBackends {
+  /** The Service of a variant, e.g. its Deployment's Service (`deployment` backend) or KServe's predictor Service. */
+  readonly service: (v: ResolvedVariant) => string;
+  /** The Service port the route sends HTTP to, e.g. 8080 (MLServer's Service) or 80 (KServe's predictor Services). */
+  readonly port: number;
+}
+
 /**
- * A Gateway API HTTPRoute splitting traffic between the variants' Services by weight and mirroring
- * to the shadow's Service (RequestMirror: the gateway discards the mirror's responses).
+ * A Gateway API HTTPRoute named after the model, splitting traffic between the variants' Services by weight (each
+ * live variant's traffic percentage) and mirroring to the shadow's Service (RequestMirror: the gateway discards the
+ * mirror's responses). It attaches to the model's Gateway (`m.deployment.gateway`: the platform's
+ * `<platform namespace>/modelplane` unless a `deployment`-backend model names its own) with its host names.
  */
 export function renderHttpRoute(
   scope: Construct,
   id: string,
   m: ResolvedOnlineModel,
   labels: Record<string, string>,
-  httpPort: number,
+  backends: RouteBackends,
 ): ApiObject {
   const live = m.variants.filter((x) => !x.shadow);
   const shadow = m.variants.find((x) => x.shadow);
-  const backendRef = (x: ResolvedVariant) => ({ group: '', kind: 'Service', name: x.objectName, port: httpPort });
+  const backendRef = (x: ResolvedVariant) => ({ group: '', kind: 'Service', name: backends.service(x), port: backends.port });
   const gw = m.deployment.gateway;
   const rule: Record<string, unknown> = {
     matches: [{ path: { type: 'PathPrefix', value: '/' } }],

@@ -27,6 +27,7 @@ import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
 import {
   ENVOY_GATEWAY_DEFAULTS,
   HelmChartRef,
+  KSERVE_DEFAULTS,
   isAddOnName,
   installedAddOns,
   operatorNamespaces,
@@ -118,6 +119,17 @@ export interface ResolvedPlatform {
   readonly airflowNamespace?: string;
   /** Whether the platform writes the GatewayClass and Gateway `modelplane` (Envoy Gateway enabled). */
   readonly gateway: boolean;
+  /**
+   * The KServe version whose storage initializer the platform writes as the ClusterStorageContainer `default`
+   * (KServe enabled; see kserveStorageContainer). @default - none: KServe is not installed
+   */
+  readonly kserveVersion?: string;
+}
+
+/** The version of the KServe release when the platform installs KServe (the storage initializer's image follows it). */
+function kserveVersionOf(addOns: ResolvedPlatform['addOns']): Pick<ResolvedPlatform, 'kserveVersion'> {
+  const kserve = addOns.find((a) => a.name === 'kserve')?.charts.find((c) => c.releaseName === KSERVE_DEFAULTS.releaseName);
+  return kserve ? { kserveVersion: kserve.version } : {};
 }
 
 /**
@@ -152,8 +164,9 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
     const context = parts.context!;
     const ctx = { teamNamespaces: teams.map((t) => t.name).sort(), platform: context };
     const installed = installedAddOns(ops);
+    const addOns = resolvedAddOns(ops, ctx);
     return {
-      addOns: resolvedAddOns(ops, ctx),
+      addOns,
       operatorObjects: operatorProvidedObjects(ops, ctx),
       prerequisites: withoutRepeats([
         ...declared,
@@ -162,6 +175,7 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
       ]),
       airflowNamespace: installed.includes('airflow') ? parts.airflowNamespace : undefined,
       gateway: installed.includes('envoyGateway'),
+      ...kserveVersionOf(addOns),
       namespace: ns,
       gpuPools: pools,
       mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },

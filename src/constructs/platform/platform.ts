@@ -14,7 +14,7 @@ import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
 import { TeamChart, TieredChart } from '../tiered-chart';
-import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef } from './operators';
+import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef, kserveStorageContainer } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
 
 export * from './platform-resolve';
@@ -74,6 +74,8 @@ export class Platform extends TieredChart implements IObjectProvider {
     }
     if (spec.airflowNamespace) renderOperatorNamespace(this, spec.airflowNamespace);
     if (spec.gateway) renderGateway(this, spec.namespace, namespace);
+    // KServe's storage initializer, restricted, in place of the kserve-resources chart's (turned off in its values).
+    if (spec.kserveVersion) new ApiObject(this, 'KServeStorageContainer', kserveStorageContainer(spec.kserveVersion));
     this.teams = this.renderTeams(scope, spec);
     this.operators = spec.operators;
     this.addOns = spec.addOns;
@@ -178,7 +180,7 @@ function renderOperatorNamespace(scope: Construct, ns: string): ApiObject {
 
 /**
  * The GatewayClass `modelplane` (Envoy Gateway's controller) and the Gateway `<ns>/modelplane` that the
- * HTTPRoutes of deployment-backend models attach to: one HTTP listener, routes only from team namespaces.
+ * HTTPRoutes of deployment- and kserve-backend models attach to: one HTTP listener, routes only from team namespaces.
  */
 function renderGateway(scope: Construct, ns: string, namespace: ApiObject): void {
   const labels = (component: string) => standardLabels({ name: 'modelplane', instance: ns, component });

@@ -97,7 +97,8 @@ export function mlserverPodSpec(m: ResolvedOnlineModel, v: ResolvedVariant): k8s
 /** Renders the `deployment` backend. */
 export function renderDeploymentBackend(scope: Construct, m: ResolvedOnlineModel): DeploymentVariantObjects[] {
   const out = m.variants.map((v) => renderVariant(scope, m, v));
-  if (m.variants.length > 1) renderHttpRoute(scope, 'Route', m, modelLabels(m, 'route'), MLSERVER_PORTS.http);
+  if (m.variants.length > 1)
+    renderHttpRoute(scope, 'Route', m, modelLabels(m, 'route'), { service: (v) => v.objectName, port: MLSERVER_PORTS.http });
   return out;
 }
 

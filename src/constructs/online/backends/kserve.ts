@@ -6,8 +6,15 @@
  *   MLFLOW_TRACKING_URI and downloads through MLflow's artifact proxy (no S3 credentials in the pod).
  * - `s3://` URIs: `storageUri`, with the S3 credentials KServe's storage initializer reads from an
  *   annotated Secret listed on a ServiceAccount we create (`serviceAccountName`).
- * - Canaries: `spec.canary[]` with `trafficPercent` (Standard mode, KServe ≥ 0.20); canary
- *   predictors run fixed replicas, as KServe requires. KServe has no native shadow.
+ * - Canaries and A/B variants: `spec.canary[]` with `trafficPercent` (Standard mode, KServe ≥ 0.20),
+ *   which KServe v0.20.0 uses to size the canaries only: it routes the model's address to the stable
+ *   predictor's Service, and each canary is reachable at its own Service alone. The split is ours: a
+ *   Gateway API HTTPRoute `<model>` with weighted backendRefs over KServe's predictor Services
+ *   (`<model>-predictor` and `<model>-<variant>-predictor`, port 80), as the `deployment` backend
+ *   routes its variants, attached to the platform's Gateway (so the platform must install Envoy
+ *   Gateway; KServe's own Gateway API option, `enableGatewayApi`, stays off). Canaries run fixed
+ *   replicas, as KServe requires, sized by their traffic share; the stable predictor keeps the
+ *   model's minimum (see kserveReplicaPlan). KServe has no native shadow.
  * - Autoscaling: KServe's own HPA (`autoscalerClass: hpa`, `autoScaling.metrics`) or, for queue
  *   length, `autoscalerClass: external` plus our KEDA ScaledObject on the `<name>-predictor`
  *   Deployment KServe creates — never both.
@@ -44,6 +51,7 @@ import { hpaMetrics, renderKeda } from '../autoscaling';
 import type { ServingBackend } from '../backend';
 import { checkSecretName } from '../checks';
 import type { OnlineModelProps } from '../props';
+import { renderHttpRoute } from '../rollouts';
 import { httpProbe, predictorContainerFields, predictorPodFields, predictorPodLabels, renderPodMonitor, renderVariantPdb } from '../shared';
 import {
   maxReplicas,
@@ -70,6 +78,8 @@ export const KSERVE_MLSERVER_PORTS = { http: 8080, grpc: 9000, metrics: 8082 } a
 export interface KServeObjects {
   /** The InferenceService. */
   readonly inferenceService: ApiObject;
+  /** The HTTPRoute splitting traffic between the predictors' Services, with canaries. */
+  readonly route?: ApiObject;
   /** PDBs, one per variant. */
   readonly pdbs: ApiObject[];
   /** The PodMonitor. */
@@ -85,10 +95,28 @@ export function kserveServiceAccountName(m: Pick<ResolvedOnlineModel, 'name'>): 
   return `${m.name}-kserve-s3`;
 }
 
-/** The Deployment (and Service) KServe creates for the primary predictor in Standard mode. */
+/**
+ * The Deployment (and Service, and HPA) KServe creates for the primary (stable) predictor in Standard mode:
+ * `<model>-predictor` (KServe's `constants.PredictorServiceName` of an unnamed predictor; we name only canaries).
+ */
 export function kservePredictorDeployment(m: Pick<ResolvedOnlineModel, 'name'>): string {
   return `${m.name}-predictor`;
 }
+
+/**
+ * The Service (and Deployment) KServe creates for a variant's predictor: the primary's
+ * {@link kservePredictorDeployment}, a canary's `<model>-<variant>-predictor` (`constants.PredictorServiceName`
+ * with the canary's predictor name). Each serves HTTP on port {@link KSERVE_PREDICTOR_SERVICE_PORT}.
+ */
+export function kservePredictorService(m: Pick<ResolvedOnlineModel, 'name'>, v: Pick<ResolvedVariant, 'name' | 'primary'>): string {
+  return v.primary ? kservePredictorDeployment(m) : `${m.name}-${v.name}-predictor`;
+}
+
+/**
+ * The port of KServe's predictor Services: 80 (`constants.CommonDefaultHttpPort`), to the container's first port or
+ * 8080 (reconcilers/service/service_reconciler.go, `createDefaultSvc`).
+ */
+export const KSERVE_PREDICTOR_SERVICE_PORT = 80;
 
 /** The annotations KServe's storage initializer reads from the S3 Secret (document or apply them). */
 export function kserveS3SecretAnnotations(m: Pick<ResolvedOnlineModel, 'platform'>): Record<string, string> {
@@ -122,15 +150,52 @@ function kserveMetrics(a: ResolvedHpa): InferenceServiceSpecPredictorAutoScaling
 }
 
 /**
- * The replica fields of a predictor: canaries run fixed replicas (as KServe requires), the primary
- * KServe's own HPA, or a floor for our ScaledObject (queue scaling), or its fixed replicas.
+ * The replicas of the canaries and the stable predictor's written floor, so that KServe v0.20.0 runs what we intend:
+ * the stable predictor's HPA floor is the model's minimum and each canary runs its traffic share of it.
+ *
+ * KServe's rule (pkg/controller/v1beta1/inferenceservice/components/predictor.go, `canaryReplicaCount` and
+ * `reconcileRawDeployment`): a canary runs its own `minReplicas`, or without one
+ * `ceil(stable minReplicas x trafficPercent / 100)`; the stable predictor's `minReplicas` is taken as the total and
+ * the canaries' replicas are subtracted from it (at least 1 left). So, with `min` the model's minimum
+ * (`replicas.min`, or its fixed `replicas`) and `p_i` canary i's trafficPercent, we write:
+ *
+ * - canary i: `minReplicas = c_i = max(1, ceil(min x p_i / 100))` — explicitly, since without it KServe would size
+ *   the canary from the stable's written minReplicas (the total below), not from `min`; at least 1, so that a 0 %
+ *   canary still runs a pod behind its own Service;
+ * - stable: `minReplicas = min + sum(c_i)`, which KServe turns back into `max(min, 1)`.
+ *
+ * Without canaries the stable predictor's minReplicas is `min` itself.
  */
-function kserveScaling(m: ResolvedOnlineModel, canary: boolean): Partial<InferenceServiceSpecPredictor> {
+export function kserveReplicaPlan(min: number, canaryTraffic: readonly number[]): { stableMinReplicas: number; canaryReplicas: number[] } {
+  const canaryReplicas = canaryTraffic.map((p) => Math.max(1, Math.ceil((min * p) / 100)));
+  return { stableMinReplicas: min + canaryReplicas.reduce((a, b) => a + b, 0), canaryReplicas };
+}
+
+/** The plan of a resolved model: its minimum, and its canaries' (every variant after the first) traffic. */
+function replicaPlan(m: ResolvedOnlineModel): ReturnType<typeof kserveReplicaPlan> {
+  return kserveReplicaPlan(
+    minReplicas(m),
+    m.variants.slice(1).map((v) => v.traffic),
+  );
+}
+
+/** The replicas KServe runs for a canary variant (see {@link kserveReplicaPlan}). */
+function canaryReplicas(m: ResolvedOnlineModel, v: ResolvedVariant): number {
+  return replicaPlan(m).canaryReplicas[m.variants.indexOf(v) - 1];
+}
+
+/**
+ * The replica fields of a predictor ({@link kserveReplicaPlan}): canaries run fixed replicas (as KServe requires);
+ * the primary KServe's own HPA, or a floor for our ScaledObject (queue scaling, never with canaries), or its fixed
+ * replicas.
+ */
+function kserveScaling(m: ResolvedOnlineModel, v: ResolvedVariant): Partial<InferenceServiceSpecPredictor> {
   const a = m.autoscaling;
-  if (canary) return { minReplicas: Math.max(1, minReplicas(m)) };
-  if (!a) return { minReplicas: m.replicas };
+  if (!v.primary) return { minReplicas: canaryReplicas(m, v) };
+  const floor = replicaPlan(m).stableMinReplicas;
+  if (!a) return { minReplicas: floor };
   if (a.kind === 'keda') return { minReplicas: a.minReplicas };
-  return { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, autoScaling: { metrics: kserveMetrics(a) } };
+  return { minReplicas: floor, maxReplicas: a.maxReplicas, autoScaling: { metrics: kserveMetrics(a) } };
 }
 
 /**
@@ -177,8 +242,11 @@ function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean
 
 function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictor {
   return {
-    ...(m.variants.length > 1 ? { name: v.name } : {}),
-    ...kserveScaling(m, canary),
+    // Only canaries are named (KServe requires it of them): the stable predictor stays unnamed, so KServe names its
+    // Deployment, Service and HPA `<model>-predictor` (kservePredictorDeployment) with or without canaries, and adding
+    // a canary does not replace the stable Deployment.
+    ...(canary ? { name: v.name } : {}),
+    ...kserveScaling(m, v),
     labels: predictorPodLabels(m, v),
     deploymentStrategy: {
       type: 'RollingUpdate',
@@ -238,6 +306,15 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
   const inferenceService = renderInferenceService(scope, m);
   if (serviceAccount) inferenceService.addDependency(serviceAccount);
   const pdbs = m.variants.map((v) => renderVariantPdb(scope, `Pdb-${v.name}`, m, v));
+  // KServe routes the model's address to the stable predictor only: the split is ours, over its predictor Services.
+  const route =
+    m.variants.length > 1
+      ? renderHttpRoute(scope, 'Route', m, modelLabels(m, 'route'), {
+          service: (v) => kservePredictorService(m, v),
+          port: KSERVE_PREDICTOR_SERVICE_PORT,
+        })
+      : undefined;
+  route?.addDependency(inferenceService);
   const monitor = m.monitors
     ? renderPodMonitor(scope, m, { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH })
     : undefined;
@@ -247,7 +324,7 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
     scaler = renderKeda(scope, 'ScaledObject', m.namespace, modelLabels(m, 'autoscaler'), target, m.autoscaling);
     scaler.addDependency(inferenceService);
   }
-  return { inferenceService, pdbs, monitor, scaler, serviceAccount };
+  return { inferenceService, route, pdbs, monitor, scaler, serviceAccount };
 }
 
 /** KServe has no native traffic mirroring: a shadow variant is refused. */
@@ -258,6 +335,27 @@ function checkNoShadow(v: Validator, variants: readonly ResolvedVariant[]): void
     variants.filter((x) => x.shadow).map((x) => x.name),
     'has a shadow variant, but KServe has no native traffic mirroring',
     words`use ${prop('backend', 'seldon')} (shadow predictor) or ${prop('backend', 'deployment')} (Gateway API RequestMirror), or drop the shadow`,
+  );
+}
+
+/**
+ * With canaries the stable predictor's written minReplicas is the model's minimum plus the canaries' replicas
+ * ({@link kserveReplicaPlan}), and KServe's webhook requires it to be at most maxReplicas (validateReplicas in
+ * pkg/apis/serving/v1beta1/component.go checks the written values, before the canaries are subtracted).
+ */
+function checkCanaryFloorFits(v: Validator, variants: readonly ResolvedVariant[], scaler?: ResolvedHpa | ResolvedKeda): void {
+  if (variants.length <= 1 || scaler?.kind !== 'hpa') return;
+  const plan = kserveReplicaPlan(
+    scaler.minReplicas,
+    variants.slice(1).map((x) => x.traffic),
+  );
+  const canaries = plan.stableMinReplicas - scaler.minReplicas;
+  v.check(
+    plan.stableMinReplicas <= scaler.maxReplicas,
+    'autoscaling.maxReplicas',
+    scaler.maxReplicas,
+    words`is below ${plan.stableMinReplicas}: KServe counts the canaries' ${canaries} fixed replicas into the stable predictor's minReplicas (${prop('autoscaling.minReplicas')} ${scaler.minReplicas} + ${canaries}) and requires that to be at most maxReplicas`,
+    words`set ${prop('autoscaling.maxReplicas', plan.stableMinReplicas)} or more, or lower ${prop('autoscaling.minReplicas')}`,
   );
 }
 
@@ -299,10 +397,13 @@ export const KSERVE_BACKEND: ServingBackend = {
   operator: 'kserve',
   optionKeys: ['modelFormatVersion', 'runtime', 'storageSecret'],
   checkVariants: checkNoShadow,
-  checkScaling: checkQueueScalingWithCanaries,
+  checkScaling: (v, props, variants, scaler) => {
+    checkQueueScalingWithCanaries(v, props, variants, scaler);
+    checkCanaryFloorFits(v, variants, scaler);
+  },
   // The ScaledObject targets the Deployment KServe creates for the primary.
-  // The primary scales; canaries run fixed replicas (see kserveScaling).
-  podsAtMost: (m, v) => (v.primary ? maxReplicas(m) : Math.max(1, minReplicas(m))),
+  // The primary scales; canaries run fixed replicas (see kserveReplicaPlan).
+  podsAtMost: (m, v) => (v.primary ? maxReplicas(m) : canaryReplicas(m, v)),
   scaledObjectNames: (name) => [kservePredictorDeployment({ name })],
   resolveOptions: resolveKServeOptions,
   render: renderKServeBackend,

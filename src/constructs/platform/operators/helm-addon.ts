@@ -70,12 +70,15 @@ export interface HelmAddOn {
    * run as), given the charts as resolved. @default - none
    */
   readonly provides?: (charts: readonly HelmChartRef[], ctx: AddOnContext) => readonly Omit<ProvidedObject, 'providedBy'>[];
+  /** The release that messages say provides the add-on's CRDs and objects. @default - the last chart's release */
+  readonly providedByRelease?: string;
 }
 
 /** What an enabled add-on makes exist in the cluster: its CRDs and the objects it {@link HelmAddOn.provides}, each naming the release. */
 export function addOnProvidedObjects(addOn: HelmAddOn, charts: readonly HelmChartRef[], ctx: AddOnContext): ProvidedObject[] {
   if (charts.length === 0) return [];
-  const by = `the Helm release ${charts[charts.length - 1].releaseName} (chart ${charts[charts.length - 1].chart} ${charts[charts.length - 1].version})`;
+  const chart = charts.find((c) => c.releaseName === addOn.providedByRelease) ?? charts[charts.length - 1];
+  const by = `the Helm release ${chart.releaseName} (chart ${chart.chart} ${chart.version})`;
   return [
     ...(addOn.crds ?? []).map((name) => ({ kind: 'CustomResourceDefinition', name, providedBy: by })),
     ...(addOn.provides?.(charts, ctx) ?? []).map((o) => ({ ...o, providedBy: by })),

@@ -1,7 +1,7 @@
 /**
  * The operators the platform relies on, one add-on per folder (cdk-eks-blueprints style: each with its
  * pinned `defaultProps`, spread-merged with the user's props): Spark Operator, Airflow, KServe (with its
- * CRD chart), Seldon Core, KEDA and kube-prometheus-stack. The Pulumi program installs them as Helm
+ * CRD and serving-runtimes charts), Seldon Core, KEDA and kube-prometheus-stack. The Pulumi program installs them as Helm
  * releases; cdk8s-only users install them with the `helm` commands {@link helmInstallCommand} prints
  * (see the README).
  */
@@ -20,7 +20,7 @@ import {
   resolveChart,
 } from './helm-addon';
 import { KEDA_ADD_ON, KEDA_DEFAULTS } from './keda';
-import { KSERVE_ADD_ON, KSERVE_CRD_DEFAULTS, KSERVE_DEFAULTS } from './kserve';
+import { KSERVE_ADD_ON, KSERVE_CRD_DEFAULTS, KSERVE_DEFAULTS, KSERVE_RUNTIME_CONFIGS_DEFAULTS } from './kserve';
 import { PROMETHEUS_ADD_ON, PROMETHEUS_DEFAULTS } from './prometheus';
 import { SELDON_CORE_ADD_ON, SELDON_CORE_DEFAULTS } from './seldon-core';
 import { SPARK_OPERATOR_ADD_ON, SPARK_OPERATOR_DEFAULTS } from './spark-operator';
@@ -41,7 +41,7 @@ export interface PlatformOperators {
   readonly sparkOperator?: OperatorOverrides;
   /** Apache Airflow (official chart). @default enabled */
   readonly airflow?: OperatorOverrides;
-  /** KServe in Standard mode (with its CRD chart). @default enabled */
+  /** KServe in Standard mode (with its CRD and serving-runtimes charts). @default enabled */
   readonly kserve?: OperatorOverrides;
   /** Seldon Core v1, pinned to 1.17.1 (the last Apache-2.0 release). @default disabled */
   readonly seldonCore?: OperatorOverrides;
@@ -53,7 +53,7 @@ export interface PlatformOperators {
   readonly argoWorkflows?: OperatorOverrides;
   /**
    * Envoy Gateway (with the Gateway API CRDs) and the Gateway `<platform namespace>/modelplane`, for
-   * deployment-backend models that split traffic (variants, shadow). @default disabled
+   * deployment- and kserve-backend models that split traffic (variants, canary, shadow). @default disabled
    */
   readonly envoyGateway?: OperatorOverrides;
 }
@@ -94,6 +94,7 @@ export const OPERATOR_DEFAULTS = {
   airflow: AIRFLOW_DEFAULTS,
   kserve: KSERVE_DEFAULTS,
   kserveCrd: KSERVE_CRD_DEFAULTS,
+  kserveRuntimeConfigs: KSERVE_RUNTIME_CONFIGS_DEFAULTS,
   seldonCore: SELDON_CORE_DEFAULTS,
   keda: KEDA_DEFAULTS,
   prometheus: PROMETHEUS_DEFAULTS,

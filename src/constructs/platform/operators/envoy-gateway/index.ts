@@ -1,6 +1,6 @@
 /**
  * Envoy Gateway: the Gateway API CRDs and an implementation of them, for the HTTPRoutes that split a
- * deployment-backend model's traffic between its variants (weights, RequestMirror for a shadow). The
+ * deployment- or kserve-backend model's traffic between its variants (weights, RequestMirror for a shadow). The
  * platform writes the GatewayClass `modelplane` and the Gateway `<platform namespace>/modelplane` the
  * routes attach to.
  */
