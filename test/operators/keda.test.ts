@@ -212,10 +212,23 @@ describe('KEDA acts on the translation example', () => {
   afterAll(async () => {
     await channel?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
+    // While KEDA still runs: it lifts its finalizers from the ScaledObject and the TriggerAuthentication, without
+    // which the namespace would stay Terminating for good, and a later test file may create it again
+    // (spark.test.ts: the translation example). Then the APIService, whose Service is in keda, then the rest.
+    const gone = async (kind: string, name: string) => {
+      kubectl(['delete', kind, name, '--ignore-not-found', '--wait=false']);
+      await eventually(
+        `${kind} ${name} deleted`,
+        180,
+        () => (kubectl(['get', kind, name, '-o', 'name']).stderr.includes('NotFound') ? true : undefined),
+        () => kubectl(['get', kind, name, '-o', 'jsonpath={.status}']).stdout,
+      );
+    };
+    await gone('namespace', NS);
+    await gone('apiservice', EXTERNAL_METRICS);
     await stopServer(adapter);
     await stopServer(keda);
-    kubectl(['delete', 'apiservice', EXTERNAL_METRICS, '--wait=false']);
-    kubectl(['delete', 'namespace', NS, 'keda', '--wait=false']);
+    await gone('namespace', 'keda');
   });
 
   const scaledObject = () => getJson(['-n', NS, 'get', 'scaledobject', WORKER]);
