@@ -2,7 +2,9 @@
 # The operators tier (issue 15): the real operators, built from the Go module proxy (scripts/operators/install.sh,
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
 # only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
-#   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
+#   - KEDA's operator and metrics adapter, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh); the adapter
+#     behind the API server's aggregation layer (MODELPLANE_KUBE_AGGREGATOR=1) for the real HPA controller:
+#     test/operators/keda.test.ts.
 #   - The Spark Operator's controller with real spark-submit (pyspark from PyPI, scripts/python/spark-venv.sh; the JDK
 #     here): test/operators/spark.test.ts.
 #   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
