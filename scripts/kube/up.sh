@@ -16,6 +16,10 @@
 #   (the ResourceQuota admission plugin refuses every pod of a namespace whose quota has no computed usage
 #   yet) and the persistentvolumeclaim-protection controller (it lifts the kubernetes.io/pvc-protection
 #   finalizer of a StatefulSet's claims once no Pod uses them; without it their namespace never goes away).
+#   MODELPLANE_KUBE_AGGREGATOR=1 turns on the API server's aggregation layer (a front-proxy CA and client
+#   certificate, the --requestheader-* and --proxy-client-* flags), so that an APIService can route a group to an
+#   extension API server on loopback (KEDA's metrics adapter), and runs the horizontal-pod-autoscaler-controller
+#   (synced every 5 s) in the kube-controller-manager, which reads the metrics APIs through it.
 #   MODELPLANE_ETCD_BIN=/path/to/etcd uses another etcd binary than the one install.sh built.
 # On any failure, everything started so far is stopped and the state directory removed (logs are printed first).
 set -euo pipefail
@@ -32,6 +36,10 @@ if [[ "${MODELPLANE_KUBE_WORKLOAD_CONTROLLERS:-0}" == "1" ]]; then
   controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
   controllers+=,cronjob-controller,daemonset-controller,resourcequota-controller
   controllers+=,persistentvolumeclaim-protection-controller
+fi
+aggregator="${MODELPLANE_KUBE_AGGREGATOR:-0}"
+if [[ "$aggregator" == "1" ]]; then
+  controllers+=,horizontal-pod-autoscaler-controller
 fi
 started_at=$SECONDS
 
@@ -70,11 +78,12 @@ ssl() { openssl "$@" 2>>"$state/openssl.log"; }
 ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -subj "/CN=modelplane-local-ca" -keyout "$pki/ca.key" -out "$pki/ca.crt" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-issue() { # name subject extensions
+issue() { # name subject extensions [ca name, default ca]
+  local ca="${4:-ca}"
   ssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
     -keyout "$pki/$1.key" -out "$pki/$1.csr"
   printf '%s\n' "$3" > "$pki/$1.ext"
-  ssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
+  ssl x509 -req -in "$pki/$1.csr" -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" -CAcreateserial -days 2 \
     -extfile "$pki/$1.ext" -out "$pki/$1.crt"
 }
 issue apiserver "/CN=kube-apiserver" "$(printf '%s\n' \
@@ -85,6 +94,22 @@ issue admin "/O=system:masters/CN=modelplane-admin" "$(printf '%s\n' \
   'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=clientAuth')"
 issue controller-manager "/CN=system:kube-controller-manager" "$(printf '%s\n' \
   'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=clientAuth')"
+# The aggregation layer's own CA and the client certificate the API server presents to extension API servers
+# (they trust the X-Remote-* headers of requests signed by this CA and named front-proxy-client only).
+aggregator_flags=()
+if [[ "$aggregator" == "1" ]]; then
+  ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=modelplane-front-proxy-ca" -keyout "$pki/front-proxy-ca.key" -out "$pki/front-proxy-ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+  issue front-proxy-client "/CN=front-proxy-client" "$(printf '%s\n' \
+    'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' 'extendedKeyUsage=clientAuth')" front-proxy-ca
+  aggregator_flags=(
+    --requestheader-client-ca-file="$pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group
+    --requestheader-extra-headers-prefix=X-Remote-Extra-
+    --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key"
+  )
+fi
 # Service-account token signing key (RSA, as the token issuer expects).
 ssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
 ssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
@@ -161,7 +186,8 @@ start kube-apiserver "$bin/kube-apiserver" \
   --endpoint-reconciler-type=none \
   --enable-admission-plugins=PodSecurity,NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota \
   --allow-privileged=true \
-  --profiling=false --enable-priority-and-fairness=false
+  --profiling=false --enable-priority-and-fairness=false \
+  ${aggregator_flags[@]+"${aggregator_flags[@]}"}
 
 write_kubeconfig "$kubeconfig" admin
 cp "$pki/ca.crt" "$state/ca.crt"
@@ -180,7 +206,10 @@ done
 echo "up.sh: kube-apiserver ready on https://127.0.0.1:$api_port after $((SECONDS - started_at)) s" >&2
 
 # --- kube-controller-manager (namespace finalization, default service accounts, garbage collection) ------------
-# With MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also the workload and quota controllers (see the usage above).
+# With MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also the workload and quota controllers, with
+# MODELPLANE_KUBE_AGGREGATOR=1 the HPA controller (see the usage above).
+kcm_flags=()
+if [[ "$aggregator" == "1" ]]; then kcm_flags=(--horizontal-pod-autoscaler-sync-period=5s); fi
 if [[ "$with_kcm" != "0" ]]; then
   write_kubeconfig "$state/controller-manager.kubeconfig" controller-manager
   start kube-controller-manager "$bin/kube-controller-manager" \
@@ -191,7 +220,8 @@ if [[ "$with_kcm" != "0" ]]; then
     --controllers="$controllers" \
     --use-service-account-credentials=true --leader-elect=false \
     --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" \
-    --profiling=false
+    --profiling=false \
+    ${kcm_flags[@]+"${kcm_flags[@]}"}
   # Ready when the serviceaccount controller has created the "default" ServiceAccount (pods need it).
   ready=""
   for _ in $(seq 1 120); do
@@ -217,6 +247,7 @@ export MODELPLANE_KUBE_DIR='$state'
 export MODELPLANE_KUBE_BIN='$bin'
 export MODELPLANE_KUBECTL='$bin/kubectl'
 export KUBECACHEDIR='$state/kubectl-cache'
+export MODELPLANE_KUBE_AGGREGATOR='$aggregator'
 export MODELPLANE_KUBE_CONTROLLER_LIST='$([[ "$with_kcm" != "0" ]] && echo "$controllers")'
 EOF
 ok=yes

@@ -2,7 +2,9 @@
 # The operators tier (issue 15): the real operators, built from the Go module proxy (scripts/operators/install.sh,
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
 # only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
-#   - KEDA's operator, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh): test/operators/keda.test.ts.
+#   - KEDA's operator and metrics adapter, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh); the adapter
+#     behind the API server's aggregation layer (MODELPLANE_KUBE_AGGREGATOR=1) for the real HPA controller:
+#     test/operators/keda.test.ts.
 #   - The Spark Operator's controller with real spark-submit (pyspark from PyPI, scripts/python/spark-venv.sh; the JDK
 #     here): test/operators/spark.test.ts.
 #   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
@@ -54,12 +56,33 @@ rabbit_env="$(bash scripts/operators/rabbitmq.sh start "$work/rabbitmq")"
 set -a
 eval "$rabbit_env"
 set +a
-# The TLS files KEDA's gRPC metrics service wants (its adapter is not in the tier): a throwaway self-signed pair.
-mkdir -p "$work/keda-certs"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=keda-operator" \
-  -keyout "$work/keda-certs/tls.key" -out "$work/keda-certs/tls.crt" >/dev/null 2>&1
-cp "$work/keda-certs/tls.crt" "$work/keda-certs/ca.crt"
+# KEDA's TLS, from a throwaway CA: keda-certs/ holds what the operator's gRPC metrics service and the metrics
+# adapter (its client) both read, mutual TLS with one pair (ca.crt, tls.crt, tls.key; the adapter dials
+# 127.0.0.1); keda-adapter-certs/ the adapter's serving pair, for the name the aggregation layer checks
+# (<service>.<namespace>.svc of the APIService's Service), the CA going into the APIService's caBundle.
+mkdir -p "$work/keda-certs" "$work/keda-adapter-certs"
+keda_pair() { # dir subject extensions
+  openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1/tls.key" -out "$1/tls.csr" >/dev/null 2>&1
+  printf '%s\n' "$3" >"$1/tls.ext"
+  openssl x509 -req -in "$1/tls.csr" -CA "$work/keda-certs/ca.crt" -CAkey "$work/keda-ca.key" -CAcreateserial \
+    -days 1 -extfile "$1/tls.ext" -out "$1/tls.crt" >/dev/null 2>&1
+  rm -f "$1/tls.csr" "$1/tls.ext"
+}
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=modelplane-keda-ca" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$work/keda-ca.key" -out "$work/keda-certs/ca.crt" >/dev/null 2>&1
+keda_pair "$work/keda-certs" "/CN=keda-operator" "$(printf '%s\n' 'basicConstraints=CA:FALSE' \
+  'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth,clientAuth' \
+  'subjectAltName=IP:127.0.0.1,DNS:localhost')"
+keda_adapter_service=keda-operator-metrics-apiserver
+keda_pair "$work/keda-adapter-certs" "/CN=$keda_adapter_service.keda.svc" "$(printf '%s\n' 'basicConstraints=CA:FALSE' \
+  'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+  "subjectAltName=DNS:$keda_adapter_service.keda.svc,IP:127.0.0.1")"
+cp "$work/keda-certs/ca.crt" "$work/keda-adapter-certs/ca.crt"
 export MODELPLANE_KEDA_BIN="$keda_bin" MODELPLANE_OPERATORS_WORK="$work" MODELPLANE_KEDA_CERTS="$work/keda-certs"
+export MODELPLANE_KEDA_ADAPTER_CERTS="$work/keda-adapter-certs" MODELPLANE_KEDA_ADAPTER_SERVICE="$keda_adapter_service"
+# KEDA's metrics adapter is served through the API server's aggregation layer, read by the HPA controller.
+export MODELPLANE_KUBE_AGGREGATOR=1
 # spark-submit is the pyspark package's (its bin/spark-submit under SPARK_HOME), as in the operator's image.
 export MODELPLANE_SPARK_OPERATOR_BIN="$spark_operator_bin/operator"
 SPARK_HOME="$("$spark_venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"

@@ -340,7 +340,20 @@ describe("Argo Workflows: the real workflow-controller runs our cascade's and ou
   afterAll(async () => {
     await stopServer(controller);
     await new Promise<void>((r) => (healthSquat ? healthSquat.close(() => r()) : r()));
-    if (namespaces.length > 0) kubectl(['delete', 'namespace', ...namespaces, '--wait=false']);
+    if (namespaces.length === 0) return;
+    kubectl(['delete', 'namespace', ...namespaces, '--wait=false']);
+    // Wait until they are gone: the next test file may create the same namespaces (spark.test.ts: demo), and a
+    // namespace still terminating refuses new content.
+    const left = () => namespaces.filter((ns) => !kubectl(['get', 'namespace', ns, '-o', 'name']).stderr.includes('NotFound'));
+    await eventually(
+      `namespaces ${namespaces.join(', ')} deleted`,
+      180,
+      () => (left().length === 0 ? true : undefined),
+      () =>
+        left()
+          .map((ns) => `${ns}: ${kubectl(['get', 'namespace', ns, '-o', 'jsonpath={.status}']).stdout}`)
+          .join('; '),
+    );
   });
 
   const alive = () => {
