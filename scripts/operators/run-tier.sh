@@ -9,8 +9,9 @@
 #     here): test/operators/spark.test.ts.
 #   - Argo Workflows' CLI (argo lint --offline) and workflow-controller (v4.0.5; cold build about 3 min, cached 0 s;
 #     about 50 s of the tier): test/operators/argo.test.ts.
-#   - KServe's controller manager with its webhooks registered by URL (throwaway CA; its ConfigMap, ClusterServingRuntime
-#     and ClusterStorageContainer written by the test) on every InferenceService of dist/ and the examples:
+#   - KServe's controller manager with its webhooks registered by URL (throwaway CA; its ConfigMap and a stand-in for the
+#     runtimes chart's ClusterServingRuntime written by the test, the platform's ClusterStorageContainer applied from our
+#     output) on every InferenceService of dist/ and the examples:
 #     test/operators/kserve.test.ts (about 30 s of the tier; known issues in test/operators/kserve-known-issues.ts).
 # Seldon Core v1's operator cannot be built here (the module proxy serves no version): SeldonDeployments stay
 # schema-checked (see the README).
