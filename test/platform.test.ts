@@ -172,7 +172,8 @@ describe('Platform options', () => {
     const { platform } = build({});
     const csc = platform.toJson().filter((o: any) => o.kind === 'ClusterStorageContainer');
     expect(csc).toHaveLength(1);
-    expect(csc[0].metadata).toEqual({ name: 'default' });
+    expect(csc[0].metadata.name).toBe('default');
+    expect(csc[0].metadata.labels['app.kubernetes.io/managed-by']).toBe('modelplane');
     expect(csc[0].spec.container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       privileged: false,

@@ -3,6 +3,7 @@
  * runtimes (kserve-runtime-configs), all three from KServe's OCI registry at the same version. The platform writes
  * KServe's storage initializer itself ({@link kserveStorageContainer}) instead of the chart's.
  */
+import { standardLabels } from '../../../../core/labels';
 import type { ApiObjectProps } from 'cdk8s';
 import type { HelmAddOn, HelmChartRef } from '../helm-addon';
 import { IMAGE_PULL_POLICY } from '../../../../core/security';
@@ -104,7 +105,7 @@ export function kserveStorageContainer(version: string): ApiObjectProps {
   return {
     apiVersion: 'serving.kserve.io/v1alpha1',
     kind: 'ClusterStorageContainer',
-    metadata: { name: 'default' },
+    metadata: { name: 'default', labels: standardLabels({ name: 'kserve-storage-initializer', component: 'storage-initializer' }) },
     spec: {
       container: {
         name: 'storage-initializer',
