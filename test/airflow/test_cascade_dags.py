@@ -345,7 +345,11 @@ def test_run_everything(dag, cluster_ready):
     assert env["MODELPLANE_RUN_ID"] == run.run_id
     assert env["MODELPLANE_STAGING_URI"].endswith(f"/{run_key(run)}/{model}")
     assert env["MODELPLANE_OUTPUT"].startswith("hive:scores.")
-    assert app["spec"]["deps"]["archives"][0].endswith("#environment")
+    # The packed environment: an s3a:// archive is fetched by the pods' init container, not by spark-submit.
+    init = app["spec"]["driver"]["template"]["spec"]["initContainers"][0]
+    assert init["name"] == "modelplane-environment"
+    assert dict((e["name"], e.get("value")) for e in init["env"])["MODELPLANE_ENVIRONMENT_ARCHIVE"].startswith("s3a://")
+    assert "deps" not in app["spec"]
     assert app["spec"]["timeToLiveSeconds"] >= 3600
 
 
