@@ -31,12 +31,8 @@ import * as amqp from 'amqplib';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk, repoRoot, requireCluster } from '../cluster/kube';
 import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
-
-const need = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run this tier through scripts/operators/run-tier.sh (npm run test:operators)`);
-  return v;
-};
+import { parseQuantity } from '../../src/core/validate';
+import { eventually as poll, getJson, need } from './support';
 const work = need('MODELPLANE_OPERATORS_WORK');
 const amqpUrl = need('RABBITMQ_AMQP_URL');
 const kedaBin = need('MODELPLANE_KEDA_BIN');
@@ -66,35 +62,17 @@ function synthExample(): Obj[] {
   return parseAllDocuments(text).map((d) => d.toJSON() as Obj);
 }
 
-function getJson(args: string[]): any {
-  return JSON.parse(kubectlOk([...args, '-o', 'json']).stdout);
-}
-
-/** Polls `probe` until it returns a value, or fails with `what` and the last value seen. */
-async function eventually<T>(what: string, seconds: number, probe: () => T | undefined, last: () => string): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(
-    `${what} within ${seconds} s; last seen: ${last()}\n` +
-      `KEDA operator's log (tail):\n${tail(path.join(work, 'keda.log'))}\n` +
-      `KEDA metrics adapter's log (tail):\n${tail(path.join(work, 'keda-adapter.log'))}`,
-  );
+/** Polls `probe` until it returns a value, or fails with `what`, the last value seen and both KEDA logs' tails. */
+function eventually<T>(what: string, seconds: number, probe: () => T | undefined, last: () => string): Promise<T> {
+  return poll(what, seconds, probe, last, [
+    { name: "KEDA operator's", file: path.join(work, 'keda.log') },
+    { name: "KEDA metrics adapter's", file: path.join(work, 'keda-adapter.log') },
+  ]);
 }
 
 /** A Kubernetes quantity ("45", "20", "33334m", "1500k") in thousandths. */
 function milli(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m|k|M|G)?$/.exec(q);
-  if (!m) throw new Error(`cannot read the quantity ${JSON.stringify(q)}`);
-  const scale = { m: 1, '': 1000, k: 1e6, M: 1e9, G: 1e12 }[m[2] ?? ''] as number;
-  return Math.round(Number(m[1]) * scale);
-}
-
-function tail(file: string): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-25).join('\n') : '(none)';
+  return Math.round(parseQuantity(q) * 1000);
 }
 
 function condition(obj: any, type: string): any {

@@ -39,12 +39,9 @@ import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
 import { kserveS3SecretAnnotations } from '../../src/constructs/online';
 import { KSERVE_KNOWN_ISSUES, KServeKnownIssue } from './kserve-known-issues';
 import { inferenceServiceConfig, KSERVE_NAMESPACE, kserveMlserverRuntime, makeWebhookCerts, webhookConfigurations } from './kserve-env';
+import { need } from './support';
+import { parseQuantity } from '../../src/core/validate';
 
-const need = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run this tier through scripts/operators/run-tier.sh (npm run test:operators)`);
-  return v;
-};
 const work = path.join(need('MODELPLANE_OPERATORS_WORK'), 'kserve');
 const kserveBin = need('MODELPLANE_KSERVE_BIN');
 const kserveModule = need('MODELPLANE_KSERVE_MODULE');
@@ -196,23 +193,7 @@ function predictorsOf(isvc: DistObject): Predictor[] {
 
 /** Normalizes a quantity (`2000m`, `8Gi`, `1`) to a number, to compare what KServe wrote with what we did. */
 function qty(v: string | number): number {
-  const s = String(v);
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(s);
-  if (!m) throw new Error(`not a quantity: ${s}`);
-  const units: Record<string, number> = {
-    '': 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  if (!(m[2] in units)) throw new Error(`unknown unit in ${s}`);
-  return Number(m[1]) * units[m[2]];
+  return parseQuantity(v);
 }
 
 function resources(r: Any): Record<string, Record<string, number>> {

@@ -22,16 +22,22 @@ export function getJson(args: string[]): any {
   return JSON.parse(kubectlOk([...args, '-o', 'json']).stdout);
 }
 
+/** A controller's log, for failure messages: what to call it and its file. */
+export interface ControllerLog {
+  readonly name: string;
+  readonly file: string;
+}
+
 /**
  * Polls `probe` every second until it returns a value, or fails with `what`, the last value seen and the tail of
- * the controller's log (`log`: its name and file).
+ * each controller log.
  */
 export async function eventually<T>(
   what: string,
   seconds: number,
   probe: () => T | undefined,
   last: () => string,
-  log: { readonly name: string; readonly file: string },
+  logs: ControllerLog | readonly ControllerLog[],
 ): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
@@ -39,5 +45,8 @@ export async function eventually<T>(
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error(`${what} within ${seconds} s; last seen: ${last()}\n${log.name} log (tail):\n${tail(log.file)}`);
+  const tails = (Array.isArray(logs) ? logs : [logs]) as readonly ControllerLog[];
+  throw new Error(
+    `${what} within ${seconds} s; last seen: ${last()}\n` + tails.map((l) => `${l.name} log (tail):\n${tail(l.file)}`).join('\n'),
+  );
 }
