@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The operators tier (issue 15): the real operators, built from the Go module proxy (scripts/operators/install.sh,
 # cached by version), acting on what modelplane synthesizes, against a local kube-apiserver (its own control plane,
-# only the CRDs the tier needs); everything on 127.0.0.1, stopped on exit.
+# only the CRDs the tier needs); everything bound to 127.0.0.1 where the component lets us choose (KServe's webhook
+# server, KEDA's adapter metrics port and Argo's health/metrics ports have no host flag upstream: free or pre-bound
+# ports, nothing serves beyond loopback otherwise), stopped on exit.
 #   - KEDA's operator and metrics adapter, with a real RabbitMQ from Debian (scripts/operators/rabbitmq.sh); the adapter
 #     behind the API server's aggregation layer (MODELPLANE_KUBE_AGGREGATOR=1) for the real HPA controller:
 #     test/operators/keda.test.ts.
