@@ -1,17 +1,21 @@
-// Wrapper module for the Pulumi engine built from the Go module proxy (scripts/pulumi/install.sh):
+// Wrapper module for the Pulumi engine built from the Go module proxy (scripts/pulumi/install.sh engine):
 //   - the CLI, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi. Upstream pkg/go.mod carries replace directives, so
 //     `go install …/cmd/pulumi@vX` is refused; this module requires pkg/v3 and sdk/v3 at the same version and
-//     repeats the non-local replace (clipboard). tools.go keeps the main package's dependencies listed.
-//   - our Node.js language host, ./language-nodejs, built against the same sdk/v3 and dependency versions.
+//     repeats the non-local replace (clipboard).
+//   - upstream's Node.js language host, github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3, at the
+//     same version. The proxy refuses that module, so it is replaced with its upstream source in
+//     ../shared/third_party/pulumi-language-nodejs (next to this repository, never copied into it).
+// The `tool` lines keep both main packages' dependencies in go.mod/go.sum under `go mod tidy`.
 module modelplane.dev/tools/pulumi
 
 go 1.25.11
 
+require github.com/pulumi/pulumi/pkg/v3 v3.259.0 // indirect
+
 require (
-	github.com/pulumi/pulumi/pkg/v3 v3.259.0
-	github.com/pulumi/pulumi/sdk/v3 v3.259.0
-	google.golang.org/grpc v1.83.1
-	google.golang.org/protobuf v1.36.12
+	github.com/pulumi/pulumi/sdk/v3 v3.259.0 // indirect
+	google.golang.org/grpc v1.83.1 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 require (
@@ -208,6 +212,7 @@ require (
 	github.com/power-devops/perfstat v0.0.0-20210106213030-5aafc221ea8c // indirect
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
+	github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 v3.259.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
@@ -288,3 +293,10 @@ require (
 )
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+replace github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 => ../../../shared/third_party/pulumi-language-nodejs
+
+tool (
+	github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+)

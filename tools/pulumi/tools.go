@@ -1,7 +1,0 @@
-//go:build tools
-
-// Package tools records the main package this module builds, so `go mod tidy`
-// keeps its dependencies.
-package tools
-
-import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
