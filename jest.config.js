@@ -12,7 +12,7 @@ module.exports = {
     '/test/airflow/',
     '/test/serving/',
     '/test/s3/',
-    '/test/pulumi-real/',
+    '/test/pulumi/',
     '/test/pods/',
     '/test/operators/',
   ],

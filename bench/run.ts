@@ -18,12 +18,15 @@ interface Options {
   readonly cases?: string[];
   readonly sizes?: number[];
   readonly reps: number;
+  /** Skip the Pulumi part (bench/pulumi.ts), which needs the engine and a local API server. */
+  readonly noPulumi: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   let cases: string[] | undefined;
   let sizes: number[] | undefined;
   let reps = 3;
+  let noPulumi = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -34,11 +37,12 @@ function parseArgs(argv: string[]): Options {
     if (a === '--case') cases = next().split(',');
     else if (a === '--sizes') sizes = next().split(',').map(Number);
     else if (a === '--reps') reps = Number(next());
-    else throw new Error(`unknown argument ${a}; use --case NAME[,NAME] --sizes N[,N] --reps N`);
+    else if (a === '--no-pulumi') noPulumi = true;
+    else throw new Error(`unknown argument ${a}; use --case NAME[,NAME] --sizes N[,N] --reps N --no-pulumi`);
   }
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive whole number');
   if (sizes && sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes must be positive whole numbers');
-  return { cases, sizes, reps };
+  return { cases, sizes, reps, noPulumi };
 }
 
 /** Every case module in bench/cases/, sorted by name. */
@@ -273,4 +277,9 @@ function printLinearity(lin: readonly Linearity[]): void {
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main();
+  // Then pulumi preview/up of the platform plus 100 models next to kubectl (bench/pulumi.ts), unless only some cases were asked for.
+  const opts = parseArgs(process.argv.slice(2));
+  if (!opts.noPulumi && !opts.cases) execFileSync('npm', ['run', '--silent', 'bench:pulumi'], { cwd: ROOT, stdio: 'inherit' });
+}

@@ -208,3 +208,8 @@ step "Spark Operator" bash scripts/operators/install.sh spark-operator
 step "spark venv (spark-submit)" bash scripts/python/spark-venv.sh
 step "Argo Workflows (CLI, controller)" bash scripts/operators/install.sh argo-workflows
 step "KServe controller manager" bash scripts/operators/install.sh kserve
+# The Pulumi tier: the real CLI with upstream's Node.js language host (tools/pulumi, the host's source from
+# ../shared/third_party) and the Kubernetes provider the @pulumi/kubernetes pin names (tools/pulumi/provider-kubernetes),
+# from the Go module proxy, cached by version; the provider is installed into PULUMI_HOME (<cache>/pulumi/home).
+step "Pulumi engine (CLI, language host)" bash scripts/pulumi/install.sh engine
+step "Pulumi Kubernetes provider" bash scripts/pulumi/install.sh kubernetes-provider

@@ -89,3 +89,6 @@ echo "== tier: operators (the real operators built from the Go module proxy on o
 step "tier operators" bash scripts/operators/run-tier.sh
 echo "== tier: serving (real MLflow + PostgreSQL + versitygw S3 + MLServer on loopback, started from the synthesized manifests)"
 step "tier serving" bash scripts/serving/run-tier.sh
+# The Pulumi tier starts its own control plane (with-cluster.sh, every CRD registered): its stacks create and destroy whole namespaces.
+echo "== tier: Pulumi (the real CLI, language host and Kubernetes provider built from the Go module proxy: pulumi preview/up/destroy of stacks/ on a platform file and a team file, every object compared with modelplane synth; the README's commands as written)"
+step "tier Pulumi" npm run --silent test:pulumi

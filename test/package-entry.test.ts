@@ -95,7 +95,7 @@ describe('entries', () => {
       throw new Error('not found');
     });
     expect(none).toBe(
-      'modelplane/pulumi needs the packages @pulumi/pulumi and @pulumi/kubernetes, not installed (they are optional peer dependencies of modelplane, so YAML-only repositories do without them). Fix: npm install @pulumi/pulumi@3.259.0 @pulumi/kubernetes@4.32.0',
+      'modelplane/pulumi needs the packages @pulumi/pulumi and @pulumi/kubernetes, not installed (they are optional peer dependencies of modelplane, so YAML-only repositories do without them). Fix: npm install @pulumi/pulumi@3.259.0 @pulumi/kubernetes@4.25.0',
     );
     const one = missingPulumiPeers((name) => {
       if (name === '@pulumi/kubernetes') throw new Error('not found');

@@ -15,6 +15,7 @@ import { OPERATOR_DEFAULTS } from '../src/constructs/platform/operators';
 import { deployApp } from '../src/frontends/pulumi/deploy';
 import { buildPlatform, defaultConfig } from '../stacks/build';
 import { configFromStack, program } from '../stacks/pulumi-program';
+import { buildAll } from '../src/frontends/cli/actions';
 
 interface Registration {
   readonly type: string;
@@ -94,9 +95,9 @@ const CONFIG_GROUP = 'kubernetes:yaml/v2:ConfigGroup';
 const RELEASE = 'kubernetes:helm.sh/v3:Release';
 const SECRET = 'kubernetes:core/v1:Secret';
 
-describe('the Pulumi program on the default configuration', () => {
+describe('the Pulumi program on the embedded demo platform (`modelplane:examples: true`)', () => {
   test('one ConfigGroup per chart whose objs are exactly chart.toJson()', async () => {
-    const result = await runProgram({});
+    const result = await runProgram({ examples: 'true' });
     const app = Testing.app();
     buildPlatform(app, defaultConfig());
     const expected = app.charts.filter((c) => c.toJson().length > 0);
@@ -120,7 +121,7 @@ describe('the Pulumi program on the default configuration', () => {
   });
 
   test('Helm releases: pinned chart, version, repo and values, in order, atomic', async () => {
-    await runProgram({});
+    await runProgram({ examples: 'true' });
     const releases = of(RELEASE);
     expect(releases.map((r) => r.name)).toEqual([
       'envoy-gateway',
@@ -151,7 +152,7 @@ describe('the Pulumi program on the default configuration', () => {
   });
 
   test('ordering: each release after the previous, platform after the last release, teams after the platform, models after the teams', async () => {
-    await runProgram({});
+    await runProgram({ examples: 'true' });
     const names = of(RELEASE).map((r) => r.name);
     names.forEach((n, i) => expect(one(RELEASE, n).deps).toEqual(i === 0 ? [] : [names[i - 1]]));
     expect(one(CONFIG_GROUP, 'platform').deps).toEqual(['airflow']);
@@ -164,7 +165,7 @@ describe('the Pulumi program on the default configuration', () => {
   });
 
   test('installOperators=false skips every release; the platform then depends on nothing', async () => {
-    const result = await runProgram({ installOperators: 'false', skipAwait: 'true' });
+    const result = await runProgram({ examples: 'true', installOperators: 'false', skipAwait: 'true' });
     expect(of(RELEASE)).toEqual([]);
     expect((result as { releases: string[] }).releases).toEqual([]);
     expect(one(CONFIG_GROUP, 'platform').deps).toEqual([]);
@@ -230,13 +231,16 @@ describe('the Pulumi program with stack configuration', () => {
   });
 
   test('configFromStack: secrets stay Pulumi secrets; S3 keys need a bucket and each other', async () => {
-    pulumi.runtime.setAllConfig({ 'modelplane:databaseUri': dbUri }, ['modelplane:databaseUri']);
+    pulumi.runtime.setAllConfig({ 'modelplane:examples': 'true', 'modelplane:databaseUri': dbUri }, ['modelplane:databaseUri']);
     const { config, secrets } = configFromStack(new pulumi.Config('modelplane'));
     expect(await pulumi.isSecret(secrets['mlflow-db'].uri)).toBe(true);
     expect(config.mlflow?.backendStore).toEqual({ external: { uriSecret: { name: 'mlflow-db', key: 'uri' } } });
     expect(JSON.stringify(config)).not.toContain('hunter2');
 
-    pulumi.runtime.setAllConfig({ 'modelplane:s3AccessKeyId': 'a', 'modelplane:s3SecretAccessKey': 'b' }, []);
+    pulumi.runtime.setAllConfig(
+      { 'modelplane:examples': 'true', 'modelplane:s3AccessKeyId': 'a', 'modelplane:s3SecretAccessKey': 'b' },
+      [],
+    );
     expect(() => configFromStack(new pulumi.Config('modelplane'))).toThrow(
       /`modelplane:s3AccessKeyId` is set but `modelplane:platform.mlflow.artifactStore.s3` is not\. Fix:/,
     );
@@ -251,6 +255,76 @@ describe('the Pulumi program with stack configuration', () => {
     expect(() => program()).toThrow('Platform "platform": `teams` = "risk": names the same team twice');
     await (pulumi.runtime as any).waitForRPCs();
     expect(registrations).toEqual([]);
+  });
+});
+
+describe('the Pulumi program on a platform file and team files (`modelplane:platformFile`, `modelplane:teamFiles`)', () => {
+  const fixtures = 'test/pulumi/fixtures';
+  const files = { platformFile: `${fixtures}/platform.yaml`, teamFiles: JSON.stringify([`${fixtures}/lab.yaml`]) };
+
+  test('one ConfigGroup per chart, whose objs are exactly what `modelplane synth --platform -f` builds', async () => {
+    await runProgram({ ...files, installOperators: 'false' });
+    const app = Testing.app();
+    const built = buildAll(app, { platform: files.platformFile, file: [`${fixtures}/lab.yaml`] });
+    expect(built.issues).toEqual([]);
+    const expected = app.charts.filter((c) => c.toJson().length > 0);
+    expect(
+      of(CONFIG_GROUP)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(expected.map((c) => c.node.id).sort());
+    for (const chart of expected) expect(one(CONFIG_GROUP, chart.node.id).inputs.objs).toEqual(JSON.parse(JSON.stringify(chart.toJson())));
+    // No demo team, no demo models: only what the files say.
+    expect(JSON.stringify(of(CONFIG_GROUP).map((g) => g.inputs.objs))).not.toContain('"namespace":"demo"');
+  });
+
+  const refused: Array<[string, Record<string, string>, string]> = [
+    [
+      'no platform at all',
+      {},
+      'Pulumi config: no platform is configured. Fix: name your platform file with `pulumi config set modelplane:platformFile platform.yaml`',
+    ],
+    [
+      'a file and an object',
+      { platformFile: files.platformFile, platform: JSON.stringify({ teams: [{ name: 'risk' }] }) },
+      'Pulumi config: `modelplane:platformFile` and `modelplane:platform` are both set; the platform comes from one of them. Fix: `pulumi config rm modelplane:platform`',
+    ],
+    [
+      'an unreadable platform file',
+      { platformFile: `${fixtures}/nope.yaml` },
+      `Pulumi config: ${fixtures}/nope.yaml: the platform file cannot be read (ENOENT). Fix: check \`modelplane:platformFile\``,
+    ],
+    [
+      'teamFiles not a list',
+      { platformFile: files.platformFile, teamFiles: JSON.stringify({ lab: 'lab.yaml' }) },
+      'Pulumi config: `modelplane:teamFiles` = {"lab":"lab.yaml"} must be a list of team file paths. Fix:',
+    ],
+    [
+      'a team file given twice',
+      { platformFile: files.platformFile, teamFiles: JSON.stringify([`${fixtures}/lab.yaml`, `${fixtures}/lab.yaml`]) },
+      `${fixtures}/lab.yaml:4:7: \`team\` = "lab": the file ${fixtures}/lab.yaml is given twice. Fix: list each file once in \`modelplane:teamFiles\`.`,
+    ],
+    [
+      'a team file whose team the platform lacks',
+      { platformFile: 'examples/small-team/platform.yaml', teamFiles: JSON.stringify([`${fixtures}/lab.yaml`]) },
+      `Pulumi config: ${fixtures}/lab.yaml:4:7: \`team\` team "lab" is not a team of the platform. Fix:`,
+    ],
+  ];
+  test.each(refused)('%s is refused before anything is registered, naming the setting and the fix', async (_what, config, message) => {
+    await expect(runProgram(config)).rejects.toThrow(message);
+    await (pulumi.runtime as any).waitForRPCs();
+    expect(registrations).toEqual([]);
+  });
+
+  test('the refusal is a pulumi.RunError: the engine prints the problems without a stack trace', async () => {
+    pulumi.runtime.setAllConfig({}, []);
+    let thrown: unknown;
+    try {
+      program();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(pulumi.RunError.isInstance(thrown)).toBe(true);
   });
 });
 

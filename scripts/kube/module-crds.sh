@@ -7,7 +7,8 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-kserve="$(cd "$repo_root/tools/operators/kserve" && go list -m -f '{{.Dir}}' github.com/kserve/kserve)"
+# `go mod download` (not `go list -m`, whose Dir is empty until something else fetched the module's source).
+kserve="$(cd "$repo_root/tools/operators/kserve" && go mod download -json github.com/kserve/kserve | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).Dir || "")')"
 file="$kserve/config/crd/full/clusterstoragecontainer/serving.kserve.io_clusterstoragecontainers.yaml"
 if [[ ! -f "$file" ]]; then
   echo "module-crds.sh: no $file in the KServe module" >&2

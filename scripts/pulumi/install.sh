@@ -93,7 +93,8 @@ build() {
   local modfile="$dir/go.mod" f
   for f in "$@"; do [[ "$f" == -modfile=* ]] && modfile="${f#-modfile=}"; done
   local key
-  key="$( { go version; echo "$pkg $ldflags $*"; cat "$modfile" "${modfile%.mod}.sum"; } | sha256sum | cut -d' ' -f1)"
+  # The inputs, not where this checkout is (a copy of it finds the same binaries).
+  key="$( { go version; echo "$pkg $ldflags ${*/#-modfile=*/-modfile}"; cat "$modfile" "${modfile%.mod}.sum"; } | sha256sum | cut -d' ' -f1)"
   if [[ "${MODELPLANE_PULUMI_FORCE:-0}" != "1" && -x "$out/$name" && "$(cat "$out/.$name.stamp" 2>/dev/null)" == "$key" ]]; then
     log "$name: cached"
     return 0

@@ -9,7 +9,8 @@ import { App } from 'cdk8s';
 import type { Platform } from '../../constructs/platform/platform';
 import { buildTeamModels, BuiltTeamModels } from '../config/build';
 import { ConfigIssue, formatConfigIssue, sortIssues } from '../config/errors';
-import { LoadedConfig, loadConfigFile } from '../config/load';
+import { loadConfigFile } from '../config/load';
+import { loadTeamFiles } from '../config/team-files';
 import { cascadeGraph } from '../config/graph';
 import { BuildOutcome, countByKind, diffOutputs, OutputContent, readOutput, synthToDirectory, synthToTemp } from '../config/synth';
 import { UsageError } from '../config/usage-error';
@@ -124,8 +125,7 @@ export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: 
   const files = o.file ?? (o.platform ? [] : [DEFAULT_FILE]);
   const sources = inputFiles(o).join(', ');
   // Every team file is loaded (and checked for a team given twice) before any construct is created.
-  const loaded = files.map((f) => loadConfigFile(f));
-  const twice = sameTeamTwice(loaded);
+  const { loaded, issues: twice } = loadTeamFiles(files, 'pass each file once with -f');
   if (twice.length > 0) return { issues: [...loaded.flatMap((l) => l.issues), ...twice], summary: () => '', source: sources };
   const issues: ConfigIssue[] = [];
   let platform: Platform | undefined;
@@ -142,34 +142,6 @@ export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: 
     teams.push({ built, models: l.config?.models ?? [] });
   }
   return { issues, summary: (content) => summaryText(sources, platform, teams, content), source: sources };
-}
-
-/** A problem at the `team:` of every file whose team an earlier file already describes. */
-function sameTeamTwice(loaded: readonly LoadedConfig[]): ConfigIssue[] {
-  const first = new Map<string, LoadedConfig>();
-  const issues: ConfigIssue[] = [];
-  for (const l of loaded) {
-    const team = l.config?.team;
-    if (typeof team !== 'string') continue;
-    const earlier = first.get(team);
-    if (!earlier) {
-      first.set(team, l);
-      continue;
-    }
-    if (resolve(earlier.file) === resolve(l.file)) {
-      issues.push(l.issueAt(['team'], `= "${team}": the file ${earlier.file} is given twice`, 'pass each file once with -f'));
-      continue;
-    }
-    const at = earlier.issueAt(['team'], '', '');
-    issues.push(
-      l.issueAt(
-        ['team'],
-        `= "${team}" is also the team of ${earlier.file} (${at.file}:${at.line}:${at.col}); a team is described by one file`,
-        `merge the two files into one, or change \`team:\` in ${l.file}`,
-      ),
-    );
-  }
-  return issues;
 }
 
 /** The summary synth prints; `%OUT%` stands for the output directory. */

@@ -5,7 +5,7 @@
  */
 
 /** The Pulumi packages the bridge needs, with the versions modelplane is tested with. */
-export const PULUMI_PEERS: Readonly<Record<string, string>> = { '@pulumi/pulumi': '3.259.0', '@pulumi/kubernetes': '4.32.0' };
+export const PULUMI_PEERS: Readonly<Record<string, string>> = { '@pulumi/pulumi': '3.259.0', '@pulumi/kubernetes': '4.25.0' };
 
 /**
  * The problem when a Pulumi peer cannot be resolved, or undefined when all can.

@@ -3,6 +3,7 @@
  * config key it is about, down to the field (`modelplane:platform.teams[0].quota`), and all of them
  * are thrown together as one error before any resource is registered.
  */
+import * as pulumi from '@pulumi/pulumi';
 import type { IssueLocator } from '../config/schema-issues';
 import { formatPlatformIssue, PlatformIssue } from '../config/platform-build';
 import { pathLocator } from '../config/platform-load';
@@ -20,8 +21,11 @@ export function stackProblem(issue: PlatformIssue): string {
   return `Pulumi config: ${formatPlatformIssue(issue)}`;
 }
 
-/** Thrown when the stack configuration has problems: every one, one per line, each naming its config key. */
-export class StackConfigError extends Error {
+/**
+ * Thrown when the stack configuration has problems: every one, one per line, each naming its config key. A
+ * `pulumi.RunError`, so the engine prints the problems alone: no stack trace, no program source.
+ */
+export class StackConfigError extends pulumi.RunError {
   /** Every problem, one line each. */
   public readonly problems: readonly string[];
 
