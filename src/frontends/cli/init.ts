@@ -60,8 +60,11 @@ export function dvcRemote(team: string, opts: Pick<InitOptions, 'objectStoreEndp
   };
 }
 
-/** An http(s) URL without credentials, query or fragment; nothing DVC's INI format would read otherwise (`#`, `,`, quotes, spaces). */
-const ENDPOINT = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+/**
+ * An http(s) URL without credentials, query or fragment, and nothing DVC's INI format (configobj) would read
+ * otherwise: `#` (a comment), `,` (a list), quotes, spaces, `%(...)s` (interpolation).
+ */
+const ENDPOINT = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Every problem with the options init turns into file contents, each naming the option, the value and a fix. */
