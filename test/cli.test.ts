@@ -230,18 +230,26 @@ test('init scaffolds package.json, modelplane.yaml with a cascade and three CI p
   const r = mp(['init', 'my-models', '--team', 'pricing'], dir);
   expect(r.code).toBe(0);
   // Run from this checkout, the dependency is the checkout itself.
-  expect(r.out).toContain(`modelplane dependency: file:${ROOT}\nNext: cd my-models && npm install, then npx modelplane validate\n`);
+  expect(r.out).toContain(
+    `modelplane dependency: file:${ROOT}\n` +
+      'DVC remote pricing (default): s3://data/pricing/dvc at http://object-store.modelplane-system.svc.cluster.local:7070; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never in a file\n' +
+      'Next: cd my-models && npm install, then npx modelplane validate\n',
+  );
   const repo = join(dir, 'my-models');
   expect(Object.keys(tree(repo)).sort()).toEqual([
+    '.dvc/.gitignore',
+    '.dvc/config',
     '.github/workflows/modelplane.yml',
     '.gitignore',
     '.gitlab-ci.yml',
     'Jenkinsfile',
+    'README.md',
     'ci/modelplane-apply.sh',
     'ci/modelplane-diff.sh',
     'modelplane.yaml',
     'package.json',
   ]);
+  expect(readFileSync(join(repo, '.dvc', 'config'), 'utf8')).toContain('[\'remote "pricing"\']\n    url = s3://data/pricing/dvc\n');
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
   expect(pkg.devDependencies.modelplane).toBe(`file:${ROOT}`);
   expect(pkg.scripts.synth).toBe('modelplane synth -f modelplane.yaml -o dist');
@@ -262,6 +270,41 @@ test('init scaffolds package.json, modelplane.yaml with a cascade and three CI p
   expect(again.err).toContain('already exist');
   expect(mp(['init', 'my-models', '--force', '--team', 'pricing', '--package-spec', '^9.9.9'], dir).code).toBe(0);
   expect(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).devDependencies.modelplane).toBe('^9.9.9');
+});
+
+test("init's DVC options: an external store's endpoint, region and bucket; a bad one is exit 2 naming the option, the value and a fix, nothing written", () => {
+  const ok = mp(
+    [
+      'init',
+      'fraud-models',
+      '--team',
+      'fraud',
+      '--object-store-endpoint',
+      'https://s3.eu-central-1.amazonaws.com',
+      '--object-store-region',
+      'eu-central-1',
+      '--bucket',
+      'fraud-data',
+    ],
+    dir,
+  );
+  expect(ok.code).toBe(0);
+  expect(readFileSync(join(dir, 'fraud-models', '.dvc', 'config'), 'utf8')).toBe(
+    '[core]\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data/fraud/dvc\n    endpointurl = https://s3.eu-central-1.amazonaws.com\n    region = eu-central-1\n',
+  );
+  const bad = mp(['init', 'bad-models', '--bucket', 'Fraud_Data', '--object-store-endpoint', 'http://key:secret@s3.example.com'], dir);
+  expect(bad).toEqual({
+    code: 2,
+    out: '',
+    err:
+      'modelplane: --object-store-endpoint = "http://key:secret@s3.example.com": is not an http(s) URL of an S3 endpoint (scheme, host, optional port and path; no credentials, spaces, "#" or ","). Fix: pass e.g. --object-store-endpoint http://object-store.modelplane-system.svc.cluster.local:7070 (the embedded store) or https://s3.eu-central-1.amazonaws.com\n' +
+      'modelplane: --bucket = "Fraud_Data": is not an S3 bucket name (3-63 lower-case letters, digits, "." and "-"). Fix: pass e.g. --bucket data (the platform\'s team bucket for datasets)\n',
+  });
+  expect(existsSync(join(dir, 'bad-models'))).toBe(false);
+  const help = mp(['init', '--help'], dir);
+  expect(help.out).toContain('--object-store-endpoint <URL>');
+  expect(help.out).toContain('--bucket <NAME>');
+  expect(help.out).toContain('--object-store-region <REGION>');
 });
 
 test("--platform: team files land in the platform's team charts; an unknown team is an error at `team`", () => {

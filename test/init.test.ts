@@ -1,16 +1,20 @@
 /**
  * `modelplane init` beyond the CLI test: the dependency spec it writes for each way modelplane can be
- * installed, the three CI pipelines (the same modelplane steps in each, the apply gated), and the two
- * scripts they share, run for real in a git repository against this checkout's CLI.
+ * installed, the three CI pipelines (the same modelplane steps in each, the apply gated), the two
+ * scripts they share, run for real in a git repository against this checkout's CLI, and DVC's
+ * configuration and the README (real DVC reads and uses that configuration in the S3 tier, test/s3/dvc.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { PackageInfo } from '../src/core/package-info';
-import { defaultPackageSpec, scaffold, scaffoldFiles } from '../src/frontends/cli/init';
-import { CI_NODE_MAJOR } from '../src/frontends/cli/init-templates';
+import { DEFAULT_TEAM_BUCKETS } from '../src/constructs/mlflow/embedded-object-store';
+import { platformContext } from '../src/core/context';
+import { UsageError } from '../src/frontends/config/usage-error';
+import { defaultPackageSpec, InitOptions, scaffold, scaffoldFiles } from '../src/frontends/cli/init';
+import { CI_NODE_MAJOR, DVC_DEFAULTS, DVC_S3_VERSION, DVC_VERSION } from '../src/frontends/cli/init-templates';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -190,5 +194,129 @@ describe('the ci/ scripts', () => {
     const applied = sh(repo, ['ci/modelplane-apply.sh', 'dist'], { ...withConfig, PATH: `${join(dir, 'fakebin')}:${process.env.PATH}` });
     expect(applied).toEqual({ code: 0, out: '', err: '' });
     expect(readFileSync(join(dir, 'kubectl-args'), 'utf8')).toBe('apply --server-side --field-manager=modelplane -f dist\n');
+  });
+});
+
+describe("DVC's configuration and the README", () => {
+  test('.dvc/config: the default remote named after the team, on its prefix of the data bucket, at the embedded store', () => {
+    const files = scaffoldFiles({ dir: 'my-models', team: 'risk', packageSpec: '^0.1.0' });
+    expect(files['.dvc/config']).toBe(
+      [
+        '[core]',
+        '    remote = risk',
+        '[\'remote "risk"\']',
+        '    url = s3://data/risk/dvc',
+        '    endpointurl = http://object-store.modelplane-system.svc.cluster.local:7070',
+        '    region = us-east-1',
+        '',
+      ].join('\n'),
+    );
+    expect(files['.dvc/.gitignore']).toBe('/config.local\n/tmp\n/cache\n');
+    // The same text on every run.
+    expect(scaffoldFiles({ dir: 'my-models', team: 'risk', packageSpec: '^0.1.0' })).toEqual(files);
+  });
+
+  test('--object-store-endpoint, --object-store-region and --bucket: an external S3 store', () => {
+    const files = scaffoldFiles({
+      dir: 'my-models',
+      team: 'fraud',
+      packageSpec: '^0.1.0',
+      objectStoreEndpoint: 'https://s3.eu-central-1.amazonaws.com',
+      objectStoreRegion: 'eu-central-1',
+      bucket: 'fraud-data.example',
+    });
+    expect(files['.dvc/config']).toBe(
+      '[core]\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data.example/fraud/dvc\n' +
+        '    endpointurl = https://s3.eu-central-1.amazonaws.com\n    region = eu-central-1\n',
+    );
+    expect(files['README.md']).toContain('| `url` | `s3://fraud-data.example/fraud/dvc` |');
+  });
+
+  test('without --team the remote is named after the directory, like the team', () => {
+    const files = scaffoldFiles({ dir: join('x', 'Pricing Models'), packageSpec: '^0.1.0' });
+    expect(files['modelplane.yaml']).toContain('\nteam: pricing-models\n');
+    expect(files['.dvc/config']).toContain('    remote = pricing-models\n');
+    expect(files['.dvc/config']).toContain('    url = s3://data/pricing-models/dvc\n');
+  });
+
+  test("the defaults are what a platform with modelplane's defaults gives a team", () => {
+    const platform = platformContext();
+    expect(DVC_DEFAULTS).toEqual({ endpoint: platform.objectStore.endpoint, region: platform.objectStore.region, bucket: 'data' });
+    expect(DEFAULT_TEAM_BUCKETS).toContain(DVC_DEFAULTS.bucket);
+  });
+
+  test('the README: where the data is, that the keys come from the environment (the team Secret), the DVC pins', () => {
+    const text = scaffoldFiles({ dir: 'my-models', team: 'risk', packageSpec: '^0.1.0' })['README.md'];
+    expect(text).toMatch(/^# Models of team risk\n/);
+    expect(text).toContain('**No credentials are in this repository.** DVC reads them from the environment, `AWS_ACCESS_KEY_ID`');
+    expect(text).toContain(
+      'export AWS_SECRET_ACCESS_KEY="$(kubectl -n risk get secret modelplane-s3 -o jsonpath=\'{.data.AWS_SECRET_ACCESS_KEY}\' | base64 -d)"',
+    );
+    expect(text).toContain(`pip install dvc==${DVC_VERSION} dvc-s3==${DVC_S3_VERSION}`);
+    expect(text).toContain('git clone <this repository> && cd <its directory> && dvc pull');
+    expect(text).toContain('`http://mlflow.modelplane-system.svc.cluster.local:5000`');
+    // The pins dvc-venv.sh reads (and the S3 tier proves).
+    const venv = readFileSync(join(ROOT, 'scripts', 'python', 'dvc-venv.sh'), 'utf8');
+    expect(venv).toContain('read_pin DVC_VERSION');
+    expect(venv).toContain('read_pin DVC_S3_VERSION');
+  });
+
+  test('a bad option is refused naming the option, the value and a fix; every problem at once; nothing is written', () => {
+    const target = join(dir, 'risk-models');
+    const bad = (o: Partial<InitOptions>) => {
+      try {
+        scaffold({ dir: target, packageSpec: '^0.1.0', ...o });
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad({ bucket: 'My_Data' })).toBe(
+      '--bucket = "My_Data": is not an S3 bucket name (3-63 lower-case letters, digits, "." and "-"). Fix: pass e.g. --bucket data (the platform\'s team bucket for datasets)',
+    );
+    expect(bad({ objectStoreEndpoint: 's3.example.com' })).toBe(
+      '--object-store-endpoint = "s3.example.com": is not an http(s) URL of an S3 endpoint (scheme, host, optional port and path; no credentials, spaces, "#" or ","). Fix: pass e.g. --object-store-endpoint http://object-store.modelplane-system.svc.cluster.local:7070 (the embedded store) or https://s3.eu-central-1.amazonaws.com',
+    );
+    // Credentials in the URL would land in .dvc/config, and characters DVC's INI format reads otherwise.
+    for (const url of [
+      'http://key:secret@s3.example.com',
+      'https://s3.example.com/a,b',
+      'https://s3.example.com/#x',
+      'https://s3 .example.com',
+      '',
+    ])
+      expect(bad({ objectStoreEndpoint: url })).toMatch(/^--object-store-endpoint = ".*": is not an http\(s\) URL/);
+    expect(bad({ objectStoreRegion: 'EU Central' })).toBe(
+      '--object-store-region = "EU Central": is not a region name (lower-case letters, digits and "-"). Fix: pass e.g. --object-store-region us-east-1',
+    );
+    expect(bad({ team: 'Risk Team' })).toBe(
+      '--team = "Risk Team": must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit. Fix: pass e.g. --team risk-team',
+    );
+    expect(bad({ team: 'a'.repeat(41) })).toMatch(
+      /^--team = "a{41}": is 41 characters long, the limit is 40\. Fix: pass e\.g\. --team a{40}$/,
+    );
+    expect(
+      bad({ team: 'x y', bucket: 'B', objectStoreRegion: '?' })
+        .split('\nmodelplane: ')
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['--team', '--object-store-region', '--bucket']);
+    expect(() => readdirSync(target)).toThrow(/ENOENT/);
+  });
+
+  test('--force semantics cover the DVC files: an existing .dvc/config is refused without it, overwritten with it', () => {
+    const target = join(dir, 'risk-models');
+    mkdirSync(join(target, '.dvc'), { recursive: true });
+    writeFileSync(join(target, '.dvc', 'config'), '[core]\n    remote = mine\n[\'remote "mine"\']\n    url = s3://elsewhere/x\n');
+    writeFileSync(join(target, 'notes.txt'), 'mine');
+    expect(() => scaffold({ dir: target, team: 'risk', packageSpec: '^0.1.0' })).toThrow(
+      `.dvc/config already exists in ${target}. Fix: run init in a new directory, or pass --force to overwrite`,
+    );
+    expect(readFileSync(join(target, '.dvc', 'config'), 'utf8')).toContain('remote = mine');
+    expect(readdirSync(target).sort()).toEqual(['.dvc', 'notes.txt']);
+    scaffold({ dir: target, team: 'risk', packageSpec: '^0.1.0', force: true });
+    expect(readFileSync(join(target, '.dvc', 'config'), 'utf8')).toContain('remote = risk');
+    // A file init does not write is left alone.
+    expect(readFileSync(join(target, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });

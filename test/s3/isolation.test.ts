@@ -17,98 +17,24 @@
  * Needs scripts/s3/run-tier.sh (S3_*, MODELPLANE_S3_PYTHON, MODELPLANE_S3_WORK, and KUBECONFIG,
  * MODELPLANE_KUBECTL, MODELPLANE_KUBE_DIR from scripts/kube/with-cluster.sh).
  */
-import { App, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, writeFileSync } from 'fs';
 import path from 'path';
-import { Platform } from '../../src/constructs/platform/platform';
 import { BOOTSTRAP_NAME } from '../../src/constructs/mlflow/secret-bootstrap';
 import { SparkBatchModel } from '../../src/constructs/batch/spark-batch-model';
 import { TeamModels } from '../../src/constructs/team-models';
 import { platformContext } from '../../src/core/context';
-
-const need = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this tier with scripts/s3/run-tier.sh`);
-  return v;
-};
-
-const endpoint = need('S3_ENDPOINT');
-const root: [string, string] = [need('S3_ROOT_ACCESS_KEY_ID'), need('S3_ROOT_SECRET_ACCESS_KEY')];
-const python = need('MODELPLANE_S3_PYTHON');
-const work = need('MODELPLANE_S3_WORK');
-const kubectl = need('MODELPLANE_KUBECTL');
-const kubeDir = need('MODELPLANE_KUBE_DIR');
-need('KUBECONFIG');
-
-type Obj = Record<string, any>;
-const app = new App({ outdir: path.join(work, 'dist') });
-const platform = new Platform(app, 'platform', { teams: [{ name: 'alpha' }, { name: 'beta' }] });
-const objs: Obj[] = app.charts.flatMap((c) => Testing.synth(c) as Obj[]);
-const ns = platform.context.platformNamespace;
-const find = (kind: string, name: string, namespace = ns): Obj => {
-  const o = objs.find((x) => x.kind === kind && x.metadata?.name === name && (x.metadata?.namespace ?? '') === namespace);
-  if (!o) throw new Error(`the output has no ${kind} ${namespace}/${name}`);
-  return o;
-};
-const store = platform.mlflow.objectStore!;
-
-const kc = (args: string[], input?: string): string =>
-  execFileSync(kubectl, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-
-interface Outcome {
-  readonly ok: boolean;
-  readonly code?: string;
-  readonly body?: string;
-  readonly keys?: string[];
-}
-/** Runs S3 operations with boto3 as the given credentials. */
-function s3(ops: Array<Record<string, unknown>>): Outcome[] {
-  const out = execFileSync(python, [path.join(__dirname, 's3_ops.py'), endpoint], { input: JSON.stringify(ops), encoding: 'utf8' });
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Outcome);
-}
-
-/** The team's Secret as the cluster holds it, decoded. */
-function teamSecret(team: string): { access: string; secret: string } {
-  const s = JSON.parse(kc(['get', 'secret', '-n', team, 'modelplane-s3', '-o', 'json'])) as { data: Record<string, string> };
-  const d = (k: string) => Buffer.from(s.data[k], 'base64').toString();
-  return { access: d('AWS_ACCESS_KEY_ID'), secret: d('AWS_SECRET_ACCESS_KEY') };
-}
-
-/** Runs the Job's container command as synthesized, with /opt/bootstrap at `dir` and the pod's env. */
-function runJob(dir: string, saDir: string, api: URL): { status: number | null; out: string } {
-  const job = find('Job', BOOTSTRAP_NAME);
-  const c = job.spec.template.spec.containers[0];
-  const mount = c.volumeMounts.find((m: Obj) => m.name === 'script').mountPath as string;
-  const [cmd, ...args] = (c.command as string[]).map((a) => a.replace(mount, dir));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const e of c.env as Obj[]) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = ns;
-    else throw new Error(`env ${e.name}: a source this test does not provide`);
-  }
-  // What the kubelet gives every pod, and where this machine keeps the token it would mount.
-  Object.assign(env, { KUBERNETES_SERVICE_HOST: api.hostname, KUBERNETES_SERVICE_PORT: api.port, MODELPLANE_SA_DIR: saDir });
-  const interpreter = cmd === 'python3' ? python : cmd;
-  const r = spawnSync(interpreter, args, { env, encoding: 'utf8', timeout: 120000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
+import { Bootstrap, canI, endpoint, find, ns, Obj, prepareBootstrap, root, runJob, s3, store, teamSecret, work } from './support';
 
 describe('S3 tier: the bootstrap Job gives each team its own credentials on versitygw', () => {
-  const dir = path.join(work, 'bootstrap');
-  const saDir = path.join(work, 'serviceaccount');
-  let api: URL;
+  let b: Bootstrap;
   let first = '';
 
   beforeAll(() => {
+    b = prepareBootstrap('isolation');
     // The namespaces and the bootstrap's RBAC, as synthesized.
-    const rbac = objs.filter(
-      (o) => o.kind === 'Namespace' || (['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind) && o.metadata.name === BOOTSTRAP_NAME),
-    );
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual(
+    expect(b.rbac.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual(
       [
         // The platform also creates Airflow's namespace (with the restricted Pod Security labels).
         'Namespace//airflow',
@@ -124,33 +50,6 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
         `ServiceAccount/${ns}/${BOOTSTRAP_NAME}`,
       ].sort(),
     );
-    const ordered = [...rbac].sort((a, b) => (a.kind === 'Namespace' ? 0 : 1) - (b.kind === 'Namespace' ? 0 : 1));
-    kc(
-      ['apply', '--server-side', '--field-manager', 'modelplane-test', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ordered }),
-    );
-    // The store's root Secret, holding the credentials the loopback server runs with (test-only values).
-    const rootSecret = store.rootUserSecret.name;
-    kc(
-      ['apply', '--server-side', '--field-manager', 'modelplane-test', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: rootSecret, namespace: ns },
-        stringData: { [store.rootUserSecret.key]: root[0], [store.rootPasswordSecret.key]: root[1] },
-      }),
-    );
-    // The Job's token and CA, where the kubelet would mount them.
-    mkdirSync(saDir, { recursive: true });
-    writeFileSync(path.join(saDir, 'token'), kc(['create', 'token', BOOTSTRAP_NAME, '-n', ns, '--duration', '10m']).trim());
-    writeFileSync(path.join(saDir, 'ca.crt'), readFileSync(path.join(kubeDir, 'pki', 'ca.crt')));
-    api = new URL(kc(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).trim());
-    // The ConfigMap's files; the store's in-cluster Service address is the loopback server.
-    mkdirSync(dir, { recursive: true });
-    const cm = find('ConfigMap', BOOTSTRAP_NAME);
-    for (const [file, text] of Object.entries(cm.data as Record<string, string>)) {
-      writeFileSync(path.join(dir, file), file === 'objectstore.json' ? text.split(store.endpoint).join(endpoint) : text);
-    }
   });
 
   test('the synthesized Job runs the object-store provisioning with the ConfigMap it mounts', () => {
@@ -165,7 +64,7 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
   });
 
   test('the Job, run as its ServiceAccount, creates each team Secret and provisions the store', () => {
-    const r = runJob(dir, saDir, api);
+    const r = runJob(b);
     first = r.out;
     expect({ status: r.status, out: r.out }).toEqual({ status: 0, out: expect.any(String) });
     expect(r.out).toContain(`exists: ${ns}/${store.rootUserSecret.name}`);
@@ -183,7 +82,7 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
 
   test("the Job's RBAC: only the named Secrets, in the team namespaces only", () => {
     const as = `system:serviceaccount:${ns}:${BOOTSTRAP_NAME}`;
-    const can = (...args: string[]) => spawnSync(kubectl, ['auth', 'can-i', ...args, '--as', as], { encoding: 'utf8' }).stdout.trim();
+    const can = (...args: string[]) => canI(as, ...args);
     expect(can('get', 'secret/modelplane-s3', '-n', 'alpha')).toBe('yes');
     expect(can('get', 'secret/other', '-n', 'alpha')).toBe('no');
     expect(can('list', 'secrets', '-n', 'alpha')).toBe('no');
@@ -316,7 +215,7 @@ describe('S3 tier: the bootstrap Job gives each team its own credentials on vers
 
   test('a second run of the Job keeps the Secrets and the data, and the credentials still work', () => {
     const before = teamSecret('alpha');
-    const r = runJob(dir, saDir, api);
+    const r = runJob(b);
     expect({ status: r.status, out: r.out }).toEqual({ status: 0, out: expect.any(String) });
     expect(first).not.toBe('');
     expect(r.out).toContain('exists: alpha/modelplane-s3');

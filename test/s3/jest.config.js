@@ -13,6 +13,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/no-skips-in-ci.js'],
   roots: ['<rootDir>/test/s3'],
   testMatch: ['**/*.test.ts'],
+  testSequencer: '<rootDir>/test/s3/sequencer.js',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   maxWorkers: 1,
   testTimeout: 300000,

@@ -15,7 +15,7 @@ import { cascadeGraph } from '../config/graph';
 import { BuildOutcome, countByKind, diffOutputs, OutputContent, readOutput, synthToDirectory, synthToTemp } from '../config/synth';
 import { UsageError } from '../config/usage-error';
 import type { ModelConfig } from '../config/types';
-import { defaultPackageSpec, scaffold } from './init';
+import { defaultPackageSpec, dvcRemote, InitOptions, scaffold, scaffoldTeam } from './init';
 import { buildPlatformFile } from '../config/platform-file';
 import { DEFAULT_FILE, Exit, EXIT, Io } from './exit';
 
@@ -86,11 +86,14 @@ export function diff(o: BuildArgs & { output: string; exitCode?: boolean }, io: 
 }
 
 /** `init`: scaffold a model repository. */
-export function init(dir: string, o: { team?: string; packageSpec?: string; force?: boolean }, io: Io): void {
+export function init(dir: string, o: Omit<InitOptions, 'dir'>, io: Io): void {
   const packageSpec = o.packageSpec ?? defaultPackageSpec();
-  const files = scaffold({ dir, team: o.team, packageSpec, force: o.force });
+  const files = scaffold({ ...o, dir, packageSpec });
+  const remote = dvcRemote(o.team ?? scaffoldTeam(dir), o);
   io.out(
-    `Created in ${dir}: ${files.join(', ')}\nmodelplane dependency: ${packageSpec}\nNext: cd ${dir} && npm install, then npx modelplane validate\n`,
+    `Created in ${dir}: ${files.join(', ')}\nmodelplane dependency: ${packageSpec}\n` +
+      `DVC remote ${remote.name} (default): ${remote.url} at ${remote.endpoint}; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never in a file\n` +
+      `Next: cd ${dir} && npm install, then npx modelplane validate\n`,
   );
 }
 

@@ -282,3 +282,118 @@ pipeline {
   }
 }
 `;
+
+/**
+ * The DVC release the scaffold's notes tell a data scientist to install, and the one the S3 tier proves the
+ * scaffold's `.dvc/config` with (scripts/python/dvc-venv.sh reads both pins from here).
+ */
+export const DVC_VERSION = '3.67.1';
+/** The release of DVC's S3 remote plugin (`dvc-s3`) that goes with {@link DVC_VERSION}. */
+export const DVC_S3_VERSION = '3.3.0';
+
+/**
+ * The defaults of init's DVC remote: what a platform installed with modelplane's defaults gives a team — the
+ * embedded object store's in-cluster endpoint and region (`platformContext().objectStore`), and the team
+ * bucket for datasets, in which each team owns the prefix `<team>/` (docs/object-store.md). Literal here, so
+ * that `modelplane init --help` shows them without loading the constructs; a unit test holds them equal.
+ */
+export const DVC_DEFAULTS = {
+  endpoint: 'http://object-store.modelplane-system.svc.cluster.local:7070',
+  region: 'us-east-1',
+  bucket: 'data',
+} as const;
+
+/** Where a repository's DVC remote is: the team's prefix in a team bucket of the platform's object store. */
+export interface DvcRemote {
+  /** The remote's name: the team's. */
+  readonly name: string;
+  /** `s3://<bucket>/<team>/dvc`. */
+  readonly url: string;
+  /** The S3 endpoint URL (`endpointurl`). */
+  readonly endpoint: string;
+  /** The region requests are signed for. */
+  readonly region: string;
+}
+
+/**
+ * `.dvc/config`: the remote as the default one, byte for byte as `dvc remote add -d NAME URL` and
+ * `dvc remote modify NAME endpointurl|region VALUE` write it (DVC's INI format). No credentials: DVC
+ * reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
+ */
+export function dvcConfig(r: DvcRemote): string {
+  return `[core]
+    remote = ${r.name}
+['remote "${r.name}"']
+    url = ${r.url}
+    endpointurl = ${r.endpoint}
+    region = ${r.region}
+`;
+}
+
+/** `.dvc/.gitignore`: what `dvc init` keeps out of git (local config, temporary files, the cache). */
+export const DVC_GITIGNORE = '/config.local\n/tmp\n/cache\n';
+
+/** What the scaffold's README says about the platform, besides the remote. */
+export interface ReadmeFacts {
+  /** The team. */
+  readonly team: string;
+  /** The repository's DVC remote. */
+  readonly remote: DvcRemote;
+  /** The team's Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+  readonly credentialsSecret: string;
+  /** The platform's MLflow, as model workloads reach it. */
+  readonly mlflowTrackingUri: string;
+}
+
+/** README.md: what the repository holds, and how datasets (DVC) and experiments (MLflow) are shared. */
+export function readme(f: ReadmeFacts): string {
+  const { team, remote } = f;
+  const secret = (key: string) =>
+    `export ${key}="$(kubectl -n ${team} get secret ${f.credentialsSecret} -o jsonpath='{.data.${key}}' | base64 -d)"`;
+  return `# Models of team ${team}
+
+Deployed with modelplane (written by \`modelplane init\`): \`modelplane.yaml\` describes the models; the CI
+pipelines (\`.gitlab-ci.yml\`, \`.github/workflows/modelplane.yml\`, \`Jenkinsfile\`) validate and synthesize
+it and apply the manifests. \`npx modelplane validate\` checks the file, \`npx modelplane synth -o dist\` writes
+the manifests.
+
+## Datasets: DVC
+
+Git holds the code and a small \`.dvc\` file per dataset; DVC keeps the data itself on the platform's
+object store, in the team's place there. \`.dvc/config\` sets the default remote \`${remote.name}\`:
+
+| setting | value |
+| --- | --- |
+| \`url\` | \`${remote.url}\` |
+| \`endpointurl\` | \`${remote.endpoint}\` |
+| \`region\` | \`${remote.region}\` |
+
+**No credentials are in this repository.** DVC reads them from the environment, \`AWS_ACCESS_KEY_ID\`
+and \`AWS_SECRET_ACCESS_KEY\`: the team's own keys, in the Secret \`${f.credentialsSecret}\` of namespace
+\`${team}\` (they reach only the team's prefix; with an external store, the Secret your platform team named). A member of the team's editor groups reads them with:
+
+\`\`\`sh
+${secret('AWS_ACCESS_KEY_ID')}
+${secret('AWS_SECRET_ACCESS_KEY')}
+\`\`\`
+
+Then, with \`pip install dvc==${DVC_VERSION} dvc-s3==${DVC_S3_VERSION}\`:
+
+\`\`\`sh
+git clone <this repository> && cd <its directory> && dvc pull   # the code and the data of this commit
+dvc add data/train.csv                                            # after changing a dataset
+git add data/train.csv.dvc data/.gitignore && git commit -m "Training data of <date>"
+dvc push                                                          # the data to the team's remote
+\`\`\`
+
+Where that endpoint is not reachable (modelplane's default is the embedded store's address inside the
+cluster), point your clone at one that is, without changing the shared file:
+\`dvc remote modify --local ${remote.name} endpointurl URL\` (kept in \`.dvc/config.local\`, which git ignores).
+
+## Experiments: MLflow
+
+Inside the cluster the platform's MLflow is \`${f.mlflowTrackingUri}\`: set
+\`MLFLOW_TRACKING_URI\` to it (or the address your platform team gives you) and log runs with the git
+commit, so that \`git checkout COMMIT && dvc pull\` brings back a run's code and data.
+`;
+}

@@ -1,14 +1,29 @@
 /**
  * `modelplane init`: scaffolds a model repository — package.json, modelplane.yaml, the same pipeline
- * for GitLab CI, GitHub Actions and Jenkins, and the two scripts under ci/ they share — without
- * overwriting anything that exists.
+ * for GitLab CI, GitHub Actions and Jenkins, the two scripts under ci/ they share, a README, and DVC's
+ * configuration (`.dvc/config`, `.dvc/.gitignore`) with the team's remote on the platform's object store —
+ * without overwriting anything that exists.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { platformContext } from '../../core/context';
 import { PackageInfo, packageInfo } from '../../core/package-info';
-import { suggestName } from '../../core/validate';
+import { dnsLabelProblem, suggestName } from '../../core/validate';
+import { isBucketName } from '../../constructs/mlflow/embedded-object-store';
 import { UsageError } from '../config/usage-error';
-import { APPLY_SCRIPT, DIFF_SCRIPT, GITHUB_WORKFLOW, GITLAB_CI, JENKINSFILE, modelplaneYaml } from './init-templates';
+import {
+  APPLY_SCRIPT,
+  DIFF_SCRIPT,
+  DVC_DEFAULTS,
+  DVC_GITIGNORE,
+  DvcRemote,
+  dvcConfig,
+  GITHUB_WORKFLOW,
+  GITLAB_CI,
+  JENKINSFILE,
+  modelplaneYaml,
+  readme,
+} from './init-templates';
 
 /** Options of {@link scaffold}. */
 export interface InitOptions {
@@ -23,12 +38,75 @@ export interface InitOptions {
   readonly packageSpec?: string;
   /** Overwrite existing files. @default false */
   readonly force?: boolean;
+  /**
+   * The S3 endpoint of the DVC remote (`--object-store-endpoint`): the platform's object store as the team
+   * reaches it. @default - the embedded store's in-cluster Service, {@link DVC_DEFAULTS}
+   */
+  readonly objectStoreEndpoint?: string;
+  /** The region the DVC remote's requests are signed for (`--object-store-region`). @default "us-east-1" */
+  readonly objectStoreRegion?: string;
+  /** The team bucket the DVC remote is in, under the team's prefix (`--bucket`). @default "data" */
+  readonly bucket?: string;
 }
 
-/** The files init writes, relative to the directory. */
+/** The DVC remote of the scaffold: `s3://<bucket>/<team>/dvc`, named after the team. */
+export function dvcRemote(team: string, opts: Pick<InitOptions, 'objectStoreEndpoint' | 'objectStoreRegion' | 'bucket'>): DvcRemote {
+  const bucket = opts.bucket ?? DVC_DEFAULTS.bucket;
+  return {
+    name: team,
+    url: `s3://${bucket}/${team}/dvc`,
+    endpoint: opts.objectStoreEndpoint ?? DVC_DEFAULTS.endpoint,
+    region: opts.objectStoreRegion ?? DVC_DEFAULTS.region,
+  };
+}
+
+/**
+ * An http(s) URL without credentials, query or fragment, and nothing DVC's INI format (configobj) would read
+ * otherwise: `#` (a comment), `,` (a list), quotes, spaces, `%(...)s` (interpolation).
+ */
+const ENDPOINT = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
+const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Every problem with the options init turns into file contents, each naming the option, the value and a fix. */
+function optionProblems(opts: InitOptions): string[] {
+  const problems: string[] = [];
+  const shown = (v: string) => JSON.stringify(v);
+  if (opts.team !== undefined) {
+    const p = dnsLabelProblem(opts.team, 40);
+    if (p) problems.push(`--team = ${shown(opts.team)}: ${p}. Fix: pass e.g. --team ${suggestName(opts.team, 40)}`);
+  }
+  if (opts.objectStoreEndpoint !== undefined && !ENDPOINT.test(opts.objectStoreEndpoint)) {
+    problems.push(
+      `--object-store-endpoint = ${shown(opts.objectStoreEndpoint)}: is not an http(s) URL of an S3 endpoint (scheme, host, optional port and path; no credentials, spaces, "#" or ","). Fix: pass e.g. --object-store-endpoint ${DVC_DEFAULTS.endpoint} (the embedded store) or https://s3.eu-central-1.amazonaws.com`,
+    );
+  }
+  if (opts.objectStoreRegion !== undefined && !REGION.test(opts.objectStoreRegion)) {
+    problems.push(
+      `--object-store-region = ${shown(opts.objectStoreRegion)}: is not a region name (lower-case letters, digits and "-"). Fix: pass e.g. --object-store-region ${DVC_DEFAULTS.region}`,
+    );
+  }
+  if (opts.bucket !== undefined && !isBucketName(opts.bucket)) {
+    problems.push(
+      `--bucket = ${shown(opts.bucket)}: is not an S3 bucket name (3-63 lower-case letters, digits, "." and "-"). Fix: pass e.g. --bucket ${DVC_DEFAULTS.bucket} (the platform's team bucket for datasets)`,
+    );
+  }
+  return problems;
+}
+
+/** The team of a scaffold without `--team`: a name made from the directory's. */
+export function scaffoldTeam(dir: string): string {
+  return suggestName(basename(resolve(dir)), 40);
+}
+
+/** The files init writes, relative to the directory; a bad option is a {@link UsageError} naming every problem. */
 export function scaffoldFiles(opts: InitOptions): Record<string, string> {
+  const problems = optionProblems(opts);
+  // The CLI prefixes the first line with "modelplane: "; every other problem gets the same.
+  if (problems.length > 0) throw new UsageError(problems.join('\nmodelplane: '));
   const dirName = basename(resolve(opts.dir));
-  const team = opts.team ?? suggestName(dirName, 40);
+  const team = opts.team ?? scaffoldTeam(opts.dir);
+  const remote = dvcRemote(team, opts);
+  const platform = platformContext();
   const pkg = {
     name: suggestName(dirName, 200),
     private: true,
@@ -49,6 +127,14 @@ export function scaffoldFiles(opts: InitOptions): Record<string, string> {
     'ci/modelplane-diff.sh': DIFF_SCRIPT,
     'ci/modelplane-apply.sh': APPLY_SCRIPT,
     '.gitignore': 'node_modules/\ndist/\n.modelplane-base/\n',
+    'README.md': readme({
+      team,
+      remote,
+      credentialsSecret: platform.objectStore.credentialsSecret,
+      mlflowTrackingUri: platform.mlflowTrackingUri,
+    }),
+    '.dvc/config': dvcConfig(remote),
+    '.dvc/.gitignore': DVC_GITIGNORE,
   };
 }
 

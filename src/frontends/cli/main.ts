@@ -15,6 +15,8 @@ import { addPromoteCommand } from './promote';
 import { packageInfo } from '../../core/package-info';
 import type * as Actions from './actions';
 import { DEFAULT_FILE, Env, Exit, EXIT, Io } from './exit';
+import type { InitOptions } from './init';
+import { DVC_DEFAULTS } from './init-templates';
 
 export { EXIT };
 export type { Env, Io };
@@ -61,7 +63,8 @@ Examples:
 Examples:
   $ modelplane init                              # scaffold the current directory
   $ modelplane init my-models --team risk
-  $ modelplane init my-models --package-spec ^${packageVersion()}   # depend on the registry version`,
+  $ modelplane init my-models --package-spec ^${packageVersion()}   # depend on the registry version
+  $ modelplane init my-models --team risk --object-store-endpoint https://s3.eu-central-1.amazonaws.com --object-store-region eu-central-1 --bucket risk-data   # DVC on an external S3`,
 };
 
 const EXIT_CODES_HELP = `
@@ -221,7 +224,7 @@ function addInit(program: Command, io: Io): void {
   program
     .command('init')
     .description(
-      'Scaffold a model repository: package.json, modelplane.yaml with a cascade, the same pipeline for GitLab CI (.gitlab-ci.yml), GitHub Actions (.github/workflows/modelplane.yml) and Jenkins (Jenkinsfile), and the diff and apply scripts under ci/ they share.',
+      "Scaffold a model repository: package.json, modelplane.yaml with a cascade, the same pipeline for GitLab CI (.gitlab-ci.yml), GitHub Actions (.github/workflows/modelplane.yml) and Jenkins (Jenkinsfile), the diff and apply scripts under ci/ they share, a README, and DVC's configuration (.dvc/config, .dvc/.gitignore) whose default remote, named after the team, is the team's prefix on the platform's object store: s3://BUCKET/TEAM/dvc. No credentials are written: DVC reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the team's Secret modelplane-s3) from the environment.",
     )
     .argument('[DIR]', 'directory to scaffold (created if missing)', '.')
     .option('-t, --team <NAME>', 'team name (default: from the directory name)')
@@ -229,9 +232,18 @@ function addInit(program: Command, io: Io): void {
       '--package-spec <SPEC>',
       `the modelplane dependency to write into package.json (default: the package this command runs from: ^${packageVersion()} when installed from a registry, otherwise file: and the path of its tarball or directory)`,
     )
+    .option(
+      '--object-store-endpoint <URL>',
+      `the S3 endpoint of the DVC remote (default: ${DVC_DEFAULTS.endpoint}, the embedded object store inside the cluster)`,
+    )
+    .option(
+      '--bucket <NAME>',
+      `the team bucket of the DVC remote (default: ${DVC_DEFAULTS.bucket}, the platform's team bucket for datasets)`,
+    )
+    .option('--object-store-region <REGION>', `the region the DVC remote's requests are signed for (default: ${DVC_DEFAULTS.region})`)
     .option('--force', 'overwrite existing files')
     .addHelpText('after', EXAMPLES.init + EXIT_CODES_HELP)
-    .action((dir: string, o: { team?: string; packageSpec?: string; force?: boolean }) => actions().init(dir, o, io));
+    .action((dir: string, o: Omit<InitOptions, 'dir'>) => actions().init(dir, o, io));
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
