@@ -176,9 +176,9 @@ describe('deployment backend, TensorFlow Serving', () => {
     expect(pod.volumes).toContainEqual({ name: 'tf-serving-config', configMap: { name: 'fraud-tf-serving', defaultMode: 0o444 } });
   });
 
-  test('probes on the model status over REST', () => {
-    for (const p of [server.startupProbe, server.readinessProbe, server.livenessProbe])
-      expect(p.httpGet).toEqual({ path: '/v1/models/fraud', port: 'http' });
+  test('startup and readiness on the model status over REST, liveness on the server (its metrics endpoint)', () => {
+    for (const p of [server.startupProbe, server.readinessProbe]) expect(p.httpGet).toEqual({ path: '/v1/models/fraud', port: 'http' });
+    expect(server.livenessProbe.httpGet).toEqual({ path: '/monitoring/prometheus/metrics', port: 'http' });
     expect(server.startupProbe.failureThreshold * server.startupProbe.periodSeconds).toBe(600);
   });
 

@@ -42,7 +42,10 @@ export interface ServingBackend {
   readonly operator?: OperatorKey;
   /** The model formats it serves (`format`), with the server of each; `mlflow` is served by every backend. */
   readonly formats: Readonly<Partial<Record<ModelFormat, FormatSupport>>>;
-  /** Why it serves none of the other formats, by format (the words after `is not served by the "<name>" backend: `). */
+  /**
+   * Why it serves none of the other formats, by format (the words after `is not served by the "<name>" backend: `).
+   * @default - "it has no server for <format> models"
+   */
   readonly formatRefusals?: Readonly<Partial<Record<ModelFormat, string>>>;
   /** Checks a model URI (already known to be one modelplane can serve) against what the backend can download. */
   checkModelUri?(v: Validator, field: string, uri: string): void;

@@ -47,14 +47,17 @@ export function formatServer(format: Exclude<ModelFormat, 'mlflow'>): ModelServe
 
 /**
  * TensorFlow Serving's probes: startup and readiness ask for the model's status (`/v1/models/<name>`, 404 until
- * a version of it is found), liveness too (the server has no health endpoint of its own). Startup allows 10 minutes.
+ * a version of it is found). The server has no health endpoint of its own, so liveness asks for its Prometheus
+ * endpoint (which our monitoring configuration turns on): it answers while the REST server runs, whatever the
+ * model's state, and is not the readiness check (a failed readiness must not restart the pod). Startup allows
+ * 10 minutes.
  */
 export function tfServingProbes(modelName: string): { startup: ProbeSpec; readiness: ProbeSpec; liveness: ProbeSpec } {
   const status = `/v1/models/${modelName}`;
   return {
     startup: { path: status, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
     readiness: { path: status, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-    liveness: { path: status, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
+    liveness: { path: TF_SERVING_METRICS_PATH, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
   };
 }
 
