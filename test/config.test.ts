@@ -498,6 +498,7 @@ models:
     description: every online field
     model: models:/full@champion
     server: kserve
+    format: mlflow
     role: online
     replicas: { min: 2, max: 6 }
     autoscale: { cpu: 60, memory: 80 }

@@ -243,3 +243,103 @@ export function kserveMlserverRuntime(): object {
     },
   };
 }
+
+/** The security context the kserve-runtime-configs chart gives its TensorFlow Serving and Triton runtimes. */
+const RUNTIME_SECURITY = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  capabilities: { drop: ['ALL'] },
+};
+const RUNTIME_RESOURCES = { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } };
+
+/**
+ * The stand-ins for the chart's `kserve-tensorflow-serving` and `kserve-tritonserver`, which our `format:
+ * tensorflow` (protocol v1) and `onnx`/`triton` (v2) InferenceServices select: their names, formats with versions,
+ * priorities and autoSelect, protocols, command and arguments, image, resources and security context as the
+ * kserve-runtime-configs chart writes them (our InferenceServices replace the image and append their own arguments).
+ */
+export function kserveServerRuntimes(): object[] {
+  const format = (name: string, version: string, priority: number) => ({ name, version, autoSelect: true, priority });
+  return [
+    {
+      apiVersion: 'serving.kserve.io/v1alpha1',
+      kind: 'ClusterServingRuntime',
+      metadata: { name: 'kserve-tensorflow-serving' },
+      spec: {
+        annotations: { 'prometheus.kserve.io/port': '8080', 'prometheus.kserve.io/path': '/metrics' },
+        supportedModelFormats: [format('tensorflow', '1', 2), format('tensorflow', '2', 2)],
+        protocolVersions: ['v1', 'grpc-v1'],
+        containers: [
+          {
+            name: 'kserve-container',
+            image: 'tensorflow/serving:2.6.2',
+            command: ['/usr/bin/tensorflow_model_server'],
+            args: [
+              '--model_name={{.Name}}',
+              '--port=9000',
+              '--rest_api_port=8080',
+              '--model_base_path=/mnt/models',
+              '--rest_api_timeout_in_ms=60000',
+            ],
+            resources: RUNTIME_RESOURCES,
+            securityContext: RUNTIME_SECURITY,
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'serving.kserve.io/v1alpha1',
+      kind: 'ClusterServingRuntime',
+      metadata: { name: 'kserve-tritonserver' },
+      spec: {
+        annotations: { 'prometheus.kserve.io/port': '8002', 'prometheus.kserve.io/path': '/metrics' },
+        supportedModelFormats: [
+          format('tensorrt', '8', 1),
+          format('tensorflow', '1', 1),
+          format('tensorflow', '2', 1),
+          format('onnx', '1', 1),
+          { name: 'pytorch', version: '1' },
+          format('triton', '2', 1),
+        ],
+        protocolVersions: ['v2', 'grpc-v2'],
+        containers: [
+          {
+            name: 'kserve-container',
+            image: 'nvcr.io/nvidia/tritonserver:23.05-py3',
+            args: [
+              'tritonserver',
+              '--model-store=/mnt/models',
+              '--grpc-port=9000',
+              '--http-port=8080',
+              '--allow-grpc=true',
+              '--allow-http=true',
+            ],
+            resources: RUNTIME_RESOURCES,
+            securityContext: RUNTIME_SECURITY,
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** The runtime (stand-in) KServe selects for a predictor model: by its `runtime`, or by its format and protocol. */
+export function selectedRuntime(model: {
+  modelFormat?: { name: string };
+  protocolVersion?: string;
+  runtime?: string;
+}): Record<string, any> | undefined {
+  const all = [kserveMlserverRuntime(), ...kserveServerRuntimes()] as Record<string, any>[];
+  if (model.runtime) return all.find((r) => r.metadata.name === model.runtime);
+  const protocol = model.protocolVersion ?? 'v1';
+  const fits = all.filter(
+    (r) =>
+      r.spec.protocolVersions.includes(protocol) &&
+      r.spec.supportedModelFormats.some((f: any) => f.name === model.modelFormat?.name && f.autoSelect),
+  );
+  const priority = (r: Record<string, any>) =>
+    r.spec.supportedModelFormats.find((f: any) => f.name === model.modelFormat?.name)?.priority ?? 0;
+  return fits.sort((a, b) => priority(b) - priority(a))[0];
+}

@@ -2,11 +2,12 @@
  * KServe v0.20.0's real controller manager (built from the Go module proxy) on every InferenceService we synthesize:
  * the README main job's dist/ and every example (synthesized as the cluster tier does, test/cluster/dist.ts), plus a
  * team file of this test's own (LAB_FILE) for what no example serves on KServe: GPU models, a canary on a GPU model,
- * an A/B pair, an `s3://` model with its storage Secret, a queue worker scaled by KEDA; synthesized by the CLI. The
+ * an A/B pair, an `s3://` model with its storage Secret, a queue worker scaled by KEDA, and models in the formats
+ * other than MLflow (TensorFlow Serving, and Triton for ONNX on a GPU and for a Triton repository); synthesized by the CLI. The
  * manager runs as a process against the local kube-apiserver, configured as the platform's Helm values configure it
  * (Standard mode: raw Deployments, no Knative, no Istio), its webhooks registered by URL with a throwaway CA,
- * failurePolicy Fail; the ClusterServingRuntime that KServe's kserve-runtime-configs chart installs is the test's
- * stand-in (kserve-env.ts), the ClusterStorageContainer is the synthesized platform's own.
+ * failurePolicy Fail; the ClusterServingRuntimes that KServe's kserve-runtime-configs chart installs (kserve-mlserver,
+ * kserve-tensorflow-serving, kserve-tritonserver) are the test's stand-ins (kserve-env.ts), the ClusterStorageContainer is the synthesized platform's own.
  *
  * Proven, for each InferenceService: it is admitted by KServe's defaulting and validating webhooks (a denial fails
  * with the webhook's message; a control shows the validator does deny the known bug, `model.name` on the standard
@@ -38,7 +39,15 @@ import { crdsDir, kubectl, kubectlOk, repoRoot, requireCluster } from '../cluste
 import { freePort, startServer, stopServer, waitFor } from '../serving/k8s-env';
 import { kserveS3SecretAnnotations } from '../../src/constructs/online';
 import { KSERVE_KNOWN_ISSUES, KServeKnownIssue } from './kserve-known-issues';
-import { inferenceServiceConfig, KSERVE_NAMESPACE, kserveMlserverRuntime, makeWebhookCerts, webhookConfigurations } from './kserve-env';
+import {
+  inferenceServiceConfig,
+  KSERVE_NAMESPACE,
+  kserveMlserverRuntime,
+  kserveServerRuntimes,
+  makeWebhookCerts,
+  selectedRuntime,
+  webhookConfigurations,
+} from './kserve-env';
 import { need } from './support';
 import { parseQuantity } from '../../src/core/validate';
 
@@ -77,6 +86,25 @@ models:
     type: online
     model: s3://mlflow/artifacts/7/0a1b2c3d/artifacts/model
     kserve: { storageSecret: ${S3_SECRET} }
+    replicas: 1
+  - name: tf-api
+    type: online
+    format: tensorflow
+    model: s3://mlflow/artifacts/9/1c2d3e4f/artifacts/saved-model
+    kserve: { storageSecret: ${S3_SECRET} }
+    replicas: 1
+  - name: onnx-gpu-api
+    type: online
+    format: onnx
+    model: s3://mlflow/artifacts/9/5a6b7c8d/artifacts/repository
+    kserve: { storageSecret: ${S3_SECRET} }
+    replicas: { min: 1, max: 2 }
+    autoscale: { cpu: 70 }
+    gpu: { pool: ml, count: 1 }
+  - name: triton-api
+    type: online
+    format: triton
+    model: s3://mlflow/artifacts/9/9e8f7a6b/artifacts/repository
     replicas: 1
   - name: gpu-worker
     type: online
@@ -335,6 +363,9 @@ describe('KServe acts on every InferenceService we synthesize', () => {
       () => (apply([kserveMlserverRuntime()]) === undefined ? true : undefined),
       () => `last: ${apply([kserveMlserverRuntime()])}`,
     );
+    // The runtimes of the other formats (format: tensorflow, onnx, triton), from the same chart.
+    const others = apply(kserveServerRuntimes());
+    if (others !== undefined) throw new Error(`the ClusterServingRuntimes of TensorFlow Serving and Triton were refused: ${others}`);
 
     // KServe's storage initializer: the platform's own ClusterStorageContainer `default` (the kserve-resources chart's is
     // off in the add-on's values), as the synthesized platforms write it; each set's platform writes the same one.
@@ -401,7 +432,14 @@ describe('KServe acts on every InferenceService we synthesize', () => {
     for (const ns of namespaces) kubectl(['-n', ns, 'delete', 'inferenceservice', '--all', '--timeout=60s']);
     await stopServer(manager);
     kubectl(['delete', 'mutatingwebhookconfiguration,validatingwebhookconfiguration', 'modelplane-test-kserve', '--ignore-not-found']);
-    kubectl(['delete', 'clusterservingruntime', 'kserve-mlserver', '--ignore-not-found']);
+    kubectl([
+      'delete',
+      'clusterservingruntime',
+      'kserve-mlserver',
+      'kserve-tensorflow-serving',
+      'kserve-tritonserver',
+      '--ignore-not-found',
+    ]);
     kubectl(['delete', 'clusterstoragecontainer', 'default', '--ignore-not-found']);
     const nss = [...namespaces, KSERVE_NAMESPACE];
     kubectl(['delete', 'namespace', ...nss, '--ignore-not-found', '--wait=false']);
@@ -491,7 +529,14 @@ describe('KServe acts on every InferenceService we synthesize', () => {
         // `none`; the bounds are on the HPA (checked below).
         check('replicas', deploy.spec.replicas, cls === 'none' ? expectedMin(p) : 1);
         check('container image', c.image, m.image);
-        check('container command', c.command, m.command);
+        // The runtime KServe selects gives what the model container leaves out (TensorFlow Serving's command); our
+        // arguments come after the runtime's (KServe concatenates them).
+        const runtime = selectedRuntime(m);
+        if (!runtime)
+          problems.push(`${where}: no stand-in ClusterServingRuntime serves ${JSON.stringify(m.modelFormat)} on ${m.protocolVersion}`);
+        const rc = runtime?.spec.containers[0] ?? {};
+        check('container command', c.command, m.command ?? rc.command);
+        check('container args', c.args ?? [], [...(rc.args ?? []), ...(m.args ?? [])]);
         check('container resources', resources(c.resources), resources(m.resources));
         check('container securityContext', c.securityContext, m.securityContext);
         for (const k of ['startupProbe', 'readinessProbe', 'livenessProbe']) check(k, strip(c[k]), probe(m[k]));

@@ -8,6 +8,7 @@ import type { OperatorKey, PlatformContext } from '../../core/context';
 import type { Validator } from '../../core/errors';
 import type { RolloutPatch } from '../batch/airflow/training-spec';
 import type { RolloutRefusal } from '../model-serving';
+import type { ModelFormat } from './formats';
 import type { OnlineModelProps } from './props';
 import type { OnlineBackend, OnlineEndpoint, ResolvedHpa, ResolvedKeda, ResolvedOnlineModel, ResolvedVariant } from './spec';
 
@@ -20,6 +21,17 @@ export interface EndpointRefusal {
   readonly refused: string;
 }
 
+/** How a backend serves one model format. */
+export interface FormatSupport {
+  /** The server that serves it, as the docs and messages name it, e.g. `TensorFlow Serving`. */
+  readonly server: string;
+  /**
+   * Why `models:/` URIs cannot be served in this format (the backend's downloader knows `s3://` only), or
+   * undefined when they can. @default - `models:/` URIs are served
+   */
+  readonly modelsUriRefusal?: string;
+}
+
 /** One serving backend. Checks record issues on the validator; render and endpoint see a resolved model only. */
 export interface ServingBackend {
   /** The backend's name, as `backend` in the props gives it. */
@@ -28,6 +40,13 @@ export interface ServingBackend {
   readonly optionKeys: readonly string[];
   /** The operator that acts on its objects, which the platform must install. @default - none (plain Kubernetes objects) */
   readonly operator?: OperatorKey;
+  /** The model formats it serves (`format`), with the server of each; `mlflow` is served by every backend. */
+  readonly formats: Readonly<Partial<Record<ModelFormat, FormatSupport>>>;
+  /**
+   * Why it serves none of the other formats, by format (the words after `is not served by the "<name>" backend: `).
+   * @default - "it has no server for <format> models"
+   */
+  readonly formatRefusals?: Readonly<Partial<Record<ModelFormat, string>>>;
   /** Checks a model URI (already known to be one modelplane can serve) against what the backend can download. */
   checkModelUri?(v: Validator, field: string, uri: string): void;
   /** Checks the resolved variants against what the backend can split or mirror. */

@@ -190,14 +190,24 @@ function checkRun(v: Validator, run: Pick<ResolvedModelTest, 'absTolerance' | 'r
     v.check(isColumn, 'expectedColumn', col, 'must be a CSV column name', 'write e.g. "expected"');
 }
 
-/** The target's endpoint for `variant`, or an issue saying why it has none. */
+/** The target's endpoint for `variant`, or an issue saying why it has none (or why the test cannot speak its protocol). */
 function targetEndpoint(v: Validator, target: IServedModel, variant: string | undefined): OnlineEndpoint | undefined {
+  let endpoint: OnlineEndpoint;
   try {
-    return target.endpoint(variant);
+    endpoint = target.endpoint(variant);
   } catch (e) {
     v.fail('variant', variant, (e as Error).message, 'name a variant of the target');
     return undefined;
   }
+  const protocol = endpoint.protocol ?? 'v2';
+  const ok = v.check(
+    protocol === 'v2',
+    'target',
+    target.name,
+    `answers TensorFlow Serving's REST API (its format is "tensorflow"), and a model test scores over the v2 protocol only`,
+    'test a model served in the mlflow, onnx or triton format, or test the TensorFlow model with a job of your own against its /v1/models/<name>:predict',
+  );
+  return ok ? endpoint : undefined;
 }
 
 /**

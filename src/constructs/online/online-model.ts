@@ -18,7 +18,9 @@ export type { OnlineBackend, OnlineEndpoint } from './spec';
  * A model served online (the translation team's GPU queue worker, the small team's services, the
  * models beeline business tests): one typed definition on KServe (default, Standard mode, MLflow
  * format on the v2 protocol), Seldon Core v1 (`MLFLOW_SERVER` on v2, pinned to the Apache-2.0
- * release 1.17.1) or a plain Deployment running MLServer with its MLflow runtime.
+ * release 1.17.1) or a plain Deployment running MLServer with its MLflow runtime. With `format`, a
+ * TensorFlow SavedModel is served by TensorFlow Serving and an ONNX model or a Triton repository by
+ * NVIDIA Triton, on KServe or a plain Deployment (Seldon serves MLflow models only).
  *
  * Every backend gets requests and limits, GPU placement on a pool, probes on MLServer's health
  * endpoints, zero-downtime rolling updates, a PodDisruptionBudget, spread across nodes, Prometheus

@@ -5,6 +5,7 @@
 import type { SecretKeyRef } from '../../core/secrets';
 import type { ResourceSpec } from '../../core/security';
 import type { OnlineVariant } from './rollouts';
+import type { ModelFormat } from './formats';
 import type { OnlineBackend } from './spec';
 
 /** Scaling on a RabbitMQ queue's length through KEDA (the translation team's GPU queue worker). */
@@ -46,9 +47,15 @@ export interface OnlineAutoscaling {
 
 /** Options of the `kserve` backend. */
 export interface KServeOptions {
-  /** `modelFormat.version`; KServe's MLServer runtime lists MLflow "1" and "2" only. @default "2" */
+  /**
+   * `modelFormat.version`, one the selected runtime lists: MLflow "1"/"2" (kserve-mlserver), TensorFlow "1"/"2"
+   * (kserve-tensorflow-serving), ONNX "1" and Triton "2" (kserve-tritonserver). @default "2" ("1" for `format: "onnx"`)
+   */
   readonly modelFormatVersion?: string;
-  /** A ServingRuntime to pin instead of KServe's automatic selection. @default - automatic (kserve-mlserver) */
+  /**
+   * A ServingRuntime to pin instead of KServe's automatic selection.
+   * @default - automatic: kserve-mlserver (mlflow), kserve-tensorflow-serving (tensorflow), kserve-tritonserver (onnx, triton)
+   */
   readonly runtime?: string;
   /**
    * Secret with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, annotated with `serving.kserve.io/s3-*`
@@ -85,6 +92,14 @@ export interface OnlineModelProps {
   readonly variants?: readonly OnlineVariant[];
   /** Serving backend. @default "kserve" */
   readonly backend?: OnlineBackend;
+  /**
+   * What the model URI holds, and so the server: `mlflow` (an MLflow model, MLServer), `tensorflow` (a TensorFlow
+   * Serving base path of numbered SavedModel versions, TensorFlow Serving), `onnx` or `triton` (a Triton model
+   * repository with one model folder named after the service, NVIDIA Triton). `kserve` and `deployment` serve every
+   * format (`kserve` downloads only `s3://` URIs in the formats other than `mlflow`); `seldon` serves `mlflow` only.
+   * @default "mlflow"
+   */
+  readonly format?: ModelFormat;
   /** `online` keeps at least one replica; `queue-worker` (scaled by a queue) may scale to zero. @default "online" */
   readonly role?: 'online' | 'queue-worker';
   /** Requests and limits of the model server. @default { cpu: "500m", memory: "1Gi" } */
@@ -95,7 +110,10 @@ export interface OnlineModelProps {
   readonly replicas?: number;
   /** Autoscaling. @default { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 } unless `replicas` is set */
   readonly autoscaling?: OnlineAutoscaling;
-  /** Server image override (must contain MLServer with the MLflow runtime). @default - the backend's pinned MLServer image */
+  /**
+   * Server image override: an image of the format's server (MLServer with the MLflow runtime, TensorFlow Serving, or
+   * Triton), e.g. a GPU build. @default - the backend's pinned image of the format's server
+   */
   readonly image?: string;
   /** Secret with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for `s3://` models on the deployment backend. @default the platform's `objectStore.credentialsSecret` */
   readonly s3CredentialsSecret?: string;

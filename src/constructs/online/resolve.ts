@@ -15,6 +15,7 @@ import type { BackendOptions, ServingBackend } from './backend';
 import { SERVING_BACKENDS, servingBackend } from './backends';
 import { checkKnownKeys, checkPlainText, checkSecretName, isObj } from './checks';
 import type { OnlineModelProps } from './props';
+import { resolveModelFormat } from './resolve-format';
 import { checkScalerFits, resolveScaling, ScalerFit } from './resolve-scaling';
 import { checkVariants, OnlineVariant } from './rollouts';
 import { ONLINE_BACKENDS, OnlineBackend, ResolvedOnlineModel, ResolvedVariant } from './spec';
@@ -28,6 +29,7 @@ const PROP_KEYS = [
   'model',
   'variants',
   'backend',
+  'format',
   'role',
   'resources',
   'gpu',
@@ -73,6 +75,8 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
   );
   const variants = resolveVariants(v, props, name, serving);
   serving?.checkVariants?.(v, variants);
+  const uris = variants.map((x, i) => ({ field: props.variants ? `variants[${i}].model` : 'model', uri: x.model }));
+  const format = resolveModelFormat(v, props.format, serving, uris, SERVING_BACKENDS);
   if (variants.length > 1 && role === 'queue-worker') {
     const names = variants.map((x) => x.name);
     v.fail('variants', names, 'splits traffic for a queue worker, which takes no request traffic', 'use one variant for a queue worker');
@@ -93,6 +97,7 @@ function resolveProps(v: Validator, id: string, props: OnlineModelProps, context
     namespace: context.team,
     team: context.team,
     backend,
+    format,
     role,
     variants,
     resources,

@@ -8,6 +8,7 @@ import type { GpuPoolSpec } from '../../core/gpu';
 import { selectorLabels, standardLabels } from '../../core/labels';
 import type { SecretKeyRef } from '../../core/secrets';
 import type { ResourceSpec } from '../../core/security';
+import type { InferenceProtocol, ModelFormat } from './formats';
 
 /** The serving backends. */
 export const ONLINE_BACKENDS = ['kserve', 'seldon', 'deployment'] as const;
@@ -106,6 +107,8 @@ export interface ResolvedOnlineModel {
   readonly team: string;
   /** Backend. */
   readonly backend: OnlineBackend;
+  /** What the model URI holds (and so the server). */
+  readonly format: ModelFormat;
   /** `online` (keeps ≥ 1 replica) or `queue-worker` (may scale to zero). */
   readonly role: 'online' | 'queue-worker';
   /** Variants; the first is the primary. */
@@ -148,8 +151,10 @@ export interface ResolvedOnlineModel {
 export interface OnlineEndpoint {
   /** Base URL, e.g. `http://fraud.risk.svc.cluster.local:8080`. */
   readonly url: string;
-  /** Model name in `/v2/models/<name>/infer`. */
+  /** Model name in `/v2/models/<name>/infer` (or TensorFlow Serving's `/v1/models/<name>:predict`). */
   readonly modelName: string;
+  /** The protocol it answers: the open inference protocol `v2`, or TensorFlow Serving's REST API. @default "v2" */
+  readonly protocol?: InferenceProtocol;
 }
 
 /** `app.kubernetes.io/name` of every online model's objects (monitors select the pods by it). */

@@ -94,7 +94,7 @@ export const ONLINE_MODEL_FIELDS: FieldTable<OnlineModelConfig> = {
     DESCRIPTION,
     VARIANTS,
     { yaml: 'server', prop: 'backend' },
-    ...asIs('role'),
+    ...asIs('format', 'role'),
     RESOURCES,
     ...asIs('gpu'),
     REPLICAS,

@@ -1,8 +1,13 @@
 /**
  * The `deployment` backend (the translation team's keep-it-simple path): per variant a Deployment running
- * MLServer with its MLflow runtime, a Service, one autoscaler, a PodDisruptionBudget and a
- * ServiceMonitor on MLServer's metrics port; with several variants, a Gateway API HTTPRoute splits
- * and mirrors traffic between the variants' Services. Nothing but Kubernetes and MLServer.
+ * the format's server — MLServer with its MLflow runtime (`mlflow`), TensorFlow Serving (`tensorflow`) or
+ * Triton (`onnx`, `triton`) — a Service, one autoscaler, a PodDisruptionBudget and a ServiceMonitor on the
+ * server's metrics endpoint; with several variants, a Gateway API HTTPRoute splits and mirrors traffic
+ * between the variants' Services. Nothing but Kubernetes and the server.
+ *
+ * MLServer fetches an MLflow model itself (its MLflow runtime, MLFLOW_TRACKING_URI). TensorFlow Serving and
+ * Triton cannot resolve `models:/` URIs, so an init container fetches their model the same way, through MLflow,
+ * into an emptyDir the server reads (servers.ts); both run with a read-only root filesystem and a /tmp emptyDir.
  */
 import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -18,6 +23,21 @@ import type { ServingBackend } from '../backend';
 import type { OnlineModelProps } from '../props';
 import { renderHttpRoute } from '../rollouts';
 import { httpProbe, renderVariantPdb, variantObjectNames } from '../shared';
+import { TF_SERVING_IMAGE, TF_SERVING_PORTS, TF_SERVING_UID, TRITON_IMAGE, TRITON_PORTS, TRITON_UID } from '../formats';
+import {
+  FETCHED_MODELS,
+  fetchedModelPath,
+  fetchModelContainer,
+  endpointProtocol,
+  formatServer,
+  ModelServer,
+  renderTfServingConfig,
+  serverMetricsPath,
+  serverProbes,
+  TF_SERVING_CONFIG_MOUNT,
+  TF_SERVING_MONITORING_ARG,
+  tfServingConfigVolume,
+} from './servers';
 import {
   maxReplicas,
   MLSERVER_IMAGE,
@@ -80,25 +100,120 @@ export function mlserverContainer(
   });
 }
 
-/** The pod spec of a variant: restricted, spread over nodes, on the GPU pool when asked. */
+/** A server's ports by name: `http` and `grpc`, and `metrics` where the server has a port of its own for it. */
+export interface ServerPorts {
+  /** The REST port. */
+  readonly http: number;
+  /** The gRPC port. */
+  readonly grpc: number;
+  /** The Prometheus port, when the server has one of its own. @default - metrics on the REST port */
+  readonly metrics?: number;
+}
+
+/** The ports of the model's server on this backend (MLServer's are ours to choose; the others are the servers' defaults). */
+export function deploymentPorts(m: Pick<ResolvedOnlineModel, 'format'>): ServerPorts {
+  if (m.format === 'mlflow') return MLSERVER_PORTS;
+  return formatServer(m.format) === 'tf-serving' ? TF_SERVING_PORTS : TRITON_PORTS;
+}
+
+/** The uid the model's server runs as. */
+function serverUid(m: Pick<ResolvedOnlineModel, 'format'>): number {
+  if (m.format === 'mlflow') return MLSERVER_UID;
+  return formatServer(m.format) === 'tf-serving' ? TF_SERVING_UID : TRITON_UID;
+}
+
+function containerPorts(ports: ServerPorts): k8s.ContainerPort[] {
+  return (['http', 'grpc', 'metrics'] as const)
+    .filter((n) => ports[n] !== undefined)
+    .map((name) => ({ name, containerPort: ports[name]!, protocol: 'TCP' }));
+}
+
+/**
+ * TensorFlow Serving or Triton for a variant, reading the model the init container fetched (read-only), probed on
+ * its HTTP port; TensorFlow Serving with its monitoring configuration mounted, Triton loading only the model named
+ * after the service (`--model-control-mode=explicit`: startup fails when the repository has no such model).
+ */
+function serverContainer(server: ModelServer, m: ResolvedOnlineModel): k8s.Container {
+  const tf = server === 'tf-serving';
+  const ports = tf ? TF_SERVING_PORTS : TRITON_PORTS;
+  const probes = serverProbes(server, m);
+  const port = k8s.IntOrString.fromString('http');
+  const args = tf
+    ? [
+        `--model_name=${servedModelName(m)}`,
+        `--model_base_path=${fetchedModelPath(server, m)}`,
+        `--port=${TF_SERVING_PORTS.grpc}`,
+        `--rest_api_port=${TF_SERVING_PORTS.http}`,
+        TF_SERVING_MONITORING_ARG,
+      ]
+    : [
+        `--model-repository=${fetchedModelPath(server, m)}`,
+        `--http-port=${TRITON_PORTS.http}`,
+        `--grpc-port=${TRITON_PORTS.grpc}`,
+        `--metrics-port=${TRITON_PORTS.metrics}`,
+        '--model-control-mode=explicit',
+        `--load-model=${servedModelName(m)}`,
+      ];
+  return restrictedContainer({
+    name: server,
+    image: m.image ?? (tf ? TF_SERVING_IMAGE : TRITON_IMAGE),
+    uid: tf ? TF_SERVING_UID : TRITON_UID,
+    command: [tf ? '/usr/bin/tensorflow_model_server' : 'tritonserver'],
+    args,
+    env: [{ name: 'HOME', value: TMP_DIR.mountPath }],
+    ports: containerPorts(ports),
+    startupProbe: httpProbe(probes.startup, port),
+    readinessProbe: httpProbe(probes.readiness, port),
+    livenessProbe: httpProbe(probes.liveness, port),
+    resources: m.resources,
+    volumeMounts: [
+      ...scratchMounts([{ ...TMP_DIR, sizeLimit: '2Gi' }]),
+      { name: FETCHED_MODELS.name, mountPath: FETCHED_MODELS.mountPath, readOnly: true },
+      ...(tf ? [TF_SERVING_CONFIG_MOUNT] : []),
+    ],
+  });
+}
+
+/** The pod spec of a variant: restricted, spread over nodes, on the GPU pool when asked; the model fetched first when its server cannot. */
 export function mlserverPodSpec(m: ResolvedOnlineModel, v: ResolvedVariant): k8s.PodSpec {
-  const spec: k8s.PodSpec = {
+  const base = {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: restrictedPodSecurityContext(MLSERVER_UID),
+    securityContext: restrictedPodSecurityContext(serverUid(m)),
     terminationGracePeriodSeconds: 30,
     topologySpreadConstraints: spreadConstraints(variantSelector(v)),
-    containers: [mlserverContainer(m, v)],
-    volumes: scratchVolumes([{ ...TMP_DIR, sizeLimit: '2Gi' }]),
   };
+  const spec: k8s.PodSpec =
+    m.format === 'mlflow'
+      ? { ...base, containers: [mlserverContainer(m, v)], volumes: scratchVolumes([{ ...TMP_DIR, sizeLimit: '2Gi' }]) }
+      : fetchingPodSpec(base, formatServer(m.format), m, v);
   return m.gpu ? placeOnPool(spec, m.gpu.pool, m.gpu.count) : spec;
+}
+
+function fetchingPodSpec(
+  base: Omit<k8s.PodSpec, 'containers'>,
+  server: ModelServer,
+  m: ResolvedOnlineModel,
+  v: ResolvedVariant,
+): k8s.PodSpec {
+  return {
+    ...base,
+    initContainers: [fetchModelContainer(server, m, v)],
+    containers: [serverContainer(server, m)],
+    volumes: [
+      ...scratchVolumes([{ ...TMP_DIR, sizeLimit: '2Gi' }, FETCHED_MODELS]),
+      ...(server === 'tf-serving' ? [tfServingConfigVolume(m)] : []),
+    ],
+  };
 }
 
 /** Renders the `deployment` backend. */
 export function renderDeploymentBackend(scope: Construct, m: ResolvedOnlineModel): DeploymentVariantObjects[] {
+  const config = m.format === 'tensorflow' ? renderTfServingConfig(scope, m) : undefined;
   const out = m.variants.map((v) => renderVariant(scope, m, v));
+  if (config) out.forEach((o) => o.deployment.addDependency(config));
   if (m.variants.length > 1)
-    renderHttpRoute(scope, 'Route', m, modelLabels(m, 'route'), { service: (v) => v.objectName, port: MLSERVER_PORTS.http });
+    renderHttpRoute(scope, 'Route', m, modelLabels(m, 'route'), { service: (v) => v.objectName, port: deploymentPorts(m).http });
   return out;
 }
 
@@ -134,9 +249,10 @@ function renderDeployment(c: Construct, m: ResolvedOnlineModel, v: ResolvedVaria
 }
 
 function renderService(c: Construct, m: ResolvedOnlineModel, v: ResolvedVariant): ApiObject {
-  const port = (name: keyof typeof MLSERVER_PORTS, appProtocol?: string) => ({
+  const ports = deploymentPorts(m);
+  const port = (name: keyof ServerPorts, appProtocol?: string) => ({
     name,
-    port: MLSERVER_PORTS[name],
+    port: ports[name]!,
     targetPort: k8s.IntOrString.fromString(name),
     protocol: 'TCP',
     ...(appProtocol ? { appProtocol } : {}),
@@ -146,7 +262,7 @@ function renderService(c: Construct, m: ResolvedOnlineModel, v: ResolvedVariant)
     spec: {
       type: 'ClusterIP',
       selector: variantSelector(v),
-      ports: [port('http', 'http'), port('grpc', 'kubernetes.io/h2c'), port('metrics')],
+      ports: [port('http', 'http'), port('grpc', 'kubernetes.io/h2c'), ...(ports.metrics !== undefined ? [port('metrics')] : [])],
     },
   });
 }
@@ -164,11 +280,16 @@ function renderServiceMonitor(c: Construct, m: ResolvedOnlineModel, v: ResolvedV
     spec: {
       selector: { matchLabels: { ...variantSelector(v) } },
       namespaceSelector: { matchNames: [m.namespace] },
-      endpoints: [
-        { port: 'metrics', path: MLSERVER_METRICS_PATH, interval: m.scrapeInterval, scheme: ServiceMonitorSpecEndpointsScheme.HTTP },
-      ],
+      endpoints: [{ ...metricsEndpoint(m), interval: m.scrapeInterval, scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
     },
   });
+}
+
+/** Where the model's server exports Prometheus metrics: its `metrics` port, or TensorFlow Serving's REST port. */
+function metricsEndpoint(m: ResolvedOnlineModel): { port: string; path: string } {
+  if (m.format === 'mlflow') return { port: 'metrics', path: MLSERVER_METRICS_PATH };
+  const server = formatServer(m.format);
+  return { port: deploymentPorts(m).metrics !== undefined ? 'metrics' : 'http', path: serverMetricsPath(server) };
 }
 
 /** Checks and defaults the `deployment` options: the Gateway (in the platform namespace by default) and host names. */
@@ -194,12 +315,22 @@ function resolveDeploymentOptions(
 export const DEPLOYMENT_BACKEND: ServingBackend = {
   name: 'deployment',
   optionKeys: ['gateway', 'hostnames'],
+  formats: {
+    mlflow: { server: 'MLServer' },
+    tensorflow: { server: 'TensorFlow Serving' },
+    onnx: { server: 'Triton' },
+    triton: { server: 'Triton' },
+  },
   // Every variant is a Deployment of its own, with its own scaler.
   podsAtMost: (m) => maxReplicas(m),
   scaledObjectNames: variantObjectNames,
   resolveOptions: resolveDeploymentOptions,
   render: renderDeploymentBackend,
-  endpoint: (m, v) => ({ url: `http://${serviceHost(m, v.objectName)}:${MLSERVER_PORTS.http}`, modelName: servedModelName(m) }),
+  endpoint: (m, v) => ({
+    url: `http://${serviceHost(m, v.objectName)}:${deploymentPorts(m).http}`,
+    modelName: servedModelName(m),
+    ...endpointProtocol(m),
+  }),
   // Every variant is a Deployment of its own: its pod template restarts just its pods.
   rollout: (_m, v) => ({ kind: 'Deployment', name: v.objectName }),
 };

@@ -1,6 +1,14 @@
 /**
- * The `kserve` backend: one InferenceService in Standard (raw Deployment) mode serving the MLflow
- * model with the `mlflow` model format on the v2 protocol (KServe's MLServer runtime).
+ * The `kserve` backend: one InferenceService in Standard (raw Deployment) mode serving the model in its format:
+ * an MLflow model with the `mlflow` model format on the v2 protocol (KServe's `kserve-mlserver` runtime); a
+ * TensorFlow SavedModel with `tensorflow` on protocol v1 (`kserve-tensorflow-serving`, the only runtime of the
+ * kserve-runtime-configs chart serving `tensorflow` on v1: `kserve-tritonserver` lists it on v2 only); ONNX and
+ * Triton repositories with `onnx` and `triton` on v2 (`kserve-tritonserver`). KServe selects the runtime from
+ * the format and protocol unless `kserve.runtime` pins one; the server image is pinned on the model container
+ * (formats.ts), the runtime's arguments kept (KServe appends ours to them).
+ *
+ * - Formats other than `mlflow`: always `storageUri` (`s3://` only: KServe's storage initializer knows no
+ *   `models:/`, which only MLServer's MLflow runtime resolves itself), downloaded to `/mnt/models`.
  *
  * - `models:/` URIs: no storage initializer; MLServer's MLflow runtime resolves the URI through
  *   MLFLOW_TRACKING_URI and downloads through MLflow's artifact proxy (no S3 credentials in the pod).
@@ -70,6 +78,17 @@ import {
   serviceHost,
 } from '../spec';
 import { MLSERVER_MODELS_DIR } from './deployment';
+import { DEFAULT_MODEL_FORMAT, MODEL_FORMATS, ModelFormat, TF_SERVING_IMAGE, TRITON_IMAGE, TRITON_PORTS } from '../formats';
+import {
+  endpointProtocol,
+  formatServer,
+  renderTfServingConfig,
+  serverMetricsPath,
+  serverProbes,
+  TF_SERVING_CONFIG_MOUNT,
+  TF_SERVING_MONITORING_ARG,
+  tfServingConfigVolume,
+} from './servers';
 
 /** The ports KServe's MLServer runtime uses: HTTP 8080, gRPC 9000; metrics stay on MLServer's 8082. */
 export const KSERVE_MLSERVER_PORTS = { http: 8080, grpc: 9000, metrics: 8082 } as const;
@@ -212,6 +231,7 @@ function kserveEnv(m: ResolvedOnlineModel, v: ResolvedVariant): PlainEnv[] {
 
 /** The model container of a predictor: MLServer with the mlflow format on v2, probed on its HTTP port. */
 function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictorModel {
+  if (m.format !== 'mlflow') return kserveServerModel(m, v, canary);
   const probes = mlserverProbes(servedModelName(m));
   const http = KSERVE_MLSERVER_PORTS.http;
   return {
@@ -240,6 +260,53 @@ function kserveModel(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean
   };
 }
 
+/**
+ * The model container of a predictor in a format other than `mlflow`: the runtime's server at our pinned image, the
+ * model from `storageUri`, probed on the runtime's HTTP port 8080; TensorFlow Serving on protocol v1 with its
+ * monitoring configuration (so that it exports Prometheus metrics), Triton on v2.
+ */
+function kserveServerModel(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictorModel {
+  const server = formatServer(m.format as Exclude<ResolvedOnlineModel['format'], 'mlflow'>);
+  const tf = server === 'tf-serving';
+  const probes = serverProbes(server, m);
+  const http = KSERVE_MLSERVER_PORTS.http;
+  const fields = predictorContainerFields(
+    m,
+    InferenceServiceSpecPredictorModelResourcesRequests.fromString,
+    InferenceServiceSpecPredictorModelResourcesLimits.fromString,
+  );
+  return {
+    ...(canary ? { name: 'kserve-container' } : {}),
+    modelFormat: { name: m.format, version: m.kserve.modelFormatVersion },
+    protocolVersion: tf ? 'v1' : 'v2',
+    ...(m.kserve.runtime ? { runtime: m.kserve.runtime } : {}),
+    storageUri: v.model,
+    image: m.image ?? (tf ? TF_SERVING_IMAGE : TRITON_IMAGE),
+    imagePullPolicy: IMAGE_PULL_POLICY,
+    ...(tf ? { args: [TF_SERVING_MONITORING_ARG] } : {}),
+    env: [{ name: 'HOME', value: '/tmp' }],
+    ...fields,
+    volumeMounts: [...fields.volumeMounts, ...(tf ? [TF_SERVING_CONFIG_MOUNT] : [])],
+    startupProbe: httpProbe(probes.startup, InferenceServiceSpecPredictorModelStartupProbeHttpGetPort.fromNumber(http)),
+    readinessProbe: httpProbe(probes.readiness, InferenceServiceSpecPredictorModelReadinessProbeHttpGetPort.fromNumber(http)),
+    livenessProbe: httpProbe(probes.liveness, InferenceServiceSpecPredictorModelLivenessProbeHttpGetPort.fromNumber(http)),
+  };
+}
+
+/** The pod fields of a predictor: the shared ones, and TensorFlow Serving's monitoring configuration volume. */
+function kservePodFields(m: ResolvedOnlineModel, v: ResolvedVariant) {
+  const fields = predictorPodFields(m, v, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString);
+  if (m.format !== 'tensorflow') return fields;
+  return { ...fields, volumes: [...fields.volumes, tfServingConfigVolume(m)] };
+}
+
+/** Where the predictor pods export Prometheus metrics: MLServer's 8082, TensorFlow Serving's REST port, Triton's 8002. */
+function kserveMetricsEndpoint(m: ResolvedOnlineModel): { portNumber: number; path: string } {
+  if (m.format === 'mlflow') return { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH };
+  const server = formatServer(m.format);
+  return { portNumber: server === 'tf-serving' ? KSERVE_MLSERVER_PORTS.http : TRITON_PORTS.metrics, path: serverMetricsPath(server) };
+}
+
 function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean): InferenceServiceSpecPredictor {
   return {
     // Only canaries are named (KServe requires it of them): the stable predictor stays unnamed, so KServe names its
@@ -256,7 +323,7 @@ function predictor(m: ResolvedOnlineModel, v: ResolvedVariant, canary: boolean):
       },
     },
     ...(m.kserve.storageSecret && isS3(v) ? { serviceAccountName: kserveServiceAccountName(m) } : {}),
-    ...predictorPodFields(m, v, InferenceServiceSpecPredictorVolumesEmptyDirSizeLimit.fromString),
+    ...kservePodFields(m, v),
     model: kserveModel(m, v, canary),
   };
 }
@@ -303,8 +370,10 @@ function renderInferenceService(scope: Construct, m: ResolvedOnlineModel): ApiOb
 /** Renders the `kserve` backend. */
 export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): KServeObjects {
   const serviceAccount = renderServiceAccount(scope, m);
+  const config = m.format === 'tensorflow' ? renderTfServingConfig(scope, m) : undefined;
   const inferenceService = renderInferenceService(scope, m);
   if (serviceAccount) inferenceService.addDependency(serviceAccount);
+  if (config) inferenceService.addDependency(config);
   const pdbs = m.variants.map((v) => renderVariantPdb(scope, `Pdb-${v.name}`, m, v));
   // KServe routes the model's address to the stable predictor only: the split is ours, over its predictor Services.
   const route =
@@ -315,9 +384,7 @@ export function renderKServeBackend(scope: Construct, m: ResolvedOnlineModel): K
         })
       : undefined;
   route?.addDependency(inferenceService);
-  const monitor = m.monitors
-    ? renderPodMonitor(scope, m, { portNumber: KSERVE_MLSERVER_PORTS.metrics, path: MLSERVER_METRICS_PATH })
-    : undefined;
+  const monitor = m.monitors ? renderPodMonitor(scope, m, kserveMetricsEndpoint(m)) : undefined;
   let scaler: ApiObject | undefined;
   if (m.autoscaling?.kind === 'keda') {
     const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: kservePredictorDeployment(m) };
@@ -375,27 +442,53 @@ function checkQueueScalingWithCanaries(
   );
 }
 
+/**
+ * The `modelFormat.version` of each format when none is given, one the runtime KServe selects lists: MLflow 2
+ * (`kserve-mlserver`: "1", "2"), TensorFlow 2 (`kserve-tensorflow-serving`: "1", "2"), ONNX 1 and Triton 2
+ * (`kserve-tritonserver`: onnx "1", triton "2").
+ */
+export const KSERVE_FORMAT_VERSIONS: Readonly<Record<ModelFormat, { readonly default: string; readonly listed: readonly string[] }>> = {
+  mlflow: { default: '2', listed: ['1', '2'] },
+  tensorflow: { default: '2', listed: ['1', '2'] },
+  onnx: { default: '1', listed: ['1'] },
+  triton: { default: '2', listed: ['2'] },
+};
+
 /** Checks and defaults the `kserve` options: the model format's major version, a pinned runtime, the S3 Secret. */
 function resolveKServeOptions(v: Validator, props: OnlineModelProps): Pick<ResolvedOnlineModel, 'kserve'> {
   const opts = props.kserve ?? {};
-  const modelFormatVersion = opts.modelFormatVersion ?? '2';
+  const format = MODEL_FORMATS.find((f) => f === (props.format ?? DEFAULT_MODEL_FORMAT)) ?? DEFAULT_MODEL_FORMAT;
+  const versions = KSERVE_FORMAT_VERSIONS[format];
+  const modelFormatVersion = opts.modelFormatVersion ?? versions.default;
   v.check(
     typeof modelFormatVersion === 'string' && /^\d+$/.test(modelFormatVersion),
     'kserve.modelFormatVersion',
     modelFormatVersion,
     'must be a major version string',
-    'use "2" (KServe\'s MLServer runtime supports MLflow "1" and "2")',
+    format === 'mlflow'
+      ? 'use "2" (KServe\'s MLServer runtime supports MLflow "1" and "2")'
+      : `use "${versions.default}" (KServe's runtimes list ${format} ${versions.listed.map((x) => `"${x}"`).join(' and ')})`,
   );
   if (opts.runtime !== undefined) checkName(v, 'kserve.runtime', opts.runtime);
   if (opts.storageSecret !== undefined) checkSecretName(v, 'kserve.storageSecret', opts.storageSecret);
   return { kserve: { modelFormatVersion, runtime: opts.runtime, storageSecret: opts.storageSecret } };
 }
 
+/** Why KServe cannot serve a `models:/` URI in a format other than `mlflow`. */
+const KSERVE_NO_MODELS_URI =
+  "KServe's storage initializer cannot download (only MLServer's MLflow runtime resolves models:/ itself, for format mlflow)";
+
 /** The `kserve` backend: one InferenceService in Standard mode (the default backend). */
 export const KSERVE_BACKEND: ServingBackend = {
   name: 'kserve',
   operator: 'kserve',
   optionKeys: ['modelFormatVersion', 'runtime', 'storageSecret'],
+  formats: {
+    mlflow: { server: "MLServer, KServe's kserve-mlserver runtime" },
+    tensorflow: { server: "TensorFlow Serving, KServe's kserve-tensorflow-serving runtime", modelsUriRefusal: KSERVE_NO_MODELS_URI },
+    onnx: { server: "Triton, KServe's kserve-tritonserver runtime", modelsUriRefusal: KSERVE_NO_MODELS_URI },
+    triton: { server: "Triton, KServe's kserve-tritonserver runtime", modelsUriRefusal: KSERVE_NO_MODELS_URI },
+  },
   checkVariants: checkNoShadow,
   checkScaling: (v, props, variants, scaler) => {
     checkQueueScalingWithCanaries(v, props, variants, scaler);
@@ -409,7 +502,7 @@ export const KSERVE_BACKEND: ServingBackend = {
   render: renderKServeBackend,
   endpoint: (m, v) =>
     v.primary
-      ? { url: `http://${serviceHost(m, kservePredictorDeployment(m))}`, modelName: servedModelName(m) }
+      ? { url: `http://${serviceHost(m, kservePredictorDeployment(m))}`, modelName: servedModelName(m), ...endpointProtocol(m) }
       : { refused: `KServe canary "${v.name}" has no Service of its own to test. Fix: test the primary (omit the variant).` },
   // The main predictor's annotations restart its pods; a canary predictor is no object of its own.
   rollout: (m, v) =>

@@ -201,11 +201,27 @@ function resolveSeldonOptions(v: Validator, props: OnlineModelProps): Pick<Resol
   return { seldon: { rcloneSecret } };
 }
 
+/**
+ * Why the backend serves no other format, from Seldon Core 1.17.1's prepackaged servers (its operator's
+ * `predictor_servers` configuration): TENSORFLOW_SERVER answers the seldon and tensorflow protocols, not the v2
+ * protocol this backend serves every SeldonDeployment on (and ModelTest speaks); there is no ONNX server; and
+ * TRITON_SERVER is not rendered here (its model names, probes and metrics differ from MLFLOW_SERVER's and are not
+ * verified against the pinned operator), so Triton repositories go to the kserve or deployment backend.
+ */
+const SELDON_FORMAT_REFUSALS = {
+  tensorflow:
+    "Seldon Core 1.17.1's TENSORFLOW_SERVER speaks the seldon and tensorflow protocols only, not the v2 protocol this backend serves every model on",
+  onnx: 'Seldon Core 1.17.1 has no prepackaged ONNX server',
+  triton: "modelplane's Seldon backend runs the MLFLOW_SERVER prepackaged server only (Seldon's TRITON_SERVER is not supported)",
+} as const;
+
 /** The `seldon` backend: a SeldonDeployment with a predictor per variant (Seldon Core v1, Apache-2.0 1.17.1). */
 export const SELDON_BACKEND: ServingBackend = {
   name: 'seldon',
   operator: 'seldonCore',
   optionKeys: ['rcloneSecret'],
+  formats: { mlflow: { server: "MLServer, Seldon's MLFLOW_SERVER" } },
+  formatRefusals: SELDON_FORMAT_REFUSALS,
   checkModelUri: checkS3Uri,
   // Every predictor (variant) scales on its own.
   podsAtMost: (m) => maxReplicas(m),

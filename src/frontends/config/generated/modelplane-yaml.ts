@@ -396,6 +396,10 @@ export interface OnlineModelConfig {
    */
   server?: 'kserve' | 'seldon' | 'deployment';
   /**
+   * What the model URI holds, and so its server: mlflow (an MLflow model: MLServer), tensorflow (a folder of numbered SavedModel versions: TensorFlow Serving), onnx or triton (a Triton model repository with one model folder named after the model: NVIDIA Triton). kserve and deployment serve every format (kserve only from s3:// URIs for the formats other than mlflow); seldon serves mlflow only. Default mlflow.
+   */
+  format?: 'mlflow' | 'tensorflow' | 'onnx' | 'triton';
+  /**
    * online keeps at least one replica; queue-worker (scaled by a queue) may scale to zero. Default online.
    */
   role?: 'online' | 'queue-worker';

@@ -45,8 +45,9 @@ export const KSERVE_CRD_DEFAULTS = {
 /**
  * The pinned chart of KServe's serving runtimes: since v0.20.0 its ClusterServingRuntimes are a chart of their own,
  * off unless `servingruntime.enabled`. Among them `kserve-mlserver`, which our InferenceServices select (they name
- * no runtime: it auto-selects the `mlflow` format on protocol v2). Installed after kserve-resources, whose webhook
- * validates ClusterServingRuntimes.
+ * no runtime: it auto-selects the `mlflow` format on protocol v2), and for the other formats (`format`)
+ * `kserve-tensorflow-serving` (`tensorflow` on v1) and `kserve-tritonserver` (`onnx`, `triton` on v2). Installed
+ * after kserve-resources, whose webhook validates ClusterServingRuntimes.
  */
 export const KSERVE_RUNTIME_CONFIGS_DEFAULTS = {
   releaseName: 'kserve-runtime-configs',
