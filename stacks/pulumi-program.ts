@@ -22,6 +22,7 @@
  *   external artifact store; stored in Secret `mlflow-s3`.
  * - `kubernetes:kubeconfig` / `kubernetes:context`: the usual provider settings.
  */
+import { statSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import * as kubernetes from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
@@ -159,9 +160,10 @@ function s3Secret(cfg: pulumi.Config, mlflow: MlflowConfig, secrets: StackSecret
 /** The program. Exported for tests with `pulumi.runtime.setMocks`. */
 export function program(): Record<string, pulumi.Output<unknown> | unknown> {
   // Pulumi runs the program in the directory of `main` (stacks/); the files the stack names are relative to
-  // the directory of Pulumi.yaml, and are named so in problems.
+  // the directory of Pulumi.yaml, and are named so in problems. (Under `pulumi.runtime.setMocks` the root is a
+  // placeholder, not a directory: the tests' working directory stays.)
   const root = pulumi.getRootDirectory();
-  if (root) process.chdir(root);
+  if (root && statSync(root, { throwIfNoEntry: false })?.isDirectory()) process.chdir(root);
   const cfg = new pulumi.Config('modelplane');
   const { loaded, teamFiles, secrets, problems } = readStackConfig(cfg);
   const app = new App({ outdir: 'dist' });
