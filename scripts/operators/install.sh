@@ -82,7 +82,8 @@ staging="$dest/staging.$$"
 source_copy="$dest/source.$$"
 rm -rf "$staging" "$source_copy"
 mkdir -p "$staging"
-trap 'chmod -R u+w "$source_copy" 2>/dev/null; rm -rf "$staging" "$source_copy"' EXIT
+# (|| true: under set -e a failing command in the EXIT trap would become the script's exit status.)
+trap 'chmod -R u+w "$source_copy" 2>/dev/null || true; rm -rf "$staging" "$source_copy"' EXIT
 p_flag=()
 [[ -n "${MODELPLANE_GO_BUILD_P:-}" ]] && p_flag=(-p "$MODELPLANE_GO_BUILD_P")
 modfile_flag=()
