@@ -10,6 +10,7 @@ import {
 } from '../src/constructs/dataset';
 import { orThrow } from '../src/core/errors';
 import { TeamModels } from '../src/constructs/team-models';
+import { SparkBatchModel, SparkBatchModelProps, SparkDatasetProps } from '../src/constructs/batch/spark-batch-model';
 import { expectIssue } from './support/errors';
 
 const RUN = '0123456789abcdef0123456789abcdef';
@@ -149,4 +150,88 @@ test('a bad run id or commit is refused naming the value and the fix', () => {
   expect(() => volumeSnapshotManifest(dataset, 'translation', { mlflowRunId: RUN, dagRunId: 'r', gitCommit: 'abc123' })).toThrow(
     'git commit "abc123" is not a full commit id (40 or 64 lower-case hexadecimal digits). Fix: pass `git rev-parse HEAD`',
   );
+});
+
+describe('a batch model mounts datasets into the driver and the executors', () => {
+  const base: SparkBatchModelProps = {
+    image: 'registry.example.com/ml/nmt:2.1.0',
+    sparkVersion: '3.5.5',
+    pythonEnv: { archive: 's3a://ml-envs/nmt/env-2.1.0.tar.gz', pythonVersion: '3.11' },
+    train: { mainApplicationFile: 'local:///app/train.py' },
+  };
+
+  function templateOf(chart: TeamModels): any {
+    const cm = Testing.synth(chart).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'nmt-spark');
+    return JSON.parse(cm.data['train.json']);
+  }
+
+  test('the Dataset construct or its claim name; read-only inputs, a writable model volume', () => {
+    const chart = new TeamModels(Testing.app(), 'translation');
+    const corpus = new Dataset(chart, 'corpus', { accessModes: ['ReadOnlyMany'] });
+    new SparkBatchModel(chart, 'nmt', {
+      ...base,
+      datasets: [
+        { dataset: corpus, mountPath: '/data/corpus', readOnly: true },
+        { dataset: 'nmt-model', mountPath: '/data/model' },
+      ],
+    });
+    const app = templateOf(chart);
+    for (const role of ['driver', 'executor']) {
+      const spec = app.spec[role].template.spec;
+      expect(spec.volumes.slice(-2)).toEqual([
+        { name: 'dataset-corpus', persistentVolumeClaim: { claimName: 'corpus', readOnly: true } },
+        { name: 'dataset-nmt-model', persistentVolumeClaim: { claimName: 'nmt-model', readOnly: false } },
+      ]);
+      expect(spec.containers[0].volumeMounts.slice(-2)).toEqual([
+        { name: 'dataset-corpus', mountPath: '/data/corpus', readOnly: true },
+        { name: 'dataset-nmt-model', mountPath: '/data/model', readOnly: false },
+      ]);
+    }
+  });
+
+  test('without datasets the pod templates are unchanged', () => {
+    const a = new TeamModels(Testing.app(), 'translation');
+    new SparkBatchModel(a, 'nmt', base);
+    const b = new TeamModels(Testing.app(), 'translation');
+    new SparkBatchModel(b, 'nmt', { ...base, datasets: [] });
+    expect(JSON.stringify(templateOf(b))).toBe(JSON.stringify(templateOf(a)));
+    expect(JSON.stringify(templateOf(a))).not.toContain('persistentVolumeClaim');
+  });
+
+  test('bad mounts are refused naming the field, the value and the fix', () => {
+    const cases: [unknown, string, unknown][] = [
+      ['corpus', 'datasets', 'corpus'],
+      [[{ dataset: 'Corpus', mountPath: '/data' }], 'datasets[0].dataset', 'Corpus'],
+      [[{ dataset: 'corpus', mountPath: 'data' }], 'datasets[0].mountPath', 'data'],
+      [[{ dataset: 'corpus', mountPath: '/data/../etc' }], 'datasets[0].mountPath', '/data/../etc'],
+      [[{ dataset: 'corpus', mountPath: '/tmp/corpus' }], 'datasets[0].mountPath', '/tmp/corpus'],
+      [[{ dataset: 'corpus', mountPath: '/var/modelplane' }], 'datasets[0].mountPath', '/var/modelplane'],
+      [[{ dataset: 'corpus', mountPath: '/data', readOnly: 'yes' }], 'datasets[0].readOnly', 'yes'],
+      [
+        [
+          { dataset: 'corpus', mountPath: '/data/a' },
+          { dataset: 'corpus', mountPath: '/data/b' },
+        ],
+        'datasets[1].dataset',
+        'corpus',
+      ],
+      [
+        [
+          { dataset: 'corpus', mountPath: '/data' },
+          { dataset: 'model', mountPath: '/data/model' },
+        ],
+        'datasets[1].mountPath',
+        '/data/model',
+      ],
+    ];
+    for (const [datasets, field, value] of cases) {
+      const chart = new TeamModels(Testing.app(), 'translation');
+      expectIssue(() => new SparkBatchModel(chart, 'nmt', { ...base, datasets: datasets as SparkDatasetProps[] }), {
+        construct: 'SparkBatchModel "nmt"',
+        field,
+        value,
+      });
+      expect(chart.toJson()).toEqual([]);
+    }
+  });
 });
