@@ -5,6 +5,7 @@
  * nothing is ever snapshotted or provisioned: the objects are only admitted and stored.
  */
 import { Testing } from 'cdk8s';
+import { SparkBatchModel } from '../../src/constructs/batch/spark-batch-model';
 import { Dataset, restoredClaimManifest, volumeSnapshotManifest } from '../../src/constructs/dataset';
 import { TeamModels } from '../../src/constructs/team-models';
 import { kubectl, kubectlOk, requireCluster, serverSideApply, uniqueName } from './kube';
@@ -54,4 +55,50 @@ test("a dataset's claim, a run's VolumeSnapshot and the restored claim are admit
   expect(restored.stderr).toBe('');
   expect(restored.status).toBe(0);
   expect(restored.stdout).toContain('persistentvolumeclaim/corpus-restored serverside-applied (server dry run)');
+});
+
+test('a batch model mounting datasets: its SparkApplication and its driver and executor pods are admitted (Pod Security restricted)', () => {
+  const restricted = uniqueName('lineage-pods');
+  kubectlOk(['create', 'namespace', restricted]);
+  kubectlOk([
+    'label',
+    'namespace',
+    restricted,
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/warn=restricted',
+  ]);
+  try {
+    const chart = new TeamModels(Testing.app(), restricted);
+    const corpus = new Dataset(chart, 'corpus', { accessModes: ['ReadOnlyMany'] });
+    new SparkBatchModel(chart, 'nmt', {
+      image: 'registry.example.com/ml/nmt:2.1.0',
+      sparkVersion: '3.5.5',
+      pythonEnv: { archive: 'local:///opt/env.tar.gz', pythonVersion: '3.11' },
+      train: { mainApplicationFile: 'local:///app/train.py' },
+      datasets: [
+        { dataset: corpus, mountPath: '/data/corpus', readOnly: true },
+        { dataset: 'nmt-model', mountPath: '/data/model' },
+      ],
+    });
+    const cm = chart.toJson().find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'nmt-spark');
+    const app = JSON.parse(cm.data['train.json']);
+    app.metadata = { ...app.metadata, name: 'nmt-train' };
+    const submitted = serverSideApply([app], { dryRun: true, namespace: restricted });
+    expect(submitted.stderr).toBe('');
+    expect(submitted.status).toBe(0);
+    for (const role of ['driver', 'executor']) {
+      const t = app.spec[role].template;
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `nmt-${role}`, labels: t.metadata?.labels },
+        spec: { ...t.spec, containers: t.spec.containers.map((c: object) => ({ ...c, image: app.spec.image })) },
+      };
+      const admitted = serverSideApply([pod], { dryRun: true, namespace: restricted });
+      expect(admitted.stderr).toBe('');
+      expect(admitted.status).toBe(0);
+    }
+  } finally {
+    kubectl(['delete', 'namespace', restricted, '--wait=false']);
+  }
 });
