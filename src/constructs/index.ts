@@ -1,6 +1,7 @@
 /** Every construct, by feature. */
 export * from './tiered-chart';
 export * from './team-models';
+export * from './dataset';
 export * from './model-serving';
 export * from './team-space';
 export * from './team-object-store';

@@ -19,6 +19,7 @@ import {
   isWholeIn,
 } from './checks';
 import type { RunValueTarget } from './run-values';
+import type { Dataset } from '../dataset';
 import {
   checkAppFile,
   checkArchive,
@@ -29,7 +30,11 @@ import {
   SparkDynamicAllocation,
   SparkGpuPlacement,
   SparkModelSettings,
+  SparkVolumeMount,
+  SPARK_SCRATCH,
 } from './spark';
+import { SPARK_ENVIRONMENT_DIR } from './spark-environment';
+import { DATASET_NAME_MAX } from '../dataset';
 import { checkNoScoreTraining, resolveTraining, TrainingSettings } from './resolve-training';
 import { BATCH_JOBS, BatchJob } from './stages';
 import type {
@@ -37,6 +42,7 @@ import type {
   BatchOrchestrator,
   CascadeIoProps,
   SparkBatchModelProps,
+  SparkDatasetProps,
   SparkGpuProps,
   SparkRunProps,
 } from './spark-batch-model';
@@ -440,6 +446,7 @@ export function resolveSparkBatchModel(
   const gpu = resolveGpu(v, props.gpu, context.platform);
   checkCascadeIo(v, props.cascade);
   const training = resolveTraining(v, props.train, { team: context.team, model: name, orchestrator, platform: context.platform });
+  const volumes = resolveDatasetMounts(v, props.datasets);
   const io = props.cascade;
   return v.result(() => ({
     id,
@@ -462,5 +469,64 @@ export function resolveSparkBatchModel(
     gpu,
     platform: context.platform,
     ...(training ? { training } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
   }));
+}
+
+/** The directories a dataset may not be mounted on, in or above: Spark's scratch and the packed environment. */
+const RESERVED_MOUNTS = [...SPARK_SCRATCH.map((d) => d.mountPath), SPARK_ENVIRONMENT_DIR];
+const MOUNT_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
+
+function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
+/** The `datasets` of a batch model: each claim's name, an absolute mount path clear of Spark's own and of each other. */
+function resolveDatasetMounts(v: Validator, datasets: readonly SparkDatasetProps[] | undefined): SparkVolumeMount[] {
+  if (datasets === undefined) return [];
+  const example = "write e.g. [{ dataset: 'corpus', mountPath: '/data/corpus', readOnly: true }]";
+  if (!v.check(Array.isArray(datasets), 'datasets', datasets, 'must be a list of datasets to mount', example)) return [];
+  const mounts: SparkVolumeMount[] = [];
+  datasets.forEach((d, i) => {
+    const at = `datasets[${i}]`;
+    if (!v.check(isRecord(d), at, d, 'must be { dataset, mountPath, readOnly? }', example)) return;
+    const claimName = typeof d.dataset === 'string' ? d.dataset : (d.dataset as Dataset | undefined)?.spec?.name;
+    const nameOk = checkName(v, `${at}.dataset`, claimName, DATASET_NAME_MAX);
+    const path = d.mountPath;
+    let pathOk = v.check(
+      typeof path === 'string' && MOUNT_PATH.test(path) && !path.split('/').some((p) => p === '.' || p === '..'),
+      `${at}.mountPath`,
+      path,
+      'must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." segments, no trailing "/")',
+      'write e.g. "/data/corpus"',
+    );
+    if (pathOk) {
+      const clash = RESERVED_MOUNTS.find((r) => overlaps(path, r));
+      pathOk = v.check(
+        clash === undefined,
+        `${at}.mountPath`,
+        path,
+        `overlaps ${clash}, which the Spark pods use themselves`,
+        'mount the dataset elsewhere, e.g. under /data',
+      );
+    }
+    const readOnly = d.readOnly ?? false;
+    const roOk = v.check(
+      typeof readOnly === 'boolean',
+      `${at}.readOnly`,
+      readOnly,
+      'must be true or false',
+      'write true for an input, or leave it out',
+    );
+    if (nameOk && pathOk && roOk) mounts.push({ claimName: claimName as string, mountPath: path, readOnly });
+  });
+  // Indexes match the list's only when every entry resolved (otherwise its problems are reported already).
+  if (mounts.length !== datasets.length) return mounts;
+  mounts.forEach((m, i) => {
+    const j = mounts.findIndex((o, k) => k < i && o.claimName === m.claimName);
+    v.check(j < 0, `datasets[${i}].dataset`, m.claimName, `is mounted twice (also datasets[${j}])`, 'mount each dataset once');
+    const k = mounts.findIndex((o, n) => n < i && overlaps(o.mountPath, m.mountPath));
+    v.check(k < 0, `datasets[${i}].mountPath`, m.mountPath, `overlaps datasets[${k}].mountPath`, 'give each dataset its own directory');
+  });
+  return mounts;
 }

@@ -7,6 +7,7 @@ import { standardLabels } from '../../core/labels';
 import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
 import { IModelServing, isModelServing, isRolloutRefusal } from '../model-serving';
+import type { Dataset } from '../dataset';
 import { TeamModel, TeamModels } from '../team-models';
 import { dagFileName, ModelDagSpec, modelDag, modelDagId } from './airflow/dag';
 import { trainingDag } from './airflow/training';
@@ -225,6 +226,18 @@ export interface SparkBatchModelProps {
   readonly gpu?: SparkGpuProps;
   /** Who runs `schedule`d runs. @default "airflow" */
   readonly orchestrator?: BatchOrchestrator;
+  /** Datasets (PersistentVolumeClaims, see {@link Dataset}) mounted into the driver and the executors of every run. @default - none */
+  readonly datasets?: readonly SparkDatasetProps[];
+}
+
+/** A dataset a batch model mounts: its input, its output or the model it trains. */
+export interface SparkDatasetProps {
+  /** The {@link Dataset}, or the name of its claim in the team namespace. */
+  readonly dataset: Dataset | string;
+  /** Where the driver and the executors see it: an absolute path outside Spark's own directories. */
+  readonly mountPath: string;
+  /** Mount it read-only (an input). @default false */
+  readonly readOnly?: boolean;
 }
 
 /** The labels of one step (run, stage, pod templates, ConfigMap) of a model. */

@@ -182,7 +182,22 @@ export interface SparkGpuPlacement {
   readonly on: SparkGpuRole;
 }
 
-/** What every run of a batch model shares: image, environment, resources, configuration, retries, GPUs, platform. */
+/** A dataset's claim mounted into the driver and the executors (see ../dataset.ts). */
+export interface SparkVolumeMount {
+  /** The PersistentVolumeClaim. */
+  readonly claimName: string;
+  /** Where the driver and the executors see it. */
+  readonly mountPath: string;
+  /** Mounted read-only. */
+  readonly readOnly: boolean;
+}
+
+/** The pod volume name of a mounted dataset claim. */
+export function datasetVolumeName(claimName: string): string {
+  return `dataset-${claimName}`;
+}
+
+/** What every run of a batch model shares: image, environment, resources, configuration, retries, GPUs, platform, datasets. */
 export interface SparkModelSettings {
   /** The team (namespace). */
   readonly team: string;
@@ -214,6 +229,8 @@ export interface SparkModelSettings {
   readonly gpu?: SparkGpuPlacement;
   /** Platform facts (MLflow, object store). */
   readonly platform: PlatformContext;
+  /** Dataset claims mounted into the driver and the executors. @default - none */
+  readonly volumes?: readonly SparkVolumeMount[];
 }
 
 /** Everything {@link sparkApplicationSpec} needs: the model's shared settings and one run's; all values already validated. */
@@ -246,7 +263,7 @@ export interface SparkPodTemplates {
 }
 
 /** What the pod templates are built from. */
-type PodTemplateInput = Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform' | 'environmentArchive' | 'image'>;
+type PodTemplateInput = Pick<SparkSpecInput, 'labels' | 'gpu' | 'platform' | 'environmentArchive' | 'image' | 'volumes'>;
 
 /** Builds the driver and executor pod templates (the same for every run of a model). */
 export function sparkPodTemplates(input: PodTemplateInput): SparkPodTemplates {
@@ -273,7 +290,11 @@ function podTemplate(role: PodRole, input: PodTemplateInput): Record<string, unk
   const container: k8s.Container = {
     name: SPARK_TEMPLATE_CONTAINERS[role],
     securityContext: restrictedContainerSecurityContext(SPARK_UID),
-    volumeMounts: [...scratchMounts(SPARK_SCRATCH), ...(fetched ? [environmentMount()] : [])],
+    volumeMounts: [
+      ...scratchMounts(SPARK_SCRATCH),
+      ...(fetched ? [environmentMount()] : []),
+      ...(input.volumes ?? []).map((m) => ({ name: datasetVolumeName(m.claimName), mountPath: m.mountPath, readOnly: m.readOnly })),
+    ],
     env: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } })),
   };
   const init = fetched
@@ -290,7 +311,14 @@ function podTemplate(role: PodRole, input: PodTemplateInput): Record<string, unk
     // Only the driver talks to the API server (it creates its executors).
     automountServiceAccountToken: role === 'driver',
     securityContext: restrictedPodSecurityContext(SPARK_UID),
-    volumes: [...scratchVolumes(SPARK_SCRATCH), ...(fetched ? environmentVolumes() : [])],
+    volumes: [
+      ...scratchVolumes(SPARK_SCRATCH),
+      ...(fetched ? environmentVolumes() : []),
+      ...(input.volumes ?? []).map((m) => ({
+        name: datasetVolumeName(m.claimName),
+        persistentVolumeClaim: { claimName: m.claimName, readOnly: m.readOnly },
+      })),
+    ],
     ...(init ? { initContainers: [init] } : {}),
     containers: [container],
   };

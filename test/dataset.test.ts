@@ -1,0 +1,237 @@
+/** Dataset: the claim, its defaults and validation; the run's VolumeSnapshot and the claim restored from it. */
+import { Testing } from 'cdk8s';
+import {
+  Dataset,
+  resolveDataset,
+  restoredClaimManifest,
+  snapshotName,
+  snapshotTag,
+  volumeSnapshotManifest,
+} from '../src/constructs/dataset';
+import { orThrow } from '../src/core/errors';
+import { TeamModels } from '../src/constructs/team-models';
+import { SparkBatchModel, SparkBatchModelProps, SparkDatasetProps } from '../src/constructs/batch/spark-batch-model';
+import { expectIssue } from './support/errors';
+
+const RUN = '0123456789abcdef0123456789abcdef';
+const COMMIT = '89abcdef0123456789abcdef0123456789abcdef';
+
+test('a dataset is a claim in the team namespace with the documented defaults', () => {
+  const chart = new TeamModels(Testing.app(), 'translation');
+  const d = new Dataset(chart, 'corpus');
+  expect(d.spec).toEqual({ name: 'corpus', size: '10Gi', accessModes: ['ReadWriteMany'] });
+  expect(chart.toJson()).toEqual([
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: 'corpus',
+        namespace: 'translation',
+        labels: {
+          'app.kubernetes.io/name': 'dataset',
+          'app.kubernetes.io/instance': 'corpus',
+          'app.kubernetes.io/part-of': 'modelplane',
+          'app.kubernetes.io/managed-by': 'modelplane',
+          'app.kubernetes.io/component': 'dataset',
+          'modelplane.dev/team': 'translation',
+        },
+      },
+      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '10Gi' } } },
+    },
+  ]);
+});
+
+test('every prop is passed through', () => {
+  const chart = new TeamModels(Testing.app(), 'translation');
+  new Dataset(chart, 'd', {
+    name: 'nmt-model',
+    size: '200Gi',
+    storageClassName: 'fast.csi',
+    snapshotClassName: 'csi-snapshots',
+    accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+  });
+  const [pvc] = chart.toJson();
+  expect(pvc.metadata.name).toBe('nmt-model');
+  expect(pvc.spec).toEqual({
+    accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+    resources: { requests: { storage: '200Gi' } },
+    storageClassName: 'fast.csi',
+  });
+});
+
+test('bad props are refused naming the construct, field, value and fix; nothing is created', () => {
+  const cases: [object, string, unknown][] = [
+    [{ name: 'Corpus' }, 'name', 'Corpus'],
+    [{ name: 'a-name-much-longer-than-thirty-chars' }, 'name', 'a-name-much-longer-than-thirty-chars'],
+    [{ size: '10GB' }, 'size', '10GB'],
+    [{ size: '1.5' }, 'size', '1.5'],
+    [{ storageClassName: 'Fast_SSD' }, 'storageClassName', 'Fast_SSD'],
+    [{ snapshotClassName: '' }, 'snapshotClassName', ''],
+    [{ accessModes: [] }, 'accessModes', []],
+    [{ accessModes: ['ReadWriteAll'] }, 'accessModes[0]', 'ReadWriteAll'],
+    [{ accessModes: ['ReadWriteOnce', 'ReadWriteOnce'] }, 'accessModes', ['ReadWriteOnce', 'ReadWriteOnce']],
+  ];
+  for (const [props, field, value] of cases) {
+    const chart = new TeamModels(Testing.app(), 'translation');
+    expectIssue(() => new Dataset(chart, 'corpus', props), { construct: 'Dataset "corpus"', field, value });
+    expect(chart.toJson()).toEqual([]);
+  }
+});
+
+test('a dataset outside a TeamModels chart says how to fix the scope', () => {
+  const app = Testing.app();
+  expect(() => new Dataset(app, 'corpus')).toThrow(/Dataset "corpus": must be created inside a TeamModels chart/);
+});
+
+test("a run's snapshot: named by dataset and MLflow run id, labelled with the run and the commit", () => {
+  const dataset = orThrow(resolveDataset('corpus', { snapshotClassName: 'csi-snapshots' }));
+  expect(snapshotName('corpus', RUN)).toBe(`corpus-${RUN}`);
+  expect(snapshotTag('corpus')).toBe('modelplane.snapshot.corpus');
+  const run = { mlflowRunId: RUN, dagRunId: 'manual__2026-12-02T03:55:05+00:00', gitCommit: COMMIT };
+  const manifest = volumeSnapshotManifest(dataset, 'translation', run);
+  expect(manifest).toEqual({
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: {
+      name: `corpus-${RUN}`,
+      namespace: 'translation',
+      labels: {
+        'app.kubernetes.io/managed-by': 'modelplane',
+        'modelplane.dev/dataset': 'corpus',
+        'modelplane.dev/mlflow-run-id': RUN,
+        'modelplane.dev/git-commit': COMMIT,
+      },
+      annotations: { 'modelplane.dev/dag-run-id': 'manual__2026-12-02T03:55:05+00:00' },
+    },
+    spec: { volumeSnapshotClassName: 'csi-snapshots', source: { persistentVolumeClaimName: 'corpus' } },
+  });
+  // Deterministic: the same run gives the same text.
+  expect(JSON.stringify(volumeSnapshotManifest(dataset, 'translation', run))).toBe(JSON.stringify(manifest));
+  // Without a commit or a class: no label, and the cluster's default VolumeSnapshotClass.
+  const bare = volumeSnapshotManifest(orThrow(resolveDataset('corpus')), 'translation', { mlflowRunId: RUN, dagRunId: 'r' });
+  expect((bare.metadata as { labels: object }).labels).not.toHaveProperty(['modelplane.dev/git-commit']);
+  expect(bare.spec).toEqual({ source: { persistentVolumeClaimName: 'corpus' } });
+});
+
+test("the restored claim takes its data from the run's snapshot, under a new name", () => {
+  const dataset = orThrow(resolveDataset('corpus', { size: '50Gi', storageClassName: 'fast' }));
+  expect(restoredClaimManifest(dataset, 'translation', RUN)).toEqual({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: 'corpus-restored',
+      namespace: 'translation',
+      labels: {
+        'app.kubernetes.io/name': 'dataset',
+        'app.kubernetes.io/instance': 'corpus',
+        'app.kubernetes.io/part-of': 'modelplane',
+        'app.kubernetes.io/managed-by': 'modelplane',
+        'modelplane.dev/mlflow-run-id': RUN,
+      },
+    },
+    spec: {
+      accessModes: ['ReadWriteMany'],
+      resources: { requests: { storage: '50Gi' } },
+      storageClassName: 'fast',
+      dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: `corpus-${RUN}` },
+    },
+  });
+  expect((restoredClaimManifest(dataset, 'translation', RUN, 'corpus-v1').metadata as { name: string }).name).toBe('corpus-v1');
+});
+
+test('a bad run id or commit is refused naming the value and the fix', () => {
+  const dataset = orThrow(resolveDataset('corpus'));
+  for (const bad of ['', 'run-1', RUN.toUpperCase(), `${RUN}0`]) {
+    expect(() => snapshotName('corpus', bad)).toThrow(
+      `run id ${JSON.stringify(bad)} is not an MLflow run id: 32 lower-case hexadecimal digits. Fix: pass the run id MLflow shows for the training run`,
+    );
+    expect(() => restoredClaimManifest(dataset, 'translation', bad)).toThrow(/is not an MLflow run id/);
+  }
+  expect(() => volumeSnapshotManifest(dataset, 'translation', { mlflowRunId: RUN, dagRunId: 'r', gitCommit: 'abc123' })).toThrow(
+    'git commit "abc123" is not a full commit id (40 or 64 lower-case hexadecimal digits). Fix: pass `git rev-parse HEAD`',
+  );
+});
+
+describe('a batch model mounts datasets into the driver and the executors', () => {
+  const base: SparkBatchModelProps = {
+    image: 'registry.example.com/ml/nmt:2.1.0',
+    sparkVersion: '3.5.5',
+    pythonEnv: { archive: 's3a://ml-envs/nmt/env-2.1.0.tar.gz', pythonVersion: '3.11' },
+    train: { mainApplicationFile: 'local:///app/train.py' },
+  };
+
+  function templateOf(chart: TeamModels): any {
+    const cm = Testing.synth(chart).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'nmt-spark');
+    return JSON.parse(cm.data['train.json']);
+  }
+
+  test('the Dataset construct or its claim name; read-only inputs, a writable model volume', () => {
+    const chart = new TeamModels(Testing.app(), 'translation');
+    const corpus = new Dataset(chart, 'corpus', { accessModes: ['ReadOnlyMany'] });
+    new SparkBatchModel(chart, 'nmt', {
+      ...base,
+      datasets: [
+        { dataset: corpus, mountPath: '/data/corpus', readOnly: true },
+        { dataset: 'nmt-model', mountPath: '/data/model' },
+      ],
+    });
+    const app = templateOf(chart);
+    for (const role of ['driver', 'executor']) {
+      const spec = app.spec[role].template.spec;
+      expect(spec.volumes.slice(-2)).toEqual([
+        { name: 'dataset-corpus', persistentVolumeClaim: { claimName: 'corpus', readOnly: true } },
+        { name: 'dataset-nmt-model', persistentVolumeClaim: { claimName: 'nmt-model', readOnly: false } },
+      ]);
+      expect(spec.containers[0].volumeMounts.slice(-2)).toEqual([
+        { name: 'dataset-corpus', mountPath: '/data/corpus', readOnly: true },
+        { name: 'dataset-nmt-model', mountPath: '/data/model', readOnly: false },
+      ]);
+    }
+  });
+
+  test('without datasets the pod templates are unchanged', () => {
+    const a = new TeamModels(Testing.app(), 'translation');
+    new SparkBatchModel(a, 'nmt', base);
+    const b = new TeamModels(Testing.app(), 'translation');
+    new SparkBatchModel(b, 'nmt', { ...base, datasets: [] });
+    expect(JSON.stringify(templateOf(b))).toBe(JSON.stringify(templateOf(a)));
+    expect(JSON.stringify(templateOf(a))).not.toContain('persistentVolumeClaim');
+  });
+
+  test('bad mounts are refused naming the field, the value and the fix', () => {
+    const cases: [unknown, string, unknown][] = [
+      ['corpus', 'datasets', 'corpus'],
+      [[{ dataset: 'Corpus', mountPath: '/data' }], 'datasets[0].dataset', 'Corpus'],
+      [[{ dataset: 'corpus', mountPath: 'data' }], 'datasets[0].mountPath', 'data'],
+      [[{ dataset: 'corpus', mountPath: '/data/../etc' }], 'datasets[0].mountPath', '/data/../etc'],
+      [[{ dataset: 'corpus', mountPath: '/tmp/corpus' }], 'datasets[0].mountPath', '/tmp/corpus'],
+      [[{ dataset: 'corpus', mountPath: '/var/modelplane' }], 'datasets[0].mountPath', '/var/modelplane'],
+      [[{ dataset: 'corpus', mountPath: '/data', readOnly: 'yes' }], 'datasets[0].readOnly', 'yes'],
+      [
+        [
+          { dataset: 'corpus', mountPath: '/data/a' },
+          { dataset: 'corpus', mountPath: '/data/b' },
+        ],
+        'datasets[1].dataset',
+        'corpus',
+      ],
+      [
+        [
+          { dataset: 'corpus', mountPath: '/data' },
+          { dataset: 'model', mountPath: '/data/model' },
+        ],
+        'datasets[1].mountPath',
+        '/data/model',
+      ],
+    ];
+    for (const [datasets, field, value] of cases) {
+      const chart = new TeamModels(Testing.app(), 'translation');
+      expectIssue(() => new SparkBatchModel(chart, 'nmt', { ...base, datasets: datasets as SparkDatasetProps[] }), {
+        construct: 'SparkBatchModel "nmt"',
+        field,
+        value,
+      });
+      expect(chart.toJson()).toEqual([]);
+    }
+  });
+});
