@@ -105,6 +105,7 @@ models:
     type: online
     format: triton
     model: s3://mlflow/artifacts/9/9e8f7a6b/artifacts/repository
+    kserve: { storageSecret: ${S3_SECRET} }
     replicas: 1
   - name: gpu-worker
     type: online
@@ -536,7 +537,9 @@ describe('KServe acts on every InferenceService we synthesize', () => {
           problems.push(`${where}: no stand-in ClusterServingRuntime serves ${JSON.stringify(m.modelFormat)} on ${m.protocolVersion}`);
         const rc = runtime?.spec.containers[0] ?? {};
         check('container command', c.command, m.command ?? rc.command);
-        check('container args', c.args ?? [], [...(rc.args ?? []), ...(m.args ?? [])]);
+        // KServe fills the runtime's `{{.Name}}` with the InferenceService's name.
+        const runtimeArgs = ((rc.args ?? []) as string[]).map((a) => a.replace(/\{\{\.Name\}\}/g, d.obj.metadata.name));
+        check('container args', c.args ?? [], [...runtimeArgs, ...(m.args ?? [])]);
         check('container resources', resources(c.resources), resources(m.resources));
         check('container securityContext', c.securityContext, m.securityContext);
         for (const k of ['startupProbe', 'readinessProbe', 'livenessProbe']) check(k, strip(c[k]), probe(m[k]));
