@@ -6,6 +6,7 @@
  */
 import { Validator } from './errors';
 import type { GpuPoolSpec } from './gpu';
+import type { SsoRef } from './sso';
 import { words, Wording } from './words';
 
 /** Where models reach the S3-compatible object store. */
@@ -139,6 +140,11 @@ export interface PlatformContext {
    * deployment- or kserve-backend model's traffic through: team NetworkPolicies admit it. @default - no gateway
    */
   readonly gatewayNamespace?: string;
+  /**
+   * The platform's single sign-on (its OIDC issuer), which team notebooks, MLflow's proxy and the Airflow UI
+   * sign users in through. @default - no single sign-on
+   */
+  readonly sso?: SsoRef;
 }
 
 /** Default platform namespace. */
@@ -178,6 +184,7 @@ export function platformContext(overrides: PlatformContextOverrides = {}): Platf
     operatorNamespaces: overrides.operatorNamespaces ?? DEFAULT_OPERATOR_NAMESPACES,
     ...(overrides.installedOperators !== undefined ? { installedOperators: overrides.installedOperators } : {}),
     ...(overrides.gatewayNamespace !== undefined ? { gatewayNamespace: overrides.gatewayNamespace } : {}),
+    ...(overrides.sso !== undefined ? { sso: overrides.sso } : {}),
   };
 }
 

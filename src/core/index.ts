@@ -11,3 +11,4 @@ export * from './context';
 export * from './network';
 export * from './references';
 export * from './synth-charts';
+export * from './sso';
