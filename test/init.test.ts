@@ -203,6 +203,7 @@ describe("DVC's configuration and the README", () => {
     expect(files['.dvc/config']).toBe(
       [
         '[core]',
+        '    analytics = false',
         '    remote = risk',
         '[\'remote "risk"\']',
         '    url = s3://data/risk/dvc',
@@ -226,7 +227,7 @@ describe("DVC's configuration and the README", () => {
       bucket: 'fraud-data.example',
     });
     expect(files['.dvc/config']).toBe(
-      '[core]\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data.example/fraud/dvc\n' +
+      '[core]\n    analytics = false\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data.example/fraud/dvc\n' +
         '    endpointurl = https://s3.eu-central-1.amazonaws.com\n    region = eu-central-1\n',
     );
     expect(files['README.md']).toContain('| `url` | `s3://fraud-data.example/fraud/dvc` |');

@@ -123,6 +123,7 @@ describe("S3 tier: DVC in a repository modelplane init wrote, on the team's pref
     git(own, 'init', '-q');
     for (const args of [
       ['init', '-q'],
+      ['config', 'core.analytics', 'false'],
       ['remote', 'add', '-d', 'alpha', 's3://data/alpha/dvc'],
       ['remote', 'modify', 'alpha', 'endpointurl', endpoint],
       ['remote', 'modify', 'alpha', 'region', 'us-east-1'],

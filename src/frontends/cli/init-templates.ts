@@ -316,12 +316,14 @@ export interface DvcRemote {
 }
 
 /**
- * `.dvc/config`: the remote as the default one, byte for byte as `dvc remote add -d NAME URL` and
- * `dvc remote modify NAME endpointurl|region VALUE` write it (DVC's INI format). No credentials: DVC
- * reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
+ * `.dvc/config`: DVC's usage analytics off (DVC sends them to its vendor unless told otherwise: not from a
+ * bank's repositories), then the remote as the default one, byte for byte as `dvc config core.analytics false`,
+ * `dvc remote add -d NAME URL` and `dvc remote modify NAME endpointurl|region VALUE` write it (DVC's INI
+ * format). No credentials: DVC reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
  */
 export function dvcConfig(r: DvcRemote): string {
   return `[core]
+    analytics = false
     remote = ${r.name}
 ['remote "${r.name}"']
     url = ${r.url}
@@ -367,6 +369,7 @@ object store, in the team's place there. \`.dvc/config\` sets the default remote
 | \`url\` | \`${remote.url}\` |
 | \`endpointurl\` | \`${remote.endpoint}\` |
 | \`region\` | \`${remote.region}\` |
+| \`core.analytics\` | \`false\` (DVC reports no usage to its vendor) |
 
 **No credentials are in this repository.** DVC reads them from the environment, \`AWS_ACCESS_KEY_ID\`
 and \`AWS_SECRET_ACCESS_KEY\`: the team's own keys, in the Secret \`${f.credentialsSecret}\` of namespace
