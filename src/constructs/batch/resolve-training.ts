@@ -352,7 +352,7 @@ function resolveSnapshot(
         `datasets[${i}].dataset`,
         isRecord(d) ? d.dataset : d,
         words`is a claim's name, but ${prop(f)} snapshots Datasets: the restored claim needs the Dataset's size, access modes and classes`,
-        'pass the Dataset construct (new Dataset(team, NAME, { ... })) instead of its name',
+        "name one of the team's datasets (modelplane.yaml: an entry of the file's `datasets`; TypeScript: the Dataset construct instead of its name)",
       )
     )
       volumes.push(spec!);
