@@ -41,6 +41,8 @@ const TITLES: Readonly<Record<string, readonly [string, string?]>> = {
   '/definitions/sparkPod': ['SparkPodConfig', 'Driver or executor resources.'],
   '/definitions/spark': ['SparkConfig'],
   '/definitions/train': ['TrainConfig'],
+  '/definitions/dataset': ['DatasetConfig'],
+  '/definitions/datasetMount': ['DatasetMountConfig'],
   '/definitions/resources': ['ResourcesConfig', 'CPU, memory and ephemeral storage, as Kubernetes quantities.'],
   '/definitions/model': ['ModelConfig', 'A model: a batch model or an online model, by `type`.'],
   '/definitions/batchModel': ['BatchModelConfig'],

@@ -450,6 +450,8 @@ defaults:
   spark: { version: "3.5.3" }
 gpuPools:
   - { name: ml, taint: { key: purpose, value: ml, effect: NoSchedule }, nodeLabels: { purpose: ml }, maxGpus: 8 }
+datasets:
+  - { name: sink-data, size: 50Gi, storageClass: csi-rbd, snapshotClass: csi-snapshots, accessModes: [ReadOnlyMany] }
 models:
   - name: full-batch
     type: batch
@@ -470,6 +472,8 @@ models:
       minNewData: { files: 3 }
       promote: { metric: auc, mode: min, minDelta: 0.1, alias: prod, approval: { timeoutHours: 24 }, canary: { alias: staging, soakMinutes: 15 } }
       notify: [{ slack: sink-alerts }, { webhook: sink-events }]
+      snapshot: true
+    datasets: [{ dataset: sink-data, mountPath: /data/sink, readOnly: true }]
     spark:
       version: "3.5.3"
       conf: { spark.sql.shuffle.partitions: 64, spark.sql.adaptive.enabled: true }
@@ -614,6 +618,8 @@ retroTests:
       'sparkPod',
       'resources',
       'defaults',
+      'dataset',
+      'datasetMount',
     ]) {
       for (const key of Object.keys(defs[def].properties)) expect([def, key, KITCHEN_SINK.includes(`${key}:`)]).toEqual([def, key, true]);
     }

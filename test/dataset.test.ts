@@ -2,7 +2,9 @@
 import { Testing } from 'cdk8s';
 import {
   Dataset,
+  GIT_COMMIT_CONTEXT,
   resolveDataset,
+  labelValue,
   restoredClaimManifest,
   snapshotName,
   snapshotTag,
@@ -99,9 +101,10 @@ test("a run's snapshot: named by dataset and MLflow run id, labelled with the ru
         'app.kubernetes.io/managed-by': 'modelplane',
         'modelplane.dev/dataset': 'corpus',
         'modelplane.dev/mlflow-run-id': RUN,
+        'modelplane.dev/dag-run': 'manual__2026-12-02T03_55_05_00_00',
         'modelplane.dev/git-commit': COMMIT,
       },
-      annotations: { 'modelplane.dev/dag-run-id': 'manual__2026-12-02T03:55:05+00:00' },
+      annotations: { 'modelplane.dev/dag-run-id': 'manual__2026-12-02T03:55:05+00:00', 'modelplane.dev/git-commit': COMMIT },
     },
     spec: { volumeSnapshotClassName: 'csi-snapshots', source: { persistentVolumeClaimName: 'corpus' } },
   });
@@ -111,6 +114,32 @@ test("a run's snapshot: named by dataset and MLflow run id, labelled with the ru
   const bare = volumeSnapshotManifest(orThrow(resolveDataset('corpus')), 'translation', { mlflowRunId: RUN, dagRunId: 'r' });
   expect((bare.metadata as { labels: object }).labels).not.toHaveProperty(['modelplane.dev/git-commit']);
   expect(bare.spec).toEqual({ source: { persistentVolumeClaimName: 'corpus' } });
+});
+
+test('label values: invalid characters replaced, ends trimmed, long values cut and suffixed with a digest', () => {
+  const valid = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+  expect(labelValue('scheduled__2026-12-02T00:00:00+00:00')).toBe('scheduled__2026-12-02T00_00_00_00_00');
+  expect(labelValue('abc')).toBe('abc');
+  const long = `manual__${'x'.repeat(80)}`;
+  expect(labelValue(long)).toMatch(/^manual__x{44}-[0-9a-f]{10}$/);
+  expect(labelValue(long)).not.toBe(labelValue(`${long}y`));
+  expect(labelValue('+++')).toMatch(/^[0-9a-f]{10}$/);
+  for (const t of ['+++', long, 'a:b', '_x_', `${'é'.repeat(70)}`]) {
+    expect(labelValue(t).length).toBeLessThanOrEqual(63);
+    expect(labelValue(t)).toMatch(valid);
+  }
+  // A 64-digit commit: the label keeps 40 digits, the annotation the whole commit.
+  const sha256 = 'a'.repeat(64);
+  const m = volumeSnapshotManifest(orThrow(resolveDataset('corpus')), 't', {
+    mlflowRunId: RUN,
+    dagRunId: 'r',
+    gitCommit: sha256,
+    model: 'nmt',
+  });
+  const meta = m.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+  expect(meta.labels['modelplane.dev/git-commit']).toBe('a'.repeat(40));
+  expect(meta.labels['modelplane.dev/model']).toBe('nmt');
+  expect(meta.annotations['modelplane.dev/git-commit']).toBe(sha256);
 });
 
 test("the restored claim takes its data from the run's snapshot, under a new name", () => {
@@ -233,5 +262,111 @@ describe('a batch model mounts datasets into the driver and the executors', () =
       });
       expect(chart.toJson()).toEqual([]);
     }
+  });
+});
+
+describe('train.snapshot: the training DAG snapshots the mounted datasets after a successful training', () => {
+  const base: SparkBatchModelProps = {
+    image: 'registry.example.com/ml/nmt:2.1.0',
+    sparkVersion: '3.5.5',
+    pythonEnv: { archive: 's3a://ml-envs/nmt/env-2.1.0.tar.gz', pythonVersion: '3.11' },
+    train: { mainApplicationFile: 'local:///app/train.py', registeredModel: 'nmt', snapshot: true },
+  };
+
+  function build(commit?: string) {
+    const app = Testing.app();
+    if (commit !== undefined) app.node.setContext(GIT_COMMIT_CONTEXT, commit);
+    const chart = new TeamModels(app, 'translation');
+    const corpus = new Dataset(chart, 'corpus', { snapshotClassName: 'csi-snapshots', accessModes: ['ReadOnlyMany'] });
+    const model = new Dataset(chart, 'nmt-model', { size: '20Gi' });
+    const m = new SparkBatchModel(chart, 'nmt', {
+      ...base,
+      datasets: [
+        { dataset: corpus, mountPath: '/data/corpus', readOnly: true },
+        { dataset: model, mountPath: '/data/model' },
+      ],
+    });
+    return { chart, m };
+  }
+
+  test('the DAG has the snapshot task with the volumes and the commit; the worker may create and get VolumeSnapshots, nothing more', () => {
+    const { chart, m } = build(COMMIT);
+    expect(m.training?.snapshot).toEqual({
+      volumes: [m.spec.training!.snapshot!.volumes[0], m.spec.training!.snapshot!.volumes[1]],
+      gitCommit: COMMIT,
+    });
+    const out = Testing.synth(chart);
+    const dags = out.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-dags-translation');
+    const dag: string = dags.data['translation.nmt.train.py'];
+    expect(dag).toContain('task_id="snapshot"');
+    expect(dag).toContain(`GIT_COMMIT = "${COMMIT}"`);
+    const role = out.find((o: any) => o.kind === 'Role' && o.metadata.name === 'modelplane-airflow-snapshots');
+    expect(role.metadata.namespace).toBe('translation');
+    expect(role.rules).toEqual([{ apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'get'] }]);
+    const binding = out.find((o: any) => o.kind === 'RoleBinding' && o.metadata.name === 'modelplane-airflow-snapshots');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelplane-airflow-snapshots' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
+    // No commit given: none recorded.
+    const bare = build();
+    expect(bare.m.training?.snapshot?.gitCommit).toBeUndefined();
+    expect(
+      Testing.synth(bare.chart).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'modelplane-dags-translation').data[
+        'translation.nmt.train.py'
+      ],
+    ).toContain('GIT_COMMIT = None');
+  });
+
+  test('restoreManifests: one restored claim per snapshotted dataset, in mount order', () => {
+    const { m } = build();
+    const claims = m.restoreManifests(RUN);
+    expect(claims.map((c: any) => [c.metadata.name, c.spec.dataSource.name, c.spec.resources.requests.storage])).toEqual([
+      ['corpus-restored', `corpus-${RUN}`, '10Gi'],
+      ['nmt-model-restored', `nmt-model-${RUN}`, '20Gi'],
+    ]);
+    expect(() => m.restoreManifests('42')).toThrow(/is not an MLflow run id/);
+  });
+
+  test('without snapshot: no task, no Role', () => {
+    const chart = new TeamModels(Testing.app(), 'translation');
+    new SparkBatchModel(chart, 'nmt', { ...base, train: { ...base.train!, snapshot: false } });
+    const out = Testing.synth(chart);
+    expect(out.find((o: any) => o.kind === 'Role' && o.metadata.name === 'modelplane-airflow-snapshots')).toBeUndefined();
+    expect(JSON.stringify(out)).not.toContain('task_id=\\"snapshot\\"');
+  });
+
+  test('bad snapshot settings are refused naming the field, the value and the fix', () => {
+    const mount = (dataset: unknown) => [{ dataset, mountPath: '/data/x' }] as SparkDatasetProps[];
+    const cases: [(chart: TeamModels) => SparkBatchModelProps, string, unknown, RegExp][] = [
+      [() => base, 'train.snapshot', true, /mounts none/],
+      [
+        (c) => ({ ...base, train: { ...base.train!, registeredModel: undefined }, datasets: mount(new Dataset(c, 'x')) }),
+        'train.snapshot',
+        true,
+        /needs the MLflow registered model/,
+      ],
+      [() => ({ ...base, datasets: mount('x') }), 'datasets[0].dataset', 'x', /is a claim's name/],
+      [
+        (c) => ({ ...base, train: { ...base.train!, snapshot: 'yes' as never }, datasets: mount(new Dataset(c, 'x')) }),
+        'train.snapshot',
+        'yes',
+        /must be true or false/,
+      ],
+      [
+        (c) => ({ ...base, score: { mainApplicationFile: 'local:///app/score.py', snapshot: true }, datasets: mount(new Dataset(c, 'x')) }),
+        'score.snapshot',
+        true,
+        /only the training run/,
+      ],
+    ];
+    for (const [props, field, value, problem] of cases) {
+      const chart = new TeamModels(Testing.app(), 'translation');
+      const p = props(chart);
+      expectIssue(() => new SparkBatchModel(chart, 'nmt', p), { construct: 'SparkBatchModel "nmt"', field, value, says: problem });
+    }
+  });
+
+  test('a commit that is not a full commit id is refused at synth', () => {
+    const { chart } = build('abc123');
+    expect(() => Testing.synth(chart)).toThrow(/is not a full commit id .* Fix: pass `git rev-parse HEAD`/);
   });
 });

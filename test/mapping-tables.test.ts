@@ -12,6 +12,7 @@ import { DottedPath, FieldTable, forwardProps } from '../src/frontends/config/ma
 import {
   BATCH_MODEL_FIELDS,
   CASCADE_FIELDS,
+  DATASET_FIELDS,
   FIELD_TABLES,
   ONLINE_MODEL_FIELDS,
   RETRO_TEST_FIELDS,
@@ -63,11 +64,12 @@ const ENTRY_DEFS: Array<[FieldTable<never>, string]> = [
   [ONLINE_MODEL_FIELDS, 'onlineModel'],
   [CASCADE_FIELDS, 'cascade'],
   [RETRO_TEST_FIELDS, 'retroTest'],
+  [DATASET_FIELDS, 'dataset'],
 ];
 
 describe('the tables and the schema', () => {
   test('there is a table for every kind of entry', () => {
-    expect(FIELD_TABLES.map((t) => t.construct)).toEqual(['SparkBatchModel', 'OnlineModel', 'Cascade', 'RetroTest']);
+    expect(FIELD_TABLES.map((t) => t.construct)).toEqual(['SparkBatchModel', 'OnlineModel', 'Cascade', 'RetroTest', 'Dataset']);
   });
 
   test.each(ENTRY_DEFS.map(([t, d]) => [t.entry, t, d] as const))(

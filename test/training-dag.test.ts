@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { trainingDag, TrainingDagSpec } from '../src/constructs/batch/airflow/training';
 import { ContinuousTrainingSpec, PromotionSpec } from '../src/constructs/batch/airflow/training-spec';
+import { labelValue, resolveDataset, volumeSnapshotManifest } from '../src/constructs/dataset';
+import { orThrow } from '../src/core/errors';
 import { compileDags } from './templates-harness';
 
 const PROMOTE: PromotionSpec = {
@@ -107,12 +109,33 @@ describe('trainingDag', () => {
     expect(compiled.map((c) => c.error ?? 'ok')).toEqual(variants.map(() => 'ok'));
   });
 
+  test('with snapshot: the snapshot task right after a successful training, before the evaluation', () => {
+    const snapshot = { volumes: [CORPUS, MODEL_VOLUME], gitCommit: COMMIT };
+    expect(chain(trainingDag(spec({ snapshot })))).toEqual(['start_run', 'spark_submit', 'spark_wait', 'snapshot', 'evaluate']);
+    const source = trainingDag(spec({ snapshot, promote: PROMOTE }));
+    expect(source).toContain(`GIT_COMMIT = "${COMMIT}"`);
+    expect(source).toContain('{"dataset": "corpus", "snapshotClass": "csi-snapshots"}');
+    expect(source).toContain('{"dataset": "nmt-model", "snapshotClass": None}');
+    expect(source.replace(/\s+(#\s*)?/g, ' ')).toContain(
+      'snapshot takes a VolumeSnapshot of corpus, nmt-model and tags the MLflow run with their names',
+    );
+    // Without snapshot, nothing of it is in the file.
+    expect(trainingDag(spec({}))).not.toContain('SNAPSHOT');
+    const variants = [source, trainingDag(spec({ snapshot: { volumes: [CORPUS] } }))];
+    expect(variants[1]).toContain('GIT_COMMIT = None');
+    expect(compileDags(variants).map((c) => c.error ?? 'ok')).toEqual(['ok', 'ok']);
+  });
+
   test('no credential in the file: MLflow credentials come from the worker env, webhook URLs from connections', () => {
     const source = trainingDag(spec({ promote: PROMOTE, notify: [{ kind: 'slack', connection: 'ml_slack' }] }));
     expect(source).not.toMatch(/(password|token|secret)\s*=\s*"/i);
     expect(source).not.toMatch(/hooks\.slack\.com|https?:\/\/(?!mlflow\.modelplane-system)/);
   });
 });
+
+const COMMIT = '89abcdef0123456789abcdef0123456789abcdef';
+const CORPUS = orThrow(resolveDataset('corpus', { snapshotClassName: 'csi-snapshots', accessModes: ['ReadOnlyMany'] }));
+const MODEL_VOLUME = orThrow(resolveDataset('nmt-model'));
 
 /** Runs a function of a generated DAG file in python3, its Airflow and Kubernetes imports stubbed. */
 function callInDag<T>(source: string, fn: string, cases: unknown[]): T[] {
@@ -148,7 +171,8 @@ for case in data["cases"]:
         events = {uri: [Event(e) for e in evs] for uri, evs in case["events"].items()}
         out.append(list(module["count_new_data"](events, case["through"])))
     else:
-        out.append(list(module[data["fn"]](*case)))
+        r = module[data["fn"]](*case)
+        out.append(r if isinstance(r, (dict, str)) else list(r))
 print(json.dumps(out))
 `;
   const r = spawnSync('python3', ['-c', script], {
@@ -243,5 +267,40 @@ describe('the new-data count in the generated file (count_new_data)', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('the snapshot step in the generated file (label_value, snapshot_body)', () => {
+  test('label_value gives what labelValue gives, for any DAG run id', () => {
+    const source = trainingDag(spec({ snapshot: { volumes: [CORPUS] } }));
+    const ids = fc.sample(fc.oneof(fc.string({ maxLength: 90 }), fc.string({ unit: 'grapheme', maxLength: 80 })), 80);
+    ids.push('manual__2026-12-02T03:55:05.123456+00:00', 'scheduled__2026-12-02T00:00:00+00:00', '+', '');
+    const got = callInDag<string>(
+      source,
+      'label_value',
+      ids.map((id) => [id]),
+    );
+    expect(got).toEqual(ids.map(labelValue));
+  });
+
+  test('snapshot_body is the VolumeSnapshot volumeSnapshotManifest writes, with and without a commit and a class', () => {
+    const dagRun = 'manual__2026-12-02T03:55:05+00:00';
+    const run = '0123456789abcdef0123456789abcdef';
+    for (const gitCommit of [COMMIT, undefined]) {
+      const source = trainingDag(spec({ snapshot: { volumes: [CORPUS, MODEL_VOLUME], ...(gitCommit ? { gitCommit } : {}) } }));
+      const volumes = [
+        { dataset: 'corpus', snapshotClass: 'csi-snapshots' },
+        { dataset: 'nmt-model', snapshotClass: null },
+      ];
+      const got = callInDag<Record<string, unknown>>(
+        source,
+        'snapshot_body',
+        volumes.map((v) => [v, run, dagRun]),
+      );
+      const want = [CORPUS, MODEL_VOLUME].map((d) =>
+        volumeSnapshotManifest(d, 'retail-risk', { model: 'churn-train', mlflowRunId: run, dagRunId: dagRun, gitCommit }),
+      );
+      expect(got).toEqual(want);
+    }
   });
 });

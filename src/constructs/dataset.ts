@@ -8,6 +8,7 @@
  * (so restoring needs no lookup), {@link volumeSnapshotManifest} writes the `snapshot.storage.k8s.io/v1`
  * VolumeSnapshot of a run and {@link restoredClaimManifest} the claim restored from it.
  */
+import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { orThrow, Resolution, Validator } from '../core/errors';
@@ -55,17 +56,51 @@ export interface ResolvedDataset {
   readonly accessModes: readonly DatasetAccessMode[];
 }
 
+/**
+ * The cdk8s context key of the Git commit the output is synthesized from (`app.node.setContext(KEY, sha)`
+ * before any construct is created; `modelplane synth` sets it from `--commit`, the CI's commit variable or
+ * `git rev-parse HEAD`). The training DAGs with `train.snapshot` label their snapshots with it; unset, the
+ * snapshots carry no commit.
+ */
+export const GIT_COMMIT_CONTEXT = 'modelplane:gitCommit';
+
 /** The defaults of {@link DatasetProps}. */
 export const DATASET_DEFAULTS = { size: '10Gi', accessModes: ['ReadWriteMany'] as readonly DatasetAccessMode[] } as const;
 
-/** Labels and annotation keys on a run's VolumeSnapshots. */
+/**
+ * Labels and annotation keys on a run's VolumeSnapshots. A label value is at most 63 characters of
+ * `[A-Za-z0-9_.-]`, so the raw values that may not be one (the DAG run id, a 64-digit commit) are kept as
+ * annotations too, and their labels are {@link labelValue}s.
+ */
 export const SNAPSHOT_KEYS = {
+  /** Label: the dataset's claim. */
   dataset: 'modelplane.dev/dataset',
+  /** Label: the batch model whose training took the snapshot. */
+  model: 'modelplane.dev/model',
+  /** Label: the MLflow run id (32 hexadecimal digits, a valid label value as it is). */
   mlflowRun: 'modelplane.dev/mlflow-run-id',
+  /** Label: the commit's first 40 digits; annotation (same key): the commit as given. */
   gitCommit: 'modelplane.dev/git-commit',
-  /** An annotation: DAG run ids (`manual__2026-12-02T03:55:05+00:00`) are not label values. */
+  /** Label: the DAG run id as a label value ({@link labelValue}). */
+  dagRunLabel: 'modelplane.dev/dag-run',
+  /** Annotation: the DAG run id as Airflow gives it (`manual__2026-12-02T03:55:05+00:00` is no label value). */
   dagRun: 'modelplane.dev/dag-run-id',
 } as const;
+
+const LABEL_VALUE_MAX = 63;
+
+/**
+ * `text` as a Kubernetes label value, deterministically: every character outside `[A-Za-z0-9_.-]` becomes
+ * `_` and the ends are trimmed to a letter or digit; a result longer than 63 characters (or empty) is cut to
+ * 52 and ends in `-` and the first 10 hexadecimal digits of the SHA-256 of `text`. The training DAG's
+ * snapshot task computes the same (`label_value`), so `-l modelplane.dev/dag-run=…` finds a run's snapshots.
+ */
+export function labelValue(text: string): string {
+  const value = text.replace(/[^A-Za-z0-9_.-]/gu, '_').replace(/^[_.-]+|[_.-]+$/g, '');
+  if (value.length > 0 && value.length <= LABEL_VALUE_MAX) return value;
+  const digest = createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 10);
+  return `${value.slice(0, 52).replace(/[_.-]+$/, '')}-${digest}`.replace(/^-/, '');
+}
 
 /** The MLflow tag naming the snapshot of `dataset`: `modelplane.snapshot.<dataset>`. */
 export function snapshotTag(dataset: string): string {
@@ -74,6 +109,11 @@ export function snapshotTag(dataset: string): string {
 
 const MLFLOW_RUN_ID = /^[0-9a-f]{32}$/;
 const GIT_COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** True when `commit` is a full Git commit id (40 or 64 lower-case hexadecimal digits). */
+export function isGitCommit(commit: unknown): commit is string {
+  return typeof commit === 'string' && GIT_COMMIT.test(commit);
+}
 
 /** Why `runId` is not an MLflow run id (32 lower-case hexadecimal digits), or undefined. */
 export function runIdProblem(runId: unknown): string | undefined {
@@ -146,6 +186,8 @@ export function snapshotName(dataset: string, runId: string): string {
 
 /** What a run's snapshot records: the MLflow run, the DAG run and the Git commit of the training code. */
 export interface SnapshotRun {
+  /** The batch model whose training took it. @default - no model label */
+  readonly model?: string;
   /** The MLflow run id (32 hexadecimal digits). */
   readonly mlflowRunId: string;
   /** The Airflow DAG run id. */
@@ -163,8 +205,14 @@ export function volumeSnapshotManifest(dataset: ResolvedDataset, namespace: stri
   const labels: Record<string, string> = {
     'app.kubernetes.io/managed-by': MANAGED_BY,
     [SNAPSHOT_KEYS.dataset]: dataset.name,
+    ...(run.model !== undefined ? { [SNAPSHOT_KEYS.model]: run.model } : {}),
     [SNAPSHOT_KEYS.mlflowRun]: run.mlflowRunId,
+    [SNAPSHOT_KEYS.dagRunLabel]: labelValue(run.dagRunId),
     ...(run.gitCommit !== undefined ? { [SNAPSHOT_KEYS.gitCommit]: run.gitCommit.slice(0, 40) } : {}),
+  };
+  const annotations: Record<string, string> = {
+    [SNAPSHOT_KEYS.dagRun]: run.dagRunId,
+    ...(run.gitCommit !== undefined ? { [SNAPSHOT_KEYS.gitCommit]: run.gitCommit } : {}),
   };
   return {
     apiVersion: 'snapshot.storage.k8s.io/v1',
@@ -173,7 +221,7 @@ export function volumeSnapshotManifest(dataset: ResolvedDataset, namespace: stri
       name: snapshotName(dataset.name, run.mlflowRunId),
       namespace,
       labels,
-      annotations: { [SNAPSHOT_KEYS.dagRun]: run.dagRunId },
+      annotations,
     },
     spec: {
       ...(dataset.snapshotClassName !== undefined ? { volumeSnapshotClassName: dataset.snapshotClassName } : {}),

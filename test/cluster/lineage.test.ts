@@ -44,6 +44,7 @@ test("a dataset's claim, a run's VolumeSnapshot and the restored claim are admit
     'modelplane.dev/dataset': 'corpus',
     'modelplane.dev/mlflow-run-id': RUN,
     'modelplane.dev/git-commit': COMMIT,
+    'modelplane.dev/dag-run': 'manual__2026-12-02T03_55_05_00_00',
   });
   expect(stored.metadata.annotations['modelplane.dev/dag-run-id']).toBe('manual__2026-12-02T03:55:05+00:00');
   expect(stored.spec).toEqual({ volumeSnapshotClassName: 'csi-snapshots', source: { persistentVolumeClaimName: 'corpus' } });

@@ -445,7 +445,13 @@ export function resolveSparkBatchModel(
   const lifecycle = resolveLifecycle(v, props);
   const gpu = resolveGpu(v, props.gpu, context.platform);
   checkCascadeIo(v, props.cascade);
-  const training = resolveTraining(v, props.train, { team: context.team, model: name, orchestrator, platform: context.platform });
+  const training = resolveTraining(v, props.train, {
+    team: context.team,
+    model: name,
+    orchestrator,
+    platform: context.platform,
+    datasets: props.datasets,
+  });
   const volumes = resolveDatasetMounts(v, props.datasets);
   const io = props.cascade;
   return v.result(() => ({

@@ -12,7 +12,8 @@ import { isRolloutRefusal, ServedVariant } from '../model-serving';
 import type { ContinuousTrainingSpec, MinNewData, NotifySpec, PromotionSpec, RolloutPatch, RolloutTarget } from './airflow/training-spec';
 import { trainingExperiment } from './airflow/training-spec';
 import { isWholeIn } from './checks';
-import type { MinNewDataProps, NotifyProps, PromoteProps, SparkRunProps } from './spark-batch-model';
+import type { MinNewDataProps, NotifyProps, PromoteProps, SparkDatasetProps, SparkRunProps } from './spark-batch-model';
+import type { ResolvedDataset } from '../dataset';
 
 /** The promotion as the props give it: everything but the targets, which the team's online models give. */
 export type PromotionSettings = Omit<PromotionSpec, 'targets'>;
@@ -24,7 +25,12 @@ export interface TrainingSettings extends Omit<ContinuousTrainingSpec, 'promote'
 }
 
 /** The continuous-training props of a run, in the order they are checked. */
-export const TRAINING_FIELDS = ['registeredModel', 'minNewData', 'promote', 'notify'] as const;
+export const TRAINING_FIELDS = ['registeredModel', 'minNewData', 'promote', 'notify', 'snapshot'] as const;
+
+/** Whether a run sets a continuous-training prop (`snapshot: false` sets nothing). */
+function sets(run: SparkRunProps | undefined, f: (typeof TRAINING_FIELDS)[number]): boolean {
+  return run?.[f] !== undefined && !(f === 'snapshot' && run[f] === false);
+}
 
 /** What resolving the continuous training needs besides the run. */
 export interface TrainingContext {
@@ -36,6 +42,8 @@ export interface TrainingContext {
   readonly orchestrator: string;
   /** The platform (MLflow's tracking URI). */
   readonly platform: PlatformContext;
+  /** The model's `datasets`, as the props give them (the snapshot step snapshots them). @default [] */
+  readonly datasets?: readonly SparkDatasetProps[];
 }
 
 const REGISTERED_MODEL = /^[A-Za-z0-9._-]{1,256}$/;
@@ -45,16 +53,16 @@ const CONNECTION = /^[A-Za-z0-9_.-]{1,250}$/;
 
 /** True when a run sets any continuous-training prop. */
 export function hasTraining(run: SparkRunProps | undefined): boolean {
-  return run !== undefined && TRAINING_FIELDS.some((f) => run[f] !== undefined);
+  return run !== undefined && TRAINING_FIELDS.some((f) => sets(run, f));
 }
 
 /** The scoring run takes no continuous-training props: one issue per prop it sets. */
 export function checkNoScoreTraining(v: Validator, run: SparkRunProps | undefined): void {
   for (const f of TRAINING_FIELDS) {
-    if (run?.[f] === undefined) continue;
+    if (!sets(run, f)) continue;
     v.fail(
       `score.${f}`,
-      run[f],
+      run![f],
       'is continuous training, which only the training run does',
       words`move it to the training run: ${prop(`train.${f}`)}`,
     );
@@ -64,7 +72,7 @@ export function checkNoScoreTraining(v: Validator, run: SparkRunProps | undefine
 /** The registered model: required by the other continuous-training props, and a valid MLflow name. */
 function checkRegisteredModel(v: Validator, run: SparkRunProps): boolean {
   if (run.registeredModel === undefined) {
-    const given = TRAINING_FIELDS.find((f) => run[f] !== undefined)!;
+    const given = TRAINING_FIELDS.find((f) => sets(run, f))!;
     v.fail(
       `train.${given}`,
       run[given],
@@ -285,19 +293,20 @@ function resolveNotify(v: Validator, notify: readonly NotifyProps[] | undefined)
  */
 export function resolveTraining(v: Validator, run: SparkRunProps | undefined, ctx: TrainingContext): TrainingSettings | undefined {
   if (!run || !hasTraining(run)) return undefined;
-  const given = TRAINING_FIELDS.find((f) => run[f] !== undefined)!;
+  const given = TRAINING_FIELDS.find((f) => sets(run, f))!;
   const before = v.found.length;
   v.check(
     ctx.orchestrator === 'airflow',
     `train.${given}`,
     run[given],
     `is continuous training, which the training DAG on Airflow runs, but orchestrator is "${ctx.orchestrator}"`,
-    words`use ${prop('orchestrator', 'airflow')}, or drop the continuous-training fields (${prop('train.registeredModel')}, ${prop('train.minNewData')}, ${prop('train.promote')}, ${prop('train.notify')})`,
+    words`use ${prop('orchestrator', 'airflow')}, or drop the continuous-training fields (${prop('train.registeredModel')}, ${prop('train.minNewData')}, ${prop('train.promote')}, ${prop('train.notify')}, ${prop('train.snapshot')})`,
   );
   const okName = checkRegisteredModel(v, run);
   const minNewData = resolveMinNewData(v, run);
   const promote = resolvePromote(v, run.promote);
   const notify = resolveNotify(v, run.notify);
+  const volumes = resolveSnapshot(v, run.snapshot, ctx.datasets);
   if (!okName || v.found.length > before) return undefined;
   return {
     mlflowTrackingUri: ctx.platform.mlflowTrackingUri,
@@ -306,7 +315,49 @@ export function resolveTraining(v: Validator, run: SparkRunProps | undefined, ct
     ...(minNewData ? { minNewData } : {}),
     ...(promote ? { promote } : {}),
     notify,
+    ...(volumes ? { snapshot: { volumes } } : {}),
   };
+}
+
+/**
+ * The volumes `train.snapshot` snapshots: every mounted dataset, each a {@link Dataset} construct (its
+ * snapshot class names the VolumeSnapshotClass, its size, access modes and storage class make the
+ * restored claim). Undefined without `snapshot: true`, or with problems (recorded on `v`).
+ */
+function resolveSnapshot(
+  v: Validator,
+  snapshot: unknown,
+  datasets: readonly SparkDatasetProps[] | undefined,
+): ResolvedDataset[] | undefined {
+  if (snapshot === undefined || snapshot === false) return undefined;
+  const f = 'train.snapshot';
+  if (!v.check(snapshot === true, f, snapshot, 'must be true or false', words`write ${prop(f, true)}, or leave it out`)) return undefined;
+  const list = Array.isArray(datasets) ? datasets : [];
+  if (
+    !v.check(
+      list.length > 0,
+      f,
+      snapshot,
+      words`snapshots the model's mounted datasets after each successful training, but ${prop('datasets')} mounts none`,
+      words`mount the training data and the model volume: ${prop('datasets', [{ dataset: 'corpus', mountPath: '/data/corpus' }])}, or drop ${prop(f)}`,
+    )
+  )
+    return undefined;
+  const volumes: ResolvedDataset[] = [];
+  list.forEach((d, i) => {
+    const spec = isRecord(d) && isRecord(d.dataset) ? (d.dataset as { spec?: ResolvedDataset }).spec : undefined;
+    if (
+      v.check(
+        spec !== undefined,
+        `datasets[${i}].dataset`,
+        isRecord(d) ? d.dataset : d,
+        words`is a claim's name, but ${prop(f)} snapshots Datasets: the restored claim needs the Dataset's size, access modes and classes`,
+        "name one of the team's datasets (modelplane.yaml: an entry of the file's `datasets`; TypeScript: the Dataset construct instead of its name)",
+      )
+    )
+      volumes.push(spec!);
+  });
+  return volumes.length === list.length ? volumes : undefined;
 }
 
 /** A serving construct of the team, as the targets are resolved from it: plain data. */

@@ -7,7 +7,7 @@ import { standardLabels } from '../../core/labels';
 import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
 import { IModelServing, isModelServing, isRolloutRefusal } from '../model-serving';
-import type { Dataset } from '../dataset';
+import { GIT_COMMIT_CONTEXT, isGitCommit, restoredClaimManifest, type Dataset } from '../dataset';
 import { TeamModel, TeamModels } from '../team-models';
 import { dagFileName, ModelDagSpec, modelDag, modelDagId } from './airflow/dag';
 import { trainingDag } from './airflow/training';
@@ -80,6 +80,16 @@ export interface SparkRunProps {
    * Needs `registeredModel`. @default []
    */
   readonly notify?: readonly NotifyProps[];
+  /**
+   * Continuous training: after each successful training, snapshot every mounted dataset (`datasets`, each a
+   * {@link Dataset}: the data and the volume the model is written to) as a VolumeSnapshot
+   * `<dataset>-<MLflow run id>` in the team namespace, labelled with the model, the MLflow run, the DAG run
+   * and the Git commit the DAG was synthesized from, and tag the MLflow run `modelplane.snapshot.<dataset>`
+   * with each snapshot's name; a failed training takes none. `modelplane restore MODEL --run ID` writes the
+   * claims restoring a run's volumes (docs/cookbook/lineage.md). Needs `registeredModel` and `datasets`.
+   * @default false
+   */
+  readonly snapshot?: boolean;
 }
 
 /** How much new data starts a training ({@link SparkRunProps.minNewData}): exactly one of the two. */
@@ -357,7 +367,25 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
   public get training(): ContinuousTrainingSpec | undefined {
     const settings = this.spec.training;
     if (!settings) return undefined;
-    return trainingSpec(settings, orThrow(resolveRolloutTargets('SparkBatchModel', this.spec.id, settings, this.servingModels())));
+    const spec = trainingSpec(settings, orThrow(resolveRolloutTargets('SparkBatchModel', this.spec.id, settings, this.servingModels())));
+    const commit = this.gitCommit();
+    return spec.snapshot && commit !== undefined ? { ...spec, snapshot: { ...spec.snapshot, gitCommit: commit } } : spec;
+  }
+
+  /**
+   * The claims restoring the volumes training run `runId` (an MLflow run id) snapshotted: one
+   * PersistentVolumeClaim `<dataset>-restored` per dataset, whose `dataSource` is the run's VolumeSnapshot
+   * (`restoredClaimManifest`), in mount order. Empty without `train.snapshot`. Throws on a malformed run id.
+   */
+  public restoreManifests(runId: string): Record<string, unknown>[] {
+    const volumes = this.spec.training?.snapshot?.volumes ?? [];
+    return volumes.map((d) => restoredClaimManifest(d, this.team, runId));
+  }
+
+  /** The commit of the synthesis (the {@link GIT_COMMIT_CONTEXT} context), when given. */
+  private gitCommit(): string | undefined {
+    const commit: unknown = this.node.tryGetContext(GIT_COMMIT_CONTEXT);
+    return commit === undefined || commit === null || commit === '' ? undefined : (commit as string);
   }
 
   /** The problems of the promotion's rollout targets among the team's models as they are now (none without continuous training). */
@@ -379,6 +407,10 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
    */
   private wireTraining(chart: TeamModels, dags: TeamDags): void {
     this.node.addValidation({ validate: () => this.trainingIssues().map(formatIssue) });
+    if (this.spec.training?.snapshot) {
+      dags.grantSnapshots();
+      this.node.addValidation({ validate: () => this.commitProblems() });
+    }
     const uris = Object.values(aliasUris(this.spec.training!));
     let granted = false;
     chart.onModel((m: TeamModel) => {
@@ -388,6 +420,15 @@ export class SparkBatchModel extends Construct implements ICascadeRunnable, Quot
       granted = true;
       dags.grantRollout(() => this.rolloutPatches());
     });
+  }
+
+  /** A commit context that is no full commit id, as a problem (the DAG would label snapshots with it). */
+  private commitProblems(): string[] {
+    const commit = this.gitCommit();
+    if (commit === undefined || isGitCommit(commit)) return [];
+    return [
+      `SparkBatchModel "${this.spec.id}": the synthesis's Git commit (context ${GIT_COMMIT_CONTEXT}) ${JSON.stringify(commit)} is not a full commit id (40 or 64 lower-case hexadecimal digits); train.snapshot labels the training's snapshots with it. Fix: pass \`git rev-parse HEAD\` (modelplane synth --commit SHA)`,
+    ];
   }
 
   /** Every object the promotion patches (champion and canary). */

@@ -138,6 +138,30 @@ export class TeamDags extends Construct {
   }
 
   /**
+   * Lets Airflow's worker take the training runs' snapshots: `create` and `get` on VolumeSnapshots
+   * (snapshot.storage.k8s.io) in the team namespace only (the Role `modelplane-airflow-snapshots`, created
+   * on the first grant). No names: a snapshot's name holds the run id, known only when the run starts, and
+   * Kubernetes cannot restrict `create` by name. No `delete`, `list`, `update` or `patch`.
+   */
+  public grantSnapshots(): void {
+    if (this.node.tryFindChild('Snapshots')) return;
+    const chart = TeamModels.find(this, 'TeamDags');
+    const labels = standardLabels({ name: 'airflow-dags', instance: this.team, component: 'snapshots', team: this.team });
+    const name = 'modelplane-airflow-snapshots';
+    new k8s.KubeRole(this, 'Snapshots', {
+      metadata: { name, namespace: this.team, labels },
+      rules: [{ apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'get'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'SnapshotsBinding', {
+      metadata: { name, namespace: this.team, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [
+        { kind: 'ServiceAccount', name: chart.platform.airflow.workerServiceAccount, namespace: chart.platform.airflow.namespace },
+      ],
+    });
+  }
+
+  /**
    * Adds a DAG file. File names are unique per team (they are DAG ids plus `.py`). The source may be a
    * function, called when the ConfigMap and the files are written (synth time): for DAGs that read what
    * constructs created later give.

@@ -6,6 +6,7 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SparkBatchModel } from '../../constructs/batch/spark-batch-model';
+import { Dataset } from '../../constructs/dataset';
 import { GpuNodePool } from '../../constructs/gpu-node-pool';
 import type { Platform } from '../../constructs/platform/platform';
 import { teamQuotaIssues } from '../../constructs/quota';
@@ -16,7 +17,7 @@ import type { GpuPoolSpec } from '../../core/gpu';
 import { isRecord } from '../../core/records';
 import { ConfigIssue, sortIssues } from './errors';
 import type { LoadedConfig } from './load';
-import { CASCADE_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
+import { CASCADE_MAPPING, DATASET_MAPPING, EntryMapping, MODEL_MAPPINGS, RETRO_TEST_MAPPING } from './map';
 import { ExclusiveFields, exclusiveFieldsGiven } from './mapping';
 import { FieldPath, parsePath } from './source';
 import type { BatchModelConfig, GpuPoolConfig, ModelConfig } from './types';
@@ -53,6 +54,8 @@ interface BuildState {
   readonly issues: ConfigIssue[];
   readonly models: Map<string, Construct>;
   readonly cascades: Map<string, Construct>;
+  /** The file's datasets built, by name. */
+  readonly datasets: Map<string, Dataset>;
   /** Models that were not built (a cascade naming one would only repeat its problem). */
   readonly failedModels: Set<string>;
 }
@@ -70,13 +73,23 @@ export function buildTeamModels(app: App, loaded: LoadedConfig, options: BuildOp
   const chart = teamChart(app, loaded, options, issues);
   if (!chart) return unbuilt();
 
-  const state: BuildState = { loaded, chart, issues, models, cascades, failedModels: new Set() };
+  const state: BuildState = { loaded, chart, issues, models, cascades, datasets: new Map(), failedModels: new Set() };
+  buildDatasets(state);
   buildModels(state);
   checkTraining(state);
   if (options.platform && state.failedModels.size === 0) checkQuota(state, options.platform);
   buildCascades(state);
   buildRetroTests(state);
   return { chart, models, cascades, issues: sortIssues(issues) };
+}
+
+/** The file's datasets, before the models that mount them. */
+function buildDatasets(s: BuildState): void {
+  (s.loaded.config!.datasets ?? []).forEach((d, i) => {
+    if (s.loaded.badDatasets.has(i)) return;
+    const built = attempt(s, ['datasets', i], d, DATASET_MAPPING);
+    if (built instanceof Dataset) s.datasets.set(d.name, built);
+  });
 }
 
 function buildModels(s: BuildState): void {
@@ -150,7 +163,7 @@ function attempt<C>(s: BuildState, base: FieldPath, entry: C, mapping: EntryMapp
     return undefined;
   }
   try {
-    return mapping.create(s.chart, entry, { models: s.models });
+    return mapping.create(s.chart, entry, { models: s.models, datasets: s.datasets });
   } catch (e) {
     s.issues.push(...constructIssues(s.loaded, base, e, (f) => mapping.toFilePathFor(entry, f), { table: mapping.table, entry }));
     return undefined;

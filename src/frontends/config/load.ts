@@ -38,6 +38,8 @@ export interface LoadedConfig {
   readonly badCascades: ReadonlySet<number>;
   /** Indexes of retro tests with problems of their own. */
   readonly badRetroTests: ReadonlySet<number>;
+  /** Datasets with problems of their own (not built). */
+  readonly badDatasets: ReadonlySet<number>;
   /** An issue at a field path of the merged configuration, located in the file (in `defaults` when the value came from there). */
   issueAt(path: FieldPath, problem: string, fix: string): ConfigIssue;
 }
@@ -102,6 +104,7 @@ export function loadConfigText(file: string, text: string | Uint8Array): LoadedC
   const badModels = new Set<number>();
   const badCascades = new Set<number>();
   const badRetroTests = new Set<number>();
+  const badDatasets = new Set<number>();
   for (const e of filterErrors(schemaValidator()(data))) {
     const issue = schemaIssue(source, data, e, WORDING);
     issues.push(issue);
@@ -109,6 +112,7 @@ export function loadConfigText(file: string, text: string | Uint8Array): LoadedC
     if (path[0] === 'models' && typeof path[1] === 'number') badModels.add(path[1]);
     if (path[0] === 'cascades' && typeof path[1] === 'number') badCascades.add(path[1]);
     if (path[0] === 'retroTests' && typeof path[1] === 'number') badRetroTests.add(path[1]);
+    if (path[0] === 'datasets' && typeof path[1] === 'number') badDatasets.add(path[1]);
     if (path[0] === 'defaults' || path[0] === 'team' || path[0] === 'gpuPools' || path[0] === undefined) {
       // Problems outside models make every model suspect; building would only repeat them.
       (Array.isArray(data.models) ? data.models : []).forEach((_, i) => badModels.add(i));
@@ -121,16 +125,19 @@ export function loadConfigText(file: string, text: string | Uint8Array): LoadedC
   const cascades = Array.isArray(data.cascades) ? data.cascades : [];
   const retroTests = Array.isArray(data.retroTests) ? data.retroTests : [];
   const gpuPools = Array.isArray(data.gpuPools) ? data.gpuPools : [];
+  const datasets = Array.isArray(data.datasets) ? data.datasets : [];
   dupIssues(source, 'models', models, 'model', issues, badModels);
   dupIssues(source, 'cascades', cascades, 'cascade', issues, badCascades);
   dupIssues(source, 'retroTests', retroTests, 'retro test', issues, badRetroTests);
   dupIssues(source, 'gpuPools', gpuPools, 'GPU pool', issues, new Set());
+  dupIssues(source, 'datasets', datasets, 'dataset', issues, badDatasets);
 
   const defaults = isRecord(data.defaults) ? data.defaults : {};
   const merged = {
     ...data,
     ...(data.retroTests !== undefined ? { retroTests } : {}),
     ...(data.gpuPools !== undefined ? { gpuPools } : {}),
+    ...(data.datasets !== undefined ? { datasets } : {}),
     models: models.map((m) => mergeDefaults(m, defaults)),
     cascades: cascades.map((c) =>
       isRecord(c) && c.orchestrator === undefined && (defaults.orchestrator === 'airflow' || defaults.orchestrator === 'argo')
@@ -138,7 +145,7 @@ export function loadConfigText(file: string, text: string | Uint8Array): LoadedC
         : c,
     ),
   } as unknown as ModelplaneFile;
-  return result(file, source, merged, sortIssues(issues), badModels, badCascades, badRetroTests);
+  return result(file, source, merged, sortIssues(issues), badModels, badCascades, badRetroTests, badDatasets);
 }
 
 function result(
@@ -149,6 +156,7 @@ function result(
   badModels: Set<number>,
   badCascades: Set<number>,
   badRetroTests = new Set<number>(),
+  badDatasets = new Set<number>(),
 ): LoadedConfig {
   return {
     file,
@@ -158,6 +166,7 @@ function result(
     badModels,
     badCascades,
     badRetroTests,
+    badDatasets,
     issueAt: (path, problem, fix) => source.issue(fromDefaults(source, path), problem, fix),
   };
 }
@@ -226,6 +235,7 @@ function describeKind(path: FieldPath, data: unknown): string {
   if (path[0] === 'models' && path[2] === 'tests' && path.length === 4) return 'a model test';
   if (path[0] === 'cascades' && path[2] === 'blocks' && path.length === 4) return 'a cascade block';
   if (path[0] === 'gpuPools' && path.length === 2) return 'a GPU pool';
+  if (path[0] === 'datasets' && path.length === 2) return 'a dataset';
   return `\`${String(last)}\``;
 }
 

@@ -7,15 +7,16 @@
 import type { Construct } from 'constructs';
 import { Cascade, CascadeProps } from '../../constructs/batch/cascade';
 import { SparkBatchModel, SparkBatchModelProps } from '../../constructs/batch/spark-batch-model';
+import { Dataset, DatasetProps } from '../../constructs/dataset';
 import { ModelTest } from '../../constructs/online/model-test';
 import { OnlineModel, OnlineModelProps } from '../../constructs/online/online-model';
 import { RetroTest, RetroTestProps } from '../../constructs/online/retro-test';
 import type { TeamModels } from '../../constructs/team-models';
 import { ModelplaneValidationError } from '../../core/errors';
 import { FieldTable, forwardProps, yamlPathOf } from './mapping';
-import { BATCH_MODEL_FIELDS, CASCADE_FIELDS, ONLINE_MODEL_FIELDS, RETRO_TEST_FIELDS } from './mapping-tables';
+import { BATCH_MODEL_FIELDS, CASCADE_FIELDS, DATASET_FIELDS, ONLINE_MODEL_FIELDS, RETRO_TEST_FIELDS } from './mapping-tables';
 import type { FieldPath } from './source';
-import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, RetroTestConfig } from './types';
+import type { BatchModelConfig, CascadeConfig, DatasetConfig, OnlineModelConfig, RetroTestConfig } from './types';
 
 export { inputName } from './mapping-converters';
 
@@ -23,6 +24,8 @@ export { inputName } from './mapping-converters';
 export interface MapContext {
   /** Models built so far, by name (cascades find their batch models here). */
   readonly models: ReadonlyMap<string, Construct>;
+  /** The file's datasets, by name (batch models mount them). @default - none */
+  readonly datasets?: ReadonlyMap<string, Dataset>;
 }
 
 /** How one kind of entry becomes a construct. */
@@ -38,6 +41,26 @@ export interface EntryMapping<C> {
 /** A batch model entry as {@link SparkBatchModelProps}. */
 export function batchModelProps(m: BatchModelConfig): SparkBatchModelProps {
   return forwardProps(BATCH_MODEL_FIELDS, m) as unknown as SparkBatchModelProps;
+}
+
+/**
+ * A batch model entry as {@link SparkBatchModelProps}, each mount naming one of the file's datasets given
+ * as its {@link Dataset} construct (the snapshot step needs its classes and size); another name is passed
+ * on as a claim's name.
+ */
+function batchModelPropsIn(m: BatchModelConfig, datasets: ReadonlyMap<string, Dataset> | undefined): SparkBatchModelProps {
+  const props = batchModelProps(m);
+  if (!Array.isArray(props.datasets)) return props;
+  const mounts = props.datasets.map((d) => {
+    const found = typeof d?.dataset === 'string' ? datasets?.get(d.dataset) : undefined;
+    return found ? { ...d, dataset: found } : d;
+  });
+  return { ...props, datasets: mounts };
+}
+
+/** A dataset entry as {@link DatasetProps}. */
+export function datasetProps(d: DatasetConfig): DatasetProps {
+  return forwardProps(DATASET_FIELDS, d) as unknown as DatasetProps;
 }
 
 /** Where a {@link SparkBatchModelProps} field is written in a batch model entry. */
@@ -94,7 +117,7 @@ export const MODEL_MAPPINGS: {
   readonly online: EntryMapping<OnlineModelConfig>;
 } = {
   batch: {
-    create: (chart, m) => new SparkBatchModel(chart, m.name, batchModelProps(m)),
+    create: (chart, m, ctx) => new SparkBatchModel(chart, m.name, batchModelPropsIn(m, ctx.datasets)),
     toFilePathFor: batchFilePath,
     table: BATCH_MODEL_FIELDS,
   },
@@ -117,4 +140,11 @@ export const RETRO_TEST_MAPPING: EntryMapping<RetroTestConfig> = {
   create: (chart, r) => new RetroTest(chart, r.name, retroTestProps(r)),
   toFilePathFor: (r, field) => yamlPathOf(RETRO_TEST_FIELDS, r, field),
   table: RETRO_TEST_FIELDS,
+};
+
+/** Mapping of dataset entries. */
+export const DATASET_MAPPING: EntryMapping<DatasetConfig> = {
+  create: (chart, d) => new Dataset(chart, d.name, datasetProps(d)),
+  toFilePathFor: (d, field) => yamlPathOf(DATASET_FIELDS, d, field),
+  table: DATASET_FIELDS,
 };

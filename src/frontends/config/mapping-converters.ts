@@ -27,6 +27,13 @@ export const STRING_VALUES: ValueConverter = {
   forward: (r) => (isRecord(r) ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])) : r),
 };
 
+/** One quantity: a number is written as the quantity string constructs take. */
+export const QUANTITY: ValueConverter = {
+  name: 'quantity',
+  note: 'a number is written as a quantity string (`size: 10` → `"10"`)',
+  forward: (x) => (typeof x === 'number' ? String(x) : x),
+};
+
 /** CPU, memory and storage as the quantity strings constructs take (`cpu: 1` -> `"1"`). */
 export const QUANTITIES: ValueConverter = {
   name: 'quantities',

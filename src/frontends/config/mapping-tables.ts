@@ -5,8 +5,19 @@
  * docs/modelplane-yaml.md are all read from them (see `./mapping.ts`).
  */
 import { asIs, FieldRow, FieldTable, OtherRow } from './mapping';
-import { BLOCKS, HOST_SECRET, INPUTS, ONE_ITEM_LIST, OUTPUT, QUANTITIES, REPLICAS, STRING_VALUES, VARIANTS } from './mapping-converters';
-import type { BatchModelConfig, CascadeConfig, OnlineModelConfig, RetroTestConfig } from './types';
+import {
+  BLOCKS,
+  HOST_SECRET,
+  INPUTS,
+  ONE_ITEM_LIST,
+  OUTPUT,
+  QUANTITIES,
+  QUANTITY,
+  REPLICAS,
+  STRING_VALUES,
+  VARIANTS,
+} from './mapping-converters';
+import type { BatchModelConfig, CascadeConfig, DatasetConfig, OnlineModelConfig, RetroTestConfig } from './types';
 
 /** `type` selects the construct. */
 const TYPE: OtherRow = { kind: 'other', yaml: 'type', note: 'selects the construct' };
@@ -61,6 +72,7 @@ export const BATCH_MODEL_FIELDS: FieldTable<BatchModelConfig> = {
     { yaml: 'train.minNewData', prop: 'train.minNewData', note: 'continuous training: `{ rows: N }` or `{ files: N }`' },
     { yaml: 'train.promote', prop: 'train.promote', note: 'continuous training: the promotion rule and rollout' },
     { yaml: 'train.notify', prop: 'train.notify', note: 'continuous training: Airflow connection ids' },
+    { yaml: 'train.snapshot', prop: 'train.snapshot', note: 'continuous training: VolumeSnapshots of the mounted datasets' },
     {
       kind: 'group',
       prop: 'cascade',
@@ -77,6 +89,7 @@ export const BATCH_MODEL_FIELDS: FieldTable<BatchModelConfig> = {
     { yaml: 'spark.conf', prop: 'sparkConf', convert: STRING_VALUES },
     { yaml: 'spark.hadoopConf', prop: 'hadoopConf', convert: STRING_VALUES },
     ...asIs('env', 'retries', 'gpu', 'orchestrator'),
+    { yaml: 'datasets', prop: 'datasets', note: "each `dataset` names one of the file's `datasets` (passed as its `Dataset` construct)" },
   ],
 };
 
@@ -163,5 +176,27 @@ export const RETRO_TEST_FIELDS: FieldTable<RetroTestConfig> = {
   rows: [NAME, ...asIs('model', 'input', 'period', 'output', 'excludeColumns'), RESOURCES, ...asIs('s3CredentialsSecret', 'image')],
 };
 
+/** A dataset entry as `DatasetProps`: the claim a batch model mounts and `train.snapshot` snapshots. */
+export const DATASET_FIELDS: FieldTable<DatasetConfig> = {
+  entry: 'dataset',
+  where: '`datasets[]`',
+  construct: 'Dataset',
+  propsType: 'DatasetProps',
+  order: 'table',
+  rows: [
+    NAME,
+    { yaml: 'size', prop: 'size', convert: QUANTITY },
+    { yaml: 'storageClass', prop: 'storageClassName' },
+    { yaml: 'snapshotClass', prop: 'snapshotClassName' },
+    ...asIs('accessModes'),
+  ],
+};
+
 /** Every table, in the order the docs list them. */
-export const FIELD_TABLES: ReadonlyArray<FieldTable<never>> = [BATCH_MODEL_FIELDS, ONLINE_MODEL_FIELDS, CASCADE_FIELDS, RETRO_TEST_FIELDS];
+export const FIELD_TABLES: ReadonlyArray<FieldTable<never>> = [
+  BATCH_MODEL_FIELDS,
+  ONLINE_MODEL_FIELDS,
+  CASCADE_FIELDS,
+  RETRO_TEST_FIELDS,
+  DATASET_FIELDS,
+];

@@ -7,6 +7,8 @@ export type {
   BatchModelConfig,
   BlockConfig,
   CascadeConfig,
+  DatasetConfig,
+  DatasetMountConfig,
   DefaultsConfig,
   GpuConfig,
   GpuPoolConfig,

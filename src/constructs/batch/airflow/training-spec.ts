@@ -15,8 +15,12 @@
  * 5. `await_approval` (with an approval gate): waits for `modelplane promote MODEL VERSION`'s tags.
  * 6. `promote_canary` >> `soak` (with a canary): the canary alias moves, the canary variants roll.
  * 7. `promote`: the champion alias (and the canary alias, kept equal) moves, the targets roll.
+ * With {@link ContinuousTrainingSpec.snapshot}, `snapshot` runs right after a successful `spark_wait` (before
+ * the evaluation): one VolumeSnapshot per mounted dataset, named `<dataset>-<MLflow run id>`, and the MLflow
+ * run tagged `modelplane.snapshot.<dataset>` with each name. A failed training never reaches it.
  * Each outcome is sent to {@link TrainingDagSpec.notify}.
  */
+import type { ResolvedDataset } from '../../dataset';
 
 /** How much new data starts a training: at least `count` rows or files since the last training. */
 export interface MinNewData {
@@ -70,6 +74,17 @@ export interface NotifySpec {
   readonly connection: string;
 }
 
+/** The snapshot step of a training: the volumes it snapshots, and the commit it records. */
+export interface SnapshotSpec {
+  /** The datasets the training mounts (its data and the volume it writes the model to), in mount order. */
+  readonly volumes: readonly ResolvedDataset[];
+  /**
+   * The Git commit of the team repository the DAG was synthesized from (the label and annotation
+   * `modelplane.dev/git-commit`). @default - not recorded: the synthesis was given no commit
+   */
+  readonly gitCommit?: string;
+}
+
 /** What the training DAG needs besides a plain model DAG's runtime. */
 export interface ContinuousTrainingSpec {
   /** MLflow's tracking URI as Airflow's workers reach it. */
@@ -84,6 +99,8 @@ export interface ContinuousTrainingSpec {
   readonly promote?: PromotionSpec;
   /** Where outcomes are sent. */
   readonly notify: readonly NotifySpec[];
+  /** Snapshots of the mounted datasets after a successful training. @default - none */
+  readonly snapshot?: SnapshotSpec;
 }
 
 /** The MLflow experiment of a model's training runs. */

@@ -9,6 +9,8 @@
  * provider's hook (the same connection the SparkApplications are created with). Deterministic and
  * flake8-clean; the optional parts are left out of the file when the spec has no use for them.
  */
+import { MANAGED_BY } from '../../../core/labels';
+import { SNAPSHOT_KEYS, snapshotTag } from '../../dataset';
 import { templateKey } from '../stages';
 import {
   dagImports,
@@ -41,6 +43,9 @@ export interface TrainingDagSpec extends ModelDagSpec {
 
 /** The MLflow run param holding the timestamp of the newest dataset event a training counted. */
 export const THROUGH_PARAM = 'modelplane.data.through';
+
+/** The API of the VolumeSnapshots the snapshot step creates (the external-snapshotter's CRDs). */
+export const SNAPSHOT_API = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' } as const;
 
 /** The KServe API the promotion patches InferenceServices through. */
 const KSERVE_API = { group: 'serving.kserve.io', version: 'v1beta1', plural: 'inferenceservices' };
@@ -624,6 +629,127 @@ def soaked(ti):
     return True
 `;
 
+/** The snapshot step: a VolumeSnapshot of each mounted dataset, then the MLflow run's tags naming them. */
+const SNAPSHOT_STEP = `
+
+def label_value(text):
+    """text as a Kubernetes label value, as modelplane's labelValue() writes
+    it: characters outside [A-Za-z0-9_.-] become "_", the ends are trimmed,
+    and a value over 63 characters ends in a digest of text instead."""
+    import hashlib
+    import re
+
+    value = re.sub(r"[^A-Za-z0-9_.-]", "_", text).strip("_.-")
+    if value and len(value) <= 63:
+        return value
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{value[:52].rstrip('_.-')}-{digest}".lstrip("-")
+
+
+def snapshot_body(volume, run_id, dag_run_id):
+    """The VolumeSnapshot of one dataset for this training run."""
+    dataset = volume["dataset"]
+    labels = {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        SNAPSHOT_KEYS["dataset"]: dataset,
+        SNAPSHOT_KEYS["model"]: MODEL,
+        SNAPSHOT_KEYS["mlflowRun"]: run_id,
+        SNAPSHOT_KEYS["dagRunLabel"]: label_value(dag_run_id),
+    }
+    annotations = {SNAPSHOT_KEYS["dagRun"]: dag_run_id}
+    if GIT_COMMIT:
+        labels[SNAPSHOT_KEYS["gitCommit"]] = GIT_COMMIT[:40]
+        annotations[SNAPSHOT_KEYS["gitCommit"]] = GIT_COMMIT
+    spec = {"source": {"persistentVolumeClaimName": dataset}}
+    if volume["snapshotClass"]:
+        spec["volumeSnapshotClassName"] = volume["snapshotClass"]
+    return {
+        "apiVersion": f"{SNAPSHOT_GROUP}/{SNAPSHOT_VERSION}",
+        "kind": "VolumeSnapshot",
+        "metadata": {
+            "name": f"{dataset}-{run_id}",
+            "namespace": NAMESPACE,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+
+
+def create_or_get(api, body, run_id):
+    """Create the snapshot; on a retry, the one an earlier try created
+    (the same run and claim) is taken as it is."""
+    from kubernetes.client.exceptions import ApiException
+
+    name = body["metadata"]["name"]
+    claim = body["spec"]["source"]["persistentVolumeClaimName"]
+    where = f"VolumeSnapshot {NAMESPACE}/{name}"
+    args = (SNAPSHOT_GROUP, SNAPSHOT_VERSION, NAMESPACE, SNAPSHOT_PLURAL)
+    try:
+        api.create_namespaced_custom_object(*args, body)
+        print(f"{where} of claim {claim} created")
+        return
+    except ApiException as error:
+        if error.status != 409:
+            raise RuntimeError(
+                f"{where}: HTTP {error.status} {error.reason}; apply the"
+                " team's synthesized manifests (the snapshot Role) and"
+                " register the snapshot.storage.k8s.io CRDs"
+            ) from None
+    found = api.get_namespaced_custom_object(*args, name)
+    labels = found["metadata"].get("labels") or {}
+    source = found["spec"].get("source") or {}
+    if (
+        labels.get(SNAPSHOT_KEYS["mlflowRun"]) != run_id
+        or source.get("persistentVolumeClaimName") != claim
+    ):
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(
+            f"{where} exists but is not this run's snapshot of claim"
+            f" {claim}: delete it, then clear this task"
+        )
+    print(f"{where} exists already (an earlier try of this task)")
+
+
+def take_snapshots(dag_run, ti):
+    """After a successful training: one VolumeSnapshot per mounted dataset,
+    named <dataset>-<MLflow run id>, then the MLflow run tagged
+    modelplane.snapshot.<dataset> = its name."""
+    run_id = ti.xcom_pull(task_ids="start_run")["run_id"]
+    api = _kubernetes().custom_object_client
+    names = {}
+    for volume in SNAPSHOT_VOLUMES:
+        body = snapshot_body(volume, run_id, dag_run.run_id)
+        create_or_get(api, body, run_id)
+        names[volume["dataset"]] = body["metadata"]["name"]
+    tags = [
+        {"key": f"{SNAPSHOT_TAG_PREFIX}{dataset}", "value": name}
+        for dataset, name in names.items()
+    ]
+    mlflow_call("POST", "runs/log-batch", {"run_id": run_id, "tags": tags})
+    return names
+`;
+
+/** The constants of the snapshot step. */
+function snapshotConstants(spec: TrainingDagSpec): string {
+  const s = spec.training.snapshot;
+  if (!s) return '';
+  const volumes = s.volumes.map((d) => ({ dataset: d.name, snapshotClass: d.snapshotClassName ?? null }));
+  return [
+    '',
+    pyComment('The snapshot step: the mounted datasets, and the commit this DAG was synthesized from.'),
+    `SNAPSHOT_VOLUMES = ${pyValue(volumes, 0, 19)}`,
+    `GIT_COMMIT = ${s.gitCommit !== undefined ? pyStr(s.gitCommit) : 'None'}`,
+    `SNAPSHOT_KEYS = ${pyValue({ ...SNAPSHOT_KEYS }, 0, 16)}`,
+    `SNAPSHOT_TAG_PREFIX = ${pyStr(snapshotTag(''))}`,
+    `MANAGED_BY = ${pyStr(MANAGED_BY)}`,
+    `SNAPSHOT_GROUP = ${pyStr(SNAPSHOT_API.group)}`,
+    `SNAPSHOT_VERSION = ${pyStr(SNAPSHOT_API.version)}`,
+    `SNAPSHOT_PLURAL = ${pyStr(SNAPSHOT_API.plural)}`,
+  ].join('\n');
+}
+
 /** The constants of a training DAG. */
 function trainingConstants(spec: TrainingDagSpec): string {
   const t = spec.training;
@@ -635,37 +761,39 @@ function trainingConstants(spec: TrainingDagSpec): string {
     champion: x.champion.map((o) => ({ kind: o.kind, name: o.name })),
     canary: x.canary.map((o) => ({ kind: o.kind, name: o.name })),
   }));
-  return [
-    `MODEL = ${pyStr(spec.model)}`,
-    `JOB = ${pyStr(spec.job)}`,
-    `TEMPLATE = ${pyStr(templateKey(spec.job))}`,
-    `MLFLOW_URI = ${pyStr(t.mlflowTrackingUri)}`,
-    `EXPERIMENT = ${pyStr(t.experiment)}`,
-    `REGISTERED_MODEL = ${t.registeredModel ? pyStr(t.registeredModel) : 'None'}`,
-    `DATA_ASSETS = ${pyValue([...spec.assets], 0, 14)}`,
-    `THROUGH_PARAM = ${pyStr(THROUGH_PARAM)}`,
-    pyComment('At least this much new data in the dataset events starts a training (None: any trigger).'),
-    `MIN_NEW_DATA = ${pyValue(t.minNewData ? { unit: t.minNewData.unit, count: t.minNewData.count } : null, 0, 15)}`,
-    pyComment('The promotion rule (None: the trained version is registered only).'),
-    `PROMOTE = ${pyValue(promote, 0, 10)}`,
-    `ALIAS = ${p ? pyStr(p.alias) : 'None'}`,
-    `CHAMPION_METRIC = ${p ? pyStr(championMetricKey(p.metric)) : 'None'}`,
-    `CANARY = ${pyValue(canary, 0, 9)}`,
-    pyComment("The team's online models serving the alias, and what rolls them."),
-    `TARGETS = ${pyValue(targets, 0, 10)}`,
-    `NOTIFY = ${pyValue(
-      t.notify.map((n) => ({ kind: n.kind, connection: n.connection })),
-      0,
-      9,
-    )}`,
-    `TRAINING_ENV = ${pyValue({ ...TRAINING_ENV }, 0, 15)}`,
-    `VERSION_TAGS = ${pyValue({ ...VERSION_TAGS }, 0, 15)}`,
-    `VERSION_ANNOTATION = ${pyStr(MODEL_VERSION_ANNOTATION)}`,
-    `FIELD_MANAGER = ${pyStr(PROMOTE_FIELD_MANAGER)}`,
-    `KSERVE_GROUP = ${pyStr(KSERVE_API.group)}`,
-    `KSERVE_VERSION = ${pyStr(KSERVE_API.version)}`,
-    `KSERVE_PLURAL = ${pyStr(KSERVE_API.plural)}`,
-  ].join('\n');
+  return (
+    [
+      `MODEL = ${pyStr(spec.model)}`,
+      `JOB = ${pyStr(spec.job)}`,
+      `TEMPLATE = ${pyStr(templateKey(spec.job))}`,
+      `MLFLOW_URI = ${pyStr(t.mlflowTrackingUri)}`,
+      `EXPERIMENT = ${pyStr(t.experiment)}`,
+      `REGISTERED_MODEL = ${t.registeredModel ? pyStr(t.registeredModel) : 'None'}`,
+      `DATA_ASSETS = ${pyValue([...spec.assets], 0, 14)}`,
+      `THROUGH_PARAM = ${pyStr(THROUGH_PARAM)}`,
+      pyComment('At least this much new data in the dataset events starts a training (None: any trigger).'),
+      `MIN_NEW_DATA = ${pyValue(t.minNewData ? { unit: t.minNewData.unit, count: t.minNewData.count } : null, 0, 15)}`,
+      pyComment('The promotion rule (None: the trained version is registered only).'),
+      `PROMOTE = ${pyValue(promote, 0, 10)}`,
+      `ALIAS = ${p ? pyStr(p.alias) : 'None'}`,
+      `CHAMPION_METRIC = ${p ? pyStr(championMetricKey(p.metric)) : 'None'}`,
+      `CANARY = ${pyValue(canary, 0, 9)}`,
+      pyComment("The team's online models serving the alias, and what rolls them."),
+      `TARGETS = ${pyValue(targets, 0, 10)}`,
+      `NOTIFY = ${pyValue(
+        t.notify.map((n) => ({ kind: n.kind, connection: n.connection })),
+        0,
+        9,
+      )}`,
+      `TRAINING_ENV = ${pyValue({ ...TRAINING_ENV }, 0, 15)}`,
+      `VERSION_TAGS = ${pyValue({ ...VERSION_TAGS }, 0, 15)}`,
+      `VERSION_ANNOTATION = ${pyStr(MODEL_VERSION_ANNOTATION)}`,
+      `FIELD_MANAGER = ${pyStr(PROMOTE_FIELD_MANAGER)}`,
+      `KSERVE_GROUP = ${pyStr(KSERVE_API.group)}`,
+      `KSERVE_VERSION = ${pyStr(KSERVE_API.version)}`,
+      `KSERVE_PLURAL = ${pyStr(KSERVE_API.plural)}`,
+    ].join('\n') + snapshotConstants(spec)
+  );
 }
 
 /** One task of the DAG body: its Python statement and the variable it binds. */
@@ -714,6 +842,7 @@ function trainingTasks(spec: TrainingDagSpec): TaskLine[] {
   tasks.push(python('start_run', 'start_training_run', ['retries=SUBMIT_RETRIES']));
   tasks.push(python('spark_submit', 'submit_training', ['retries=SUBMIT_RETRIES', onFailure]));
   tasks.push(sensor('spark_wait', 'finished', 'POLL_SECONDS', 'TIMEOUT_SECONDS', true, ['op_kwargs={"model": MODEL, "step": JOB}']));
+  if (t.snapshot) tasks.push(python('snapshot', 'take_snapshots', ['retries=SUBMIT_RETRIES', onFailure]));
   if (!t.registeredModel) return tasks;
   tasks.push(python('evaluate', 'evaluate_candidate', [onFailure]));
   if (!p) return tasks;
@@ -744,6 +873,7 @@ function trainingHelpers(spec: TrainingDagSpec): string {
     MLFLOW_HELPERS,
     t.minNewData ? DATA_CHECK : '',
     START_AND_SUBMIT,
+    t.snapshot ? SNAPSHOT_STEP : '',
     t.registeredModel ? EVALUATION : '',
     p ? ROLLOUT : '',
     p?.approvalTimeoutHours !== undefined ? APPROVAL : '',
@@ -775,6 +905,9 @@ export function trainingDag(spec: TrainingDagSpec): string {
       : '',
     'start_run creates the MLflow run the training resumes (MLFLOW_RUN_ID)',
     "spark_submit and spark_wait run the model's training SparkApplication",
+    t.snapshot
+      ? `snapshot takes a VolumeSnapshot of ${t.snapshot.volumes.map((d) => d.name).join(', ')} and tags the MLflow run with their names`
+      : '',
     t.registeredModel
       ? `evaluate finds the version of ${t.registeredModel} it registered${
           t.promote

@@ -22,6 +22,10 @@ export interface ModelplaneFile {
    */
   gpuPools?: GpuPoolConfig[];
   /**
+   * The team's datasets: PersistentVolumeClaims in the team namespace whose storage class takes CSI volume snapshots, mounted by batch models (their `datasets`) and snapshotted after each training with `train.snapshot` (docs/cookbook/lineage.md).
+   */
+  datasets?: DatasetConfig[];
+  /**
    * The team's models.
    */
   models: ModelConfig[];
@@ -184,6 +188,31 @@ export interface TaintConfig {
   effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 /**
+ * A dataset: a PersistentVolumeClaim of the team, its snapshots taken with a VolumeSnapshotClass.
+ */
+export interface DatasetConfig {
+  /**
+   * The claim's name; at most 30 characters, so that its snapshots' names (<name>-<MLflow run id>) stay valid.
+   */
+  name: string;
+  /**
+   * The requested capacity, e.g. 200Gi. Default 10Gi.
+   */
+  size?: string | number;
+  /**
+   * The storage class (its CSI driver must take snapshots). Default: the cluster's default storage class.
+   */
+  storageClass?: string;
+  /**
+   * The VolumeSnapshotClass of the dataset's snapshots. Default: the cluster's default VolumeSnapshotClass.
+   */
+  snapshotClass?: string;
+  /**
+   * The access modes; the Spark driver and its executors mount the volume at once, so several pods need a …Many mode. Default [ReadWriteMany].
+   */
+  accessModes?: ('ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod')[];
+}
+/**
  * A model trained and/or scored in batch with Spark.
  */
 export interface BatchModelConfig {
@@ -247,6 +276,10 @@ export interface BatchModelConfig {
    */
   output?: string;
   gpu?: GpuConfig;
+  /**
+   * Datasets (the file's `datasets`) mounted into the driver and the executors of every run.
+   */
+  datasets?: DatasetMountConfig[];
   /**
    * Plain environment variables of the Spark pods (never credentials). Values may hold run-time values such as {{ ds }} or {{ params.NAME }}, as in `args` (docs/cookbook/run-time-values.md).
    */
@@ -353,6 +386,10 @@ export interface TrainConfig {
      */
     webhook?: string;
   }[];
+  /**
+   * Continuous training: after each successful training, take a VolumeSnapshot of every dataset the model mounts (`datasets`), named <dataset>-<MLflow run id> and labelled with the model, the MLflow run, the DAG run and the Git commit synthesized from, and tag the MLflow run modelplane.snapshot.<dataset> with each name; `modelplane restore MODEL --run ID` writes the claims that bring a run's volumes back. Needs registers and datasets. Default false.
+   */
+  snapshot?: boolean;
 }
 /**
  * GPUs for the model, on a pool of the platform.
@@ -370,6 +407,23 @@ export interface GpuConfig {
    * Batch models: which Spark pods get GPUs. Default executor.
    */
   on?: 'driver' | 'executor' | 'both';
+}
+/**
+ * A dataset the batch model mounts into its driver and executors: its input data, or the volume it writes the model to.
+ */
+export interface DatasetMountConfig {
+  /**
+   * The dataset, by its name in the file's `datasets` (or the name of a claim the team made otherwise; train.snapshot needs one of the file's).
+   */
+  dataset: string;
+  /**
+   * Where the pods see it: an absolute path outside Spark's own directories (/tmp, the work and local dirs, /var/modelplane), e.g. /data/corpus.
+   */
+  mountPath: string;
+  /**
+   * Mount it read-only (an input). Default false.
+   */
+  readOnly?: boolean;
 }
 /**
  * A registered MLflow model served over REST/gRPC.
