@@ -290,7 +290,7 @@ test("init's DVC options: an external store's endpoint, region and bucket; a bad
   );
   expect(ok.code).toBe(0);
   expect(readFileSync(join(dir, 'fraud-models', '.dvc', 'config'), 'utf8')).toBe(
-    '[core]\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data/fraud/dvc\n    endpointurl = https://s3.eu-central-1.amazonaws.com\n    region = eu-central-1\n',
+    '[core]\n    analytics = false\n    remote = fraud\n[\'remote "fraud"\']\n    url = s3://fraud-data/fraud/dvc\n    endpointurl = https://s3.eu-central-1.amazonaws.com\n    region = eu-central-1\n',
   );
   const bad = mp(['init', 'bad-models', '--bucket', 'Fraud_Data', '--object-store-endpoint', 'http://key:secret@s3.example.com'], dir);
   expect(bad).toEqual({
