@@ -6,6 +6,8 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { App } from 'cdk8s';
+import YAML from 'yaml';
+import { runIdProblem } from '../../constructs/dataset';
 import type { Platform } from '../../constructs/platform/platform';
 import { buildTeamModels, BuiltTeamModels } from '../config/build';
 import { ConfigIssue, formatConfigIssue, sortIssues } from '../config/errors';
@@ -63,6 +65,43 @@ export function graph(cascade: string, o: { file?: string[] }, io: Io): void {
     );
   }
   io.out(`${cascadeGraph(found[0]!)}\n`);
+}
+
+/** A construct whose training snapshots volumes, and can say how to restore them (see SparkBatchModel). */
+interface RestorableModel {
+  restoreManifests(runId: string): Record<string, unknown>[];
+}
+
+/** True when `c` implements {@link RestorableModel}. */
+function isRestorable(c: unknown): c is RestorableModel {
+  return typeof (c as Partial<RestorableModel> | undefined)?.restoreManifests === 'function';
+}
+
+/** `restore`: print the claims restoring the datasets of `model` as MLflow run `o.run` left them. */
+export function restore(model: string, o: { run: string; file?: string[] }, io: Io): void {
+  const problem = runIdProblem(o.run);
+  if (problem)
+    throw new UsageError(
+      `--run ${JSON.stringify(o.run)} ${problem}. Fix: pass the run id MLflow shows for the training run, e.g. --run 0123456789abcdef0123456789abcdef`,
+    );
+  const files = o.file ?? [DEFAULT_FILE];
+  const app = new App({ outdir: '.' });
+  const results = files.map((f) => buildTeamModels(app, loadConfigFile(f)));
+  const issues = results.flatMap((r) => r.issues);
+  if (issues.length > 0) fail(issues, io);
+  const found = results.map((r) => r.models.get(model)).find((m) => m !== undefined);
+  if (found === undefined) {
+    const names = results.flatMap((r) => [...r.models.keys()]).sort();
+    throw new UsageError(
+      `no model "${model}" in ${files.join(', ')}. Fix: use one of: ${names.join(', ') || '(the file defines no models)'}`,
+    );
+  }
+  const manifests = isRestorable(found) ? found.restoreManifests(o.run) : [];
+  if (manifests.length === 0)
+    throw new UsageError(
+      `model "${model}" snapshots no datasets, so there is nothing to restore. Fix: mount a dataset (models[].datasets: [{ dataset: NAME, mountPath: /data }]) and set train.snapshot: true in its training`,
+    );
+  io.out(manifests.map((m) => YAML.stringify(m)).join('---\n'));
 }
 
 /** `diff`: what synth would change in the output directory. */

@@ -51,6 +51,10 @@ The output directory is replaced as a whole, and only when synthesis succeeded. 
 in DIR/.modelplane-output (path and sha256 of each file) and replaces only a directory holding nothing else,
 unchanged: a file it did not write, or one edited since, is refused (exit 2), and so are the current
 directory, a directory holding an input file, a git repository root, / and your home directory.`,
+  restore: `
+Examples:
+  $ modelplane restore churn --run 0123456789abcdef0123456789abcdef          # the claims, as YAML
+  $ modelplane restore churn --run 0123456789abcdef0123456789abcdef | kubectl apply -f -`,
   graph: `
 Examples:
   $ modelplane graph nightly                     # the cascade "nightly" of ./modelplane.yaml as Mermaid
@@ -108,6 +112,7 @@ function cliProgram(io: Io, cwd: string, env: Env, awaited: boolean): Command {
   addValidate(program, io);
   addSynth(program, io, cwd);
   addGraph(program, io);
+  addRestore(program, io);
   addDiff(program, io);
   addInit(program, io);
   addOperatorCommands(program, { io, build: (app, o) => actions().buildAll(app, o), fail });
@@ -204,6 +209,20 @@ function addGraph(program: Command, io: Io): void {
     .addOption(fileOption())
     .addHelpText('after', EXAMPLES.graph + EXIT_CODES_HELP)
     .action((cascade: string, o: { file?: string[] }) => actions().graph(cascade, o, io));
+}
+
+/** `restore`: the claims restoring a training run's snapshotted datasets. */
+function addRestore(program: Command, io: Io): void {
+  program
+    .command('restore')
+    .description(
+      "Print the PersistentVolumeClaims that restore a model's datasets as the training run left them: one claim <dataset>-restored per dataset the model mounts, its dataSource the run's VolumeSnapshot <dataset>-<RUN_ID> (train.snapshot: true writes them). New claims: the live ones are never touched.",
+    )
+    .argument('<MODEL>', 'the batch model name')
+    .requiredOption('--run <RUN_ID>', 'the MLflow run id of the training run (32 hexadecimal digits)')
+    .addOption(fileOption())
+    .addHelpText('after', EXAMPLES.restore + EXIT_CODES_HELP)
+    .action((model: string, o: { run: string; file?: string[] }) => actions().restore(model, o, io));
 }
 
 /** `diff`: what synth would change in the output directory. */
