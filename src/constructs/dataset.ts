@@ -263,6 +263,17 @@ export function restoredClaimManifest(
   };
 }
 
+/** A model whose training snapshots volumes and can give the claims that restore them (e.g. SparkBatchModel). */
+export interface IRestorable {
+  /** The claims restoring the model's snapshotted volumes as MLflow run `runId` left them; [] when it snapshots none. */
+  restoreManifests(runId: string): Record<string, unknown>[];
+}
+
+/** True when `c` implements {@link IRestorable}. */
+export function isRestorable(c: unknown): c is IRestorable {
+  return typeof (c as Partial<IRestorable> | undefined)?.restoreManifests === 'function';
+}
+
 /**
  * A team's dataset: a PersistentVolumeClaim in the team namespace whose snapshots keep the data (or the
  * model) of a training run. Created inside a {@link TeamModels} chart.

@@ -7,7 +7,7 @@ import { standardLabels } from '../../core/labels';
 import type { QuotaDemand, QuotaDemanding } from '../quota';
 import { TEAM_SERVICE_ACCOUNTS } from '../team-space';
 import { IModelServing, isModelServing, isRolloutRefusal } from '../model-serving';
-import { GIT_COMMIT_CONTEXT, isGitCommit, restoredClaimManifest, type Dataset } from '../dataset';
+import { GIT_COMMIT_CONTEXT, IRestorable, isGitCommit, restoredClaimManifest, type Dataset } from '../dataset';
 import { TeamModel, TeamModels } from '../team-models';
 import { dagFileName, ModelDagSpec, modelDag, modelDagId } from './airflow/dag';
 import { trainingDag } from './airflow/training';
@@ -305,7 +305,7 @@ export function sparkBatchTemplates(spec: ResolvedSparkBatchModel): Record<strin
  * `score.json`, `download.json`, `export.json`); Airflow tasks create run-unique SparkApplications from them.
  * A cascade can run it (it implements {@link ICascadeRunnable}).
  */
-export class SparkBatchModel extends Construct implements ICascadeRunnable, QuotaDemanding {
+export class SparkBatchModel extends Construct implements ICascadeRunnable, QuotaDemanding, IRestorable {
   /** The model name. */
   public readonly modelName: string;
   /** The team. */

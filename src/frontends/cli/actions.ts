@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { App } from 'cdk8s';
 import YAML from 'yaml';
-import { runIdProblem } from '../../constructs/dataset';
+import { isRestorable, runIdProblem } from '../../constructs/dataset';
 import type { Platform } from '../../constructs/platform/platform';
 import { buildTeamModels, BuiltTeamModels } from '../config/build';
 import { ConfigIssue, formatConfigIssue, sortIssues } from '../config/errors';
@@ -50,13 +50,19 @@ export function synth(o: BuildArgs & { output: string; quiet?: boolean }, io: Io
   if (!o.quiet) io.out(`${summary(outcome.content!).replace(/%OUT%/g, out)}\n`);
 }
 
-/** `graph`: print a cascade as Mermaid. */
-export function graph(cascade: string, o: { file?: string[] }, io: Io): void {
-  const files = o.file ?? [DEFAULT_FILE];
+/** The team files built into one App (not synthesized), or every problem listed and exit 1. */
+function buildTeamFilesOrFail(files: readonly string[], io: Io): BuiltTeamModels[] {
   const app = new App({ outdir: '.' });
   const results = files.map((f) => buildTeamModels(app, loadConfigFile(f)));
   const issues = results.flatMap((r) => r.issues);
   if (issues.length > 0) fail(issues, io);
+  return results;
+}
+
+/** `graph`: print a cascade as Mermaid. */
+export function graph(cascade: string, o: { file?: string[] }, io: Io): void {
+  const files = o.file ?? [DEFAULT_FILE];
+  const results = buildTeamFilesOrFail(files, io);
   const found = results.map((r) => r.cascades.get(cascade)).filter((c) => c !== undefined);
   if (found.length === 0) {
     const names = results.flatMap((r) => [...r.cascades.keys()]).sort();
@@ -67,16 +73,6 @@ export function graph(cascade: string, o: { file?: string[] }, io: Io): void {
   io.out(`${cascadeGraph(found[0]!)}\n`);
 }
 
-/** A construct whose training snapshots volumes, and can say how to restore them (see SparkBatchModel). */
-interface RestorableModel {
-  restoreManifests(runId: string): Record<string, unknown>[];
-}
-
-/** True when `c` implements {@link RestorableModel}. */
-function isRestorable(c: unknown): c is RestorableModel {
-  return typeof (c as Partial<RestorableModel> | undefined)?.restoreManifests === 'function';
-}
-
 /** `restore`: print the claims restoring the datasets of `model` as MLflow run `o.run` left them. */
 export function restore(model: string, o: { run: string; file?: string[] }, io: Io): void {
   const problem = runIdProblem(o.run);
@@ -85,10 +81,7 @@ export function restore(model: string, o: { run: string; file?: string[] }, io: 
       `--run ${JSON.stringify(o.run)} ${problem}. Fix: pass the run id MLflow shows for the training run, e.g. --run 0123456789abcdef0123456789abcdef`,
     );
   const files = o.file ?? [DEFAULT_FILE];
-  const app = new App({ outdir: '.' });
-  const results = files.map((f) => buildTeamModels(app, loadConfigFile(f)));
-  const issues = results.flatMap((r) => r.issues);
-  if (issues.length > 0) fail(issues, io);
+  const results = buildTeamFilesOrFail(files, io);
   const found = results.map((r) => r.models.get(model)).find((m) => m !== undefined);
   if (found === undefined) {
     const names = results.flatMap((r) => [...r.models.keys()]).sort();
