@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates (once, cached) the virtualenv the workspace tier runs real JupyterHub from: the hub with KubeSpawner
+# Creates (once, cached) the virtualenv the workspace tier (issue 16; not built yet: no tier or setup step calls
+# this script so far) is to run real JupyterHub from: the hub with KubeSpawner
 # (spawning notebook pods against the tier's API server), OAuthenticator's GenericOAuthenticator (signing in
 # through the platform's OIDC issuer) and the idle culler. Prints its path:
 # "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/venvs/jupyterhub-<version>".
