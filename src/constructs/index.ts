@@ -4,6 +4,7 @@ export * from './team-models';
 export * from './dataset';
 export * from './model-serving';
 export * from './team-space';
+export * from './workspace';
 export * from './team-object-store';
 export * from './gpu-node-pool';
 export * from './mlflow';
