@@ -10,3 +10,4 @@ export * from './mlflow';
 export * from './online';
 export * from './batch';
 export * from './platform';
+export * from './sso';
