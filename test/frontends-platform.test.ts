@@ -32,6 +32,7 @@ import type {
   TeamQuota,
 } from '../src/constructs';
 import type { ApiServerRef } from '../src/core/context';
+import type { SsoEgressProps, SsoProps } from '../src/constructs/sso/sso-resolve';
 import type { Taint } from '../src/core/gpu';
 import type { SecretKeyRef } from '../src/core/secrets';
 import type { ResourceSpec } from '../src/core/security';
@@ -77,8 +78,25 @@ describe('the platform schema', () => {
           monitoringNamespace: true,
           apiServer: true,
           prerequisites: true,
+          sso: true,
         }),
       ],
+      [
+        'sso',
+        propsOf(defs.sso),
+        keys<SsoProps>({
+          issuerUrl: true,
+          authorizeUrl: true,
+          tokenUrl: true,
+          userinfoUrl: true,
+          jwksUrl: true,
+          groupsClaim: true,
+          usernameClaim: true,
+          scopes: true,
+          egress: true,
+        }),
+      ],
+      ['sso.egress', propsOf(defs.sso.properties.egress), keys<SsoEgressProps>({ cidrs: true, ports: true })],
       [
         'prerequisite',
         propsOf(defs.prerequisite),
@@ -332,7 +350,7 @@ describe('unknown keys, at every level', () => {
     expect(loadPlatformText('p.yaml', text, { appSettings: true })).toMatchObject({ issues: [], settings: { examples: false } });
     expect(loadPlatformText('p.yaml', text, { appSettings: true }).props).toEqual({ teams: [{ name: 'risk' }] });
     expect(loadPlatformText('p.yaml', text).issues.map(formatConfigIssue)).toEqual([
-      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites.',
+      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, sso.',
     ]);
     expect(loadPlatformText('p.yaml', 'examples: yes please\n', { appSettings: true }).issues.map(formatConfigIssue)).toEqual([
       'p.yaml:1:11: `examples` = "yes please" must be boolean. Fix: write true or false.',
@@ -459,7 +477,7 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(StackConfigError);
     expect((error as StackConfigError).problems).toEqual([
       'Pulumi config: `modelplane:platform.examples` = "no" must be boolean. Fix: write true or false.',
-      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, examples.',
+      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, sso, examples.',
       'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore, workspace.',
     ]);
   });

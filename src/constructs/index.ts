@@ -11,3 +11,4 @@ export * from './mlflow';
 export * from './online';
 export * from './batch';
 export * from './platform';
+export * from './sso';
