@@ -12,7 +12,10 @@ const sso: SsoRef = {
   authorizeUrl: 'https://login.example.com/realms/modelplane/protocol/openid-connect/auth',
   tokenUrl: 'https://login.example.com/realms/modelplane/protocol/openid-connect/token',
   userinfoUrl: 'https://login.example.com/realms/modelplane/protocol/openid-connect/userinfo',
+  jwksUrl: 'https://login.example.com/realms/modelplane/protocol/openid-connect/certs',
+  scopes: ['openid', 'profile', 'email'],
   groupsClaim: 'groups',
+  usernameClaim: 'preferred_username',
   egress: { kind: 'external', cidrs: ['203.0.113.10/32'], ports: [443] },
 };
 const gpuPool = {
