@@ -49,6 +49,31 @@ test("Airflow's values mount every team's DAG ConfigMap (the values only TypeScr
   expect(values.securityContexts.pod).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
 });
 
+test("--workspaces: each team's JupyterHub in its namespace, pinned, values as the construct computed them; the operators script has none", () => {
+  const { code, out, err } = cli(['operators', '--platform', PLATFORM, '--workspaces']);
+  expect({ code, err }).toEqual({ code: 0, err: '' });
+  const { platform } = buildPlatformFile(new App(), PLATFORM);
+  const installs = [...out.matchAll(/^helm upgrade --install (\S+) (\S+) --version (\S+) --namespace (\S+) /gm)].map((m) => [
+    m[1],
+    m[3],
+    m[4],
+  ]);
+  expect(installs).toEqual([
+    ['jupyterhub-b2b-scoring', '4.3.3', 'b2b-scoring'],
+    ['jupyterhub-geo-analytics', '4.3.3', 'geo-analytics'],
+  ]);
+  const body = out
+    .split("cat > modelplane-values/jupyterhub-geo-analytics.yaml <<'MODELPLANE_VALUES'\n")[1]
+    .split('\nMODELPLANE_VALUES')[0];
+  expect(YAML.parse(body)).toEqual(JSON.parse(JSON.stringify(platform!.teamReleases[1].values)));
+  expect(spawnSync('bash', ['-n'], { input: out }).status).toBe(0);
+  expect(cli(['operators', '--platform', PLATFORM]).out).not.toContain('jupyterhub');
+  // A platform whose teams have no workspace says so, and installs nothing.
+  const none = cli(['operators', '--workspaces']);
+  expect(none.code).toBe(0);
+  expect(none.out).toMatch(/^# No team has a workspace/);
+});
+
 test('helmInstallScript: OCI charts need no repository; empty values are written as {}', () => {
   const script = helmInstallScript(
     [{ releaseName: 'x', chart: 'oci://example.org/charts/x', repo: '', version: '1.2.3', namespace: 'x', values: {} }],
