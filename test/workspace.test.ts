@@ -75,7 +75,12 @@ describe('workspace values (the Zero to JupyterHub release)', () => {
       ['gpu', false],
     ]);
     const [small, , gpu] = spawner.profile_list;
-    expect(small.kubespawner_override).toMatchObject({ cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '2Gi', mem_limit: '2Gi' });
+    expect(small.kubespawner_override).toMatchObject({
+      cpu_guarantee: 1,
+      cpu_limit: 2,
+      mem_guarantee: 2 * 2 ** 30,
+      mem_limit: 2 * 2 ** 30,
+    });
     expect(small.kubespawner_override.tolerations).toBeUndefined();
     expect(gpu.kubespawner_override.extra_resource_limits).toEqual({ 'nvidia.com/gpu': '1' });
     expect(gpu.kubespawner_override.tolerations).toEqual([
@@ -86,7 +91,7 @@ describe('workspace values (the Zero to JupyterHub release)', () => {
     ).toEqual([{ matchExpressions: [{ key: 'modelplane.dev/gpu-pool', operator: 'In', values: ['gpu'] }] }]);
     expect(gpu.description).toBe('2 CPU, 8Gi memory, 1 GPU on pool gpu');
     // The default profile's resources are the spawner's own too.
-    expect(spawner).toMatchObject({ cpu_guarantee: 4, mem_limit: '16Gi' });
+    expect(spawner).toMatchObject({ cpu_guarantee: 4, mem_limit: 16 * 2 ** 30 });
   });
 
   test('notebook pods: restricted, their own ServiceAccount without a token, the user volume at home', () => {

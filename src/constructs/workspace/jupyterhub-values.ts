@@ -12,6 +12,7 @@
  * (cluster-wide objects and DaemonSets), and the chart's NetworkPolicies (the team's own apply).
  */
 import type { HelmChartRef } from '../platform/operators/helm-addon';
+import { cpuMillicores, quantityUnits } from '../../core/validate';
 import { NVIDIA_GPU, gpuPlacement } from '../../core/gpu';
 import { LABELS, MANAGED_BY } from '../../core/labels';
 import { SSO_CLIENT_SECRET_KEY, ssoClient } from '../../core/sso';
@@ -46,9 +47,17 @@ function restricted(uid: number, gid: number, readOnlyRoot: boolean): Record<str
   };
 }
 
-/** Twice a CPU quantity, for the limit (`"1"` → `2`, `"500m"` → `1`): KubeSpawner takes CPU as a float of cores. */
+/** A CPU quantity in cores (`"500m"` → `0.5`): KubeSpawner takes CPU as a float of cores. */
 function cores(cpu: string): number {
-  return cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+  return Number(cpuMillicores(cpu)!) / 1000;
+}
+
+/**
+ * A memory quantity in bytes (`"2Gi"` → `2147483648`): KubeSpawner's memory traits take only K, M, G and T
+ * (binary) suffixes and refuse Kubernetes' `Gi`, so the values say bytes, which both read the same.
+ */
+function bytes(memory: string): number {
+  return Number(quantityUnits(memory)!);
 }
 
 /** A profile's KubeSpawner overrides: its resources, image, and for GPUs the pool's placement (as models get it). */
@@ -56,8 +65,8 @@ function profileOverride(p: ResolvedProfile): Record<string, unknown> {
   const o: Record<string, unknown> = {
     cpu_guarantee: cores(p.cpu),
     cpu_limit: cores(p.cpu) * 2,
-    mem_guarantee: p.memory,
-    mem_limit: p.memory,
+    mem_guarantee: bytes(p.memory),
+    mem_limit: bytes(p.memory),
     image: p.image,
   };
   if (p.gpus > 0 && p.pool) {
