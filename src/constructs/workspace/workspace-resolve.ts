@@ -230,7 +230,7 @@ function checkAccess(v: Validator, given: WorkspaceProps, url: string | undefine
     'workspace',
     given,
     "needs the platform's single sign-on: without it the hub would have nobody to ask who a user is (JupyterHub's default lets anyone in with any password)",
-    'add sso: { keycloak: { url: https://sso.example.com } } (or sso: { issuerUrl: ... } for your own issuer) to the platform file',
+    "add sso: { issuerUrl: https://login.example.com/realms/modelplane } (your issuer) to the platform file, or the platform's own Keycloak (docs/cookbook/sso.md)",
   );
   v.check(
     team.editorGroups.length > 0,
@@ -412,7 +412,7 @@ function checkGpus(v: Validator, f: string, p: WorkspaceProfile, gpus: number, t
           : 'is not a GPU pool of the platform',
       pools.length === 0
         ? "add a pool to the platform file's gpuPools, or set gpus: 0"
-        : `write gpuPool: ${names[0]} (pools: ${names.join(', ')})`,
+        : `write gpuPool: ${names[0]} (the platform's pools are ${names.join(', ')})`,
     );
     return undefined;
   }
