@@ -24,10 +24,12 @@ export const WORKSPACE_ACCOUNTS = {
   notebook: 'modelplane-notebook',
 } as const;
 
-/** Labels every notebook pod and volume carries, besides KubeSpawner's own. */
+/**
+ * Labels every notebook pod and volume carries, besides KubeSpawner's own (which sets
+ * `app.kubernetes.io/component: singleuser-server` to find its pods, so that key is KubeSpawner's).
+ */
 export const WORKSPACE_LABELS: Readonly<Record<string, string>> = {
   [LABELS.partOf]: MANAGED_BY,
-  [LABELS.component]: 'notebook',
 };
 
 /**
