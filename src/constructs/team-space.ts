@@ -12,6 +12,10 @@ import { operatorInstalled } from '../core/context';
 import { checkName, checkQuantity, compareQuantities } from '../core/validate';
 import { OBJECT_STORE_POD_LABELS, OBJECT_STORE_PORT } from './mlflow/embedded-object-store';
 import { checkTeamObjectStore, TeamObjectStoreProps, workloadIdentityAnnotations } from './team-object-store';
+import type { HelmChartRef } from './platform/operators/helm-addon';
+import { jupyterHubRelease } from './workspace/jupyterhub-values';
+import { renderWorkspaceObjects } from './workspace/workspace-objects';
+import { ResolvedWorkspace, resolveWorkspace, WorkspaceProps } from './workspace/workspace-resolve';
 
 /** Resource totals a team may use. */
 export interface TeamQuota {
@@ -23,6 +27,11 @@ export interface TeamQuota {
   readonly pods?: number;
   /** Maximum number of GPUs requested (`requests.nvidia.com/gpu`). @default 0 */
   readonly gpus?: number;
+  /**
+   * Total storage requested by the team's PersistentVolumeClaims (`requests.storage`): its datasets, the
+   * workspace's per-user volumes and the hub's database. @default - no storage total
+   */
+  readonly storage?: string;
 }
 
 /** Per-container defaults for containers that set no requests or limits. */
@@ -73,6 +82,13 @@ export interface TeamSpaceProps {
    * store, which creates the team's credentials itself. @default - the platform's Secret name, no workload identity
    */
   readonly objectStore?: TeamObjectStoreProps;
+  /**
+   * The team's notebook workspace: a JupyterHub in the team's namespace (the Zero to JupyterHub chart,
+   * pinned) whose profiles start JupyterLab or VS Code sessions inside the team's quota, signed in through
+   * the platform's `sso` for the members of `editorGroups`. See {@link WorkspaceProps}.
+   * @default - no workspace
+   */
+  readonly workspace?: WorkspaceProps;
 }
 
 /** Names of the ServiceAccounts every team namespace gets. */
@@ -88,9 +104,11 @@ export interface ResolvedTeamSpace {
   /** The namespace (the team's name). */
   readonly namespace: string;
   /** The quota. */
-  readonly quota: Required<TeamQuota>;
+  readonly quota: Required<Omit<TeamQuota, 'storage'>> & Pick<TeamQuota, 'storage'>;
   /** The LimitRange defaults. */
   readonly limits: Required<TeamLimitDefaults>;
+  /** The notebook workspace, when the team has one. */
+  readonly workspace?: ResolvedWorkspace;
   /** Groups bound to `edit`, sorted. */
   readonly editorGroups: readonly string[];
   /** CIDRs of an external object store. */
@@ -112,9 +130,15 @@ export function isIpv4Cidr(value: unknown): boolean {
 }
 
 /** The quota with its defaults. */
-function teamQuota(given?: TeamQuota): Required<TeamQuota> {
+function teamQuota(given?: TeamQuota): ResolvedTeamSpace['quota'] {
   const q = given ?? {};
-  return { cpu: q.cpu ?? '16', memory: q.memory ?? '64Gi', pods: q.pods ?? 200, gpus: q.gpus ?? 0 };
+  return {
+    cpu: q.cpu ?? '16',
+    memory: q.memory ?? '64Gi',
+    pods: q.pods ?? 200,
+    gpus: q.gpus ?? 0,
+    ...(q.storage !== undefined ? { storage: q.storage } : {}),
+  };
 }
 
 /** The LimitRange defaults with their defaults. */
@@ -154,6 +178,22 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
   const hasPlatform = v.check(isRecord(platform), 'platform', platform, 'is required', 'pass platform.context or platformContext()');
   if (hasPlatform && typeof props.name === 'string') checkTeamNamespace(v, 'name', props.name, platform);
   const apiServer = hasPlatform ? checkApiServer(v, 'platform.apiServer', platform.apiServer) : undefined;
+  const workspace =
+    props.workspace !== undefined && hasPlatform && v.ok
+      ? resolveWorkspace(v, props.workspace, {
+          name: props.name,
+          quota,
+          editorGroups: [...groups].sort(),
+          platform: {
+            ...platform,
+            apiServer: apiServer!,
+            objectStore: {
+              ...platform.objectStore,
+              credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
+            },
+          },
+        })
+      : undefined;
   return v.result(() => ({
     namespace: props.name,
     quota,
@@ -161,6 +201,7 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
     editorGroups: [...groups].sort(),
     objectStoreCidrs: cidrs,
     serviceAccountAnnotations: workloadIdentityAnnotations(props.objectStore?.workloadIdentity),
+    ...(workspace ? { workspace } : {}),
     platform: {
       ...platform,
       apiServer: apiServer!,
@@ -219,9 +260,10 @@ function checkEditorGroups(v: Validator, groups: readonly string[], props: TeamS
   for (const d of duplicates(groups.map(String))) v.fail('editorGroups', d, 'names the same group twice', 'list each group once');
 }
 
-function checkQuota(v: Validator, quota: Required<TeamQuota>): void {
+function checkQuota(v: Validator, quota: ResolvedTeamSpace['quota']): void {
   checkQuantity(v, 'quota.cpu', quota.cpu, '16');
   checkQuantity(v, 'quota.memory', quota.memory, '64Gi');
+  if (quota.storage !== undefined) checkQuantity(v, 'quota.storage', quota.storage, '500Gi', 'bytes');
   v.check(Number.isInteger(quota.pods) && quota.pods > 0, 'quota.pods', quota.pods, 'must be a positive whole number', 'set e.g. 200');
   v.check(
     Number.isInteger(quota.gpus) && quota.gpus >= 0,
@@ -275,7 +317,14 @@ export class TeamSpace extends Construct {
   /** The namespace name. */
   public readonly namespace: string;
   /** The ResourceQuota it renders (every default applied). */
-  public readonly quota: Required<TeamQuota>;
+  public readonly quota: ResolvedTeamSpace['quota'];
+  /** The team's notebook workspace, as resolved, when it has one. */
+  public readonly workspace?: ResolvedWorkspace;
+  /**
+   * The Helm releases of the team's own (its JupyterHub), installed in its namespace after its objects are
+   * applied (the hub's ServiceAccount and Role are among them). @default [] when the team has no workspace
+   */
+  public readonly releases: readonly HelmChartRef[];
   /** The Namespace object; everything namespaced for the team should depend on it. */
   public readonly namespaceObject: ApiObject;
   /** The platform as the team's models see it (the team's object-store Secret as `objectStore.credentialsSecret`). */
@@ -287,9 +336,14 @@ export class TeamSpace extends Construct {
     this.namespace = spec.namespace;
     this.quota = spec.quota;
     this.context = spec.platform;
+    if (spec.workspace) this.workspace = spec.workspace;
+    // With a workload identity the notebooks' ServiceAccount carries it, and no keys come from a Secret.
+    const identity = Object.keys(spec.serviceAccountAnnotations).length > 0;
+    this.releases = spec.workspace ? [jupyterHubRelease(spec.workspace, !identity)] : [];
     const r = new TeamRenderer(this, spec);
     this.namespaceObject = r.namespaceObject();
-    const inNamespace = [...r.quotaAndLimits(), ...r.networkPolicies(), ...r.serviceAccounts(), ...r.rbac()];
+    const workspace = spec.workspace ? renderWorkspaceObjects(this, spec.workspace, spec.serviceAccountAnnotations) : [];
+    const inNamespace = [...r.quotaAndLimits(), ...r.networkPolicies(), ...r.serviceAccounts(), ...r.rbac(), ...workspace];
     for (const obj of inNamespace) obj.addDependency(this.namespaceObject);
   }
 }
@@ -331,6 +385,7 @@ class TeamRenderer {
             'requests.memory': q(quota.memory),
             pods: k8s.Quantity.fromNumber(quota.pods),
             [`requests.${NVIDIA_GPU}`]: k8s.Quantity.fromNumber(quota.gpus),
+            ...(quota.storage !== undefined ? { 'requests.storage': q(quota.storage) } : {}),
           },
         },
       }),

@@ -4,6 +4,7 @@
  * with the part's own resolve function, so that every problem of every part is reported at once, each
  * marked with where the part's props sit in the PlatformProps (`within`, e.g. `teams[2]`).
  */
+import { SSO_CLIENT_SECRET_KEY, ssoClient } from '../../core/sso';
 import { ChartProps } from 'cdk8s';
 import {
   ApiServerRef,
@@ -172,6 +173,7 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
         ...declared,
         ...namedSecrets(parts.server!, ns),
         ...teamStorePrerequisites(teams, context, parts.server!.artifacts.kind === 'embedded', declared),
+        ...workspaceClientPrerequisites(teams, context, declared),
       ]),
       airflowNamespace: installed.includes('airflow') ? parts.airflowNamespace : undefined,
       gateway: installed.includes('envoyGateway'),
@@ -417,6 +419,34 @@ export function teamStorePrerequisites(
       keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
       description: `object-store credentials of team ${t.name} for the external store (read by its Spark drivers and executors and its deployment-backend models)`,
     }))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace))
+    .filter((p) => !have.has(refKey(p)));
+}
+
+/**
+ * With an issuer of your own (`sso.issuerUrl`), the client secret of each team hub's OIDC client
+ * (`jupyterhub-<team>`, registered at your issuer) is yours to put in the Secret `modelplane-sso-jupyterhub`
+ * of the team's namespace, which the hub reads. (The platform's Keycloak generates them in the cluster.)
+ */
+export function workspaceClientPrerequisites(
+  teams: readonly PlatformTeamProps[],
+  context: PlatformContext,
+  declared: readonly ObjectRef[],
+): Prerequisite[] {
+  if (context.sso === undefined || context.sso.egress.kind === 'in-cluster') return [];
+  const have = new Set(declared.map(refKey));
+  return teams
+    .filter((t) => t.workspace !== undefined && typeof t.name === 'string' && t.name !== '')
+    .map((t) => {
+      const client = ssoClient('jupyterhub', t.name);
+      return {
+        kind: 'Secret',
+        namespace: t.name,
+        name: client.secretName,
+        keys: [SSO_CLIENT_SECRET_KEY],
+        description: `the client secret of OIDC client ${client.clientId} at your issuer (${context.sso!.issuerUrl}), read by team ${t.name}'s JupyterHub`,
+      };
+    })
     .sort((a, b) => a.namespace.localeCompare(b.namespace))
     .filter((p) => !have.has(refKey(p)));
 }

@@ -13,6 +13,7 @@ import { renderBootstrapTeamAccess, SecretBootstrap } from '../mlflow/secret-boo
 import { teamQuotaIssues } from '../quota';
 import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
+import { workspaceReferences } from '../workspace/workspace-objects';
 import { TeamChart, TieredChart } from '../tiered-chart';
 import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef, kserveStorageContainer } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
@@ -38,6 +39,11 @@ export class Platform extends TieredChart implements IObjectProvider {
   public readonly teams: ReadonlyMap<string, TeamSpace>;
   /** Operators to install, in installation order. */
   public readonly operators: readonly HelmChartRef[];
+  /**
+   * The teams' own Helm releases (each team's JupyterHub), in team order: installed after the output is
+   * applied, since they use the ServiceAccounts and Roles of the teams' files (`modelplane operators --workspaces`).
+   */
+  public readonly teamReleases: readonly HelmChartRef[];
   /** The enabled add-ons by name (the keys of `operators` in the platform file), each with its charts, in installation order. */
   public readonly addOns: readonly { readonly name: string; readonly charts: readonly HelmChartRef[] }[];
   /**
@@ -77,6 +83,7 @@ export class Platform extends TieredChart implements IObjectProvider {
     // KServe's storage initializer, restricted, in place of the kserve-resources chart's (turned off in its values).
     if (spec.kserveVersion) new ApiObject(this, 'KServeStorageContainer', kserveStorageContainer(spec.kserveVersion));
     this.teams = this.renderTeams(scope, spec);
+    this.teamReleases = [...this.teams.values()].flatMap((t) => t.releases);
     this.operators = spec.operators;
     this.addOns = spec.addOns;
     this.prerequisites = spec.prerequisites;
@@ -97,7 +104,10 @@ export class Platform extends TieredChart implements IObjectProvider {
 
   /** The references the operators' computed Helm values hold (e.g. Airflow's DAG ConfigMap mounts). */
   public helmValuesReferences(): ObjectReference[] {
-    return this.operators.flatMap((r) => helmValuesReferences({ namespace: r.namespace, name: r.releaseName }, r.values));
+    return [
+      ...this.operators.flatMap((r) => helmValuesReferences({ namespace: r.namespace, name: r.releaseName }, r.values)),
+      ...[...this.teams.values()].flatMap((t) => (t.workspace ? workspaceReferences(t.workspace, t.releases[0]) : [])),
+    ];
   }
 
   /** The team chart (namespace, quota, policies, RBAC) of `team`. */

@@ -33,12 +33,26 @@ export function operatorsScript(platform: Platform): string {
   return helmInstallScript(platform.operators, (v) => YAML.stringify(v, { sortMapEntries: true, lineWidth: 0 }));
 }
 
+/**
+ * The install script of the teams' JupyterHub releases (after the output is applied), values as YAML with
+ * sorted keys; a comment saying so when no team has a workspace.
+ */
+export function workspacesScript(platform: Platform): string {
+  if (platform.teamReleases.length === 0)
+    return '# No team has a workspace: add workspace: { ... } to a team of the platform file (see docs/cookbook/notebooks.md).\n';
+  return helmInstallScript(platform.teamReleases, (v) => YAML.stringify(v, { sortMapEntries: true, lineWidth: 0 }));
+}
+
 /** The prerequisites list of a built platform: operators, external prerequisites with their commands, objects created in-cluster. */
 export function prerequisitesText(platform: Platform): string {
   const lines: string[] = [];
   lines.push('1. Operators (install first: `modelplane operators` prints the script)');
   for (const a of platform.addOns)
     lines.push(`   ${a.name}: ${a.charts.map((c) => `${c.releaseName} ${c.chart} ${c.version} in namespace ${c.namespace}`).join('; ')}`);
+  for (const r of platform.teamReleases)
+    lines.push(
+      `   workspace of team ${r.namespace} (after applying the output: \`modelplane operators --workspaces\`): ${r.releaseName} ${r.chart} ${r.version}`,
+    );
   lines.push('', '2. External prerequisites (create before applying the output)');
   if (platform.prerequisites.length === 0) lines.push('   none');
   for (const p of platform.prerequisites) {

@@ -31,7 +31,10 @@ Examples:
   $ modelplane operators                             # the operators of a platform on modelplane's defaults
   $ modelplane operators --platform platform.yaml > install-operators.sh && bash install-operators.sh
 Prints a shell script: helm repo add, then per operator (in dependency order) its computed values written to
-modelplane-values/<release>.yaml and helm upgrade --install at the pinned --version. Run it before applying the output.`,
+modelplane-values/<release>.yaml and helm upgrade --install at the pinned --version. Run it before applying the output.
+  $ modelplane operators --platform platform.yaml --workspaces > install-workspaces.sh && bash install-workspaces.sh
+With --workspaces: the teams' JupyterHub releases instead (one per team with a workspace, in its namespace). Run it
+after applying the output: each hub runs as the ServiceAccount and Role of its team's files.`,
   prerequisites: `
 Examples:
   $ modelplane prerequisites --platform platform.yaml
@@ -48,10 +51,12 @@ export function addOperatorCommands(program: Command, deps: OperatorCommandDeps)
       'Print the Helm commands that install the operators the platform needs, pinned, with their computed values, in dependency order.',
     )
     .option('-p, --platform <FILE>', 'a platform file (default: the platform on modelplane defaults, no teams)')
+    .option('--workspaces', "print the teams' JupyterHub releases instead (run after applying the output)")
     .addHelpText('after', HELP.operators)
-    .action((o: { platform?: string }) => {
+    .action((o: { platform?: string; workspaces?: boolean }) => {
       const run = load();
-      deps.io.out(run.operatorsScript(run.builtPlatform(deps, o)));
+      const platform = run.builtPlatform(deps, { platform: o.platform });
+      deps.io.out(o.workspaces ? run.workspacesScript(platform) : run.operatorsScript(platform));
     });
   program
     .command('prerequisites')

@@ -29,7 +29,7 @@ export interface ModelplaneDeploymentArgs {
    * its children, else the ambient kubeconfig
    */
   readonly provider?: kubernetes.Provider;
-  /** Install the platform's operators as Helm releases. @default true */
+  /** Install the platform's operators, and the teams' JupyterHubs after their teams' objects, as Helm releases. @default true */
   readonly installOperators?: boolean;
   /** Do not wait for workloads to become ready (clusters without nodes or controllers). @default false */
   readonly skipAwait?: boolean;
@@ -100,7 +100,8 @@ export function planPlatformDeployment(name: string, args: ModelplaneDeploymentA
   checkSecrets(v, args?.secrets ?? {});
   v.done();
   const app = platform.node.root as App;
-  return planDeployment(app, (args.installOperators ?? true) ? platform.operators : []);
+  const install = args.installOperators ?? true;
+  return planDeployment(app, install ? platform.operators : [], install ? platform.teamReleases : []);
 }
 
 function checkSecrets(v: Validator, secrets: SecretData): void {

@@ -63,6 +63,11 @@ export function deployPlan(plan: DeploymentPlan, opts: DeployOptions = {}): Depl
   const base = resourceOptions(opts);
   const { releases, last } = deployReleases(plan.releases, base, opts);
   const groups = deployGroups(plan.groups, last, base, opts);
+  // A team's hub runs as its team's ServiceAccount and Role: after the team's objects.
+  for (const ref of plan.teamReleases ?? []) {
+    const team = groups[`team-${ref.namespace}`];
+    releases[ref.releaseName] = helmRelease(ref, { ...base, dependsOn: team ? [team] : last }, opts);
+  }
   return { plan, releases, groups };
 }
 
@@ -83,25 +88,30 @@ function deployReleases(
   const releases: Record<string, kubernetes.helm.v3.Release> = {};
   let previous: pulumi.Resource[] = [...(opts.dependsOn ?? [])];
   for (const ref of refs) {
-    const release = new kubernetes.helm.v3.Release(
-      ref.releaseName,
-      {
-        name: ref.releaseName,
-        chart: ref.chart,
-        version: ref.version,
-        namespace: ref.namespace,
-        createNamespace: true,
-        ...(ref.repo ? { repositoryOpts: { repo: ref.repo } } : {}),
-        values: ref.values as Record<string, pulumi.Input<unknown>>,
-        atomic: true,
-        skipAwait: opts.skipAwait ?? false,
-      },
-      { ...base, dependsOn: previous },
-    );
+    const release = helmRelease(ref, { ...base, dependsOn: previous }, opts);
     releases[ref.releaseName] = release;
     previous = [release];
   }
   return { releases, last: previous };
+}
+
+/** One pinned Helm release. */
+function helmRelease(ref: HelmChartRef, options: pulumi.CustomResourceOptions, opts: DeployOptions): kubernetes.helm.v3.Release {
+  return new kubernetes.helm.v3.Release(
+    ref.releaseName,
+    {
+      name: ref.releaseName,
+      chart: ref.chart,
+      version: ref.version,
+      namespace: ref.namespace,
+      createNamespace: true,
+      ...(ref.repo ? { repositoryOpts: { repo: ref.repo } } : {}),
+      values: ref.values as Record<string, pulumi.Input<unknown>>,
+      atomic: true,
+      skipAwait: opts.skipAwait ?? false,
+    },
+    options,
+  );
 }
 
 /** The ConfigGroups: each tier's groups depend on every group of the tier before (the first tier on `first`). */

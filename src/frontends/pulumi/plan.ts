@@ -25,6 +25,8 @@ export interface DeploymentPlan {
   readonly releases: readonly HelmChartRef[];
   /** Object groups, ordered platform → team → models, then by name. */
   readonly groups: readonly PlannedGroup[];
+  /** The teams' own releases (their JupyterHubs), each installed after its team's group (`team-<namespace>`). @default [] */
+  readonly teamReleases?: readonly HelmChartRef[];
 }
 
 const TIER_ORDER: Record<ChartTier, number> = { platform: 0, team: 1, models: 2 };
@@ -35,11 +37,15 @@ export function tierOf(chart: Chart): ChartTier {
 }
 
 /** Builds the plan of an App. Runs every construct's validation (through `toJson`). */
-export function planDeployment(app: App, releases: readonly HelmChartRef[] = []): DeploymentPlan {
+export function planDeployment(
+  app: App,
+  releases: readonly HelmChartRef[] = [],
+  teamReleases: readonly HelmChartRef[] = [],
+): DeploymentPlan {
   // Every chart rendered with the app resolved and validated once (chart.toJson() per chart repeats both for the whole app).
   const groups = synthesizeCharts(app)
     .map(({ chart, objects }) => ({ name: chart.node.id, tier: tierOf(chart), objs: [...objects] }))
     .filter((g) => g.objs.length > 0)
     .sort((a, b) => TIER_ORDER[a.tier] - TIER_ORDER[b.tier] || a.name.localeCompare(b.name));
-  return { releases, groups };
+  return { releases, groups, ...(teamReleases.length > 0 ? { teamReleases } : {}) };
 }
