@@ -100,7 +100,11 @@ chmod +x "$work/fakebin/helm"
 line="$(awk -F'\t' -v r="$release" '$1 == r' "$work/helm-values/releases.tsv" 2>/dev/null || true)"
 [[ -n "$line" ]] || { echo "workspace tier: the install script has no 'helm upgrade --install $release'" >&2; exit 1; }
 IFS=$'\t' read -r _ chart version ns nvalues <<<"$line"
-[[ "$chart" == jupyterhub/jupyterhub ]] || { echo "workspace tier: $release installs chart '$chart', not jupyterhub/jupyterhub" >&2; exit 1; }
+# The chart: `jupyterhub` of a repository the script added with Zero to JupyterHub's address.
+repo_alias="${chart%%/*}"
+grep -qxF "repo add $repo_alias https://hub.jupyter.org/helm-chart/ --force-update" "$work/helm-values/other.txt" 2>/dev/null &&
+  [[ "${chart#*/}" == jupyterhub ]] ||
+  { echo "workspace tier: $release installs chart '$chart', not jupyterhub from https://hub.jupyter.org/helm-chart/" >&2; exit 1; }
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "workspace tier: $release is not pinned to a chart version (--version '$version')" >&2; exit 1; }
 [[ "$ns" == "$team" ]] || { echo "workspace tier: $release installs into namespace '$ns', not the team's ($team)" >&2; exit 1; }
 [[ "$nvalues" == 1 ]] || { echo "workspace tier: $release gets $nvalues values files, expected exactly one" >&2; exit 1; }

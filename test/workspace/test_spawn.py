@@ -23,8 +23,29 @@ def stop(user: str):
     wait_for(f"{user}'s server to stop", lambda: not api("GET", f"/users/{user}").json()["servers"], timeout=60)
 
 
+def spawn_failure(user: str):
+    """The hub's message when the user's spawn has failed (the server is gone), else None."""
+    if api("GET", f"/users/{user}").json()["servers"]:
+        return None
+    with api("GET", f"/users/{user}/server/progress", stream=True) as r:
+        for line in r.iter_lines(decode_unicode=True):
+            if line and line.startswith("data:"):
+                event = json.loads(line[5:])
+                if event.get("failed"):
+                    return event.get("message") or "failed"
+    return "the server is gone, with no failure event"
+
+
 def pod_of(user: str):
-    return wait_for(f"Pod jupyter-{user} in {TEAM}", lambda: get("pod", f"jupyter-{user}"), timeout=60)
+    """The user's notebook Pod once KubeSpawner created it; fails at once with the hub's message if the spawn failed."""
+
+    def found():
+        failure = spawn_failure(user)
+        if failure:
+            raise AssertionError(f"{user}'s spawn failed: {failure}")
+        return get("pod", f"jupyter-{user}")
+
+    return wait_for(f"Pod jupyter-{user} in {TEAM}", found, timeout=60)
 
 
 def env_of(container) -> dict:
@@ -62,6 +83,11 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
         for k, v in SPAWNER["container_security_context"].items():
             assert nb["securityContext"][k] == v, k
 
+        # The profile's image and the session's start page (JupyterLab or VS Code).
+        assert nb["image"] == override(profile, "image")
+        if SPAWNER.get("default_url"):
+            assert env_of(nb)["JUPYTERHUB_DEFAULT_URL"]["value"] == SPAWNER["default_url"]
+
         # Resources as the profile.
         req, lim = nb["resources"]["requests"], nb["resources"]["limits"]
         assert quantity(req["cpu"]) == quantity(override(profile, "cpu_guarantee"))
@@ -75,19 +101,24 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
             assert quantity(req["nvidia.com/gpu"]) == quantity(gpus) == quantity(lim["nvidia.com/gpu"])
             for t in ko["tolerations"]:
                 assert t in spec["tolerations"], t
-            assert spec["nodeSelector"] == {**spec.get("nodeSelector", {}), **ko["node_selector"]}
-            assert ko["node_selector"]
+            for k, v in (ko.get("node_selector") or {}).items():
+                assert spec["nodeSelector"][k] == v, k
             assert spec["affinity"] == ko["extra_pod_config"]["affinity"]
+            terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+            assert any(e["key"] == "modelplane.dev/gpu-pool" for t in terms for e in t["matchExpressions"])
         else:
             assert "nvidia.com/gpu" not in req and "nvidia.com/gpu" not in lim
-            assert "nodeSelector" not in spec or "modelplane.dev/gpu-pool" not in spec["nodeSelector"]
+            assert "modelplane.dev/gpu-pool" not in json.dumps(spec.get("affinity", {})) + json.dumps(spec.get("nodeSelector", {}))
+            assert not any(t.get("key") == "nvidia.com/gpu" for t in spec.get("tolerations", []))
 
         # The user's claim, created by KubeSpawner with the size and class of the values, mounted at the home.
-        claim = SPAWNER["pvc_name_template"].replace("{username}", user)
+        claim = f"claim-{user}"
         pvc = get("pvc", claim)
         assert pvc is not None, f"no PersistentVolumeClaim {claim}"
         assert quantity(pvc["spec"]["resources"]["requests"]["storage"]) == quantity(SPAWNER["storage_capacity"])
         assert pvc["spec"]["storageClassName"] == SPAWNER["storage_class"]
+        for k, v in (SPAWNER.get("storage_extra_labels") or {}).items():
+            assert pvc["metadata"]["labels"][k] == v, k
         assert pvc["spec"]["accessModes"] == SPAWNER["storage_access_modes"]
         vol = next(v for v in spec["volumes"] if v.get("persistentVolumeClaim", {}).get("claimName") == claim)
         mount = next(m for m in nb["volumeMounts"] if m["name"] == vol["name"])
@@ -100,7 +131,7 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
                 assert env[name] == {"name": name, "value": want}, name
             else:
                 assert "value" not in env[name], name
-                assert env[name]["valueFrom"] == want["valueFrom"], name
+                assert env[name] == {"name": name, "valueFrom": want["valueFrom"]}, name
         assert "MLFLOW_TRACKING_URI" in env and env["MLFLOW_TRACKING_URI"]["value"]
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             assert set(env[key]) == {"name", "valueFrom"} and env[key]["valueFrom"]["secretKeyRef"]["name"], key
@@ -114,7 +145,7 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
     finally:
         stop(user)
     wait_for(f"Pod jupyter-{user} to be deleted", lambda: get("pod", f"jupyter-{user}") is None, timeout=60)
-    assert get("pvc", SPAWNER["pvc_name_template"].replace("{username}", user)) is not None
+    assert get("pvc", f"claim-{user}") is not None
     # Admitted under "restricted" without a single Pod Security warning (warn mode is restricted too).
     wait_for("the quota to release the server's usage", lambda: quota_used("requests.cpu") == 0, timeout=60)
     dry = kubectl("create", "--dry-run=server", "-o", "name", "-f", "-", input=json.dumps(probe))
