@@ -156,6 +156,8 @@ print(*[s.getsockname()[1] for s in socks])
 for s in socks: s.close()')
 mkdir -p "$work/hub"
 export MODELPLANE_WS_VALUES="$values" MODELPLANE_WS_WORK="$work" MODELPLANE_WS_CHP="$chp"
+# The idle culler's timeout and period, shortened so that test_culling.py sees an idle server culled in seconds.
+export MODELPLANE_WS_CULL_TIMEOUT=8 MODELPLANE_WS_CULL_EVERY=4
 export MODELPLANE_WS_HUB_PORT="$hub_port" MODELPLANE_WS_PROXY_PORT="$proxy_port" MODELPLANE_WS_PROXY_API_PORT="$proxy_api_port"
 MODELPLANE_WS_API_TOKEN="$("$venv/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
 CONFIGPROXY_AUTH_TOKEN="$("$venv/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
