@@ -5,6 +5,7 @@
  * mean" at the key's position; the constructs' problems are located at `within` + `field`; and the
  * three front ends build the same construct tree from the same configuration.
  */
+import type { WorkspaceCulling, WorkspaceProfile, WorkspaceProps, WorkspaceStorage } from '../src/constructs/workspace';
 import type { Prerequisite } from '../src/core/references';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ import type {
   TeamQuota,
 } from '../src/constructs';
 import type { ApiServerRef } from '../src/core/context';
+import type { SsoEgressProps, SsoProps } from '../src/constructs/sso/sso-resolve';
 import type { Taint } from '../src/core/gpu';
 import type { SecretKeyRef } from '../src/core/secrets';
 import type { ResourceSpec } from '../src/core/security';
@@ -76,8 +78,25 @@ describe('the platform schema', () => {
           monitoringNamespace: true,
           apiServer: true,
           prerequisites: true,
+          sso: true,
         }),
       ],
+      [
+        'sso',
+        propsOf(defs.sso),
+        keys<SsoProps>({
+          issuerUrl: true,
+          authorizeUrl: true,
+          tokenUrl: true,
+          userinfoUrl: true,
+          jwksUrl: true,
+          groupsClaim: true,
+          usernameClaim: true,
+          scopes: true,
+          egress: true,
+        }),
+      ],
+      ['sso.egress', propsOf(defs.sso.properties.egress), keys<SsoEgressProps>({ cidrs: true, ports: true })],
       [
         'prerequisite',
         propsOf(defs.prerequisite),
@@ -152,8 +171,43 @@ describe('the platform schema', () => {
           allowBroadEditorGroups: true,
           objectStoreCidrs: true,
           objectStore: true,
+          workspace: true,
         }),
       ],
+      [
+        'team.workspace',
+        propsOf(defs.team.properties.workspace),
+        keys<WorkspaceProps>({
+          url: true,
+          ingressClassName: true,
+          ingressNamespaces: true,
+          session: true,
+          image: true,
+          profiles: true,
+          storage: true,
+          culling: true,
+        }),
+      ],
+      [
+        'team.workspace.profiles',
+        propsOf(defs.team.properties.workspace.properties.profiles.items),
+        keys<WorkspaceProfile>({
+          name: true,
+          description: true,
+          cpu: true,
+          memory: true,
+          gpus: true,
+          gpuPool: true,
+          image: true,
+          default: true,
+        }),
+      ],
+      [
+        'team.workspace.storage',
+        propsOf(defs.team.properties.workspace.properties.storage),
+        keys<WorkspaceStorage>({ size: true, storageClass: true }),
+      ],
+      ['team.workspace.culling', propsOf(defs.team.properties.workspace.properties.culling), keys<WorkspaceCulling>({ idleSeconds: true })],
       [
         'team.objectStore',
         propsOf(defs.team.properties.objectStore),
@@ -164,7 +218,11 @@ describe('the platform schema', () => {
         propsOf(defs.team.properties.objectStore.properties.workloadIdentity),
         keys<TeamWorkloadIdentity>({ awsRoleArn: true, gcpServiceAccount: true, azureClientId: true }),
       ],
-      ['team.quota', propsOf(defs.team.properties.quota), keys<TeamQuota>({ cpu: true, memory: true, pods: true, gpus: true })],
+      [
+        'team.quota',
+        propsOf(defs.team.properties.quota),
+        keys<TeamQuota>({ cpu: true, memory: true, pods: true, gpus: true, storage: true }),
+      ],
       [
         'team.limits',
         propsOf(defs.team.properties.limits),
@@ -283,7 +341,7 @@ describe('unknown keys, at every level', () => {
     const file = write('quoat.yaml', 'teams:\n  - name: risk\n    quoat: { gpus: 2 }\n');
     const built = buildPlatformFile(new App(), file);
     expect(built.issues.map(formatConfigIssue)).toEqual([
-      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.`,
+      `${file}:3:5: \`teams[0].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore, workspace.`,
     ]);
   });
 
@@ -292,7 +350,7 @@ describe('unknown keys, at every level', () => {
     expect(loadPlatformText('p.yaml', text, { appSettings: true })).toMatchObject({ issues: [], settings: { examples: false } });
     expect(loadPlatformText('p.yaml', text, { appSettings: true }).props).toEqual({ teams: [{ name: 'risk' }] });
     expect(loadPlatformText('p.yaml', text).issues.map(formatConfigIssue)).toEqual([
-      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites.',
+      'p.yaml:2:1: `examples` unknown field `examples` in a platform file. Fix: remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, sso.',
     ]);
     expect(loadPlatformText('p.yaml', 'examples: yes please\n', { appSettings: true }).issues.map(formatConfigIssue)).toEqual([
       'p.yaml:1:11: `examples` = "yes please" must be boolean. Fix: write true or false.',
@@ -396,7 +454,7 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(PlatformConfigError);
     expect((error as Error).message.split('\n')).toEqual([
       `${bad}:2:3: Platform "platform": \`teams\` = "risk": names the same team twice. Fix: give each team one entry; merge their settings`,
-      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.`,
+      `${bad}:4:5: \`teams[1].quoat\` unknown field \`quoat\` in a team. Fix: did you mean \`quota\`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore, workspace.`,
     ]);
     expect(existsSync(out)).toBe(false);
     const missing = join(dir, 'no-such.yaml');
@@ -419,8 +477,8 @@ describe('the same configuration through the three front ends', () => {
     expect(error).toBeInstanceOf(StackConfigError);
     expect((error as StackConfigError).problems).toEqual([
       'Pulumi config: `modelplane:platform.examples` = "no" must be boolean. Fix: write true or false.',
-      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, examples.',
-      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.',
+      'Pulumi config: `modelplane:platform.gpuPool` unknown field `gpuPool` in `modelplane:platform`. Fix: did you mean `gpuPools`? remove it or use one of: platformNamespace, mlflow, teams, gpuPools, operators, monitoringNamespace, apiServer, prerequisites, sso, examples.',
+      'Pulumi config: `modelplane:platform.teams[0].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore, workspace.',
     ]);
   });
 

@@ -152,7 +152,7 @@ describe('ModelplaneDeployment', () => {
       expect.stringMatching(
         /^Pulumi config: `modelplane:platform\.teams\[0\]\.quota\.cpu`: TeamSpace "risk": `quota\.cpu` = "lots": is not a Kubernetes quantity/,
       ),
-      'Pulumi config: `modelplane:platform.teams[1].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore.',
+      'Pulumi config: `modelplane:platform.teams[1].quoat` unknown field `quoat` in a team. Fix: did you mean `quota`? remove it or use one of: name, quota, limits, editorGroups, objectStoreCidrs, allowBroadEditorGroups, objectStore, workspace.',
       'Pulumi config: `modelplane:s3AccessKeyId` is set without `modelplane:s3SecretAccessKey`. Fix: set both with `pulumi config set --secret`, or neither to use workload identity.',
     ]);
     expect((error as Error).message).not.toContain('AKIA');

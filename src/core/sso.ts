@@ -37,10 +37,28 @@ export interface SsoRef {
   readonly tokenUrl: string;
   /** The userinfo endpoint, called by the clients' pods. */
   readonly userinfoUrl: string;
+  /** The issuer's signing keys (JWKS), fetched by the clients' pods to verify tokens. */
+  readonly jwksUrl: string;
+  /** The scopes the clients request. @default ["openid", "profile", "email"] */
+  readonly scopes: readonly string[];
   /** The claim of the ID token and of userinfo that lists the user's groups. @default "groups" */
   readonly groupsClaim: string;
+  /** The claim that names the user (the JupyterHub user name, the proxy's user header). @default "preferred_username" */
+  readonly usernameClaim: string;
   /** How the clients' pods reach the issuer. */
   readonly egress: SsoEgress;
+}
+
+/** The scopes every client requests: the ID token, the user's name and e-mail (the groups come by the issuer's mapper). */
+export const SSO_DEFAULT_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email']);
+
+/**
+ * Keycloak's OIDC endpoints under an issuer (`<issuer>/protocol/openid-connect/...`): what an external
+ * Keycloak serves, and the defaults of an external issuer's endpoints.
+ */
+export function keycloakEndpoints(issuerUrl: string): Pick<SsoRef, 'authorizeUrl' | 'tokenUrl' | 'userinfoUrl' | 'jwksUrl'> {
+  const base = `${issuerUrl.replace(/\/+$/, '')}/protocol/openid-connect`;
+  return { authorizeUrl: `${base}/auth`, tokenUrl: `${base}/token`, userinfoUrl: `${base}/userinfo`, jwksUrl: `${base}/certs` };
 }
 
 /** The key of every SSO client Secret that holds the client secret. */

@@ -25,6 +25,8 @@ import { MlflowServerProps, ResolvedMlflowServer, resolveMlflowServer } from '..
 import { ObjectStoreProvisioning, objectStoreProvisioning } from '../mlflow/object-store-provision';
 import { GeneratedSecret, resolveSecretBootstrap } from '../mlflow/secret-bootstrap';
 import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
+import { resolveSso, SsoProps } from '../sso/sso-resolve';
+import type { SsoRef } from '../../core/sso';
 import {
   ENVOY_GATEWAY_DEFAULTS,
   HelmChartRef,
@@ -84,6 +86,12 @@ export interface PlatformProps extends ChartProps {
    * @default []
    */
   readonly prerequisites?: readonly Prerequisite[];
+  /**
+   * Single sign-on: the OIDC issuer the teams' notebooks, MLflow's proxy and the Airflow UI sign users in
+   * through, its groups claim matched against each team's `editorGroups`.
+   * @default - no single sign-on
+   */
+  readonly sso?: SsoProps;
 }
 
 /** The platform as plain data: the props of every part as the platform creates it, its context and its operators. */
@@ -159,7 +167,8 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
     v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
   const ops = props.operators ?? {};
   checkOperators(v, ops);
-  const parts = resolveParts(v, { ns, apiServer, pools, teams }, props);
+  const sso = props.sso === undefined ? undefined : resolvePart(v, 'sso', resolveSso('sso', props.sso), []);
+  const parts = resolveParts(v, { ns, apiServer, pools, teams, sso }, props);
   const declared = checkPrerequisites(v, props.prerequisites);
   return v.result(() => {
     const context = parts.context!;
@@ -216,6 +225,8 @@ interface PlatformOwn {
   readonly pools: readonly PlatformGpuPoolProps[];
   /** The teams' props. */
   readonly teams: readonly PlatformTeamProps[];
+  /** The single sign-on issuer, when set and valid. @default - none */
+  readonly sso?: SsoRef;
 }
 
 /**
@@ -392,6 +403,7 @@ function platformContextOf(
     objectStore: a.kind === 'embedded' ? { endpoint: a.store.endpoint } : { endpoint: a.endpoint, region: a.region },
     airflow: { namespace: airflowNamespace },
     gpuPools: pools.map((p) => p.pool),
+    ...(own.sso ? { sso: own.sso } : {}),
   });
 }
 

@@ -257,6 +257,21 @@ export const cases: TsCase[] = [
     build: platform({ operators: { keda: { version: 'latest' } } }),
   },
   {
+    name: 'platform single sign-on issuer over plain http',
+    construct: 'SingleSignOn "sso"',
+    field: 'issuerUrl',
+    value: 'http://login.example.com/realms/modelplane',
+    says: /use https/,
+    build: platform({ sso: { issuerUrl: 'http://login.example.com/realms/modelplane', egress: { cidrs: ['203.0.113.10/32'] } } }),
+  },
+  {
+    name: 'platform single sign-on egress to every address',
+    construct: 'SingleSignOn "sso"',
+    field: 'egress.cidrs[0]',
+    value: '0.0.0.0/0',
+    build: platform({ sso: { issuerUrl: 'https://login.example.com/realms/modelplane', egress: { cidrs: ['0.0.0.0/0'] } } }),
+  },
+  {
     name: 'platform unknown operator',
     construct: 'Platform "platform"',
     field: 'operators.kubeflow',
