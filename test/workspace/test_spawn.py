@@ -4,17 +4,26 @@ quota, the LimitRange), and the Pod is what the profile says. No kubelet runs: t
 KubeSpawner waits, and stopping the server deletes it (the claim stays)."""
 
 import json
+import os
+import re
 
 import pytest
 
-from conftest import PROFILES, SPAWNER, TEAM, api, get, kubectl, override, quantity, quota_used, spawner_bytes, wait_for
+from conftest import PROFILES, SPAWNER, TEAM, WORK, api, get, kubectl, override, quantity, quota_used, spawner_bytes, wait_for
 
 
 def start(user: str, slug: str):
     r = api("POST", f"/users/{user}")
     assert r.status_code in (201, 409), r.text
     r = api("POST", f"/users/{user}/server", json={"profile": slug})
-    assert r.status_code in (201, 202), r.text
+    assert r.status_code in (201, 202), f"{r.text}; the hub's last error: {last_hub_error()}"
+
+
+def last_hub_error() -> str:
+    """The last exception line of the hub's log (a 500 of the REST API says no more than "Internal Server Error")."""
+    with open(os.path.join(WORK, "hub.log")) as f:
+        errors = [l.strip() for l in f if re.match(r"\s*[A-Za-z_.]+(Error|Exception): ", l)]
+    return errors[-1] if errors else "none logged"
 
 
 def stop(user: str):
