@@ -66,8 +66,8 @@ t() { echo "workspace tier: $* ($((SECONDS - started)) s)" >&2; }
 
 # --- 1. the team's files, synthesized by the CLI --------------------------------------------------------------
 node bin/modelplane.js synth --platform "$platform" -o "$work/dist" -q
-team_file="$(grep -l -E "^  name: $team\$" "$work"/dist/*.k8s.yaml | head -1 || true)"
-[[ -n "$team_file" ]] || { echo "workspace tier: no synthesized file holds namespace $team" >&2; exit 1; }
+team_file="$(ls "$work"/dist/*-team-"$team".k8s.yaml 2>/dev/null | head -1 || true)"
+[[ -n "$team_file" ]] || { echo "workspace tier: synth wrote no file of team $team (*-team-$team.k8s.yaml)" >&2; exit 1; }
 t "synthesized $(basename "$team_file")"
 
 # --- 2. the hub's install script, run with a recording helm ---------------------------------------------------

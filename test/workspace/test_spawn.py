@@ -127,7 +127,8 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
         assert quantity(pvc["spec"]["resources"]["requests"]["storage"]) == quantity(SPAWNER["storage_capacity"])
         assert pvc["spec"]["storageClassName"] == SPAWNER["storage_class"]
         for k, v in (SPAWNER.get("storage_extra_labels") or {}).items():
-            assert pvc["metadata"]["labels"][k] == v, k
+            got = pvc["metadata"]["labels"].get(k)
+            assert got == v, f"claim label {k}: the values' storage_extra_labels say {v!r}, the claim has {got!r}"
         assert pvc["spec"]["accessModes"] == SPAWNER["storage_access_modes"]
         vol = next(v for v in spec["volumes"] if v.get("persistentVolumeClaim", {}).get("claimName") == claim)
         mount = next(m for m in nb["volumeMounts"] if m["name"] == vol["name"])
@@ -148,7 +149,7 @@ def test_a_server_of_the_profile_is_an_admitted_pod_as_the_profile_says(profile)
         # Labels: the values' own and KubeSpawner's.
         labels = pod["metadata"]["labels"]
         for k, v in (SPAWNER.get("extra_labels") or {}).items():
-            assert labels[k] == v, k
+            assert labels.get(k) == v, f"Pod label {k}: the values' extra_labels say {v!r}, the Pod has {labels.get(k)!r}"
         assert labels["hub.jupyter.org/username"] == user
         assert labels["component"] == "singleuser-server"
     finally:
