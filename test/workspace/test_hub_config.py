@@ -80,3 +80,32 @@ def test_the_hub_token_is_the_hub_serviceaccount_with_least_privilege():
         assert can_i(*args) == "no", args
     r = kubectl("get", "pods", "-n", "default", kubeconfig=HUB_KUBECONFIG, check=False)
     assert r.returncode != 0 and "Forbidden" in r.stderr
+
+
+def test_the_hub_and_proxy_containers_security_contexts_pass_restricted():
+    """The chart's hub and proxy Pods are not created here (the hub runs on loopback): their containers' security
+    contexts from the values pass Pod Security "restricted" in the team namespace (server-side dry run, no warning)."""
+    for name, ctx in [
+        ("hub", VALUES["hub"]["containerSecurityContext"]),
+        ("proxy", VALUES["proxy"]["chp"]["containerSecurityContext"]),
+    ]:
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"security-context-{name}", "namespace": TEAM},
+            "spec": {
+                "serviceAccountName": "modelplane-jupyterhub" if name == "hub" else "default",
+                "automountServiceAccountToken": name == "hub",
+                "containers": [
+                    {
+                        "name": name,
+                        "image": "registry.k8s.io/pause:3.10",
+                        "securityContext": ctx,
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "10m", "memory": "16Mi"}},
+                    }
+                ],
+            },
+        }
+        r = kubectl("create", "--dry-run=server", "-o", "name", "-f", "-", input=json.dumps(pod))
+        assert "Warning" not in r.stderr, (name, r.stderr)
+        assert r.stdout.strip() == f"pod/security-context-{name}"
