@@ -185,6 +185,8 @@ step "PostgreSQL (Debian)" postgres
 step "serving venv" bash scripts/python/serving-venv.sh
 # DVC with its S3 remote (dvc-s3) for the S3 tier's DVC test (test/s3/dvc.test.ts), cached.
 step "dvc venv" bash scripts/python/dvc-venv.sh
+# Real JupyterHub 5.4.4 with KubeSpawner, OAuthenticator and the idle culler (+ pytest) for the workspace tier, cached.
+step "jupyterhub venv" bash scripts/python/jupyterhub-venv.sh
 # The operators tier: KEDA's operator from the Go module proxy (cached by version), and RabbitMQ from Debian for
 # its queue trigger (scripts/operators/rabbitmq.sh runs a node on loopback per run; no service is started). The
 # package's install starts Erlang's port mapper on every interface: stopped again here.
