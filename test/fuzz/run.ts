@@ -22,7 +22,8 @@
  *   themselves, unmutated (examples must be accepted, corpus cases refused). Case i depends only on the
  *   seed files, FUZZ_SEED and i, through its own seeded generator (test/fuzz/prng.ts): on one tree,
  *   FUZZ_ONLY replays it byte for byte (a new corpus file changes which seed later cases draw).
- *   12% of the cases are "sentinel" cases: one value gets a token that an accepted output must carry
+ *   12% of the cases are "sentinel" cases: one value gets a token that an accepted output must carry, in
+ *   its files or, for a platform file, in the Helm values `modelplane operators [--workspaces]` prints
  *   ("nothing lost": a value accepted but silently dropped fails as value-lost).
  * - Speed: a process start costs ~0.8 s here, so cases run in FUZZ_WORKERS (default 2) long-lived workers
  *   calling the CLI's `run(argv, io, cwd)` over IPC (test/fuzz/worker.ts), each case bounded by

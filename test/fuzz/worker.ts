@@ -182,7 +182,8 @@ async function handle(m: CaseMessage): Promise<ResultMessage> {
     !DROPPED_ON_PURPOSE.test(m.sentinel) &&
     r.code === 0 &&
     existsSync(m.outDir) &&
-    ![...tree(m.outDir).values()].some((b) => b.includes(SENTINEL))
+    ![...tree(m.outDir).values()].some((b) => b.includes(SENTINEL)) &&
+    !(await inHelmValues(m, platformFile))
   )
     findings.push({
       cls: 'value-lost',
@@ -191,6 +192,20 @@ async function handle(m: CaseMessage): Promise<ResultMessage> {
   if (!m.given && m.validate) findings.push(...(await compareValidate(m, r)));
   if (!m.given && m.determinism && r.code === 0) findings.push(...(await compareAgain(m)));
   return { type: 'result', id: m.id, ...r, ...checked, findings, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+}
+
+/**
+ * Whether the sentinel reached the Helm values a platform file gives its releases (the operators', and the teams'
+ * JupyterHubs, whose settings such as `workspace.url` go nowhere else): the output a platform engineer installs
+ * with `modelplane operators [--workspaces]`.
+ */
+async function inHelmValues(m: CaseMessage, platformFile: string): Promise<boolean> {
+  if (!m.argv.includes('--platform')) return false;
+  for (const extra of [[], ['--workspaces']]) {
+    const o = await runCli(['operators', '--platform', platformFile, ...extra], m.workDir);
+    if (o.code === 0 && o.out.includes(SENTINEL)) return true;
+  }
+  return false;
 }
 
 /** `validate` with the same files: the same verdict (and the same problems) as `synth`, nothing left in TMPDIR. */
