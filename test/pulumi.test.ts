@@ -12,7 +12,9 @@ import { Platform } from '../src/constructs/platform/platform';
 import { TeamModels } from '../src/constructs/team-models';
 import { planDeployment, tierOf } from '../src/frontends/pulumi/plan';
 import { OPERATOR_DEFAULTS } from '../src/constructs/platform/operators';
-import { deployApp } from '../src/frontends/pulumi/deploy';
+import { deployApp, deployPlan } from '../src/frontends/pulumi/deploy';
+import { buildPlatformFile } from '../src/frontends/config/platform-file';
+import * as path from 'path';
 import { buildPlatform, defaultConfig } from '../stacks/build';
 import { configFromStack, program } from '../stacks/pulumi-program';
 import { buildAll } from '../src/frontends/cli/actions';
@@ -346,6 +348,29 @@ describe('deployApp', () => {
     expect(created).toEqual(['deps:0']);
     expect(Object.keys(deployed.groups)).toEqual(['models-risk']);
     expect(one(CONFIG_GROUP, 'models-risk').deps).toEqual(['thing']);
+  });
+});
+
+describe("the teams' JupyterHubs", () => {
+  test('each team hub is a pinned release installed after its team group, with the values the construct computed', async () => {
+    const app = new App();
+    const { platform } = buildPlatformFile(app, path.join(__dirname, '..', 'examples', 'team-workspaces', 'platform.yaml'));
+    const plan = planDeployment(app, platform!.operators, platform!.teamReleases);
+    deployPlan(plan);
+    await (pulumi.runtime as any).waitForRPCs();
+    for (const team of ['b2b-scoring', 'geo-analytics']) {
+      const hub = one(RELEASE, `jupyterhub-${team}`);
+      expect(hub.inputs).toMatchObject({
+        chart: 'jupyterhub',
+        version: '4.3.3',
+        namespace: team,
+        repositoryOpts: { repo: 'https://hub.jupyter.org/helm-chart/' },
+      });
+      expect(hub.deps).toEqual([`team-${team}`]);
+      expect(hub.inputs.values).toEqual(JSON.parse(JSON.stringify(platform!.teamReleases.find((r) => r.namespace === team)!.values)));
+    }
+    // The operators still go first, each after the one before; no team hub among them.
+    expect(plan.releases.map((r) => r.releaseName)).not.toContain('jupyterhub-b2b-scoring');
   });
 });
 
