@@ -473,6 +473,55 @@ def test_running_the_snapshot_task_again_takes_the_snapshots_as_they_are(capsys)
     assert run_tags(run_id) == tags
 
 
+def test_without_the_snapshot_role_binding_the_task_is_refused(capsys):
+    """The task's identity: with the RoleBinding of modelplane-airflow-snapshots
+    removed, the same task in the same DAG run is refused (HTTP 403; the
+    admin's credentials would have passed), so it is the worker's token that
+    creates the snapshots. The binding is put back as it was."""
+    from airflow.cli.cli_parser import get_parser
+    from airflow.models.dagrun import DagRun
+
+    rbac = kube().RbacAuthorizationV1Api()
+    name = "modelplane-airflow-snapshots"
+    binding = rbac.read_namespaced_role_binding(name, "translation").to_dict()
+    restore = {
+        "metadata": {"name": name, "namespace": "translation", "labels": binding["metadata"]["labels"]},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": s["kind"], "name": s["name"], "namespace": s["namespace"]} for s in binding["subjects"]],
+    }
+    worker = ["--as", "system:serviceaccount:airflow:airflow-worker"]
+
+    def may_create():
+        result = subprocess.run(
+            [KUBECTL, "auth", "can-i", "create", "volumesnapshots.snapshot.storage.k8s.io", "-n", "translation", *worker],
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip() == "yes"
+
+    def until(expected):
+        deadline = time.monotonic() + 30
+        while may_create() != expected:
+            assert time.monotonic() < deadline, f"can-i create never became {expected}"
+            time.sleep(0.2)
+
+    before = {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()}
+    rbac.delete_namespaced_role_binding(name, "translation")
+    try:
+        until(False)
+        capsys.readouterr()
+        args = get_parser().parse_args(["tasks", "test", TRANSLATION, "snapshot", FIRST["run"].run_id])
+        args.func(args)
+        [again] = DagRun.find(dag_id=TRANSLATION, run_id=FIRST["run"].run_id)
+        assert again.get_task_instance("snapshot").state in ("failed", "up_for_retry")
+        captured = capsys.readouterr()
+        assert "HTTP 403" in captured.out + captured.err, captured.out + captured.err
+    finally:
+        rbac.create_namespaced_role_binding("translation", restore)
+        until(True)
+    assert {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()} == before
+
+
 def test_modelplane_restore_prints_claims_the_api_server_admits():
     """`modelplane restore translate-train --run RUN_ID`, applied with a
     server-side dry run: a new claim per dataset whose dataSource is the run's
