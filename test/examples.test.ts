@@ -154,6 +154,33 @@ describe("translation-gpu (the translation team's GPU queue worker)", () => {
       effect: 'NoSchedule',
     });
   });
+
+  test('lineage: the corpus and model volumes are claims mounted into the training, snapshotted after it (train.snapshot)', () => {
+    const claims = of(out, 'PersistentVolumeClaim').map((c) => [
+      c.name,
+      (c.body as Any).spec.accessModes,
+      (c.body as Any).spec.resources.requests.storage,
+    ]);
+    expect(claims).toEqual([
+      ['corpus', ['ReadOnlyMany'], '200Gi'],
+      ['nmt-model', ['ReadWriteMany'], '20Gi'],
+    ]);
+    const train = JSON.parse((of(out, 'ConfigMap').find((c) => c.name === 'translate-train-spark')!.body.data as Any)['train.json']);
+    for (const pod of [train.spec.driver, train.spec.executor]) {
+      expect(pod.template.spec.volumes.filter((v: Any) => v.persistentVolumeClaim).map((v: Any) => v.persistentVolumeClaim)).toEqual([
+        { claimName: 'corpus', readOnly: true },
+        { claimName: 'nmt-model', readOnly: false },
+      ]);
+    }
+    const role = of(out, 'Role').find((o) => o.name === 'modelplane-airflow-snapshots')!;
+    expect((role.body as Any).rules).toEqual([
+      { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'get'] },
+    ]);
+    const dag = out.files.get('dags/translation.translate-train.train.py')!;
+    expect(dag).toMatch(/>> spark_wait\n\s+>> snapshot\n\s+>> evaluate/);
+    // No --commit here: the DAG names no commit (synth never reads git).
+    expect(dag).toContain('\nGIT_COMMIT = None\n');
+  });
 });
 
 describe("team-workspaces (beeline business's team workspaces and model tests)", () => {

@@ -78,7 +78,7 @@ describe('the CI pipelines', () => {
     [...text.matchAll(/(npx modelplane [a-z]+ [^'"\n]*|sh ci\/modelplane-[a-z]+\.sh)/g)].map((m) => m[1].trim());
   const expected = [
     'npx modelplane validate -f modelplane.yaml',
-    'npx modelplane synth -f modelplane.yaml -o dist',
+    'npx modelplane synth -f modelplane.yaml -o dist --commit',
     'sh ci/modelplane-diff.sh',
     'sh ci/modelplane-apply.sh',
   ];

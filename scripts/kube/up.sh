@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a local Kubernetes control plane on 127.0.0.1 only: etcd, kube-apiserver and a kube-controller-manager
 # that runs just the controllers an API-only cluster needs (namespace deletion, default service accounts,
-# garbage collection). No scheduler, no kubelet: pods are accepted but never run.
+# garbage collection, and the persistentvolumeclaim-protection controller: it lifts the kubernetes.io/pvc-protection
+# finalizer the API server puts on every claim once no Pod uses it, without which a deleted claim, and its
+# namespace, never go away). No scheduler, no kubelet: pods are accepted but never run.
 #
 # Usage: up.sh [KUBECONFIG_PATH]
 #   Creates a state directory (certificates, data, logs, PIDs), writes an admin kubeconfig to KUBECONFIG_PATH
@@ -14,8 +16,7 @@
 #   statefulset, job, cronjob, daemonset), so that the Pods of the workloads are created and admitted (with
 #   no scheduler and no kubelet they stay Pending), and what they need besides: the resourcequota controller
 #   (the ResourceQuota admission plugin refuses every pod of a namespace whose quota has no computed usage
-#   yet) and the persistentvolumeclaim-protection controller (it lifts the kubernetes.io/pvc-protection
-#   finalizer of a StatefulSet's claims once no Pod uses them; without it their namespace never goes away).
+#   yet).
 #   MODELPLANE_KUBE_AGGREGATOR=1 turns on the API server's aggregation layer (a front-proxy CA and client
 #   certificate, the --requestheader-* and --proxy-client-* flags), so that an APIService can route a group to an
 #   extension API server on loopback (KEDA's metrics adapter), and runs the horizontal-pod-autoscaler-controller
@@ -32,10 +33,10 @@ touch "$state/.modelplane-kube"
 kubeconfig="${1:-$state/kubeconfig}"
 with_kcm="${MODELPLANE_KUBE_CONTROLLERS:-1}"
 controllers=namespace-controller,serviceaccount-controller,garbage-collector-controller
+controllers+=,persistentvolumeclaim-protection-controller
 if [[ "${MODELPLANE_KUBE_WORKLOAD_CONTROLLERS:-0}" == "1" ]]; then
   controllers+=,deployment-controller,replicaset-controller,statefulset-controller,job-controller
   controllers+=,cronjob-controller,daemonset-controller,resourcequota-controller
-  controllers+=,persistentvolumeclaim-protection-controller
 fi
 aggregator="${MODELPLANE_KUBE_AGGREGATOR:-0}"
 if [[ "$aggregator" == "1" ]]; then
@@ -205,7 +206,7 @@ done
 [[ -n "$ready" ]] || fail "kube-apiserver not ready after 120 s"
 echo "up.sh: kube-apiserver ready on https://127.0.0.1:$api_port after $((SECONDS - started_at)) s" >&2
 
-# --- kube-controller-manager (namespace finalization, default service accounts, garbage collection) ------------
+# --- kube-controller-manager (namespace finalization, default service accounts, garbage collection, claims) -----
 # With MODELPLANE_KUBE_WORKLOAD_CONTROLLERS=1 also the workload and quota controllers, with
 # MODELPLANE_KUBE_AGGREGATOR=1 the HPA controller (see the usage above).
 kcm_flags=()

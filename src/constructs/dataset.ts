@@ -58,9 +58,9 @@ export interface ResolvedDataset {
 
 /**
  * The cdk8s context key of the Git commit the output is synthesized from (`app.node.setContext(KEY, sha)`
- * before any construct is created; `modelplane synth` sets it from `--commit`, the CI's commit variable or
- * `git rev-parse HEAD`). The training DAGs with `train.snapshot` label their snapshots with it; unset, the
- * snapshots carry no commit.
+ * before any construct is created; `modelplane synth` sets it from `--commit`, the cdk8s app from
+ * MODELPLANE_GIT_COMMIT; neither reads git by itself). The training DAGs with `train.snapshot` label their
+ * snapshots with it; unset, the snapshots carry no commit.
  */
 export const GIT_COMMIT_CONTEXT = 'modelplane:gitCommit';
 

@@ -7,7 +7,10 @@
 #   - a local kube-apiserver (+ controller-manager), or the running one MODELPLANE_KUBE_DIR names: the
 #     examples' manifests applied; Airflow's tasks call it with a token of the worker ServiceAccount, so
 #     the synthesized RBAC is what lets them patch the online models;
-#   - real Airflow (dag.test) running the examples' generated training DAGs (test/training/).
+#   - real Airflow (dag.test) running the examples' generated training DAGs (test/training/);
+#   - the external-snapshotter's CRDs (../shared/crds, registered by with-cluster.sh): the translation
+#     training's snapshot task creates its VolumeSnapshots under the worker's token. No snapshot controller
+#     or CSI driver runs: the snapshots are stored, never taken (readyToUse stays unset).
 # The training DAGs are the synthesized files with two kinds of change, each checked to apply exactly once:
 # MLflow's in-cluster address swapped for the loopback server (as the serving tier swaps addresses), and
 # the waits shortened (poll interval 1 s, soak 0.05 min) so that a run takes seconds, not half an hour.
@@ -41,8 +44,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the examples' team files on the tier's platform, synthesized with the CLI ----
+# With a fixed commit, as the team's CI passes its own (--commit "$CI_COMMIT_SHA"): the translation
+# example's train.snapshot labels its VolumeSnapshots with it.
 synth="$work/synth"
-node bin/modelplane.js synth --platform test/training/platform.yaml \
+export MODELPLANE_TRAINING_COMMIT="5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+node bin/modelplane.js synth --platform test/training/platform.yaml --commit "$MODELPLANE_TRAINING_COMMIT" \
   -f examples/translation-gpu/modelplane.yaml -f examples/bank-cascades/modelplane.yaml -o "$synth" >/dev/null
 
 # ---- PostgreSQL and MLflow ----

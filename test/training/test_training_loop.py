@@ -4,14 +4,19 @@ training DAGs run with dag.test() by real Airflow, against a real MLflow
 them up.
 
 Real: Airflow (scheduling of tasks, Asset events and their extras, XCom,
-reschedules, callbacks, connections), MLflow (experiments, runs, metrics,
-the registry's versions, tags and aliases), the API server (the examples'
-manifests, the promotion's patches under the worker ServiceAccount's RBAC,
-each patch a new generation of the Deployment's spec) and the `modelplane promote` CLI.
+reschedules, callbacks, connections, `airflow tasks test`), MLflow (experiments,
+runs, metrics and tags, the registry's versions, tags and aliases), the API
+server (the examples' manifests, the promotion's patches and the translation
+training's VolumeSnapshots under the worker ServiceAccount's RBAC, each patch a
+new generation of the Deployment's spec; the external-snapshotter's CRDs) and
+the `modelplane promote` and `modelplane restore` CLI.
 Played: the Spark Operator (issue 15 makes it real): SparkPlayer runs the
 training code (train_model.py, as a team writes it) with the env of the
 SparkApplication's driver, then sets its state. No kubelet: the new pods stay
 Pending; the rollout is proven by the Deployments' templates and generations.
+No snapshot controller or CSI driver either: a VolumeSnapshot is stored and
+validated against its CRD, never taken (status.readyToUse stays unset), and a
+restored claim is only admitted by a server-side dry run, never populated.
 
 The tests run in file order and build on each other (the registry's
 versions 1, 2, 3 of the translation model).
@@ -47,6 +52,9 @@ BANK = "retail-risk.churn-train.train"
 TIMEOUT = "retail-risk.churn-timeout.train"
 INGEST = "modelplane-test.ingest"
 ANNOTATION = "modelplane.dev/model-version"
+# The commit run.sh synthesizes with (modelplane synth --commit).
+COMMIT = os.environ["MODELPLANE_TRAINING_COMMIT"]
+KUBECTL = os.environ.get("MODELPLANE_KUBECTL", "kubectl")
 
 
 # ---------------------------------------------------------------------------
@@ -96,6 +104,20 @@ def training_runs(experiment):
         "order_by": ["attributes.start_time ASC"],
     }
     return mlflow("POST", "runs/search", body).get("runs", [])
+
+
+def snapshots(namespace="translation", **labels):
+    """The VolumeSnapshots of a namespace with these labels, by name."""
+    selector = ",".join(f"{key}={value}" for key, value in labels.items())
+    found = kube().CustomObjectsApi().list_namespaced_custom_object(
+        "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots", label_selector=selector
+    )
+    return sorted(found["items"], key=lambda s: s["metadata"]["name"])
+
+
+def run_tags(run_id):
+    found = mlflow("GET", "runs/get", run_id=run_id)
+    return {t["key"]: t["value"] for t in found["run"]["data"].get("tags", [])}
 
 
 def deployment(namespace, name):
@@ -265,6 +287,7 @@ def test_the_examples_training_dags_load_and_are_flake8_clean():
         "start_run",
         "spark_submit",
         "spark_wait",
+        "snapshot",
         "evaluate",
         "decide",
         "promote_canary",
@@ -296,6 +319,10 @@ def test_the_examples_training_dags_load_and_are_flake8_clean():
 TR_MODEL = "translate-en-da"
 TR_EXPERIMENT = "modelplane/translation/translate-train"
 TR_DAG_FILE = f"{TRANSLATION}.py"
+# The translation example's datasets (its corpus and model volumes): claim -> snapshot class.
+TR_DATASETS = {"corpus": "csi-snapshots", "nmt-model": "csi-snapshots"}
+# The first trained version's DAG run and MLflow run, for the snapshot tests after it.
+FIRST = {}
 
 
 def test_below_the_threshold_nothing_trains(receiver, capsys):
@@ -347,6 +374,194 @@ def test_enough_new_rows_train_the_first_version_and_promote_it(receiver):
     assert "on the canary" in said[1]
     assert "is champion (was none)" in said[2]
     assert events
+    FIRST.update(run=run, run_id=mlrun["info"]["run_id"])
+
+
+# ---------------------------------------------------------------------------
+# Lineage: the first version's training snapshotted its volumes
+# ---------------------------------------------------------------------------
+
+
+def test_the_training_snapshotted_both_volumes_with_commit_dag_run_and_mlflow_run():
+    """The snapshot task (right after spark_wait) created one VolumeSnapshot
+    per mounted dataset in the team namespace, through the DAG's Kubernetes
+    connection (the worker ServiceAccount's token) and the synthesized Role.
+    Stored only: no snapshot controller runs here, so readyToUse stays unset."""
+    run, run_id = FIRST["run"], FIRST["run_id"]
+    assert states(run)["snapshot"] == "success"
+    assert dag_constant(TR_DAG_FILE, "GIT_COMMIT") == COMMIT
+    found = snapshots(**{"modelplane.dev/mlflow-run-id": run_id})
+    assert [s["metadata"]["name"] for s in found] == [f"{d}-{run_id}" for d in sorted(TR_DATASETS)]
+    # The DAG run id (manual__<ISO time>) as a label value: ":" and "+" become "_".
+    dag_run_label = run.run_id.replace(":", "_").replace("+", "_")
+    assert len(dag_run_label) <= 63 and dag_run_label != run.run_id
+    for snapshot, dataset in zip(found, sorted(TR_DATASETS)):
+        meta = snapshot["metadata"]
+        assert meta["labels"] == {
+            "app.kubernetes.io/managed-by": "modelplane",
+            "modelplane.dev/dataset": dataset,
+            "modelplane.dev/model": "translate-train",
+            "modelplane.dev/mlflow-run-id": run_id,
+            "modelplane.dev/dag-run": dag_run_label,
+            "modelplane.dev/git-commit": COMMIT,
+        }
+        assert meta["annotations"] == {
+            "modelplane.dev/dag-run-id": run.run_id,
+            "modelplane.dev/git-commit": COMMIT,
+        }
+        assert snapshot["spec"] == {
+            "source": {"persistentVolumeClaimName": dataset},
+            "volumeSnapshotClassName": TR_DATASETS[dataset],
+        }
+        assert "readyToUse" not in (snapshot.get("status") or {})
+        # The claim it names is the synthesized one (Pending: no provisioner here).
+        kube().CoreV1Api().read_namespaced_persistent_volume_claim(dataset, "translation")
+    # Found by the DAG run and by the commit as well as by the MLflow run.
+    assert snapshots(**{"modelplane.dev/dag-run": dag_run_label}) == found
+    assert [s["metadata"]["name"] for s in snapshots(**{"modelplane.dev/git-commit": COMMIT})] == [
+        s["metadata"]["name"] for s in found
+    ]
+
+
+def test_the_worker_may_create_and_get_snapshots_of_its_team_only():
+    """What let the task create them: the Role modelplane-airflow-snapshots,
+    create and get in the translation namespace, nothing more."""
+    worker = "system:serviceaccount:airflow:airflow-worker"
+
+    def can(verb, namespace):
+        result = subprocess.run(
+            [KUBECTL, "auth", "can-i", verb, "volumesnapshots.snapshot.storage.k8s.io", "-n", namespace, "--as", worker],
+            capture_output=True,
+            text=True,
+        )
+        assert result.stdout.strip() in ("yes", "no"), result.stdout + result.stderr
+        return result.stdout.strip() == "yes"
+
+    assert [can(v, "translation") for v in ("create", "get")] == [True, True]
+    assert [can(v, "translation") for v in ("delete", "update", "patch", "list")] == [False] * 4
+    assert [can(v, "retail-risk") for v in ("create", "get")] == [False, False]
+
+
+def test_the_mlflow_run_is_tagged_with_its_snapshots():
+    run_id = FIRST["run_id"]
+    tags = run_tags(run_id)
+    assert {k: v for k, v in tags.items() if k.startswith("modelplane.snapshot.")} == {
+        f"modelplane.snapshot.{d}": f"{d}-{run_id}" for d in TR_DATASETS
+    }
+    assert tags["modelplane.dag_run_id"] == FIRST["run"].run_id
+
+
+def test_running_the_snapshot_task_again_takes_the_snapshots_as_they_are(capsys):
+    """`airflow tasks test` of the snapshot task in the same DAG run (what a
+    cleared task's retry does): the existing snapshots are this run's, so the
+    task succeeds and changes nothing."""
+    from airflow.cli.cli_parser import get_parser
+    from airflow.models.dagrun import DagRun
+
+    run, run_id = FIRST["run"], FIRST["run_id"]
+    before = {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()}
+    tags = run_tags(run_id)
+    capsys.readouterr()
+    args = get_parser().parse_args(["tasks", "test", TRANSLATION, "snapshot", run.run_id])
+    args.func(args)
+    [again] = DagRun.find(dag_id=TRANSLATION, run_id=run.run_id)
+    assert again.get_task_instance("snapshot").state == "success"
+    out = capsys.readouterr().out
+    for dataset in TR_DATASETS:
+        assert f"VolumeSnapshot translation/{dataset}-{run_id} exists already" in out, out
+    assert {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()} == before
+    assert run_tags(run_id) == tags
+
+
+def test_without_the_snapshot_role_binding_the_task_is_refused(capsys):
+    """The task's identity: with the RoleBinding of modelplane-airflow-snapshots
+    removed, the same task in the same DAG run is refused (HTTP 403; the
+    admin's credentials would have passed), so it is the worker's token that
+    creates the snapshots. The binding is put back as it was."""
+    from airflow.cli.cli_parser import get_parser
+    from airflow.models.dagrun import DagRun
+
+    rbac = kube().RbacAuthorizationV1Api()
+    name = "modelplane-airflow-snapshots"
+    binding = rbac.read_namespaced_role_binding(name, "translation").to_dict()
+    restore = {
+        "metadata": {"name": name, "namespace": "translation", "labels": binding["metadata"]["labels"]},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": s["kind"], "name": s["name"], "namespace": s["namespace"]} for s in binding["subjects"]],
+    }
+    worker = ["--as", "system:serviceaccount:airflow:airflow-worker"]
+
+    def may_create():
+        result = subprocess.run(
+            [KUBECTL, "auth", "can-i", "create", "volumesnapshots.snapshot.storage.k8s.io", "-n", "translation", *worker],
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip() == "yes"
+
+    def until(expected):
+        deadline = time.monotonic() + 30
+        while may_create() != expected:
+            assert time.monotonic() < deadline, f"can-i create never became {expected}"
+            time.sleep(0.2)
+
+    before = {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()}
+    rbac.delete_namespaced_role_binding(name, "translation")
+    try:
+        until(False)
+        capsys.readouterr()
+        args = get_parser().parse_args(["tasks", "test", TRANSLATION, "snapshot", FIRST["run"].run_id])
+        args.func(args)
+        [again] = DagRun.find(dag_id=TRANSLATION, run_id=FIRST["run"].run_id)
+        assert again.get_task_instance("snapshot").state in ("failed", "up_for_retry")
+        captured = capsys.readouterr()
+        assert "HTTP 403" in captured.out + captured.err, captured.out + captured.err
+    finally:
+        rbac.create_namespaced_role_binding("translation", restore)
+        until(True)
+    assert {s["metadata"]["name"]: s["metadata"]["resourceVersion"] for s in snapshots()} == before
+
+
+def test_modelplane_restore_prints_claims_the_api_server_admits():
+    """`modelplane restore translate-train --run RUN_ID`, applied with a
+    server-side dry run: a new claim per dataset whose dataSource is the run's
+    VolumeSnapshot (admitted, not created: nothing would populate it here)."""
+    run_id = FIRST["run_id"]
+    restore = subprocess.run(
+        [
+            "node",
+            os.path.join(REPO, "bin", "modelplane.js"),
+            "restore",
+            "translate-train",
+            "--run",
+            run_id,
+            "-f",
+            os.path.join(REPO, "examples", "translation-gpu", "modelplane.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert restore.returncode == 0, restore.stderr
+    applied = subprocess.run(
+        [KUBECTL, "apply", "--dry-run=server", "-f", "-", "-o", "json"],
+        input=restore.stdout,
+        capture_output=True,
+        text=True,
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    body = json.loads(applied.stdout)
+    claims = body["items"] if body.get("kind") == "List" else [body]
+    assert [(c["kind"], c["metadata"]["namespace"], c["metadata"]["name"]) for c in claims] == [
+        ("PersistentVolumeClaim", "translation", f"{d}-restored") for d in TR_DATASETS
+    ]
+    for claim, dataset in zip(claims, TR_DATASETS):
+        assert claim["spec"]["dataSource"] == {
+            "apiGroup": "snapshot.storage.k8s.io",
+            "kind": "VolumeSnapshot",
+            "name": f"{dataset}-{run_id}",
+        }
+    listed = kube().CoreV1Api().list_namespaced_persistent_volume_claim("translation").items
+    assert sorted(c.metadata.name for c in listed) == sorted(TR_DATASETS)
 
 
 def test_no_new_data_since_the_last_training_skips(receiver, capsys):
@@ -423,6 +638,14 @@ def test_a_failed_training_fails_the_run_marks_it_in_mlflow_and_says_so(receiver
     assert states(run)["spark_wait"] == "failed"
     last = training_runs(TR_EXPERIMENT)[-1]
     assert last["info"]["status"] == "FAILED"
+    # No snapshot of a failed training: the task never ran, and every snapshot
+    # is one of the three successful trainings' (two volumes each).
+    assert states(run)["snapshot"] == "upstream_failed"
+    assert snapshots(**{"modelplane.dev/mlflow-run-id": last["info"]["run_id"]}) == []
+    assert not any(t.startswith("modelplane.snapshot.") for t in run_tags(last["info"]["run_id"]))
+    finished = [r["info"]["run_id"] for r in training_runs(TR_EXPERIMENT) if r["info"]["status"] == "FINISHED"]
+    assert len(finished) == 3
+    assert sorted(s["metadata"]["name"] for s in snapshots()) == sorted(f"{d}-{r}" for d in TR_DATASETS for r in finished)
     said = texts(receiver.since(mark))
     assert any("spark_wait failed" in s for s in said), said
     assert alias(TR_MODEL, "champion") == "2"

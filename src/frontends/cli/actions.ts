@@ -19,6 +19,7 @@ import { UsageError } from '../config/usage-error';
 import type { ModelConfig } from '../config/types';
 import { defaultPackageSpec, dvcRemote, InitOptions, scaffold, scaffoldTeam } from './init';
 import { buildPlatformFile } from '../config/platform-file';
+import { setCommitContext } from '../config/commit';
 import { DEFAULT_FILE, Exit, EXIT, Io } from './exit';
 
 /** What the commands that build take: team files and a platform file. */
@@ -27,6 +28,8 @@ export interface BuildArgs {
   readonly file?: string[];
   /** The platform file (`--platform`). @default - no platform: the team files alone */
   readonly platform?: string;
+  /** The Git commit of the synthesis (`--commit`, checked by the command), set as the context `modelplane:gitCommit` before anything is built. @default - none: the output names no commit */
+  readonly commit?: string;
 }
 
 /** `validate`: synthesize into a temporary directory and throw it away; only the problems matter. */
@@ -157,6 +160,7 @@ function inputFiles(o: BuildArgs): string[] {
 
 /** Builds the platform (if any) and every team file into `app` (exported for tests). */
 export function buildAll(app: App, o: BuildArgs): BuildOutcome & { summary: (c: OutputContent) => string } {
+  setCommitContext(app, o.commit); // before any construct: a construct reads the context when it renders
   const files = o.file ?? (o.platform ? [] : [DEFAULT_FILE]);
   const sources = inputFiles(o).join(', ');
   // Every team file is loaded (and checked for a team given twice) before any construct is created.

@@ -1,6 +1,7 @@
 /**
  * The files `modelplane init` writes besides package.json: modelplane.yaml, and the same pipeline for
- * GitLab CI, GitHub Actions and Jenkins — install, validate, synth (dist/ kept as the artifact), diff
+ * GitLab CI, GitHub Actions and Jenkins — install, validate, synth with the CI's own commit variable as
+ * `--commit` (dist/ kept as the artifact), diff
  * against the base revision, and on the default branch, with a cluster credential, a server-side apply
  * of dist/. The diff and apply steps are the two shell scripts under ci/, shared by the three.
  */
@@ -142,10 +143,11 @@ modelplane:validate:
   script:
     - npx modelplane validate -f modelplane.yaml
 
+# --commit: the training DAGs label their volume snapshots (train.snapshot) with the commit they came from.
 modelplane:synth:
   stage: synth
   script:
-    - npx modelplane synth -f modelplane.yaml -o dist
+    - npx modelplane synth -f modelplane.yaml -o dist --commit "$CI_COMMIT_SHA"
   artifacts:
     paths: [dist/]
     expire_in: 30 days
@@ -198,7 +200,8 @@ jobs:
           cache: npm
       - run: npm ci --no-audit --no-fund
       - run: npx modelplane validate -f modelplane.yaml
-      - run: npx modelplane synth -f modelplane.yaml -o dist
+      # --commit: the training DAGs label their volume snapshots (train.snapshot) with the commit they came from.
+      - run: npx modelplane synth -f modelplane.yaml -o dist --commit "$GITHUB_SHA"
       - name: diff against the base (exit 3, the manifests change, is not a failure)
         run: sh ci/modelplane-diff.sh "$BASE" || [ $? -eq 3 ]
         env:
@@ -249,7 +252,8 @@ pipeline {
     }
     stage('Synth') {
       steps {
-        sh 'npx modelplane synth -f modelplane.yaml -o dist'
+        // --commit: the training DAGs label their volume snapshots (train.snapshot) with the commit they came from.
+        sh 'npx modelplane synth -f modelplane.yaml -o dist --commit "$GIT_COMMIT"'
         archiveArtifacts artifacts: 'dist/**', fingerprint: true
       }
     }

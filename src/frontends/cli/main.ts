@@ -17,6 +17,7 @@ import type * as Actions from './actions';
 import { DEFAULT_FILE, Env, Exit, EXIT, Io } from './exit';
 import type { InitOptions } from './init';
 import { DVC_DEFAULTS } from './init-templates';
+import { commitProblem } from '../config/commit';
 
 export { EXIT };
 export type { Env, Io };
@@ -47,6 +48,10 @@ Examples:
   $ modelplane synth -f risk.yaml -f fraud.yaml -o dist          # several teams at once
   $ modelplane synth --platform platform.yaml -f team.yaml -o dist   # the platform and a team's models
   $ modelplane synth --platform platform.yaml -o dist               # the platform alone
+  $ modelplane synth -o dist --commit "$(git rev-parse HEAD)"      # the commit the training snapshots are labelled with
+--commit is never guessed: without it the output names no commit. With it, a model with train.snapshot
+has the commit in its training DAG, so each commit changes the Airflow DAG ConfigMap (intended: the DAG
+labels its snapshots with the commit it was synthesized from).
 The output directory is replaced as a whole, and only when synthesis succeeded. synth lists what it wrote
 in DIR/.modelplane-output (path and sha256 of each file) and replaces only a directory holding nothing else,
 unchanged: a file it did not write, or one edited since, is refused (exit 2), and so are the current
@@ -172,6 +177,19 @@ const platformOption = () =>
     },
   );
 
+/** `--commit` of synth: a full Git commit id, checked before anything is built (exit 2 otherwise). */
+const commitOption = () =>
+  new Option(
+    '--commit <SHA>',
+    'the Git commit the files are synthesized from (40 or 64 hexadecimal digits); train.snapshot labels the training snapshots with it (default: none; git is never read)',
+  ).argParser((value: string, earlier: string | undefined) => {
+    if (earlier !== undefined)
+      throw new InvalidArgumentError(`${value} after ${earlier}: a synthesis has one commit. Fix: pass --commit once`);
+    const problem = commitProblem(value, '--commit');
+    if (problem) throw new InvalidArgumentError(problem);
+    return value;
+  });
+
 type BuildArgs = Actions.BuildArgs;
 
 /** `validate`: synthesize into a temporary directory and throw it away; only the problems matter. */
@@ -196,6 +214,7 @@ function addSynth(program: Command, io: Io, cwd: string): void {
     .addOption(platformOption())
     .option('-o, --output <DIR>', 'output directory, replaced as a whole (only when it holds nothing but an earlier synth)', 'dist')
     .option('-q, --quiet', 'print no summary')
+    .addOption(commitOption())
     .addHelpText('after', EXAMPLES.synth + EXIT_CODES_HELP)
     .action((o: BuildArgs & { output: string; quiet?: boolean }) => actions().synth(o, io, cwd));
 }
