@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Creates (once, cached) the virtualenv the workspace tier (issue 16; not built yet: no tier or setup step calls
-# this script so far) is to run real JupyterHub from: the hub with KubeSpawner
-# (spawning notebook pods against the tier's API server), OAuthenticator's GenericOAuthenticator (signing in
-# through the platform's OIDC issuer) and the idle culler. Prints its path:
+# Creates (once, cached) the virtualenv real JupyterHub runs from in the workspace tier (scripts/workspace/run-tier.sh,
+# built by scripts/setup.sh): the hub with KubeSpawner (spawning notebook pods against the tier's API server),
+# OAuthenticator's GenericOAuthenticator (signing in through the platform's OIDC issuer), the idle culler, and
+# pytest for the tier's tests. Prints its path:
 # "${MODELPLANE_CACHE:-$HOME/.cache/modelplane}/venvs/jupyterhub-<version>".
 # Versions: jupyterhub-requirements.txt (top level) and jupyterhub-constraints.txt (every package, frozen;
 # regenerate with REFREEZE=1 RESOLVE_BEFORE=<date> bash scripts/python/jupyterhub-venv.sh and commit the result).

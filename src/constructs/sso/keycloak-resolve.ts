@@ -10,6 +10,7 @@ import { duplicates, isRecord } from '../../core/records';
 import type { ResourceSpec } from '../../core/security';
 import { SSO_CLIENT_SECRET_KEY, SsoRef } from '../../core/sso';
 import { checkImage, checkName, checkResourceSpec, checkWholeNumber } from '../../core/validate';
+import type { GeneratedSecret } from '../mlflow/secret-bootstrap';
 import { KEYCLOAK_VERSION } from './keycloak-version';
 import { RealmClient, realmClients, SSO_REALM, SsoConsumer } from './keycloak-realm';
 import { ssoUrlProblem } from './sso-url';
@@ -119,9 +120,11 @@ export interface KeycloakContext {
   readonly teams: readonly { readonly name: string; readonly editorGroups: readonly string[] }[];
   /** Airflow's namespace (the Airflow UI's client Secret goes there). */
   readonly airflowNamespace: string;
-  /** The claims and scopes of the `sso` section. */
+  /** The groups claim of the `sso` section (the realm's mapper writes it). */
   readonly groupsClaim: string;
+  /** The username claim of the `sso` section. */
   readonly usernameClaim: string;
+  /** The scopes of the `sso` section. */
   readonly scopes: readonly string[];
 }
 
@@ -158,7 +161,7 @@ export function keycloakSsoRef(k: ResolvedKeycloak, ctx: Pick<KeycloakContext, '
 }
 
 /** The Secrets the secret-bootstrap Job generates for the clients: Keycloak's, then each consumer's copy. */
-export function keycloakGeneratedSecrets(k: ResolvedKeycloak, airflowNamespace: string): SsoGeneratedSecret[] {
+export function keycloakGeneratedSecrets(k: ResolvedKeycloak, airflowNamespace: string): GeneratedSecret[] {
   const own = k.clients.map((c) => ({ name: c.keycloakSecret, keys: [SSO_CLIENT_SECRET_KEY] }));
   const copies = k.clients.map((c) => ({
     name: `modelplane-sso-${c.application}`,
@@ -167,14 +170,6 @@ export function keycloakGeneratedSecrets(k: ResolvedKeycloak, airflowNamespace: 
     copies: { [SSO_CLIENT_SECRET_KEY]: { secret: c.keycloakSecret, key: SSO_CLIENT_SECRET_KEY } },
   }));
   return [...own, ...copies];
-}
-
-/** A generated Secret as the bootstrap takes it (see mlflow/secret-bootstrap.ts's GeneratedSecret). */
-export interface SsoGeneratedSecret {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly keys: readonly string[];
-  readonly copies?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
 }
 
 const VENDORS = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle'];
@@ -217,52 +212,9 @@ export function resolveKeycloak(v: Validator, props: KeycloakProps, ctx: Keycloa
   checkWholeNumber(v, f('replicas'), replicas, { min: 1, example: 'replicas: 2' });
   const resources = props.resources ?? { cpu: '500m', memory: '1536Mi' };
   checkResourceSpec(v, f('resources'), resources, { cpu: '500m', memory: '1536Mi' });
-  if (props.ingressClassName !== undefined) checkName(v, f('ingressClassName'), props.ingressClassName, 253);
-  const ingressNamespaces = props.ingressNamespaces ?? [];
-  if (
-    v.check(
-      Array.isArray(ingressNamespaces),
-      f('ingressNamespaces'),
-      ingressNamespaces,
-      'must be a list of namespaces',
-      'write e.g. [ingress-nginx]',
-    )
-  )
-    ingressNamespaces.forEach((n, i) => checkName(v, f(`ingressNamespaces[${i}]`), n));
-  if (props.ingressClassName !== undefined)
-    v.check(
-      ingressNamespaces.length > 0,
-      f('ingressNamespaces'),
-      ingressNamespaces,
-      "is empty: the Ingress's controller could not reach Keycloak through its default-deny NetworkPolicy",
-      "list the ingress controller's namespace, e.g. ingressNamespaces: [ingress-nginx]",
-    );
+  const ingressNamespaces = checkIngress(v, props);
   const db = checkDatabase(v, props.database);
-  const clients = props.clients ?? {};
-  if (
-    v.check(
-      isRecord(clients),
-      f('clients'),
-      clients,
-      'must be a map of URLs',
-      'write e.g. clients: { jupyterhub: "https://notebooks.example.com/{team}" }',
-    )
-  )
-    for (const app of ['jupyterhub', 'mlflow', 'airflow'] as const) {
-      const url = clients[app];
-      if (url === undefined) continue;
-      const field = f(`clients.${app}`);
-      const concrete = typeof url === 'string' ? url.split('{team}').join('team') : url;
-      if (!checkUrl(v, field, concrete)) continue;
-      if (app === 'jupyterhub')
-        v.check(
-          url.includes('{team}'),
-          field,
-          url,
-          'does not contain {team}: every team has its own JupyterHub, at its own URL',
-          'write e.g. "https://notebooks.example.com/{team}"',
-        );
-    }
+  const clients = checkClients(v, props.clients ?? {});
   if (v.found.length > before) return undefined;
   const url = props.url.replace(/\/+$/, '');
   const info = { name: 'keycloak', instance: 'keycloak', component: 'sso' };
@@ -287,6 +239,63 @@ export function resolveKeycloak(v: Validator, props: KeycloakProps, ctx: Keycloa
     groups: [...new Set(ctx.teams.flatMap((t) => t.editorGroups))].sort(),
     groupsClaim: ctx.groupsClaim,
   };
+}
+
+/** Checks the Ingress settings; returns the ingress namespaces. */
+function checkIngress(v: Validator, props: KeycloakProps): readonly string[] {
+  const f = (name: string) => `keycloak.${name}`;
+  if (props.ingressClassName !== undefined) checkName(v, f('ingressClassName'), props.ingressClassName, 253);
+  const ingressNamespaces = props.ingressNamespaces ?? [];
+  if (
+    v.check(
+      Array.isArray(ingressNamespaces),
+      f('ingressNamespaces'),
+      ingressNamespaces,
+      'must be a list of namespaces',
+      'write e.g. [ingress-nginx]',
+    )
+  )
+    ingressNamespaces.forEach((n, i) => checkName(v, f(`ingressNamespaces[${i}]`), n));
+  if (props.ingressClassName !== undefined)
+    v.check(
+      ingressNamespaces.length > 0,
+      f('ingressNamespaces'),
+      ingressNamespaces,
+      "is empty: the Ingress's controller could not reach Keycloak through its default-deny NetworkPolicy",
+      "list the ingress controller's namespace, e.g. ingressNamespaces: [ingress-nginx]",
+    );
+  return Array.isArray(ingressNamespaces) ? ingressNamespaces : [];
+}
+
+/** Checks the consumers' URLs: each an https URL (a loopback http one), the hubs' with `{team}`. */
+function checkClients(v: Validator, clients: KeycloakClientsProps): KeycloakClientsProps {
+  const f = (name: string) => `keycloak.${name}`;
+  if (
+    v.check(
+      isRecord(clients),
+      f('clients'),
+      clients,
+      'must be a map of URLs',
+      'write e.g. clients: { jupyterhub: "https://notebooks.example.com/{team}" }',
+    )
+  )
+    for (const app of ['jupyterhub', 'mlflow', 'airflow'] as const) {
+      const url = clients[app];
+      if (url === undefined) continue;
+      const field = f(`clients.${app}`);
+      // A hub URL's {team} is a name of the URL's path or host: checked with a name in its place.
+      const bad = ssoUrlProblem(typeof url === 'string' ? url.split('{team}').join('team') : url);
+      if (!v.check(bad === undefined, field, url, bad?.problem ?? '', bad?.fix ?? '')) continue;
+      if (app === 'jupyterhub')
+        v.check(
+          url.includes('{team}'),
+          field,
+          url,
+          'does not contain {team}: every team has its own JupyterHub, at its own URL',
+          'write e.g. "https://notebooks.example.com/{team}"',
+        );
+    }
+  return isRecord(clients) ? clients : {};
 }
 
 function checkDatabase(v: Validator, db: KeycloakDatabaseProps | undefined): Required<KeycloakDatabaseProps> | undefined {

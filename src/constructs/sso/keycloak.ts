@@ -74,23 +74,7 @@ export class Keycloak extends Construct {
           unhealthyPodEvictionPolicy: 'AlwaysAllow',
         },
       });
-    const own = { podSelector: { matchLabels: k.podLabels } };
-    const cluster = KEYCLOAK_CLUSTER_PORTS.map((p) => policyPort(p));
-    isolatingPolicy(this, 'NetworkPolicy', meta, k.podLabels, {
-      ingress: [
-        // Browsers through the ingress controller, and the clients' pods calling the token, userinfo and keys endpoints.
-        {
-          from: [teamNamespacesPeer(), ...[...k.clientNamespaces, ...k.ingressNamespaces].map(namespacePeer)],
-          ports: [policyPort(KEYCLOAK_HTTP_PORT)],
-        },
-        { from: [own], ports: cluster },
-      ],
-      egress: [
-        dnsEgress(),
-        { to: k.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [policyPort(k.database.port)] },
-        { to: [own], ports: cluster },
-      ],
-    });
+    renderNetworkPolicy(this, k);
     if (k.ingressClassName) {
       const backend = { service: { name: k.name, port: { number: KEYCLOAK_HTTP_PORT } } };
       new k8s.KubeIngress(this, 'Ingress', {
@@ -102,6 +86,31 @@ export class Keycloak extends Construct {
       });
     }
   }
+}
+
+/**
+ * Keycloak's NetworkPolicy: in on HTTP from the team namespaces, its client namespaces and the ingress
+ * controller's; its replicas' cluster traffic among themselves; out to DNS and the database only.
+ */
+function renderNetworkPolicy(scope: Construct, k: ResolvedKeycloak): void {
+  const meta = { name: k.name, namespace: k.namespace, labels: k.labels };
+  const own = { podSelector: { matchLabels: k.podLabels } };
+  const cluster = KEYCLOAK_CLUSTER_PORTS.map((p) => policyPort(p));
+  isolatingPolicy(scope, 'NetworkPolicy', meta, k.podLabels, {
+    ingress: [
+      // Browsers through the ingress controller, and the clients' pods calling the token, userinfo and keys endpoints.
+      {
+        from: [teamNamespacesPeer(), ...[...k.clientNamespaces, ...k.ingressNamespaces].map(namespacePeer)],
+        ports: [policyPort(KEYCLOAK_HTTP_PORT)],
+      },
+      { from: [own], ports: cluster },
+    ],
+    egress: [
+      dnsEgress(),
+      { to: k.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [policyPort(k.database.port)] },
+      { to: [own], ports: cluster },
+    ],
+  });
 }
 
 /** A variable of Keycloak's pod from a key of a Secret. */
