@@ -33,6 +33,7 @@ import type {
 } from '../src/constructs';
 import type { ApiServerRef } from '../src/core/context';
 import type { SsoEgressProps, SsoProps } from '../src/constructs/sso/sso-resolve';
+import type { KeycloakClientsProps, KeycloakDatabaseProps, KeycloakProps } from '../src/constructs/sso/keycloak-resolve';
 import type { Taint } from '../src/core/gpu';
 import type { SecretKeyRef } from '../src/core/secrets';
 import type { ResourceSpec } from '../src/core/security';
@@ -94,9 +95,42 @@ describe('the platform schema', () => {
           usernameClaim: true,
           scopes: true,
           egress: true,
+          keycloak: true,
         }),
       ],
       ['sso.egress', propsOf(defs.sso.properties.egress), keys<SsoEgressProps>({ cidrs: true, ports: true })],
+      [
+        'sso.keycloak',
+        propsOf(defs.keycloak),
+        keys<KeycloakProps>({
+          url: true,
+          database: true,
+          clients: true,
+          ingressClassName: true,
+          ingressNamespaces: true,
+          replicas: true,
+          resources: true,
+          image: true,
+        }),
+      ],
+      [
+        'sso.keycloak.database',
+        propsOf(defs.keycloak.properties.database),
+        keys<KeycloakDatabaseProps>({
+          secret: true,
+          vendor: true,
+          urlKey: true,
+          usernameKey: true,
+          passwordKey: true,
+          cidrs: true,
+          port: true,
+        }),
+      ],
+      [
+        'sso.keycloak.clients',
+        propsOf(defs.keycloak.properties.clients),
+        keys<KeycloakClientsProps>({ jupyterhub: true, mlflow: true, airflow: true }),
+      ],
       [
         'prerequisite',
         propsOf(defs.prerequisite),

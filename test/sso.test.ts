@@ -15,21 +15,24 @@ import { expectIssue } from './support/errors';
 
 const ISSUER = 'https://login.example.com/realms/modelplane';
 const EXTERNAL: SsoProps = { issuerUrl: ISSUER, egress: { cidrs: ['203.0.113.10/32'] } };
+const CTX = { namespace: 'modelplane-system', teams: [], airflowNamespace: 'airflow' };
 
 describe('sso: an external issuer', () => {
   test("defaults the endpoints to Keycloak's paths under the issuer, the claims, the scopes and port 443", () => {
-    expect(resolveSso('sso', EXTERNAL)).toEqual({
+    expect(resolveSso('sso', EXTERNAL, CTX)).toEqual({
       issues: [],
       spec: {
-        issuerUrl: ISSUER,
-        authorizeUrl: `${ISSUER}/protocol/openid-connect/auth`,
-        tokenUrl: `${ISSUER}/protocol/openid-connect/token`,
-        userinfoUrl: `${ISSUER}/protocol/openid-connect/userinfo`,
-        jwksUrl: `${ISSUER}/protocol/openid-connect/certs`,
-        scopes: ['openid', 'profile', 'email'],
-        groupsClaim: 'groups',
-        usernameClaim: 'preferred_username',
-        egress: { kind: 'external', cidrs: ['203.0.113.10/32'], ports: [443] },
+        ref: {
+          issuerUrl: ISSUER,
+          authorizeUrl: `${ISSUER}/protocol/openid-connect/auth`,
+          tokenUrl: `${ISSUER}/protocol/openid-connect/token`,
+          userinfoUrl: `${ISSUER}/protocol/openid-connect/userinfo`,
+          jwksUrl: `${ISSUER}/protocol/openid-connect/certs`,
+          scopes: ['openid', 'profile', 'email'],
+          groupsClaim: 'groups',
+          usernameClaim: 'preferred_username',
+          egress: { kind: 'external', cidrs: ['203.0.113.10/32'], ports: [443] },
+        },
       },
     });
   });
@@ -47,7 +50,7 @@ describe('sso: an external issuer', () => {
       egress: { cidrs: ['198.51.100.0/24', '2001:db8::/32'], ports: [443, 8443] },
     };
     const { issuerUrl, authorizeUrl, tokenUrl, userinfoUrl, jwksUrl, groupsClaim, usernameClaim, scopes } = given;
-    expect(resolveSso('sso', given).spec).toEqual({
+    expect(resolveSso('sso', given, CTX).spec?.ref).toEqual({
       ...{ issuerUrl, authorizeUrl, tokenUrl, userinfoUrl, jwksUrl, groupsClaim, usernameClaim, scopes },
       egress: { kind: 'external', cidrs: ['198.51.100.0/24', '2001:db8::/32'], ports: [443, 8443] },
     });
@@ -73,7 +76,7 @@ describe('sso: an external issuer', () => {
 
   test('the platform puts the issuer into its context, which every team space gets', () => {
     const spec = resolvePlatform('platform', { teams: [{ name: 'risk' }], sso: EXTERNAL }).spec!;
-    expect(spec.context.sso).toEqual(resolveSso('sso', EXTERNAL).spec);
+    expect(spec.context.sso).toEqual(resolveSso('sso', EXTERNAL, CTX).spec?.ref);
     expect(spec.teams[0].platform.sso).toEqual(spec.context.sso);
     expect(resolvePlatform('platform', { teams: [{ name: 'risk' }] }).spec!.context.sso).toBeUndefined();
   });
@@ -107,8 +110,8 @@ describe('sso: bad settings', () => {
   });
 
   test('every problem at once', () => {
-    const r = resolveSso('sso', { issuerUrl: 'http://x.example', groupsClaim: '', egress: { cidrs: ['0.0.0.0/0'], ports: [70000] } });
-    expect(r.issues.map((i) => i.field)).toEqual(['issuerUrl', 'groupsClaim', 'egress.cidrs[0]', 'egress.ports[0]']);
+    const r = resolveSso('sso', { issuerUrl: 'http://x.example', groupsClaim: '', egress: { cidrs: ['0.0.0.0/0'], ports: [70000] } }, CTX);
+    expect(r.issues.map((i) => i.field)).toEqual(['groupsClaim', 'issuerUrl', 'egress.cidrs[0]', 'egress.ports[0]']);
   });
 
   test('a platform file: the schema refuses an unknown key, the construct a bad value, each at its line', () => {

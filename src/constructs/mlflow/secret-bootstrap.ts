@@ -24,6 +24,12 @@ export interface GeneratedSecret {
   readonly namespace?: string;
   /** Keys to fill. A key with a fixed value (e.g. a user name) is given as `key=value`. */
   readonly keys: readonly string[];
+  /**
+   * Keys whose value is copied from a key of a Secret listed before this one, in the bootstrap's namespace (a
+   * client secret that Keycloak and its consumer both read: one value, two Secrets in two namespaces).
+   * @default - none: every key is generated
+   */
+  readonly copies?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
 }
 
 /** Properties of a {@link SecretBootstrap}. */
@@ -141,6 +147,7 @@ function checkSecrets(v: Validator, secrets: readonly GeneratedSecret[]): void {
     if (s.namespace !== undefined) checkName(v, `secrets[${i}].namespace`, s.namespace);
     checkKeys(v, `secrets[${i}].keys`, s.keys);
   });
+  checkCopies(v, secrets);
   for (const d of duplicates(
     secrets
       .map((s) => `${s.namespace ?? ''}/${s.name}`)
@@ -148,6 +155,30 @@ function checkSecrets(v: Validator, secrets: readonly GeneratedSecret[]): void {
       .map((k) => k.slice(1)),
   ))
     v.fail('secrets', d, 'names the same Secret twice', 'merge the keys into one entry');
+}
+
+/** Each copied key is a key of the Secret, from a key of a Secret listed before it in the bootstrap's namespace. */
+function checkCopies(v: Validator, secrets: readonly GeneratedSecret[]): void {
+  secrets.forEach((s, i) => {
+    for (const [key, from] of Object.entries(s.copies ?? {})) {
+      const field = `secrets[${i}].copies.${key}`;
+      v.check(
+        s.keys.some((k) => k.split('=')[0] === key),
+        field,
+        key,
+        'is not one of the keys of this Secret',
+        'list the key in `keys` too',
+      );
+      const source = secrets.slice(0, i).find((o) => o.name === from.secret && o.namespace === undefined);
+      v.check(
+        source !== undefined && source.keys.some((k) => k.split('=')[0] === from.key),
+        field,
+        `${from.secret}.${from.key}`,
+        "is not a key of a Secret listed before this one in the bootstrap's namespace",
+        'list the source Secret, with that key, earlier in `secrets`',
+      );
+    }
+  });
 }
 
 function checkKeys(v: Validator, field: string, keys: readonly string[]): void {
@@ -201,7 +232,12 @@ export class SecretBootstrap extends Construct implements IObjectProvider {
       data: {
         'bootstrap.py': BOOTSTRAP_SCRIPT,
         'secrets.json': JSON.stringify(
-          spec.secrets.map((s) => ({ name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}), keys: [...s.keys] })),
+          spec.secrets.map((s) => ({
+            name: s.name,
+            ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+            keys: [...s.keys],
+            ...(s.copies !== undefined ? { copies: s.copies } : {}),
+          })),
         ),
         ...(store ? { 'objectstore.py': PROVISION_SCRIPT, 'objectstore.json': JSON.stringify(store) } : {}),
       },
@@ -245,8 +281,10 @@ export class SecretBootstrap extends Construct implements IObjectProvider {
 export interface BootstrapTeamAccess {
   /** The team namespace. */
   readonly namespace: string;
-  /** The team's Secret, e.g. `modelplane-s3`. */
-  readonly secretName: string;
+  /** The team's Secret, e.g. `modelplane-s3`. @default - none */
+  readonly secretName?: string;
+  /** More Secrets of the team the Job creates (e.g. its JupyterHub's SSO client Secret). @default [] */
+  readonly moreSecretNames?: readonly string[];
   /** The bootstrap's namespace (the platform namespace). */
   readonly bootstrapNamespace: string;
 }
@@ -264,7 +302,12 @@ export function renderBootstrapTeamAccess(scope: Construct, access: BootstrapTea
     metadata,
     rules: [
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [access.secretName], verbs: ['get'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: [...(access.secretName !== undefined ? [access.secretName] : []), ...(access.moreSecretNames ?? [])].sort(),
+        verbs: ['get'],
+      },
     ],
   });
   const binding = new k8s.KubeRoleBinding(scope, 'SecretBootstrapBinding', {
@@ -339,9 +382,14 @@ for spec in json.load(open(sys.argv[1])):
         values[(ns, spec["name"])] = decoded(existing)
         continue
     data = {}
+    copies = spec.get("copies", {})
     for key in spec["keys"]:
         k, _, fixed = key.partition("=")
-        data[k] = fixed or "".join(secrets.choice(ALPHABET) for _ in range(32))
+        if k in copies:
+            # The same value as a Secret created (or found) above, e.g. a client secret Keycloak reads too.
+            data[k] = values[(NS, copies[k]["secret"])][copies[k]["key"]]
+        else:
+            data[k] = fixed or "".join(secrets.choice(ALPHABET) for _ in range(32))
     body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": spec["name"], "labels": {"app.kubernetes.io/managed-by": "modelplane"}}, "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
     status, _ = call("POST", path, body)
     if status == 409:

@@ -25,8 +25,9 @@ import { MlflowServerProps, ResolvedMlflowServer, resolveMlflowServer } from '..
 import { ObjectStoreProvisioning, objectStoreProvisioning } from '../mlflow/object-store-provision';
 import { GeneratedSecret, resolveSecretBootstrap } from '../mlflow/secret-bootstrap';
 import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
-import { resolveSso, SsoProps } from '../sso/sso-resolve';
+import { ResolvedSso, resolveSso, SsoProps } from '../sso/sso-resolve';
 import type { SsoRef } from '../../core/sso';
+import { keycloakGeneratedSecrets, ResolvedKeycloak } from '../sso/keycloak-resolve';
 import {
   ENVOY_GATEWAY_DEFAULTS,
   HelmChartRef,
@@ -128,6 +129,8 @@ export interface ResolvedPlatform {
   readonly airflowNamespace?: string;
   /** Whether the platform writes the GatewayClass and Gateway `modelplane` (Envoy Gateway enabled). */
   readonly gateway: boolean;
+  /** The platform's Keycloak (`sso.keycloak`). @default - none */
+  readonly keycloak?: ResolvedKeycloak;
   /**
    * The KServe version whose storage initializer the platform writes as the ClusterStorageContainer `default`
    * (KServe enabled; see kserveStorageContainer). @default - none: KServe is not installed
@@ -167,8 +170,8 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
     v.fail('gpuPools', d, 'names the same GPU pool twice', 'give each pool a unique name');
   const ops = props.operators ?? {};
   checkOperators(v, ops);
-  const sso = props.sso === undefined ? undefined : resolvePart(v, 'sso', resolveSso('sso', props.sso), []);
-  const parts = resolveParts(v, { ns, apiServer, pools, teams, sso }, props);
+  const sso = resolveSsoPart(v, ns, teams, props);
+  const parts = resolveParts(v, { ns, apiServer, pools, teams, sso: sso?.ref }, props);
   const declared = checkPrerequisites(v, props.prerequisites);
   return v.result(() => {
     const context = parts.context!;
@@ -183,20 +186,56 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
         ...namedSecrets(parts.server!, ns),
         ...teamStorePrerequisites(teams, context, parts.server!.artifacts.kind === 'embedded', declared),
         ...workspaceClientPrerequisites(teams, context, declared),
+        ...(sso?.keycloak ? [keycloakDatabasePrerequisite(sso.keycloak)] : []),
       ]),
+      ...(sso?.keycloak ? { keycloak: sso.keycloak } : {}),
       airflowNamespace: installed.includes('airflow') ? parts.airflowNamespace : undefined,
       gateway: installed.includes('envoyGateway'),
       ...kserveVersionOf(addOns),
       namespace: ns,
       gpuPools: pools,
       mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },
-      generatedSecrets: parts.secrets,
+      generatedSecrets: [...parts.secrets, ...(sso?.keycloak ? keycloakGeneratedSecrets(sso.keycloak, parts.airflowNamespace) : [])],
       ...(parts.objectStore ? { objectStore: parts.objectStore } : {}),
       context,
       teams: teams.map((t) => ({ ...t, platform: context })),
       operators: resolveOperators(ops, { teamNamespaces: teams.map((t) => t.name).sort(), platform: context }),
     };
   });
+}
+
+/** The `sso` section, resolved with the platform's namespace, teams (their editor groups) and Airflow's namespace. */
+function resolveSsoPart(v: Validator, ns: string, teams: readonly PlatformTeamProps[], props: PlatformProps): ResolvedSso | undefined {
+  if (props.sso === undefined) return undefined;
+  const named = teams
+    .filter((t) => typeof t.name === 'string' && t.name !== '')
+    .map((t) => ({ name: t.name, editorGroups: Array.isArray(t.editorGroups) ? t.editorGroups.filter((g) => typeof g === 'string') : [] }));
+  const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
+  const airflowClient =
+    isRecord(props.sso) && isRecord(props.sso.keycloak) && isRecord(props.sso.keycloak.clients)
+      ? props.sso.keycloak.clients.airflow
+      : undefined;
+  if (airflowClient !== undefined)
+    v.check(
+      installedAddOns(props.operators ?? {}).includes('airflow'),
+      'sso.keycloak.clients.airflow',
+      airflowClient,
+      'is a client for the Airflow UI, but the platform does not install Airflow (operators.airflow.enabled is off)',
+      'remove it, or set operators.airflow.enabled: true',
+    );
+  return resolvePart(v, 'sso', resolveSso('sso', props.sso, { namespace: ns, teams: named, airflowNamespace }), []);
+}
+
+/** Keycloak's database Secret: the operator's, named by `sso.keycloak.database.secret`. */
+function keycloakDatabasePrerequisite(k: ResolvedKeycloak): Prerequisite {
+  const d = k.database;
+  return {
+    kind: 'Secret',
+    namespace: k.namespace,
+    name: d.secret,
+    keys: [...new Set([d.urlKey, d.usernameKey, d.passwordKey])],
+    description: `Keycloak's database (JDBC URL, user, password), named by \`sso.keycloak.database.secret\``,
+  };
 }
 
 /** What the platform's parts resolve to. */

@@ -15,6 +15,7 @@ import { TeamModels } from '../team-models';
 import { TeamSpace } from '../team-space';
 import { workspaceReferences } from '../workspace/workspace-objects';
 import { TeamChart, TieredChart } from '../tiered-chart';
+import { Keycloak } from '../sso/keycloak';
 import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef, kserveStorageContainer } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
 
@@ -73,12 +74,14 @@ export class Platform extends TieredChart implements IObjectProvider {
         apiServer: spec.context.apiServer,
         ...(spec.objectStore ? { objectStore: spec.objectStore } : {}),
       });
+    if (spec.keycloak) new Keycloak(this, 'keycloak', spec.keycloak);
     this.context = spec.context;
     // Every namespaced object of this chart waits for the namespace.
     for (const child of this.node.findAll()) {
       if (child instanceof ApiObject && child !== namespace && child.metadata.namespace === spec.namespace) child.addDependency(namespace);
     }
-    if (spec.airflowNamespace) renderOperatorNamespace(this, spec.airflowNamespace);
+    const airflowNamespace = spec.airflowNamespace ? renderOperatorNamespace(this, spec.airflowNamespace) : undefined;
+    if (airflowNamespace) renderSsoSecretAccess(this, spec, spec.namespace, airflowNamespace);
     if (spec.gateway) renderGateway(this, spec.namespace, namespace);
     // KServe's storage initializer, restricted, in place of the kserve-resources chart's (turned off in its values).
     if (spec.kserveVersion) new ApiObject(this, 'KServeStorageContainer', kserveStorageContainer(spec.kserveVersion));
@@ -144,13 +147,15 @@ export class Platform extends TieredChart implements IObjectProvider {
       const chart = new TeamChart(app, `team-${t.name}`, { disableResourceNameHashes: true });
       chart.addDependency(this);
       spaces.set(t.name, new TeamSpace(chart, t.name, t));
-      // The embedded object store: the bootstrap Job creates the team's Secret in its namespace.
+      // The embedded object store and single sign-on: the bootstrap Job creates the team's Secrets in its namespace.
       const provisioned = spec.objectStore?.teams.find((p) => p.name === t.name);
-      if (provisioned) {
+      const sso = ssoSecretsIn(spec, t.name);
+      if (provisioned || sso.length > 0) {
         const space = spaces.get(t.name)!;
         const access = renderBootstrapTeamAccess(space, {
-          namespace: provisioned.namespace,
-          secretName: provisioned.secretName,
+          namespace: t.name,
+          ...(provisioned ? { secretName: provisioned.secretName } : {}),
+          moreSecretNames: sso,
           bootstrapNamespace: spec.namespace,
         });
         for (const obj of access) obj.addDependency(space.namespaceObject);
@@ -159,6 +164,23 @@ export class Platform extends TieredChart implements IObjectProvider {
     }
     return spaces;
   }
+}
+
+/** The names of the single sign-on Secrets the bootstrap Job creates in `namespace`. */
+function ssoSecretsIn(spec: ResolvedPlatform, namespace: string): string[] {
+  const names = new Set(spec.keycloak?.clients.map((c) => `modelplane-sso-${c.application}`) ?? []);
+  return spec.generatedSecrets.filter((s) => s.namespace === namespace && names.has(s.name)).map((s) => s.name);
+}
+
+/** The bootstrap's Role in Airflow's namespace, where it creates the Airflow UI's client Secret. */
+function renderSsoSecretAccess(scope: Construct, spec: ResolvedPlatform, bootstrapNamespace: string, namespace: ApiObject): void {
+  const airflow = spec.airflowNamespace;
+  if (!airflow || airflow === bootstrapNamespace) return;
+  const names = ssoSecretsIn(spec, airflow);
+  if (names.length === 0) return;
+  const scoped = new Construct(scope, 'sso-airflow-access');
+  for (const obj of renderBootstrapTeamAccess(scoped, { namespace: airflow, moreSecretNames: names, bootstrapNamespace }))
+    obj.addDependency(namespace);
 }
 
 /** The platform namespace (restricted Pod Security) and its default-deny NetworkPolicy. */

@@ -7,6 +7,8 @@ import { Resolution, Validator } from '../../core/errors';
 import { cidrProblem, isEveryAddress } from '../../core/network';
 import { duplicates, isRecord } from '../../core/records';
 import { keycloakEndpoints, SSO_DEFAULT_SCOPES, SsoRef } from '../../core/sso';
+import { CLAIM, SCOPE, ssoUrlProblem } from './sso-url';
+import { KeycloakContext, keycloakSsoRef, KeycloakProps, ResolvedKeycloak, resolveKeycloak } from './keycloak-resolve';
 
 /** Where the clients' pods reach an external issuer: its addresses and ports, opened in their NetworkPolicy egress. */
 export interface SsoEgressProps {
@@ -17,15 +19,17 @@ export interface SsoEgressProps {
 }
 
 /**
- * Single sign-on through an external OIDC issuer (a Keycloak realm, or any OIDC provider with a groups claim).
- * The endpoints default to Keycloak's paths under the issuer (`<issuerUrl>/protocol/openid-connect/...`).
+ * Single sign-on: either an external OIDC issuer (`issuerUrl` and `egress`: a Keycloak realm, or any OIDC
+ * provider with a groups claim; the endpoints default to Keycloak's paths under the issuer,
+ * `<issuerUrl>/protocol/openid-connect/...`), or `keycloak`: Keycloak installed by the platform.
  */
 export interface SsoProps {
   /**
-   * The issuer identifier, exactly as tokens carry it in `iss`, e.g. `https://login.example.com/realms/modelplane`.
+   * The external issuer, exactly as tokens carry it in `iss`, e.g. `https://login.example.com/realms/modelplane`.
    * https only (http only on a loopback host: localhost, 127.0.0.1, [::1]).
+   * @default - none: `keycloak` is set
    */
-  readonly issuerUrl: string;
+  readonly issuerUrl?: string;
   /** The authorization endpoint (opened by browsers). @default `<issuerUrl>/protocol/openid-connect/auth` */
   readonly authorizeUrl?: string;
   /** The token endpoint (called by the clients' pods). @default `<issuerUrl>/protocol/openid-connect/token` */
@@ -43,51 +47,28 @@ export interface SsoProps {
   /**
    * Where the clients' pods (the teams' hubs, MLflow's proxy, the Airflow UI) reach the issuer: their
    * NetworkPolicy egress, nothing else. Required for an external issuer.
+   * @default - none: `keycloak` is set (the pods reach its Service)
    */
-  readonly egress: SsoEgressProps;
+  readonly egress?: SsoEgressProps;
+  /**
+   * Keycloak installed by the platform in its namespace, with the realm `modelplane`: the issuer is
+   * `<url>/realms/modelplane`. @default - none: `issuerUrl` is set
+   */
+  readonly keycloak?: KeycloakProps;
+}
+
+/** The resolved single sign-on. */
+export interface ResolvedSso {
+  /** What the platform's workloads sign in through. */
+  readonly ref: SsoRef;
+  /** The platform's Keycloak. @default - none: an external issuer */
+  readonly keycloak?: ResolvedKeycloak;
 }
 
 /** The URL fields of {@link SsoProps}. */
 const ENDPOINTS = ['authorizeUrl', 'tokenUrl', 'userinfoUrl', 'jwksUrl'] as const;
 
-/** The hosts where plain http is accepted: a loopback issuer (a laptop, a test) never crosses a network. */
-const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
-
-/** A claim name (a JSON key, or a dotted path into nested claims), e.g. `groups`, `preferred_username`, `realm_access.roles`. */
-const CLAIM = /^[A-Za-z_][A-Za-z0-9_:-]*(\.[A-Za-z_][A-Za-z0-9_:-]*)*$/;
-
-/** A scope token (RFC 6749 §3.3: printable ASCII but space, `"` and `\`). */
-const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-/**
- * What is wrong with `value` as an issuer or endpoint URL, or undefined when it is fine: an absolute https
- * URL (http only on a loopback host) with no credentials, query or fragment. Tokens and authorization codes
- * travel through these URLs: over plain http anyone on the path reads them (RFC 9700 §2.6 allows it only
- * for loopback).
- */
-export function ssoUrlProblem(value: unknown): { problem: string; fix: string } | undefined {
-  const example = 'write an https URL such as "https://login.example.com/realms/modelplane"';
-  if (typeof value !== 'string' || value === '') return { problem: 'must be a URL', fix: example };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return { problem: 'is not an absolute URL', fix: example };
-  }
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.includes(url.hostname))
-    return {
-      problem:
-        'is plain http: authorization codes and tokens would cross the network unencrypted (http is accepted on a loopback host only)',
-      fix: `use https, e.g. "${value.replace(/^http:/, 'https:')}"`,
-    };
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `is a ${url.protocol} URL, not https`, fix: example };
-  if (url.username !== '' || url.password !== '')
-    return { problem: 'carries credentials: they would be in the output', fix: 'remove the user and password from the URL' };
-  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#'))
-    return { problem: 'has a query or a fragment, which an OIDC URL never has', fix: 'remove everything from the "?" or "#" on' };
-  if (/\s/.test(value)) return { problem: 'contains white space', fix: 'remove it' };
-  return undefined;
-}
+export { ssoUrlProblem } from './sso-url';
 
 /** Checks a URL field; returns whether it passed. */
 function checkUrl(v: Validator, field: string, value: unknown): boolean {
@@ -183,11 +164,17 @@ function checkEgress(v: Validator, egress: unknown): egress is SsoEgressProps {
   return ok;
 }
 
+/** What the platform gives {@link resolveSso} for the `keycloak` form. */
+export type SsoPlatformContext = Omit<KeycloakContext, 'groupsClaim' | 'usernameClaim' | 'scopes'>;
+
+/** The settings of the external form, which `keycloak` replaces. */
+const EXTERNAL_ONLY = ['issuerUrl', ...ENDPOINTS, 'egress'] as const;
+
 /**
- * Checks and defaults the `sso` option: the issuer's {@link SsoRef} (every URL filled in, the external
- * egress), or every problem at once. Pure.
+ * Checks and defaults the `sso` option: the issuer's {@link SsoRef} (every URL filled in, the egress of the
+ * clients' pods) and, with `keycloak`, the platform's Keycloak; or every problem at once. Pure.
  */
-export function resolveSso(id: string, props: SsoProps): Resolution<SsoRef> {
+export function resolveSso(id: string, props: SsoProps, platform: SsoPlatformContext): Resolution<ResolvedSso> {
   const v = new Validator('SingleSignOn', id);
   if (
     !v.check(
@@ -199,27 +186,43 @@ export function resolveSso(id: string, props: SsoProps): Resolution<SsoRef> {
     )
   )
     return { issues: [...v.found] };
-  const issuerOk = checkUrl(v, 'issuerUrl', props.issuerUrl);
-  for (const f of ENDPOINTS) if (props[f] !== undefined) checkUrl(v, f, props[f]);
   const groupsClaim = props.groupsClaim ?? 'groups';
   checkClaim(v, 'groupsClaim', groupsClaim, 'groups');
   const usernameClaim = props.usernameClaim ?? 'preferred_username';
   checkClaim(v, 'usernameClaim', usernameClaim, 'preferred_username');
   const scopes = props.scopes ?? SSO_DEFAULT_SCOPES;
   checkScopes(v, scopes);
+  if (props.keycloak !== undefined) {
+    for (const k of EXTERNAL_ONLY)
+      if (props[k] !== undefined)
+        v.fail(
+          k,
+          props[k],
+          "is for an external issuer, but `keycloak` installs the platform's own",
+          `remove \`${k}\`, or remove \`keycloak\` to use the external issuer`,
+        );
+    const keycloak = resolveKeycloak(v, props.keycloak, { ...platform, groupsClaim, usernameClaim, scopes });
+    return v.result(() => ({ ref: keycloakSsoRef(keycloak!, { groupsClaim, usernameClaim, scopes }), keycloak: keycloak! }));
+  }
+  const issuerOk = checkUrl(v, 'issuerUrl', props.issuerUrl);
+  for (const f of ENDPOINTS) if (props[f] !== undefined) checkUrl(v, f, props[f]);
   checkEgress(v, props.egress);
   return v.result(() => {
-    const defaults = issuerOk ? keycloakEndpoints(props.issuerUrl) : undefined;
+    const issuerUrl = props.issuerUrl!;
+    const defaults = issuerOk ? keycloakEndpoints(issuerUrl) : undefined;
+    const egress = props.egress!;
     return {
-      issuerUrl: props.issuerUrl,
-      authorizeUrl: props.authorizeUrl ?? defaults!.authorizeUrl,
-      tokenUrl: props.tokenUrl ?? defaults!.tokenUrl,
-      userinfoUrl: props.userinfoUrl ?? defaults!.userinfoUrl,
-      jwksUrl: props.jwksUrl ?? defaults!.jwksUrl,
-      scopes: [...scopes],
-      groupsClaim,
-      usernameClaim,
-      egress: { kind: 'external', cidrs: [...props.egress.cidrs], ports: [...(props.egress.ports ?? [443])] },
+      ref: {
+        issuerUrl,
+        authorizeUrl: props.authorizeUrl ?? defaults!.authorizeUrl,
+        tokenUrl: props.tokenUrl ?? defaults!.tokenUrl,
+        userinfoUrl: props.userinfoUrl ?? defaults!.userinfoUrl,
+        jwksUrl: props.jwksUrl ?? defaults!.jwksUrl,
+        scopes: [...scopes],
+        groupsClaim,
+        usernameClaim,
+        egress: { kind: 'external', cidrs: [...egress.cidrs], ports: [...(egress.ports ?? [443])] },
+      },
     };
   });
 }
