@@ -15,7 +15,7 @@ import type { HelmChartRef } from '../platform/operators/helm-addon';
 import { cpuMillicores, quantityUnits } from '../../core/validate';
 import { NVIDIA_GPU, gpuPlacement } from '../../core/gpu';
 import { LABELS, MANAGED_BY } from '../../core/labels';
-import { SSO_CLIENT_SECRET_KEY, ssoClient } from '../../core/sso';
+import { jupyterHubAuth, JupyterHubAuth } from '../sso/jupyterhub-auth';
 import type { ResolvedProfile, ResolvedWorkspace } from './workspace-resolve';
 import { WORKSPACE_ACCOUNTS, WORKSPACE_LABELS } from './workspace-objects';
 
@@ -134,31 +134,20 @@ export function kubeSpawnerConfig(w: ResolvedWorkspace, keysFromSecret = true): 
   };
 }
 
-/** The `hub.config` entries that sign users in through the platform's issuer: only the team's editor groups get in. */
+/** The `hub.config` entries that sign users in through the platform's issuer (only the team's editor groups get in). */
 export function oauthConfig(w: ResolvedWorkspace): Record<string, unknown> {
-  const sso = w.sso;
-  return {
-    JupyterHub: { authenticator_class: 'generic-oauth' },
-    GenericOAuthenticator: {
-      client_id: ssoClient('jupyterhub', w.team).clientId,
-      // client_secret: from the environment (OAUTH_CLIENT_SECRET), which the hub takes from the Secret.
-      oauth_callback_url: `${w.url}/hub/oauth_callback`,
-      authorize_url: sso.authorizeUrl,
-      token_url: sso.tokenUrl,
-      userdata_url: sso.userinfoUrl,
-      scope: [...sso.scopes],
-      username_claim: sso.usernameClaim,
-      auth_state_groups_key: `oauth_user.${sso.groupsClaim}`,
-      allowed_groups: [...w.allowedGroups],
-      manage_groups: true,
-      login_service: 'single sign-on',
-    },
-  };
+  const auth = hubAuth(w);
+  return { JupyterHub: { authenticator_class: auth.authenticatorClass }, GenericOAuthenticator: { ...auth.config } };
+}
+
+/** The team hub's GenericOAuthenticator, as the SSO tier runs it against a real Keycloak. */
+function hubAuth(w: ResolvedWorkspace): JupyterHubAuth {
+  return jupyterHubAuth({ sso: w.sso, team: w.team, editorGroups: w.allowedGroups, hubUrl: w.url! });
 }
 
 /** The Helm values of a team's JupyterHub. */
 export function jupyterHubValues(w: ResolvedWorkspace, keysFromSecret = true): Record<string, unknown> {
-  const clientSecret = ssoClient('jupyterhub', w.team).secretName;
+  const auth = hubAuth(w);
   const host = w.url ? new URL(w.url).host : undefined;
   return {
     hub: {
@@ -166,7 +155,8 @@ export function jupyterHubValues(w: ResolvedWorkspace, keysFromSecret = true): R
       networkPolicy: { enabled: false },
       containerSecurityContext: restricted(1000, 1000, false),
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      extraEnv: { OAUTH_CLIENT_SECRET: { valueFrom: { secretKeyRef: { name: clientSecret, key: SSO_CLIENT_SECRET_KEY } } } },
+      // The client secret, from its Secret (the variable GenericOAuthenticator reads when client_secret is unset).
+      extraEnv: { [auth.env.name]: { valueFrom: auth.env.valueFrom } },
       labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: w.team },
       config: { ...oauthConfig(w), KubeSpawner: kubeSpawnerConfig(w, keysFromSecret) },
     },
