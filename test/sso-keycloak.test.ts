@@ -143,6 +143,7 @@ describe('sso.keycloak: what the platform renders', () => {
         keys: ['client-secret'],
         copies: { 'client-secret': { secret: 'keycloak-client-mlflow', key: 'client-secret' } },
       },
+      { name: 'modelplane-sso-mlflow-cookie', keys: ['cookie-secret'] },
     ]);
     const role = find(objs, 'Role', 'modelplane-secret-bootstrap', 'risk')!;
     expect(role.rules[1].resourceNames).toEqual(['modelplane-s3', 'modelplane-sso-jupyterhub']);
@@ -272,5 +273,53 @@ describe('sso.keycloak: bad settings', () => {
       value: 'https://airflow.example.com',
       says: /operators.airflow.enabled/,
     });
+  });
+});
+
+describe('sso.keycloak.clients.mlflow: MLflow behind oauth2-proxy (rendered only)', () => {
+  const objs = synth();
+
+  test('a restricted oauth2-proxy in the platform namespace: OIDC with the issuer, PKCE, every team editor group let in', () => {
+    const pod = find(objs, 'Deployment', 'mlflow-proxy')!.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.image).toBe('quay.io/oauth2-proxy/oauth2-proxy:v7.15.6');
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.args).toEqual(
+      expect.arrayContaining([
+        '--provider=oidc',
+        '--oidc-issuer-url=https://sso.example.com/realms/modelplane',
+        '--client-id=mlflow',
+        '--redirect-url=https://mlflow.example.com/oauth2/callback',
+        '--upstream=http://mlflow.modelplane-system.svc.cluster.local:5000',
+        '--redeem-url=http://keycloak.modelplane-system.svc.cluster.local:8080/realms/modelplane/protocol/openid-connect/token',
+        '--code-challenge-method=S256',
+        '--oidc-groups-claim=groups',
+      ]),
+    );
+    expect(c.args.filter((a: string) => a.startsWith('--allowed-group='))).toEqual([
+      '--allowed-group=fraud-editors',
+      '--allowed-group=fraud-leads',
+      '--allowed-group=risk-editors',
+    ]);
+    expect(c.env).toEqual([
+      { name: 'OAUTH2_PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'modelplane-sso-mlflow', key: 'client-secret' } } },
+      { name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: 'modelplane-sso-mlflow-cookie', key: 'cookie-secret' } } },
+    ]);
+    const secrets = JSON.parse(find(objs, 'ConfigMap', 'modelplane-secret-bootstrap')!.data['secrets.json']) as Obj[];
+    expect(secrets).toContainEqual({ name: 'modelplane-sso-mlflow-cookie', keys: ['cookie-secret'] });
+    expect(find(objs, 'Ingress', 'mlflow-proxy')!.spec.rules[0]).toMatchObject({ host: 'mlflow.example.com' });
+    const egress = find(objs, 'NetworkPolicy', 'mlflow-proxy')!.spec.egress as Obj[];
+    expect(egress.map((r) => r.ports.map((p: Obj) => p.port))).toEqual([[53, 53], [5000], [8080]]);
+  });
+
+  test('an Ingress straight to MLflow beside the proxy is refused', () => {
+    const around = () =>
+      new Platform(new App(), 'platform', { ...PROPS, mlflow: { ingressHost: 'mlflow.example.com', ingressClassName: 'nginx' } });
+    expectIssue(around, { construct: 'Platform "platform"', field: 'mlflow.ingressHost', value: 'mlflow.example.com', says: /proxy/ });
+  });
+
+  test('no proxy without an mlflow client', () => {
+    const none = synth({ ...PROPS, sso: { keycloak: { ...KEYCLOAK.keycloak!, clients: {} } } });
+    expect(find(none, 'Deployment', 'mlflow-proxy')).toBeUndefined();
   });
 });

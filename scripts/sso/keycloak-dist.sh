@@ -7,9 +7,9 @@
 # progress and the elapsed time go to stderr.
 #
 # The version is KEYCLOAK_VERSION of src/constructs/sso/keycloak-version.ts: the one the platform's Keycloak image
-# runs too. Keycloak 26 needs Java 21 or newer: Debian's JDK here is 17, so this uses JAVA_HOME (default the
-# Temurin 25 JDK at /usr/lib/jvm/temurin-25-jdk-amd64) and refuses an older one. Under CI=true a missing Maven or
-# JDK is an error naming the setup command (never a silent skip).
+# runs too. Keycloak 26 needs Java 21 or newer, and Debian bookworm's newest JDK is 17: this uses the machine's
+# Temurin 25 JDK (/usr/lib/jvm/temurin-25-jdk-amd64), or MODELPLANE_KEYCLOAK_JAVA_HOME, and refuses an older
+# one (an error, never a silent skip). Maven itself runs on whatever JDK is on PATH.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 start=$SECONDS
@@ -19,13 +19,13 @@ if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   echo "sso/keycloak-dist.sh: cannot read KEYCLOAK_VERSION from src/constructs/sso/keycloak-version.ts (got '$version')" >&2
   exit 1
 fi
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-java_major="$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+kc_java="${MODELPLANE_KEYCLOAK_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+java_major="$("$kc_java/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' || true)"
 if [[ -z "$java_major" || "$java_major" -lt 21 ]]; then
-  echo "sso/keycloak-dist.sh: Keycloak $version needs Java 21 or newer; JAVA_HOME=$JAVA_HOME is '${java_major:-missing}' (Debian's JDK is 17). Set JAVA_HOME to a JDK 21+ (bash scripts/setup.sh installs Temurin 25)" >&2
+  echo "sso/keycloak-dist.sh: Keycloak $version needs Java 21 or newer; $kc_java has '${java_major:-no java}' (Debian bookworm's newest JDK is 17). Set MODELPLANE_KEYCLOAK_JAVA_HOME to a JDK 21+" >&2
   exit 1
 fi
-command -v mvn >/dev/null 2>&1 || { echo "sso/keycloak-dist.sh: 'mvn' is not on PATH (apt-get install maven; bash scripts/setup.sh does it)" >&2; exit 1; }
+command -v mvn >/dev/null 2>&1 || { echo "sso/keycloak-dist.sh: 'mvn' is not on PATH (apt-get install -y maven)" >&2; exit 1; }
 
 cache_root="${MODELPLANE_CACHE:-$HOME/.cache/modelplane}"
 dest="$cache_root/keycloak/$version"

@@ -11,16 +11,16 @@
 #     configurable-http-proxy (node_modules), configured by the test with what jupyterHubAuth emits;
 #   - pytest (test/sso): browser logins with python requests.
 # Keycloak's startup time is measured and printed. Keycloak (its process group) is stopped and the temporary
-# directory removed on exit, also on failure or interrupt (trap). Keycloak needs Java 21+: JAVA_HOME defaults
-# to the Temurin 25 JDK (Debian's is 17).
+# directory removed on exit, also on failure or interrupt (trap). Keycloak needs Java 21+: the machine's Temurin
+# 25 JDK, or MODELPLANE_KEYCLOAK_JAVA_HOME (Debian bookworm's newest is 17).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo="$PWD"
 source scripts/node/env.sh
 started=$SECONDS
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 kc_dist="$(bash scripts/sso/keycloak-dist.sh | tail -1)"
+export JAVA_HOME="${MODELPLANE_KEYCLOAK_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 venv="$(bash scripts/python/jupyterhub-venv.sh | tail -1)"
 chp="$repo/node_modules/.bin/configurable-http-proxy"
 if [[ ! -x "$chp" ]]; then

@@ -28,6 +28,7 @@ import { resolveTeamSpace, TeamSpaceProps } from '../team-space';
 import { ResolvedSso, resolveSso, SsoProps } from '../sso/sso-resolve';
 import type { SsoRef } from '../../core/sso';
 import { keycloakGeneratedSecrets, ResolvedKeycloak } from '../sso/keycloak-resolve';
+import { COOKIE_SECRET_KEY, MLFLOW_PROXY_COOKIE_SECRET, MlflowProxySpec, mlflowProxySpec } from '../sso/mlflow-proxy';
 import {
   ENVOY_GATEWAY_DEFAULTS,
   HelmChartRef,
@@ -131,6 +132,8 @@ export interface ResolvedPlatform {
   readonly gateway: boolean;
   /** The platform's Keycloak (`sso.keycloak`). @default - none */
   readonly keycloak?: ResolvedKeycloak;
+  /** The authenticating proxy in front of MLflow (`sso.keycloak.clients.mlflow`). @default - none */
+  readonly mlflowProxy?: MlflowProxySpec;
   /**
    * The KServe version whose storage initializer the platform writes as the ClusterStorageContainer `default`
    * (KServe enabled; see kserveStorageContainer). @default - none: KServe is not installed
@@ -175,6 +178,7 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
   const declared = checkPrerequisites(v, props.prerequisites);
   return v.result(() => {
     const context = parts.context!;
+    const proxy = sso?.keycloak ? mlflowProxyOf(sso.keycloak, context, parts.server!, teams) : undefined;
     const ctx = { teamNamespaces: teams.map((t) => t.name).sort(), platform: context };
     const installed = installedAddOns(ops);
     const addOns = resolvedAddOns(ops, ctx);
@@ -189,13 +193,18 @@ export function resolvePlatform(id: string, props: PlatformProps = {}): Resoluti
         ...(sso?.keycloak ? [keycloakDatabasePrerequisite(sso.keycloak)] : []),
       ]),
       ...(sso?.keycloak ? { keycloak: sso.keycloak } : {}),
+      ...(proxy ? { mlflowProxy: proxy } : {}),
       airflowNamespace: installed.includes('airflow') ? parts.airflowNamespace : undefined,
       gateway: installed.includes('envoyGateway'),
       ...kserveVersionOf(addOns),
       namespace: ns,
       gpuPools: pools,
       mlflow: { ...parts.mlflow, clientNamespaces: [parts.airflowNamespace, ...(props.mlflow?.clientNamespaces ?? [])] },
-      generatedSecrets: [...parts.secrets, ...(sso?.keycloak ? keycloakGeneratedSecrets(sso.keycloak, parts.airflowNamespace) : [])],
+      generatedSecrets: [
+        ...parts.secrets,
+        ...(sso?.keycloak ? keycloakGeneratedSecrets(sso.keycloak, parts.airflowNamespace) : []),
+        ...(proxy ? [{ name: MLFLOW_PROXY_COOKIE_SECRET, keys: [COOKIE_SECRET_KEY] }] : []),
+      ],
       ...(parts.objectStore ? { objectStore: parts.objectStore } : {}),
       context,
       teams: teams.map((t) => ({ ...t, platform: context })),
@@ -215,6 +224,17 @@ function resolveSsoPart(v: Validator, ns: string, teams: readonly PlatformTeamPr
     isRecord(props.sso) && isRecord(props.sso.keycloak) && isRecord(props.sso.keycloak.clients)
       ? props.sso.keycloak.clients.airflow
       : undefined;
+  const mlflowClient =
+    isRecord(props.sso) && isRecord(props.sso.keycloak) && isRecord(props.sso.keycloak.clients)
+      ? props.sso.keycloak.clients.mlflow
+      : undefined;
+  if (mlflowClient !== undefined && props.mlflow?.ingressHost !== undefined)
+    v.fail(
+      'mlflow.ingressHost',
+      props.mlflow.ingressHost,
+      'is an Ingress straight to MLflow, around the single sign-on proxy that sso.keycloak.clients.mlflow puts in front of it',
+      "remove mlflow.ingressHost: with sso.keycloak.ingressClassName the proxy gets the Ingress for the mlflow client's host",
+    );
   if (airflowClient !== undefined)
     v.check(
       installedAddOns(props.operators ?? {}).includes('airflow'),
@@ -224,6 +244,28 @@ function resolveSsoPart(v: Validator, ns: string, teams: readonly PlatformTeamPr
       'remove it, or set operators.airflow.enabled: true',
     );
   return resolvePart(v, 'sso', resolveSso('sso', props.sso, { namespace: ns, teams: named, airflowNamespace }), []);
+}
+
+/** The proxy in front of MLflow, when Keycloak has an `mlflow` client: every team's editor groups let in. */
+function mlflowProxyOf(
+  k: ResolvedKeycloak,
+  context: PlatformContext,
+  server: ResolvedMlflowServer,
+  teams: readonly PlatformTeamProps[],
+): MlflowProxySpec | undefined {
+  const client = k.clients.find((c) => c.application === 'mlflow');
+  if (!client) return undefined;
+  return mlflowProxySpec({
+    namespace: k.namespace,
+    sso: context.sso!,
+    url: client.url,
+    upstream: server.trackingUri,
+    mlflowPodLabels: server.podLabels,
+    mlflowPort: context.mlflowPort,
+    groups: teams.flatMap((t) => t.editorGroups ?? []),
+    ingressNamespaces: k.ingressNamespaces,
+    ...(k.ingressClassName ? { ingressClassName: k.ingressClassName } : {}),
+  });
 }
 
 /** Keycloak's database Secret: the operator's, named by `sso.keycloak.database.secret`. */

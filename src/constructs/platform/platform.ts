@@ -16,6 +16,7 @@ import { TeamSpace } from '../team-space';
 import { workspaceReferences } from '../workspace/workspace-objects';
 import { TeamChart, TieredChart } from '../tiered-chart';
 import { Keycloak } from '../sso/keycloak';
+import { MlflowProxy } from '../sso/mlflow-proxy';
 import { ENVOY_GATEWAY_CONTROLLER, HelmChartRef, kserveStorageContainer } from './operators';
 import { PlatformProps, ResolvedPlatform, resolvePlatform } from './platform-resolve';
 
@@ -75,6 +76,7 @@ export class Platform extends TieredChart implements IObjectProvider {
         ...(spec.objectStore ? { objectStore: spec.objectStore } : {}),
       });
     if (spec.keycloak) new Keycloak(this, 'keycloak', spec.keycloak);
+    if (spec.mlflowProxy) new MlflowProxy(this, 'mlflow-proxy', spec.mlflowProxy);
     this.context = spec.context;
     // Every namespaced object of this chart waits for the namespace.
     for (const child of this.node.findAll()) {
