@@ -129,7 +129,7 @@ describe('the platform schema', () => {
       [
         'sso.keycloak.clients',
         propsOf(defs.keycloak.properties.clients),
-        keys<KeycloakClientsProps>({ jupyterhub: true, mlflow: true, airflow: true }),
+        keys<KeycloakClientsProps>({ mlflow: true, airflow: true }),
       ],
       [
         'prerequisite',

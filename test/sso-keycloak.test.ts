@@ -22,13 +22,14 @@ const KEYCLOAK: SsoProps = {
     ingressClassName: 'nginx',
     ingressNamespaces: ['ingress-nginx'],
     database: { secret: 'keycloak-db', cidrs: ['10.20.0.5/32'] },
-    clients: { jupyterhub: 'https://notebooks.example.com/{team}', mlflow: 'https://mlflow.example.com' },
+    clients: { mlflow: 'https://mlflow.example.com' },
   },
 };
 const PROPS: PlatformProps = {
   teams: [
-    { name: 'risk', editorGroups: ['risk-editors'] },
-    { name: 'fraud', editorGroups: ['fraud-editors', 'fraud-leads'] },
+    // Each team's hub gets its client from its workspace's URL.
+    { name: 'risk', editorGroups: ['risk-editors'], workspace: { url: 'https://risk.notebooks.example.com' } },
+    { name: 'fraud', editorGroups: ['fraud-editors', 'fraud-leads'], workspace: { url: 'https://fraud.notebooks.example.com/' } },
   ],
   sso: KEYCLOAK,
 };
@@ -97,8 +98,8 @@ describe('sso.keycloak: what the platform renders', () => {
     expect(realm.realm).toBe('modelplane');
     expect(realm.groups).toEqual([{ name: 'fraud-editors' }, { name: 'fraud-leads' }, { name: 'risk-editors' }]);
     expect(realm.clients.map((c: Obj) => [c.clientId, c.redirectUris, c.secret])).toEqual([
-      ['jupyterhub-fraud', ['https://notebooks.example.com/fraud/hub/oauth_callback'], '${SSO_CLIENT_SECRET_JUPYTERHUB_FRAUD}'],
-      ['jupyterhub-risk', ['https://notebooks.example.com/risk/hub/oauth_callback'], '${SSO_CLIENT_SECRET_JUPYTERHUB_RISK}'],
+      ['jupyterhub-fraud', ['https://fraud.notebooks.example.com/hub/oauth_callback'], '${SSO_CLIENT_SECRET_JUPYTERHUB_FRAUD}'],
+      ['jupyterhub-risk', ['https://risk.notebooks.example.com/hub/oauth_callback'], '${SSO_CLIENT_SECRET_JUPYTERHUB_RISK}'],
       ['mlflow', ['https://mlflow.example.com/oauth2/callback'], '${SSO_CLIENT_SECRET_MLFLOW}'],
     ]);
     for (const c of realm.clients) {
@@ -186,8 +187,12 @@ describe('sso.keycloak: what the platform renders', () => {
 });
 
 describe('sso: the pure parts', () => {
-  test('one JupyterHub client per team needing one, MLflow and Airflow, each with its callback', () => {
-    const consumers = ssoConsumers({ jupyterhub: 'https://{team}.nb.example.com/', airflow: 'https://airflow.example.com' }, ['b', 'a']);
+  test('one JupyterHub client per team with a workspace (at its URL), MLflow and Airflow, each with its callback', () => {
+    const consumers = ssoConsumers({ airflow: 'https://airflow.example.com' }, [
+      { name: 'b', hubUrl: 'https://b.nb.example.com/' },
+      { name: 'c' },
+      { name: 'a', hubUrl: 'https://a.nb.example.com' },
+    ]);
     expect(realmClients(consumers).map((c) => [c.clientId, c.redirectUri, c.secretEnv])).toEqual([
       ['airflow', 'https://airflow.example.com/auth/oauth-authorized/keycloak', 'SSO_CLIENT_SECRET_AIRFLOW'],
       ['jupyterhub-a', 'https://a.nb.example.com/hub/oauth_callback', 'SSO_CLIENT_SECRET_JUPYTERHUB_A'],
@@ -246,13 +251,6 @@ describe('sso.keycloak: bad settings', () => {
       'keycloak.database.vendor',
       'sqlite',
       /postgres/,
-    ],
-    [
-      'a hub URL without {team}',
-      { clients: { jupyterhub: 'https://nb.example.com' } },
-      'keycloak.clients.jupyterhub',
-      'https://nb.example.com',
-      /\{team\}/,
     ],
     ['an Ingress nobody reaches', { ingressNamespaces: [] }, 'keycloak.ingressNamespaces', [], /ingress controller/],
     ['no replica', { replicas: 0 }, 'keycloak.replicas', 0, /whole number/],

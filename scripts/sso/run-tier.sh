@@ -60,18 +60,18 @@ for s in socks:
 PY
 )
 
-# The platform: two teams, Keycloak with a JupyterHub client per team. The database is not used by Keycloak's
-# dev mode (its own H2 file in the temporary directory); the platform file still names it, as it must.
+# The platform: two teams with a workspace each (their hubs' URLs give Keycloak a JupyterHub client per team:
+# risk's hub is the one the tier runs; fraud's, on another loopback host, only has its client), and Keycloak. The
+# database is not used by Keycloak's dev mode (its own H2 file in the temporary directory); the platform file
+# still names it, as it must.
 cat >"$work/platform.yaml" <<YAML
 teams:
-  - { name: risk, editorGroups: [risk-editors] }
-  - { name: fraud, editorGroups: [fraud-editors] }
+  - { name: risk, editorGroups: [risk-editors], workspace: { url: "http://127.0.0.1:$hub_port" } }
+  - { name: fraud, editorGroups: [fraud-editors], workspace: { url: "http://localhost:$hub_port" } }
 sso:
   keycloak:
     url: http://localhost:$kc_port
     database: { secret: keycloak-db, cidrs: [10.20.0.5/32] }
-    clients:
-      jupyterhub: http://127.0.0.1:$hub_port/{team}
 YAML
 node bin/modelplane.js synth --platform "$work/platform.yaml" -o "$work/dist" >/dev/null
 npx ts-node --transpile-only test/sso/emit.ts "$work/platform.yaml" >"$work/emitted.json"

@@ -19,12 +19,28 @@ if (built.issues.length > 0 || !built.platform) throw new PlatformConfigError(bu
 const spec = resolvePlatform('platform', loaded.props).spec!;
 const sso = spec.context.sso!;
 const keycloak = spec.keycloak!;
+// Each team hub's sign-in exactly as its Helm release's values carry it (what `modelplane operators --workspaces`
+// installs), checked equal to jupyterHubAuth for the client's URL.
 const hubAuth = Object.fromEntries(
   keycloak.clients
     .filter((c) => c.application === 'jupyterhub')
     .map((c) => {
+      const release = built.platform!.teamReleases.find((r) => r.namespace === c.team)!;
+      const hub = release.values.hub as {
+        config: Record<string, Record<string, unknown>>;
+        extraEnv: Record<string, { valueFrom: unknown }>;
+      };
+      const [name, env] = Object.entries(hub.extraEnv)[0];
+      const fromValues = {
+        authenticatorClass: hub.config.JupyterHub.authenticator_class,
+        config: hub.config.GenericOAuthenticator,
+        env: { name, valueFrom: env.valueFrom },
+      };
       const team = spec.teams.find((t) => t.name === c.team)!;
-      return [c.team!, jupyterHubAuth({ sso, team: team.name, editorGroups: team.editorGroups ?? [], hubUrl: c.url })];
+      const expected = jupyterHubAuth({ sso, team: team.name, editorGroups: team.editorGroups ?? [], hubUrl: c.url });
+      if (JSON.stringify(fromValues) !== JSON.stringify(expected))
+        throw new Error(`the values of ${release.releaseName} do not sign in as jupyterHubAuth says: ${JSON.stringify(fromValues)}`);
+      return [c.team!, fromValues];
     }),
 );
 process.stdout.write(

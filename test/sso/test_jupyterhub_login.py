@@ -32,7 +32,7 @@ def hub(emitted, client_secrets):
     config["userdata_url"] = backchannel(emitted, config["userdata_url"])
     assert config["oauth_callback_url"] == client["redirectUri"]
     port = int(os.environ["MODELPLANE_SSO_HUB_PORT"])
-    base = f"http://127.0.0.1:{port}/{TEAM}"
+    base = f"http://127.0.0.1:{port}"  # risk's workspace.url
     assert client["url"] == base
     home = os.path.join(WORK, "hub")
     os.makedirs(home)

@@ -5,6 +5,7 @@
  * marked with where the part's props sit in the PlatformProps (`within`, e.g. `teams[2]`).
  */
 import { SSO_CLIENT_SECRET_KEY, ssoClient } from '../../core/sso';
+import { ssoUrlProblem } from '../sso/sso-url';
 import { ChartProps } from 'cdk8s';
 import {
   ApiServerRef,
@@ -218,7 +219,14 @@ function resolveSsoPart(v: Validator, ns: string, teams: readonly PlatformTeamPr
   if (props.sso === undefined) return undefined;
   const named = teams
     .filter((t) => typeof t.name === 'string' && t.name !== '')
-    .map((t) => ({ name: t.name, editorGroups: Array.isArray(t.editorGroups) ? t.editorGroups.filter((g) => typeof g === 'string') : [] }));
+    .map((t) => ({
+      name: t.name,
+      editorGroups: Array.isArray(t.editorGroups) ? t.editorGroups.filter((g) => typeof g === 'string') : [],
+      // The team's hub gets a client at its URL (the URL itself is checked as the team's workspace.url).
+      ...(isRecord(t.workspace) && typeof t.workspace.url === 'string' && ssoUrlProblem(t.workspace.url) === undefined
+        ? { hubUrl: t.workspace.url }
+        : {}),
+    }));
   const airflowNamespace = props.operators?.airflow?.namespace ?? 'airflow';
   const airflowClient =
     isRecord(props.sso) && isRecord(props.sso.keycloak) && isRecord(props.sso.keycloak.clients)

@@ -44,14 +44,11 @@ export interface KeycloakDatabaseProps {
   readonly port?: number;
 }
 
-/** Where browsers reach the applications that sign in through Keycloak: each gets a client with its callback. */
+/**
+ * Where browsers reach the platform's applications that sign in through Keycloak: each gets a client with its
+ * callback. (Each team's JupyterHub gets its client `jupyterhub-<team>` from the team's `workspace.url`.)
+ */
 export interface KeycloakClientsProps {
-  /**
-   * The teams' JupyterHub, `{team}` standing for the team's name, e.g. `https://notebooks.example.com/{team}`
-   * (or `https://{team}.notebooks.example.com`): client `jupyterhub-<team>` per team, redirect
-   * `<url>/hub/oauth_callback`. @default - no JupyterHub client
-   */
-  readonly jupyterhub?: string;
   /** MLflow behind its authenticating proxy: client `mlflow`, redirect `<url>/oauth2/callback`. @default - no MLflow client */
   readonly mlflow?: string;
   /** The Airflow UI: client `airflow`, redirect `<url>/auth/oauth-authorized/keycloak`. @default - no Airflow client */
@@ -116,8 +113,11 @@ export interface ResolvedKeycloak {
 export interface KeycloakContext {
   /** The platform namespace (Keycloak's). */
   readonly namespace: string;
-  /** The teams: a JupyterHub client each (with `clients.jupyterhub`), and their editor groups as the realm's groups. */
-  readonly teams: readonly { readonly name: string; readonly editorGroups: readonly string[] }[];
+  /**
+   * The teams: their editor groups are the realm's groups, and each team with a workspace (its hub's URL,
+   * `workspace.url`) gets a JupyterHub client.
+   */
+  readonly teams: readonly { readonly name: string; readonly editorGroups: readonly string[]; readonly hubUrl?: string }[];
   /** Airflow's namespace (the Airflow UI's client Secret goes there). */
   readonly airflowNamespace: string;
   /** The groups claim of the `sso` section (the realm's mapper writes it). */
@@ -128,11 +128,14 @@ export interface KeycloakContext {
   readonly scopes: readonly string[];
 }
 
-/** The consumers of `clients`: a JupyterHub per team (the teams needing a client), MLflow, Airflow. Pure. */
-export function ssoConsumers(clients: KeycloakClientsProps, teams: readonly string[]): SsoConsumer[] {
+/** The consumers: a JupyterHub per team with a workspace (at its hub's URL), MLflow and Airflow from `clients`. Pure. */
+export function ssoConsumers(
+  clients: KeycloakClientsProps,
+  teams: readonly { readonly name: string; readonly hubUrl?: string }[],
+): SsoConsumer[] {
   const out: SsoConsumer[] = [];
-  if (clients.jupyterhub !== undefined)
-    for (const team of teams) out.push({ application: 'jupyterhub', team, url: clients.jupyterhub.split('{team}').join(team) });
+  for (const t of teams)
+    if (t.hubUrl !== undefined) out.push({ application: 'jupyterhub', team: t.name, url: t.hubUrl.replace(/\/+$/, '') });
   if (clients.mlflow !== undefined) out.push({ application: 'mlflow', url: clients.mlflow });
   if (clients.airflow !== undefined) out.push({ application: 'airflow', url: clients.airflow });
   return out;
@@ -218,10 +221,7 @@ export function resolveKeycloak(v: Validator, props: KeycloakProps, ctx: Keycloa
   if (v.found.length > before) return undefined;
   const url = props.url.replace(/\/+$/, '');
   const info = { name: 'keycloak', instance: 'keycloak', component: 'sso' };
-  const consumers = ssoConsumers(
-    clients,
-    ctx.teams.map((t) => t.name),
-  );
+  const consumers = ssoConsumers(clients, ctx.teams);
   return {
     name: 'keycloak',
     namespace: ctx.namespace,
@@ -267,7 +267,7 @@ function checkIngress(v: Validator, props: KeycloakProps): readonly string[] {
   return Array.isArray(ingressNamespaces) ? ingressNamespaces : [];
 }
 
-/** Checks the consumers' URLs: each an https URL (a loopback http one), the hubs' with `{team}`. */
+/** Checks the consumers' URLs: each an https URL (a loopback http one). */
 function checkClients(v: Validator, clients: KeycloakClientsProps): KeycloakClientsProps {
   const f = (name: string) => `keycloak.${name}`;
   if (
@@ -276,24 +276,14 @@ function checkClients(v: Validator, clients: KeycloakClientsProps): KeycloakClie
       f('clients'),
       clients,
       'must be a map of URLs',
-      'write e.g. clients: { jupyterhub: "https://notebooks.example.com/{team}" }',
+      'write e.g. clients: { mlflow: "https://mlflow.example.com" }',
     )
   )
-    for (const app of ['jupyterhub', 'mlflow', 'airflow'] as const) {
+    for (const app of ['mlflow', 'airflow'] as const) {
       const url = clients[app];
       if (url === undefined) continue;
-      const field = f(`clients.${app}`);
-      // A hub URL's {team} is a name of the URL's path or host: checked with a name in its place.
-      const bad = ssoUrlProblem(typeof url === 'string' ? url.split('{team}').join('team') : url);
-      if (!v.check(bad === undefined, field, url, bad?.problem ?? '', bad?.fix ?? '')) continue;
-      if (app === 'jupyterhub')
-        v.check(
-          url.includes('{team}'),
-          field,
-          url,
-          'does not contain {team}: every team has its own JupyterHub, at its own URL',
-          'write e.g. "https://notebooks.example.com/{team}"',
-        );
+      const bad = ssoUrlProblem(url);
+      v.check(bad === undefined, f(`clients.${app}`), url, bad?.problem ?? '', bad?.fix ?? '');
     }
   return isRecord(clients) ? clients : {};
 }

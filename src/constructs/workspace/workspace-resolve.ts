@@ -18,6 +18,7 @@ import { checkGpusFit } from '../../core/gpu';
 import { duplicates, isRecord } from '../../core/records';
 import type { SsoRef } from '../../core/sso';
 import { checkImage, checkName, checkQuantity, compareQuantities } from '../../core/validate';
+import { ssoUrlProblem } from '../sso/sso-url';
 
 /** A kind of session a notebook pod runs. */
 export type WorkspaceSession = 'jupyterlab' | 'vscode';
@@ -252,17 +253,20 @@ function checkAccess(v: Validator, given: WorkspaceProps, url: string | undefine
 
 function checkUrl(v: Validator, url: unknown): string | undefined {
   if (url === undefined) return undefined;
-  let ok = typeof url === 'string';
-  if (ok) {
-    try {
-      const u = new URL(url as string);
-      ok = u.protocol === 'https:' && u.pathname.replace(/\/$/, '') === '' && !u.search && !u.hash && !u.username;
-    } catch {
-      ok = false;
-    }
-  }
-  v.check(ok, 'workspace.url', url, 'must be an https:// URL with a host and no path', 'write url: https://risk.notebooks.example.com');
-  return ok ? (url as string).replace(/\/$/, '') : undefined;
+  const bad = ssoUrlProblem(url);
+  if (!v.check(bad === undefined, 'workspace.url', url, bad?.problem ?? '', bad?.fix ?? '')) return undefined;
+  const path = new URL(url as string).pathname.replace(/\/+$/, '');
+  if (
+    !v.check(
+      path === '',
+      'workspace.url',
+      url,
+      'has a path: the hub is served at the root of its host',
+      `write the host alone, e.g. "${new URL(url as string).origin}"`,
+    )
+  )
+    return undefined;
+  return (url as string).replace(/\/+$/, '');
 }
 
 function checkNames(v: Validator, field: string, names: unknown, example: string): void {
