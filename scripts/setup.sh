@@ -187,6 +187,9 @@ step "serving venv" bash scripts/python/serving-venv.sh
 step "dvc venv" bash scripts/python/dvc-venv.sh
 # Real JupyterHub 5.4.4 with KubeSpawner, OAuthenticator and the idle culler (+ pytest) for the workspace tier, cached.
 step "jupyterhub venv" bash scripts/python/jupyterhub-venv.sh
+# Keycloak's distribution (org.keycloak:keycloak-quarkus-dist) from Maven Central with the machine's Maven, cached,
+# for the SSO tier (it runs on the machine's Java 21+ JDK: Debian's newest is 17).
+step "Keycloak (Maven Central)" bash scripts/sso/keycloak-dist.sh
 # The operators tier: KEDA's operator from the Go module proxy (cached by version), and RabbitMQ from Debian for
 # its queue trigger (scripts/operators/rabbitmq.sh runs a node on loopback per run; no service is started). The
 # package's install starts Erlang's port mapper on every interface: stopped again here.

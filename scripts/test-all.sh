@@ -88,6 +88,8 @@ step "tier S3" bash scripts/s3/run-tier.sh
 # The workspace tier applies the team's files and spawns notebook Pods as the hub's ServiceAccount: its own API server.
 echo "== tier: workspace (real JupyterHub + KubeSpawner from the values our install script hands to helm, spawning every profile's notebook Pod against a local kube-apiserver: admitted under Pod Security restricted and the team's quota, the hub on its own least-privilege Role)"
 step "tier workspace" bash scripts/workspace/run-tier.sh
+echo "== tier: SSO (Keycloak from Maven Central + JupyterHub's GenericOAuthenticator on loopback: the synthesized realm, browser logins, team groups)"
+step "tier SSO" bash scripts/sso/run-tier.sh
 echo "== tier: operators (the real operators built from the Go module proxy on our output: KEDA with a real RabbitMQ, the Spark Operator with real spark-submit, Argo lint and controller, KServe with its webhooks)"
 step "tier operators" bash scripts/operators/run-tier.sh
 echo "== tier: serving (real MLflow + PostgreSQL + versitygw S3 + MLServer on loopback, started from the synthesized manifests)"

@@ -126,11 +126,7 @@ describe('the platform schema', () => {
           port: true,
         }),
       ],
-      [
-        'sso.keycloak.clients',
-        propsOf(defs.keycloak.properties.clients),
-        keys<KeycloakClientsProps>({ mlflow: true, airflow: true }),
-      ],
+      ['sso.keycloak.clients', propsOf(defs.keycloak.properties.clients), keys<KeycloakClientsProps>({ mlflow: true, airflow: true })],
       [
         'prerequisite',
         propsOf(defs.prerequisite),
