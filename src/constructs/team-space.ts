@@ -178,21 +178,18 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
   const hasPlatform = v.check(isRecord(platform), 'platform', platform, 'is required', 'pass platform.context or platformContext()');
   if (hasPlatform && typeof props.name === 'string') checkTeamNamespace(v, 'name', props.name, platform);
   const apiServer = hasPlatform ? checkApiServer(v, 'platform.apiServer', platform.apiServer) : undefined;
+  // The platform as the team's workloads see it: the API server checked, the team's object-store Secret.
+  const teamPlatform = (): PlatformContext => ({
+    ...platform,
+    apiServer: apiServer!,
+    objectStore: {
+      ...platform.objectStore,
+      credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
+    },
+  });
   const workspace =
     props.workspace !== undefined && hasPlatform && v.ok
-      ? resolveWorkspace(v, props.workspace, {
-          name: props.name,
-          quota,
-          editorGroups: [...groups].sort(),
-          platform: {
-            ...platform,
-            apiServer: apiServer!,
-            objectStore: {
-              ...platform.objectStore,
-              credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
-            },
-          },
-        })
+      ? resolveWorkspace(v, props.workspace, { name: props.name, quota, editorGroups: [...groups].sort(), platform: teamPlatform() })
       : undefined;
   return v.result(() => ({
     namespace: props.name,
@@ -202,14 +199,7 @@ export function resolveTeamSpace(id: string, props: TeamSpaceProps): Resolution<
     objectStoreCidrs: cidrs,
     serviceAccountAnnotations: workloadIdentityAnnotations(props.objectStore?.workloadIdentity),
     ...(workspace ? { workspace } : {}),
-    platform: {
-      ...platform,
-      apiServer: apiServer!,
-      objectStore: {
-        ...platform.objectStore,
-        credentialsSecret: props.objectStore?.credentialsSecret ?? platform.objectStore.credentialsSecret,
-      },
-    },
+    platform: teamPlatform(),
   }));
 }
 

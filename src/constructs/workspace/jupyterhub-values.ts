@@ -13,6 +13,7 @@
  */
 import type { HelmChartRef } from '../platform/operators/helm-addon';
 import { cpuMillicores, quantityUnits } from '../../core/validate';
+import { restrictedContainerSecurityContext } from '../../core/security';
 import { NVIDIA_GPU, gpuPlacement } from '../../core/gpu';
 import { LABELS, MANAGED_BY } from '../../core/labels';
 import { jupyterHubAuth, JupyterHubAuth } from '../sso/jupyterhub-auth';
@@ -36,15 +37,7 @@ export const NOTEBOOK_HOME = '/home/jovyan';
 
 /** The container security context of every hub-side and notebook container: Pod Security "restricted". */
 function restricted(uid: number, gid: number, readOnlyRoot: boolean): Record<string, unknown> {
-  return {
-    runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: gid,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: readOnlyRoot,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  return { ...restrictedContainerSecurityContext(uid, gid), readOnlyRootFilesystem: readOnlyRoot };
 }
 
 /** A CPU quantity in cores (`"500m"` → `0.5`): KubeSpawner takes CPU as a float of cores. */
